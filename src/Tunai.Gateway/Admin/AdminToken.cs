@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+using Tunai.Gateway.Api;
+
+namespace Tunai.Gateway.Admin;
+
+/// <summary>The admin API's bearer token: configured, or (sandbox only) generated once and kept in the database.</summary>
+public sealed class AdminToken
+{
+    private byte[] _token = [];
+
+    public void Set(string token) => _token = Encoding.UTF8.GetBytes(token);
+
+    public bool Matches(string? presented) =>
+        _token.Length > 0 && presented is not null
+        && CryptographicOperations.FixedTimeEquals(_token, Encoding.UTF8.GetBytes(presented));
+}
+
+public static class AdminAuth
+{
+    /// <summary>Every route of the group needs <c>Authorization: Bearer {admin token}</c>.</summary>
+    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var header = http.Request.Headers.Authorization.ToString();
+            var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+            if (!http.RequestServices.GetRequiredService<AdminToken>().Matches(token))
+            {
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+                return ApiError.Unauthorized("invalid_admin_token", "The admin API needs Authorization: Bearer <admin token>");
+            }
+            return await next(context);
+        });
+        return group;
+    }
+}

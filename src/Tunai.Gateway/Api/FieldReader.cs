@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Tunai.Gateway.Api;
+
+/// <summary>
+/// Reads fields of a JSON request by dotted path, leniently as real clients send them (numbers as numeric
+/// strings, booleans as "true"/"false"), and records the first rule broken as a 400 naming the field.
+/// Every accessor returns null once an error is recorded, so a handler checks <see cref="Error"/> once.
+/// </summary>
+public sealed partial class FieldReader(JsonElement root)
+{
+    public ApiError? Error { get; private set; }
+
+    public bool Has(string path) => Find(path) is { ValueKind: not JsonValueKind.Null };
+
+    /// <summary>A text field; numbers are taken as their text. Empty counts as absent.</summary>
+    public string? Text(string path, int maxLength, bool required = false)
+    {
+        var element = Find(path);
+        if (Error is not null)
+        {
+            return null;
+        }
+        string? value = element switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => null,
+            { ValueKind: JsonValueKind.String } e => e.GetString(),
+            { ValueKind: JsonValueKind.Number } e => e.GetRawText(),
+            _ => Fail<string>(path, $"{path} must be a string"),
+        };
+        if (Error is not null)
+        {
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return required ? Fail<string>(path, $"{path} is mandatory") : null;
+        }
+        if (value.Any(char.IsControl))
+        {
+            return Fail<string>(path, $"{path} must not contain control characters");
+        }
+        if (value.EnumerateRunes().Count() > maxLength)
+        {
+            return Fail<string>(path, $"{path} must be at most {maxLength} characters");
+        }
+        return value;
+    }
+
+    /// <summary>A whole number written with digits only (a JSON number or a numeric string).</summary>
+    public long? Digits(string path, int maxDigits, bool required = false, long min = 0)
+    {
+        var element = Find(path);
+        if (Error is not null)
+        {
+            return null;
+        }
+        string? text = element switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => null,
+            { ValueKind: JsonValueKind.Number } e => e.GetRawText(),
+            { ValueKind: JsonValueKind.String } e => e.GetString()?.Trim(),
+            _ => "invalid",
+        };
+        if (string.IsNullOrEmpty(text))
+        {
+            return required ? Fail<long?>(path, $"{path} is mandatory") : null;
+        }
+        if (!DigitsOnly().IsMatch(text))
+        {
+            return Fail<long?>(path, $"{path} must be a whole number written with digits only");
+        }
+        if (text.Length > maxDigits)
+        {
+            return Fail<long?>(path, $"{path} must be at most {maxDigits} digits");
+        }
+        var value = long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+        if (value < min)
+        {
+            return Fail<long?>(path, min == 1 ? $"{path} must be greater than 0" : $"{path} must be at least {min}");
+        }
+        return value;
+    }
+
+    /// <summary>true or false; "true"/"false" strings are accepted, as form-posting clients send them.</summary>
+    public bool? Flag(string path, bool required = false)
+    {
+        var element = Find(path);
+        if (Error is not null)
+        {
+            return null;
+        }
+        switch (element)
+        {
+            case null or { ValueKind: JsonValueKind.Null }:
+                return required ? Fail<bool?>(path, $"{path} is mandatory (true or false)") : null;
+            case { ValueKind: JsonValueKind.True }:
+                return true;
+            case { ValueKind: JsonValueKind.False }:
+                return false;
+            case { ValueKind: JsonValueKind.String } e when bool.TryParse(e.GetString()?.Trim(), out var b):
+                return b;
+            default:
+                return Fail<bool?>(path, $"{path} must be true or false");
+        }
+    }
+
+    /// <summary>An object field, returned as is (stored and echoed verbatim).</summary>
+    public JsonElement? Object(string path)
+    {
+        var element = Find(path);
+        if (Error is not null || element is null or { ValueKind: JsonValueKind.Null })
+        {
+            return null;
+        }
+        return element.Value.ValueKind == JsonValueKind.Object ? element : Fail<JsonElement?>(path, $"{path} must be an object");
+    }
+
+    /// <summary>An array field, returned as is.</summary>
+    public JsonElement? Array(string path)
+    {
+        var element = Find(path);
+        if (Error is not null || element is null or { ValueKind: JsonValueKind.Null })
+        {
+            return null;
+        }
+        return element.Value.ValueKind == JsonValueKind.Array ? element : Fail<JsonElement?>(path, $"{path} must be an array");
+    }
+
+    public T? Fail<T>(string field, string message)
+    {
+        Error ??= ApiError.Validation(field, message);
+        return default;
+    }
+
+    private JsonElement? Find(string path)
+    {
+        if (Error is not null)
+        {
+            return null;
+        }
+        var current = root;
+        var parts = path.Split('.');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (current.ValueKind != JsonValueKind.Object)
+            {
+                var parent = string.Join('.', parts[..i]);
+                return Fail<JsonElement?>(parent, $"{parent} must be an object");
+            }
+            if (!current.TryGetProperty(parts[i], out var next))
+            {
+                return null;
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    [GeneratedRegex("^[0-9]+$")]
+    private static partial Regex DigitsOnly();
+}

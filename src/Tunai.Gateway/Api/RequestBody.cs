@@ -1,0 +1,74 @@
+using System.Text.Json;
+
+namespace Tunai.Gateway.Api;
+
+/// <summary>Reads a JSON request body as raw bytes (the signature covers them) with a size cap.</summary>
+public static class RequestBody
+{
+    public static bool HasJsonContentType(HttpRequest request) =>
+        request.ContentType is { } type
+        && (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.Contains("+json", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The body, or the refusal: 415 for a non-JSON content type, 413 over the cap.</summary>
+    public static async Task<(byte[]? Body, ApiError? Error)> ReadAsync(HttpRequest request, int maxBytes)
+    {
+        if (!HasJsonContentType(request))
+        {
+            return (null, new ApiError(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "Content-Type must be application/json"));
+        }
+        var tooLarge = new ApiError(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+            $"The body must be at most {maxBytes} bytes");
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, tooLarge);
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return (null, tooLarge);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return (buffer.ToArray(), null);
+    }
+
+    /// <summary>Reads and parses a JSON object body (admin API: no signature to check first).</summary>
+    public static async Task<(JsonDocument? Document, ApiError? Error)> ReadObjectAsync(HttpRequest request, int maxBytes)
+    {
+        var (body, error) = await ReadAsync(request, maxBytes);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+        error = ParseObject(body!, out var document);
+        return (document, error);
+    }
+
+    /// <summary>Parses the body as a JSON object; anything else is a 400 that says what is wrong.</summary>
+    public static ApiError? ParseObject(byte[] body, out JsonDocument? document)
+    {
+        document = null;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            return new ApiError(StatusCodes.Status400BadRequest, "malformed_json",
+                $"The body is not valid JSON: {e.Message.Split(" Path:")[0]}");
+        }
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            document = null;
+            return new ApiError(StatusCodes.Status400BadRequest, "malformed_json", "The body must be a JSON object");
+        }
+        return null;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tunai.Gateway.Api;
+
+/// <summary>The one serializer context for everything Tunai writes on the wire (snake_case, nulls left out).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(PaymentCodes.CreateResponse))]
+[JsonSerializable(typeof(PaymentCodes.UpdateResponse))]
+[JsonSerializable(typeof(PaymentCodes.PaymentCodeList))]
+[JsonSerializable(typeof(Merchants.MerchantView))]
+public sealed partial class WireJsonContext : JsonSerializerContext;
+
+public static class WireJson
+{
+    // Relaxed escaping: '+' in a base64 digest or non-ASCII names stay readable; the body is never embedded in HTML.
+    private static readonly WireJsonContext Context = new(new JsonSerializerOptions
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    });
+
+    public static byte[] Serialize<T>(T value) =>
+        JsonSerializer.SerializeToUtf8Bytes(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Context.GetTypeInfo(typeof(T))!);
+
+    public static IResult Ok<T>(T value, int status = StatusCodes.Status200OK) => new JsonBytesResult(status, Serialize(value));
+}

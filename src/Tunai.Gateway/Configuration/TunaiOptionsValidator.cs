@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Tunai.Gateway.Configuration;
+
+/// <summary>Checks the options once at start; the gateway refuses to run on a bad configuration.</summary>
+public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TunaiOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (section, value) in new (string, object)[]
+                 {
+                     ("Tunai:MerchantApi", options.MerchantApi),
+                     ("Tunai:PaymentCodes", options.PaymentCodes),
+                     ("Tunai:Storage", options.Storage),
+                 })
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+            }
+        }
+
+        if (!string.IsNullOrEmpty(options.PublicBaseUrl) && !IsHttpUrl(options.PublicBaseUrl))
+        {
+            failures.Add("Tunai:PublicBaseUrl must be an absolute http(s) URL");
+        }
+        if (options.Mode == GatewayMode.Production)
+        {
+            if (string.IsNullOrWhiteSpace(options.AdminToken))
+            {
+                failures.Add("Tunai:AdminToken (or TUNAI_ADMIN_TOKEN) is required in Production mode");
+            }
+            if (string.IsNullOrWhiteSpace(options.PublicBaseUrl))
+            {
+                failures.Add("Tunai:PublicBaseUrl is required in Production mode");
+            }
+        }
+        if (options.AdminToken is { Length: > 0 and < 16 })
+        {
+            failures.Add("Tunai:AdminToken must be at least 16 characters");
+        }
+        if (options.Storage.Provider == StorageProvider.Postgres && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            failures.Add("Tunai:Storage:ConnectionString is required when Tunai:Storage:Provider is Postgres");
+        }
+        if (options.Storage.Provider == StorageProvider.Sqlite && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))
+        {
+            failures.Add("Tunai:Storage:SqlitePath must not be empty");
+        }
+        // A generated code needs room for the prefix, at least 8 random digits and the check digit.
+        if (options.PaymentCodes.GeneratedPrefixLength + 9 > options.PaymentCodes.GeneratedLength)
+        {
+            failures.Add("Tunai:PaymentCodes:GeneratedLength must leave at least 8 random digits after the prefix and before the check digit");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && !string.IsNullOrEmpty(uri.Host);
+}

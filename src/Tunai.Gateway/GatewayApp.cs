@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Idempotency;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway;
+
+/// <summary>The gateway's table of contents: its services and its routes. Tests build the same app.</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.UseDefaultUrl();
+        builder.Services.AddTunaiOptions(builder.Configuration);
+        builder.Services.AddSingleton<Database>();
+        builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<AdminToken>();
+        builder.Services.AddSingleton<RequestKeys>();
+        builder.Services.AddSingleton<MerchantSignatureFilter>();
+        builder.Services.AddSingleton<IdempotencyFilter>();
+        builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
+        app.UseStatusCodePages(StatusWithoutBody);
+        app.MapMerchants();
+        app.MapPaymentCodes();
+        return app;
+    }
+
+    /// <summary>An unexpected failure: logged once here, and the caller sees a plain error, never a stack trace.</summary>
+    private static Task UnexpectedError(HttpContext http)
+    {
+        var failure = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (failure is BadHttpRequestException bad)
+        {
+            return new ApiError(bad.StatusCode, "bad_request", "The request could not be read").ExecuteAsync(http);
+        }
+        return new ApiError(StatusCodes.Status500InternalServerError, "internal_error",
+            "The gateway failed to process the request; it is safe to retry with the same Request-Id").ExecuteAsync(http);
+    }
+
+    private static Task StatusWithoutBody(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        var error = status switch
+        {
+            StatusCodes.Status404NotFound => new ApiError(status, "not_found", $"No endpoint at {http.Request.Method} {http.Request.Path}"),
+            StatusCodes.Status405MethodNotAllowed => new ApiError(status, "method_not_allowed", $"{http.Request.Method} is not allowed on {http.Request.Path}"),
+            _ => new ApiError(status, "bad_request", "The request could not be processed"),
+        };
+        return error.ExecuteAsync(http);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text.RegularExpressions;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Merchants;
+
+/// <summary>The back office's merchant API.</summary>
+public static partial class MerchantEndpoints
+{
+    public static IEndpointRouteBuilder MapMerchants(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/v1/merchants").RequireAdminToken();
+        group.MapPost("", Create);
+        group.MapGet("/{clientId}", Get);
+        group.MapPatch("/{clientId}", Patch);
+        return app;
+    }
+
+    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var name = f.Text("name", 128, required: true);
+            var clientId = f.Text("client_id", 64);
+            var secret = f.Text("secret_key", 256);
+            var prefix = f.Text("code_prefix", 12);
+            var notificationUrl = Url(f, "notification_url");
+            var inquiryUrl = Url(f, "inquiry_url");
+            if (clientId is not null && !ClientIdShape().IsMatch(clientId))
+            {
+                f.Fail<string>("client_id", "client_id may hold letters, digits, '-' and '_' only");
+            }
+            if (secret is not null && secret.Length < 16)
+            {
+                f.Fail<string>("secret_key", "secret_key must be at least 16 characters");
+            }
+            if (prefix is not null && !PrefixShape().IsMatch(prefix))
+            {
+                f.Fail<string>("code_prefix", "code_prefix must be 3 to 12 digits and not start with 0");
+            }
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            var result = await CreateAsync(database, time, options, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
+            return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!), StatusCodes.Status201Created);
+        }
+    }
+
+    public sealed record NewMerchant(string Name, string? ClientId, string? SecretKey, string? CodePrefix, string? NotificationUrl, string? InquiryUrl);
+
+    /// <summary>
+    /// Creates a merchant. Prefix assignment runs in one write transaction (on SQLite the write lock is taken
+    /// at BEGIN), so two merchants can never receive overlapping prefixes.
+    /// </summary>
+    public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
+        Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await Database.BeginAsync(connection, ct);
+        await LockPrefixesAsync(database, connection, tx);
+        var prefix = m.CodePrefix;
+        if (prefix is not null)
+        {
+            if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
+            {
+                return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
+                    $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
+            }
+        }
+        else
+        {
+            for (var attempt = 0; prefix is null && attempt < 50; attempt++)
+            {
+                var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
+                prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
+            }
+            if (prefix is null)
+            {
+                return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
+            }
+        }
+        if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
+        {
+            return (null, ApiError.Validation("code_prefix",
+                $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
+        }
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
+        {
+            ClientId = m.ClientId ?? Credentials.NewClientId(),
+            Name = m.Name,
+            SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
+            CodePrefix = prefix,
+            NotificationUrl = m.NotificationUrl,
+            InquiryUrl = m.InquiryUrl,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        if (inserted is null)
+        {
+            return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
+        }
+        await tx.CommitAsync(ct);
+        return (inserted, null);
+    }
+
+    private static async Task<IResult> Get(string clientId, HttpContext http, Database database)
+    {
+        await using var connection = await database.OpenAsync(http.RequestAborted);
+        var merchant = await MerchantStore.FindAsync(connection, clientId);
+        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant));
+    }
+
+    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var root = document!.RootElement;
+            var f = new FieldReader(root);
+            var name = f.Text("name", 128);
+            var secret = f.Text("secret_key", 256);
+            var regenerate = f.Flag("regenerate_secret_key") ?? false;
+            var notificationUrl = Url(f, "notification_url");
+            var inquiryUrl = Url(f, "inquiry_url");
+            if (secret is not null && secret.Length < 16)
+            {
+                f.Fail<string>("secret_key", "secret_key must be at least 16 characters");
+            }
+            if (secret is not null && regenerate)
+            {
+                f.Fail<string>("secret_key", "give either secret_key or regenerate_secret_key, not both");
+            }
+            if (root.TryGetProperty("code_prefix", out _) || root.TryGetProperty("client_id", out _))
+            {
+                f.Fail<string>(root.TryGetProperty("code_prefix", out _) ? "code_prefix" : "client_id",
+                    "client_id and code_prefix cannot be changed: codes already issued depend on them");
+            }
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            var patch = new MerchantPatch(
+                name,
+                regenerate ? Credentials.NewSecretKey() : secret,
+                root.TryGetProperty("notification_url", out _), notificationUrl,
+                root.TryGetProperty("inquiry_url", out _), inquiryUrl);
+            await using var connection = await database.OpenAsync(http.RequestAborted);
+            var updated = await MerchantStore.UpdateAsync(connection, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated));
+        }
+    }
+
+    private static async Task LockPrefixesAsync(Database database, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx)
+    {
+        if (!database.IsSqlite)
+        {
+            // PostgreSQL: serialize prefix assignment across instances for the length of this transaction.
+            await Dapper.SqlMapper.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(7201001)", transaction: tx);
+        }
+    }
+
+    private static string? Url(FieldReader f, string path)
+    {
+        var url = f.Text(path, 2048);
+        if (url is not null && !TunaiOptionsValidator.IsHttpUrl(url))
+        {
+            return f.Fail<string>(path, $"{path} must be an absolute http(s) URL");
+        }
+        return url;
+    }
+
+    private static ApiError NotFound(string clientId) => ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{3,64}$")]
+    private static partial Regex ClientIdShape();
+
+    [GeneratedRegex("^[1-9][0-9]{2,11}$")]
+    private static partial Regex PrefixShape();
+}

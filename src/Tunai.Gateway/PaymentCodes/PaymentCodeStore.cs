@@ -1,0 +1,131 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Tunai.Gateway.PaymentCodes;
+
+/// <summary>The SQL of payment codes. Every state change is one conditional statement whose row count decides.</summary>
+public static class PaymentCodeStore
+{
+    public const string Columns =
+        """
+        id, merchant_id, code, kind, invoice_number, amount, status, reusable, info, info2, info3,
+        customer_name, customer_email, footer_message, insurance_info, account_id, settlement,
+        override_notification_url, additional_info, request_id, how_to_pay_token, created_at, expires_at,
+        updated_at, paid_at, cancelled_at
+        """;
+
+    /// <summary>Marks the merchant's active codes for this invoice that are past expiry as EXPIRED, freeing the invoice.</summary>
+    public static Task ExpireInvoiceAsync(DbConnection c, DbTransaction tx, long merchantId, string invoiceNumber, long now) =>
+        c.ExecuteAsync(
+            """
+            UPDATE payment_codes SET status = 'EXPIRED', updated_at = @now
+            WHERE merchant_id = @merchantId AND invoice_number = @invoiceNumber AND status = 'ACTIVE' AND expires_at <= @now
+            """, new { merchantId, invoiceNumber, now }, tx);
+
+    /// <summary>
+    /// Inserts the code; null when the code itself is taken. A live code holding the same invoice number makes
+    /// the partial unique index throw (see <see cref="Storage.Database.IsUniqueViolation"/>).
+    /// </summary>
+    public static Task<PaymentCode?> InsertAsync(DbConnection c, DbTransaction tx, PaymentCode p) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>(
+            $"""
+            INSERT INTO payment_codes (merchant_id, code, kind, invoice_number, amount, status, reusable, info, info2, info3,
+                customer_name, customer_email, footer_message, insurance_info, account_id, settlement,
+                override_notification_url, additional_info, request_id, how_to_pay_token, created_at, expires_at, updated_at)
+            VALUES (@MerchantId, @Code, @Kind, @InvoiceNumber, @Amount, @Status, @ReusableFlag, @Info, @Info2, @Info3,
+                @CustomerName, @CustomerEmail, @FooterMessage, @InsuranceInfo, @AccountId, @Settlement,
+                @OverrideNotificationUrl, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
+            ON CONFLICT (code) DO NOTHING
+            RETURNING {Columns}
+            """,
+            new
+            {
+                p.MerchantId, p.Code, p.Kind, p.InvoiceNumber, p.Amount, p.Status, ReusableFlag = p.Reusable ? 1 : 0,
+                p.Info, p.Info2, p.Info3, p.CustomerName, p.CustomerEmail, p.FooterMessage, p.InsuranceInfo, p.AccountId,
+                p.Settlement, p.OverrideNotificationUrl, p.AdditionalInfo, p.RequestId, p.HowToPayToken, p.CreatedAt,
+                p.ExpiresAt, p.UpdatedAt,
+            }, tx);
+
+    public static Task<PaymentCode?> FindAsync(DbConnection c, long merchantId, string code, DbTransaction? tx = null) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>(
+            $"SELECT {Columns} FROM payment_codes WHERE merchant_id = @merchantId AND code = @code",
+            new { merchantId, code }, tx);
+
+    public static Task<PaymentCode?> FindByCodeAsync(DbConnection c, string code) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>(
+            $"SELECT {Columns} FROM payment_codes WHERE code = @code", new { code });
+
+    /// <summary>
+    /// Applies an update to a code that is neither paid nor cancelled; null when it was (the caller reads the
+    /// code again to say which). Absent fields keep their values.
+    /// </summary>
+    public static Task<PaymentCode?> UpdateAsync(DbConnection c, DbTransaction tx, long id, UpdateCommand u, long? expiresAt, long now) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>(
+            $"""
+            UPDATE payment_codes
+            SET amount = COALESCE(@Amount, amount),
+                expires_at = COALESCE(@expiresAt, expires_at),
+                status = CASE WHEN COALESCE(@expiresAt, expires_at) > @now THEN 'ACTIVE' ELSE status END,
+                reusable = COALESCE(@reusable, reusable),
+                info = COALESCE(@Info, info),
+                customer_name = COALESCE(@CustomerName, customer_name),
+                customer_email = COALESCE(@CustomerEmail, customer_email),
+                footer_message = COALESCE(@FooterMessage, footer_message),
+                updated_at = @now
+            WHERE id = @id AND status IN ('ACTIVE', 'EXPIRED')
+            RETURNING {Columns}
+            """,
+            new
+            {
+                id, now, expiresAt, u.Amount, reusable = u.Reusable is { } r ? (r ? 1 : 0) : (int?)null,
+                u.Info, u.CustomerName, u.CustomerEmail, u.FooterMessage,
+            }, tx);
+
+    /// <summary>Cancels a code that is neither paid nor cancelled; null when it was.</summary>
+    public static Task<PaymentCode?> CancelAsync(DbConnection c, DbTransaction tx, long id, long now) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>(
+            $"""
+            UPDATE payment_codes SET status = 'CANCELLED', cancelled_at = @now, updated_at = @now
+            WHERE id = @id AND status IN ('ACTIVE', 'EXPIRED')
+            RETURNING {Columns}
+            """, new { id, now }, tx);
+
+    public sealed record ListFilter(long? MerchantId, string? Status, string? InvoiceNumber, long? Before, int Limit);
+
+    /// <summary>Newest first, keyset-paged on id.</summary>
+    public static async Task<IReadOnlyList<(PaymentCode Code, string ClientId)>> ListAsync(DbConnection c, ListFilter filter, long now)
+    {
+        var where = new List<string>();
+        if (filter.MerchantId is not null)
+        {
+            where.Add("p.merchant_id = @MerchantId");
+        }
+        if (filter.InvoiceNumber is not null)
+        {
+            where.Add("p.invoice_number = @InvoiceNumber");
+        }
+        if (filter.Before is not null)
+        {
+            where.Add("p.id < @Before");
+        }
+        where.Add(filter.Status switch
+        {
+            null => "1 = 1",
+            CodeStatus.Active => "p.status = 'ACTIVE' AND p.expires_at > @now",
+            CodeStatus.Expired => "(p.status = 'EXPIRED' OR (p.status = 'ACTIVE' AND p.expires_at <= @now))",
+            _ => "p.status = @Status",
+        });
+        var rows = await c.QueryAsync<PaymentCode, string, (PaymentCode, string)>(
+            $"""
+            SELECT {string.Join(", ", Columns.Split(',').Select(col => "p." + col.Trim()))}, m.client_id
+            FROM payment_codes p JOIN merchants m ON m.id = p.merchant_id
+            WHERE {string.Join(" AND ", where)}
+            ORDER BY p.id DESC
+            LIMIT @Limit
+            """,
+            (code, clientId) => (code, clientId),
+            new { filter.MerchantId, filter.InvoiceNumber, filter.Before, filter.Status, filter.Limit, now },
+            splitOn: "client_id");
+        return rows.ToList();
+    }
+}

@@ -1,0 +1,92 @@
+using Dapper;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Sandbox;
+
+/// <summary>
+/// What happens once before the gateway listens: migrations, the admin token, and in sandbox mode a ready
+/// merchant whose credentials are printed (and written to data/sandbox.env) so a newcomer can call the API at once.
+/// </summary>
+public static class Startup
+{
+    public static async Task InitializeAsync(this WebApplication app)
+    {
+        var services = app.Services;
+        var options = services.GetRequiredService<TunaiOptions>();
+        var database = services.GetRequiredService<Database>();
+        var time = services.GetRequiredService<TimeProvider>();
+        await services.GetRequiredService<Migrator>().MigrateAsync();
+
+        var adminToken = options.AdminToken;
+        if (options.IsSandbox)
+        {
+            await using var connection = await database.OpenAsync();
+            if (string.IsNullOrWhiteSpace(adminToken))
+            {
+                // Kept in the database so the token stays the same across restarts of the sandbox.
+                await connection.ExecuteAsync(
+                    "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_admin_token', @token) ON CONFLICT (key) DO NOTHING",
+                    new { token = Credentials.NewAdminToken() });
+                adminToken = await connection.QuerySingleAsync<string>(
+                    "SELECT value FROM gateway_settings WHERE key = 'sandbox_admin_token'");
+            }
+            if (await connection.QuerySingleOrDefaultAsync<string>(
+                    "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'") is null)
+            {
+                var (merchant, error) = await MerchantEndpoints.CreateAsync(database, time, options,
+                    new MerchantEndpoints.NewMerchant("Sandbox Merchant", null, null, null, null, null), CancellationToken.None);
+                if (error is not null)
+                {
+                    throw new InvalidOperationException($"Could not create the sandbox merchant: {error.Message}");
+                }
+                await connection.ExecuteAsync(
+                    "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_client_id', @id)", new { id = merchant!.ClientId });
+            }
+            var clientId = await connection.QuerySingleOrDefaultAsync<string>(
+                "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'");
+            var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId);
+            if (sandboxMerchant is not null)
+            {
+                PrintSandbox(options, sandboxMerchant, adminToken!);
+            }
+        }
+        services.GetRequiredService<AdminToken>().Set(adminToken!);
+    }
+
+    private static void PrintSandbox(TunaiOptions options, Merchant merchant, string adminToken)
+    {
+        var folder = options.Storage.Provider == StorageProvider.Sqlite
+            ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
+            : Path.GetFullPath("data");
+        Directory.CreateDirectory(folder);
+        var envFile = Path.Combine(folder, "sandbox.env");
+        File.WriteAllText(envFile,
+            $"""
+            # Tunai sandbox credentials (sandbox mode only). Use: source {envFile}
+            export TUNAI_CLIENT_ID={merchant.ClientId}
+            export TUNAI_SECRET_KEY={merchant.SecretKey}
+            export TUNAI_CODE_PREFIX={merchant.CodePrefix}
+            export TUNAI_ADMIN_TOKEN={adminToken}
+
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(envFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        // Straight to the console, not to the log: secrets never go through logging.
+        Console.WriteLine(
+            $"""
+
+            Tunai sandbox is ready.
+              Client-Id    {merchant.ClientId}
+              Secret key   {merchant.SecretKey}
+              Code prefix  {merchant.CodePrefix}
+              Admin token  {adminToken}
+              (also in {envFile})
+
+            """);
+    }
+}

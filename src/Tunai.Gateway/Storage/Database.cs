@@ -1,0 +1,86 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Tunai.Gateway.Configuration;
+
+namespace Tunai.Gateway.Storage;
+
+/// <summary>
+/// Opens connections to the configured database. The SQL in the feature folders is written once for both
+/// SQLite and PostgreSQL (INTEGER/bigint ids, unix milliseconds for times, ON CONFLICT, RETURNING); what
+/// differs between them lives here and in the migrations.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    private readonly DbDataSource _source;
+
+    static Database()
+    {
+        // Columns are snake_case, properties PascalCase.
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    public Database(TunaiOptions options)
+    {
+        Provider = options.Storage.Provider;
+        if (Provider == StorageProvider.Sqlite)
+        {
+            var path = Path.GetFullPath(options.Storage.SqlitePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var builder = new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Cache = SqliteCacheMode.Private,
+                Pooling = true,
+                DefaultTimeout = 30,
+            };
+            Description = $"SQLite {path}";
+            _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
+        }
+        else
+        {
+            var builder = new NpgsqlDataSourceBuilder(options.Storage.ConnectionString);
+            Description = $"PostgreSQL {builder.ConnectionStringBuilder.Host}/{builder.ConnectionStringBuilder.Database}";
+            _source = builder.Build();
+        }
+    }
+
+    public StorageProvider Provider { get; }
+
+    public string Description { get; }
+
+    public bool IsSqlite => Provider == StorageProvider.Sqlite;
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        var connection = await _source.OpenConnectionAsync(ct);
+        if (IsSqlite)
+        {
+            // Per-connection settings. synchronous=FULL with WAL: a commit returns only after the WAL is
+            // fsynced, so a 200 for a write means it is on disk.
+            await connection.ExecuteAsync("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        }
+        return connection;
+    }
+
+    /// <summary>
+    /// A transaction for a read-then-write unit. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two
+    /// writers never deadlock upgrading a read lock; PostgreSQL relies on row locks and constraints.
+    /// </summary>
+    public static async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct = default) =>
+        // Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE unless asked for a deferred transaction.
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
+    /// <summary>True when the exception is a unique-constraint violation, whichever the database.</summary>
+    public static bool IsUniqueViolation(Exception exception) => exception switch
+    {
+        SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } => true,
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
+        _ => false,
+    };
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+}
