@@ -1,0 +1,145 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Tunai.Gateway.Sandbox;
+
+namespace Tunai.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real gateway: Kestrel on 127.0.0.1 with a free port, a real SQLite file in a fresh folder, and a fake
+/// clock the test moves. Everything is reached over HTTP.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public const string AdminToken = "test-admin-token-0123456789";
+
+    private readonly WebApplication _app;
+
+    private GatewayHost(WebApplication app, string folder, FakeTimeProvider time, Uri baseAddress)
+    {
+        _app = app;
+        Folder = folder;
+        Time = time;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress };
+        Admin = new HttpClient { BaseAddress = baseAddress };
+        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    public string Folder { get; }
+
+    public string DatabasePath => Path.Combine(Folder, "tunai.db");
+
+    public FakeTimeProvider Time { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>A plain client: no credentials.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>A client carrying the admin token.</summary>
+    public HttpClient Admin { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayHost> StartAsync(DateTimeOffset? now = null, params string[] settings)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "tunai-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var time = new FakeTimeProvider(now ?? DateTimeOffset.UtcNow);
+        var args = new List<string>
+        {
+            "--urls=http://127.0.0.1:0",
+            $"--Tunai:Storage:SqlitePath={Path.Combine(folder, "tunai.db")}",
+            $"--Tunai:AdminToken={AdminToken}",
+            "--Logging:LogLevel:Default=Warning",
+        };
+        args.AddRange(settings.Select(s => "--" + s));
+        var app = GatewayApp.Build([.. args], b => b.Services.AddSingleton<TimeProvider>(time));
+        await app.InitializeAsync();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GatewayHost(app, folder, time, new Uri(address));
+    }
+
+    /// <summary>Creates a merchant through the admin API.</summary>
+    public async Task<TestMerchant> CreateMerchantAsync(object? body = null)
+    {
+        var response = await Admin.PostAsJsonAsync("/admin/v1/merchants", body ?? new { name = "Toko Test" });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, text);
+        var json = JsonNode.Parse(text)!;
+        return new TestMerchant(this, (string)json["client_id"]!, (string)json["secret_key"]!, (string)json["code_prefix"]!);
+    }
+
+    /// <summary>Runs a query against the gateway's SQLite file (a second, independent connection).</summary>
+    public async Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Reads one row of the gateway's SQLite file as name/value pairs.</summary>
+    public async Task<Dictionary<string, object?>> RowAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"no row for {sql}");
+        return Enumerable.Range(0, reader.FieldCount)
+            .ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i));
+    }
+
+    /// <summary>Changes the gateway's SQLite file directly: only to set up states other features create.</summary>
+    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Admin.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: the folder is under the temp directory
+        }
+    }
+
+    public static JsonNode Json(string text) => JsonNode.Parse(text) ?? throw new JsonException("null JSON");
+}
