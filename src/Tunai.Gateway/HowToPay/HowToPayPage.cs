@@ -49,7 +49,7 @@ public static class HowToPayPage
         body.Append(CultureInfo.InvariantCulture, $"""
             <main class="card">
             <header>
-            <p class="eyebrow">Bayar di kasir Alfamart · Pay at an Alfamart cashier</p>
+            <p class="eyebrow">Bayar di Alfamart · Pay at Alfamart</p>
             <h1 id="merchant">{E(view.MerchantName)}</h1>
             <p id="amount" class="amount">{E(amount)}</p>
             </header>
@@ -69,15 +69,15 @@ public static class HowToPayPage
                 $"<div id=\"barcode\" class=\"barcode\">{Code128.Svg(view.PaymentCode)}</div>\n");
         }
         body.Append("</section>\n<dl class=\"details\">\n");
-        Detail(body, "invoice", "No. invoice · Invoice", view.InvoiceNumber);
+        Detail(body, "invoice", "No. invoice", "Invoice", view.InvoiceNumber);
         if (!string.IsNullOrWhiteSpace(view.CustomerName))
         {
-            Detail(body, "customer", "Pelanggan · Customer", view.CustomerName);
+            Detail(body, "customer", "Pelanggan", "Customer", view.CustomerName);
         }
-        Detail(body, "expiry", "Bayar sebelum · Pay before", Wib(view.ExpiresUtc));
+        Detail(body, "expiry", "Bayar sebelum", "Pay before", Wib(view.ExpiresUtc));
         if (!string.IsNullOrWhiteSpace(view.Info))
         {
-            Detail(body, "info", "Keterangan · Details", view.Info);
+            Detail(body, "info", "Keterangan", "Details", view.Info);
         }
         body.Append("</dl>\n");
 
@@ -143,7 +143,8 @@ public static class HowToPayPage
     {
         "ACTIVE" => """
             <div id="status" class="status status-active" role="status">
-            <p class="state-line"><span lang="id">Menunggu pembayaran</span> · <span lang="en">Awaiting payment</span></p>
+            <p class="state-line" lang="id">Menunggu pembayaran</p>
+            <p class="state-line-en" lang="en">Awaiting payment</p>
             </div>
 
             """,
@@ -176,9 +177,9 @@ public static class HowToPayPage
             """,
     };
 
-    private static void Detail(StringBuilder body, string id, string label, string value) =>
+    private static void Detail(StringBuilder body, string id, string indonesian, string english, string value) =>
         body.Append(CultureInfo.InvariantCulture,
-            $"<div><dt>{E(label)}</dt><dd id=\"{E(id)}\">{E(value)}</dd></div>\n");
+            $"<div><dt>{E(indonesian)}<span lang=\"en\">{E(english)}</span></dt><dd id=\"{E(id)}\">{E(value)}</dd></div>\n");
 
     /// <summary>Groups of four from the left, the way the code is read out to a cashier.</summary>
     internal static string Group(string paymentCode) =>
@@ -232,19 +233,23 @@ public static class HowToPayPage
         .status p { margin: 0; }
         .status .state { font-size: 1.6rem; font-weight: 700; }
         .status .state-en { font-size: 1.1rem; font-weight: 600; margin-bottom: .5rem; }
-        .status-active { background: #fff7e0; color: #7a5200; font-weight: 600; }
+        .status .state-line { font-weight: 700; }
+        .status .state-line-en { font-size: .9rem; }
+        .status-active { background: #fff7e0; color: #7a5200; }
         .status-paid { background: #e5f6ea; color: #14612e; }
         .status-void { background: #fdecec; color: #8a1c1c; }
         .status-muted { background: var(--bg); }
         .code { margin: 16px 0; padding: 16px 12px; border: 1px dashed #c9d0db; border-radius: 12px; text-align: center; }
-        .payment-code { margin: .25rem 0 .75rem; white-space: nowrap; font-size: 1.7rem; font-weight: 700; letter-spacing: .05em;
+        .payment-code { margin: .25rem 0 .75rem; font-size: clamp(1.3rem, 6vw, 1.7rem); font-weight: 700; letter-spacing: .04em;
           font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; }
         .barcode svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
         .details { margin: 0; }
         .details div { display: flex; justify-content: space-between; gap: 16px; padding: 8px 0; border-bottom: 1px solid var(--line); }
         .details div:last-child { border-bottom: 0; }
-        dt { color: var(--muted); }
-        dd { margin: 0; text-align: right; font-weight: 600; overflow-wrap: anywhere; }
+        dt { flex: none; color: var(--muted); line-height: 1.3; }
+        dt span { display: block; font-size: .8rem; }
+        #expiry { white-space: nowrap; }
+        dd { margin: 0; text-align: right; font-weight: 600; line-height: 1.3; overflow-wrap: break-word; }
         .countdown { margin: 16px 0 0; padding: 10px; border-radius: 10px; background: var(--bg); text-align: center; color: var(--muted); }
         #countdown { display: block; color: var(--ink); font-size: 1.4rem; font-weight: 700; font-variant-numeric: tabular-nums; }
         .steps h2 { margin: 24px 0 8px; font-size: 1rem; }
@@ -254,6 +259,11 @@ public static class HowToPayPage
         .actions { margin-top: 24px; text-align: center; }
         button { padding: 10px 24px; border: 1px solid var(--ink); border-radius: 10px; background: #fff; color: var(--ink); font: inherit; cursor: pointer; }
         .expired .barcode, .expired .steps { display: none; }
+        @media (max-width: 400px) {
+          body { padding: 12px 8px; }
+          .card { padding: 20px 14px; }
+          .code { padding: 12px 4px; }
+        }
         @media print {
           body { padding: 0; background: #fff; }
           .card { max-width: none; box-shadow: none; }
