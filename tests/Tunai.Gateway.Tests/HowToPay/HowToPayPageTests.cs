@@ -24,7 +24,12 @@ public class HowToPayPageTests(Browser browser)
         Info: "Sepatu lari, ukuran 42",
         CustomerName: "Budi");
 
-    private async Task<(IBrowserContext Context, IPage Page, List<string> Requests)> OpenAsync(
+    private sealed record OpenPage(IBrowserContext Context, IPage Page, IReadOnlyList<string> Requests) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Context.DisposeAsync();
+    }
+
+    private async Task<OpenPage> OpenAsync(
         string html, int width = 480, int height = 900)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
@@ -36,14 +41,14 @@ public class HowToPayPageTests(Browser browser)
         var requests = new List<string>();
         page.Request += (_, request) => requests.Add(request.Url);
         await page.SetContentAsync(html);
-        return (context, page, requests);
+        return new OpenPage(context, page, requests);
     }
 
     [Fact]
     public async Task ActivePageShowsMerchantAmountCodeAndWibExpiry()
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View()));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View()));
+        var page = open.Page;
 
         Assert.Equal("Toko Sumber Rejeki", await page.Locator("#merchant").InnerTextAsync());
         Assert.Equal("Rp150.000", await page.Locator("#amount").InnerTextAsync());
@@ -57,8 +62,8 @@ public class HowToPayPageTests(Browser browser)
     [Fact]
     public async Task ActivePageGivesStepsInBahasaIndonesiaThenEnglish()
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View()));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View()));
+        var page = open.Page;
 
         var sections = page.Locator("section.steps");
         Assert.Equal(2, await sections.CountAsync());
@@ -80,8 +85,9 @@ public class HowToPayPageTests(Browser browser)
     public async Task PageMakesNoNetworkRequests()
     {
         var html = HowToPayPage.Render(View());
-        var (context, page, requests) = await OpenAsync(html);
-        await using var _context = context;
+        await using var open = await OpenAsync(html);
+        var page = open.Page;
+        var requests = open.Requests;
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
 
         Assert.Empty(requests);
@@ -94,8 +100,8 @@ public class HowToPayPageTests(Browser browser)
     [Fact]
     public async Task CountdownCountsDown()
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View()));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View()));
+        var page = open.Page;
         var countdown = page.Locator("#countdown");
         var first = await countdown.InnerTextAsync();
 
@@ -112,8 +118,8 @@ public class HowToPayPageTests(Browser browser)
     {
         var now = DateTimeOffset.UtcNow;
         var view = View(now: now) with { ExpiresUtc = now.AddSeconds(2) };
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(view));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(view));
+        var page = open.Page;
         Assert.True(await page.Locator("#barcode").IsVisibleAsync());
 
         await page.WaitForFunctionAsync("() => document.getElementById('countdown').textContent.includes('Expired')");
@@ -126,8 +132,8 @@ public class HowToPayPageTests(Browser browser)
     [Fact]
     public async Task BarcodeInFullPageScreenshotDecodesToThePaymentCode()
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View()), width: 390, height: 844);
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View()), width: 390, height: 844);
+        var page = open.Page;
         var png = Artifacts.Screenshot("how-to-pay-active.png");
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = png, FullPage = true });
@@ -138,8 +144,8 @@ public class HowToPayPageTests(Browser browser)
     [Fact]
     public async Task PrintedPageLeavesOutCountdownAndButtonsButKeepsTheBarcode()
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View()));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View()));
+        var page = open.Page;
         Assert.True(await page.Locator("button").IsVisibleAsync());
 
         await page.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print });
@@ -157,8 +163,8 @@ public class HowToPayPageTests(Browser browser)
     [InlineData("EXPIRED", "Kedaluwarsa", "Expired")]
     public async Task FinishedCodeShowsItsStateInsteadOfHowToPay(string status, string indonesian, string english)
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View(status)));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View(status)));
+        var page = open.Page;
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = Artifacts.Screenshot($"how-to-pay-{status.ToLowerInvariant()}.png"),
@@ -171,8 +177,8 @@ public class HowToPayPageTests(Browser browser)
     [Fact]
     public async Task ActiveCodePastItsExpiryIsShownAsExpired()
     {
-        var (context, page, _) = await OpenAsync(HowToPayPage.Render(View("ACTIVE", now: Expires)));
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.Render(View("ACTIVE", now: Expires)));
+        var page = open.Page;
 
         await AssertShowsStateOnlyAsync(page, "Kedaluwarsa", "Expired");
     }
@@ -201,8 +207,8 @@ public class HowToPayPageTests(Browser browser)
         Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", html, StringComparison.Ordinal);
 
-        var (context, page, _) = await OpenAsync(html);
-        await using var _context = context;
+        await using var open = await OpenAsync(html);
+        var page = open.Page;
         Assert.Equal(merchant, await page.Locator("#merchant").TextContentAsync());
         Assert.Equal(info, await page.Locator("#info").TextContentAsync());
         Assert.Equal("<i>Ana</i>", await page.Locator("#customer").TextContentAsync());
@@ -217,8 +223,9 @@ public class HowToPayPageTests(Browser browser)
     [Fact]
     public async Task NotFoundPageSaysSoInBothLanguages()
     {
-        var (context, page, requests) = await OpenAsync(HowToPayPage.RenderNotFound());
-        await using var _context = context;
+        await using var open = await OpenAsync(HowToPayPage.RenderNotFound());
+        var page = open.Page;
+        var requests = open.Requests;
 
         var status = await page.Locator("#status").InnerTextAsync();
         Assert.Contains("tidak ditemukan", status, StringComparison.Ordinal);
