@@ -1,0 +1,84 @@
+using Microsoft.Playwright;
+
+[assembly: AssemblyFixture(typeof(Tunai.Gateway.Tests.Infrastructure.Browser))]
+
+namespace Tunai.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// One headless Chromium for the whole test run: Debian's own build (package chromium), driven through
+/// Playwright. Playwright's browser download is never used. Chromium starts on the first test that asks
+/// for a page, so tests that need no browser pay nothing for it.
+/// </summary>
+public sealed class Browser : IAsyncDisposable
+{
+    // No sandbox because tests often run as root in containers, where Chromium refuses to start with it.
+    // The rest keep a test run from talking to Google's update, sync and field-trial servers, so that
+    // "the page makes no request" is about the page alone.
+    private static readonly string[] Arguments =
+    [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private IPlaywright? playwright;
+    private IBrowser? browser;
+
+    /// <summary>
+    /// A fresh browser context (own cookies, cache and viewport). Dispose it to close its pages.
+    /// Skips the calling test when Chromium is not installed, or fails it under <c>TUNAI_REQUIRE_ALL=1</c>.
+    /// </summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null)
+    {
+        var running = await StartAsync();
+        return await running.NewContextAsync(options ?? new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 480, Height = 900 },
+            DeviceScaleFactor = 1,
+        });
+    }
+
+    private async Task<IBrowser> StartAsync()
+    {
+        await gate.WaitAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            if (browser is not null)
+            {
+                return browser;
+            }
+            var chromium = ExternalTool.Locate("chromium");
+            if (chromium is null)
+            {
+                ExternalTool.Unavailable("chromium");
+            }
+            playwright ??= await Playwright.CreateAsync();
+            browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = chromium,
+                Headless = true,
+                Args = Arguments,
+            });
+            return browser;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (browser is not null)
+        {
+            await browser.DisposeAsync();
+        }
+        playwright?.Dispose();
+        gate.Dispose();
+    }
+}
