@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
@@ -31,6 +32,7 @@ public static class GatewayApp
         app.UseStatusCodePages(StatusWithoutBody);
         app.MapMerchants();
         app.MapPaymentCodes();
+        app.MapHowToPay();
         return app;
     }
 

@@ -12,6 +12,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(PaymentCodes.UpdateResponse))]
 [JsonSerializable(typeof(PaymentCodes.PaymentCodeList))]
 [JsonSerializable(typeof(Merchants.MerchantView))]
+[JsonSerializable(typeof(HowToPay.HowToPayApiResponse))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

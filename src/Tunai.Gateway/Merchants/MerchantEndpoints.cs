@@ -38,9 +38,9 @@ public static partial class MerchantEndpoints
             {
                 f.Fail<string>("client_id", "client_id may hold letters, digits, '-' and '_' only");
             }
-            if (secret is not null && secret.Length < 16)
+            if (secret is not null && secret.Length < 8)
             {
-                f.Fail<string>("secret_key", "secret_key must be at least 16 characters");
+                f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
             }
             if (prefix is not null && !PrefixShape().IsMatch(prefix))
             {
@@ -136,9 +136,9 @@ public static partial class MerchantEndpoints
             var regenerate = f.Flag("regenerate_secret_key") ?? false;
             var notificationUrl = Url(f, "notification_url");
             var inquiryUrl = Url(f, "inquiry_url");
-            if (secret is not null && secret.Length < 16)
+            if (secret is not null && secret.Length < 8)
             {
-                f.Fail<string>("secret_key", "secret_key must be at least 16 characters");
+                f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
             }
             if (secret is not null && regenerate)
             {

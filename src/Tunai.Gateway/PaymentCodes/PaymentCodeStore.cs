@@ -14,6 +14,9 @@ public static class PaymentCodeStore
         updated_at, paid_at, cancelled_at
         """;
 
+    /// <summary>The columns qualified with the alias <c>p</c>, for joins.</summary>
+    public static readonly string ColumnsOfP = string.Join(", ", Columns.Split(',').Select(c => "p." + c.Trim()));
+
     /// <summary>Marks the merchant's active codes for this invoice that are past expiry as EXPIRED, freeing the invoice.</summary>
     public static Task ExpireInvoiceAsync(DbConnection c, DbTransaction tx, long merchantId, string invoiceNumber, long now) =>
         c.ExecuteAsync(
@@ -117,7 +120,7 @@ public static class PaymentCodeStore
         });
         var rows = await c.QueryAsync<PaymentCode, string, (PaymentCode, string)>(
             $"""
-            SELECT {string.Join(", ", Columns.Split(',').Select(col => "p." + col.Trim()))}, m.client_id
+            SELECT {ColumnsOfP}, m.client_id
             FROM payment_codes p JOIN merchants m ON m.id = p.merchant_id
             WHERE {string.Join(" AND ", where)}
             ORDER BY p.id DESC
