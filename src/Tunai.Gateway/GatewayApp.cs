@@ -15,7 +15,8 @@ public static class GatewayApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json ships next to the binary; relative paths (./data/) are the working directory's.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.UseDefaultUrl();
         builder.Services.AddTunaiOptions(builder.Configuration);
         builder.Services.AddSingleton<Database>();
