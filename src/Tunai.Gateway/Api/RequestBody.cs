@@ -69,6 +69,54 @@ public static class RequestBody
             document = null;
             return new ApiError(StatusCodes.Status400BadRequest, "malformed_json", "The body must be a JSON object");
         }
+        if (!HasValidStrings(document.RootElement))
+        {
+            document.Dispose();
+            document = null;
+            return new ApiError(StatusCodes.Status400BadRequest, "malformed_json",
+                "The body is not valid JSON: a string holds a \\u escape of an unpaired surrogate (\\ud800-\\udfff)");
+        }
         return null;
+    }
+
+    /// <summary>
+    /// The parser lets a lone surrogate escape such as "\ud800" through and only throws when that string or
+    /// property name is read, so a field read later would fail as a 500. Every string is read once here instead.
+    /// </summary>
+    private static bool HasValidStrings(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name; // throws on an unpaired surrogate
+                        if (!HasValidStrings(property.Value))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (!HasValidStrings(item))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.String:
+                    return element.GetString() is not null;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -21,12 +21,16 @@ public sealed class TestMerchant(GatewayHost gateway, string clientId, string se
     public GatewayHost Gateway => gateway;
 
     /// <summary>Sends a signed request; the body is sent byte for byte as given.</summary>
-    public async Task<ApiResponse> SendAsync(HttpMethod method, string path, string? body, string? requestId = null,
+    public Task<ApiResponse> SendAsync(HttpMethod method, string path, string? body, string? requestId = null,
+        Action<HttpRequestMessage>? tamper = null, string? timestamp = null) =>
+        SendBytesAsync(method, path, body is null ? null : Encoding.UTF8.GetBytes(body), requestId, tamper, timestamp);
+
+    /// <summary>Sends a signed request whose body is arbitrary bytes (not necessarily UTF-8 or JSON).</summary>
+    public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[]? bytes, string? requestId = null,
         Action<HttpRequestMessage>? tamper = null, string? timestamp = null)
     {
         requestId ??= Guid.NewGuid().ToString();
         timestamp ??= Signature.FormatTimestamp(gateway.Time.GetUtcNow());
-        var bytes = body is null ? null : Encoding.UTF8.GetBytes(body);
         using var request = new HttpRequestMessage(method, path);
         if (bytes is not null)
         {

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Tunai.Gateway.Tests.Process;
+
+/// <summary>
+/// The gateway as a user runs it: <c>dotnet Tunai.Gateway.dll --urls http://127.0.0.1:port</c> in a working
+/// directory of its own, with the real clock. Killed (the whole process tree) on dispose if still running.
+/// </summary>
+public sealed class GatewayProcess : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly System.Diagnostics.Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private GatewayProcess(System.Diagnostics.Process process, string folder, Uri baseAddress)
+    {
+        _process = process;
+        Folder = folder;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>Next to the test assembly: the test project references the gateway, so its build output is copied here.</summary>
+    public static string GatewayDll => Path.Combine(AppContext.BaseDirectory, "Tunai.Gateway.dll");
+
+    public string Folder { get; }
+
+    public Uri BaseAddress { get; }
+
+    public int Id => _process.Id;
+
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string StandardError
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the gateway in <paramref name="folder"/> on a free port; <paramref name="args"/> come after --urls.</summary>
+    public static GatewayProcess Start(string folder, params string[] args)
+    {
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = Command(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", folder,
+            [GatewayDll, "--urls", baseAddress.ToString().TrimEnd('/'), .. args]);
+        var process = new System.Diagnostics.Process { StartInfo = start, EnableRaisingEvents = true };
+        var gateway = new GatewayProcess(process, folder, baseAddress);
+        process.OutputDataReceived += (_, e) => Append(gateway._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(gateway._stderr, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return gateway;
+    }
+
+    /// <summary>
+    /// A process description with redirected output and an environment cleaned of anything that would
+    /// configure the gateway behind the test's back (TUNAI_*, Tunai__*, URLS).
+    /// </summary>
+    public static ProcessStartInfo Command(string fileName, string workingDirectory, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var name in start.Environment.Keys.ToList())
+        {
+            if (name.StartsWith("TUNAI", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith("URLS", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith("HTTP_PORTS", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith("HTTPS_PORTS", StringComparison.OrdinalIgnoreCase))
+            {
+                start.Environment.Remove(name);
+            }
+        }
+        return start;
+    }
+
+    /// <summary>Polls until the gateway answers HTTP at all; fails at once if the process exits first.</summary>
+    public async Task WaitUntilReadyAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The gateway exited with {_process.ExitCode} before it was ready\n{Output()}");
+            }
+            try
+            {
+                using var response = await http.GetAsync("/", ct);
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // accepted but slow to answer: a loaded machine
+            }
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"The gateway did not answer within {StartTimeout}\n{Output()}");
+            }
+            await Task.Delay(100, ct);
+        }
+    }
+
+    /// <summary>Polls the captured stdout until <paramref name="condition"/> holds (output arrives asynchronously).</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> condition, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition(StandardOutput))
+        {
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"Expected output did not appear\n{Output()}");
+            }
+            await Task.Delay(50, ct);
+        }
+        return StandardOutput;
+    }
+
+    /// <summary>Waits for the process to exit on its own and returns its exit code; output is complete then.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(StartTimeout);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL on Unix: no shutdown code runs, exactly like a crash or a pulled plug.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.WaitForExit();
+    }
+
+    /// <summary>The credentials a sandbox gateway writes to data/sandbox.env (<c>export NAME=value</c> lines).</summary>
+    public Dictionary<string, string> SandboxEnv() =>
+        File.ReadAllLines(System.IO.Path.Combine(Folder, "data", "sandbox.env"))
+            .Where(line => line.StartsWith("export ", StringComparison.Ordinal))
+            .Select(line => line["export ".Length..].Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
+
+    /// <summary>Runs a command to its end and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, CancellationToken ct)
+    {
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public string Output() => $"--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
+
+    public void Dispose()
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // never started or already reaped
+        }
+        _process.Dispose();
+    }
+
+    private static void Append(StringBuilder buffer, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (buffer)
+        {
+            buffer.Append(line).Append('\n');
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A fresh empty folder under the temp directory, deleted on dispose.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "tunai-process-tests", Guid.NewGuid().ToString("N"));
+
+    public TempFolder() => Directory.CreateDirectory(Path);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: the folder is under the temp directory
+        }
+    }
+}
