@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Tunai.Gateway.Tests.Process;
+namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>
 /// The gateway as a user runs it: <c>dotnet Tunai.Gateway.dll --urls http://127.0.0.1:port</c> in a working

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Tunai.Gateway.Tests.Process;
+namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>What a newcomer does first: start the gateway in an empty folder and call it with curl and openssl.</summary>
 public sealed class NewcomerTests

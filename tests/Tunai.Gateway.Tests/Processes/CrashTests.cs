@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Signing;
 
-namespace Tunai.Gateway.Tests.Process;
+namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>A 200 is a promise: what the gateway acknowledged survives the process being killed outright.</summary>
 public sealed class CrashTests

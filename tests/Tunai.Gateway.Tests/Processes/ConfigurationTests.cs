@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Data.Sqlite;
 
-namespace Tunai.Gateway.Tests.Process;
+namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>How the gateway process starts, or refuses to, depending on its configuration.</summary>
 public sealed class ConfigurationTests
