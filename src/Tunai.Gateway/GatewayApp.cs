@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.DirectInquiry;
+using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
@@ -25,6 +27,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<RequestKeys>();
         builder.Services.AddSingleton<MerchantSignatureFilter>();
         builder.Services.AddSingleton<IdempotencyFilter>();
+        builder.Services.AddSingleton<AcquirerSignatureFilter>();
+        builder.Services.AddHttpClient<DirectInquiryClient>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         configure?.Invoke(builder);
 
@@ -34,6 +38,8 @@ public static class GatewayApp
         app.MapMerchants();
         app.MapPaymentCodes();
         app.MapHowToPay();
+        app.MapAcquirers();
+        app.MapStore();
         return app;
     }
 

@@ -1,10 +1,9 @@
-using Tunai.Gateway.Merchants;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Api;
 
 /// <summary>
-/// Writes JSON bytes that were serialized once. When the request came from an authenticated merchant the
+/// Writes JSON bytes that were serialized once. When the request was signed (a merchant or an acquirer) the
 /// response carries Client-Id, Request-Id, Response-Timestamp and a Signature over exactly these bytes.
 /// </summary>
 public sealed class JsonBytesResult(int status, byte[] body, bool replayed = false) : IResult
@@ -23,15 +22,15 @@ public sealed class JsonBytesResult(int status, byte[] body, bool replayed = fal
         {
             response.Headers["Tunai-Replayed"] = "true";
         }
-        if (httpContext.Features.Get<MerchantRequest>() is { } request)
+        if (httpContext.Features.Get<SignedCaller>() is { } caller)
         {
             var time = httpContext.RequestServices.GetRequiredService<TimeProvider>();
             var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
-            var input = new SignatureInput(request.Merchant.ClientId, request.RequestId, timestamp, request.Target, body, IsResponse: true);
-            response.Headers[SignatureHeaders.ClientId] = request.Merchant.ClientId;
-            response.Headers[SignatureHeaders.RequestId] = request.RequestId;
+            var input = new SignatureInput(caller.ClientId, caller.RequestId, timestamp, caller.Target, body, IsResponse: true);
+            response.Headers[SignatureHeaders.ClientId] = caller.ClientId;
+            response.Headers[SignatureHeaders.RequestId] = caller.RequestId;
             response.Headers[SignatureHeaders.ResponseTimestamp] = timestamp;
-            response.Headers[SignatureHeaders.Signature] = Signature.Compute(request.Merchant.SecretKey, input);
+            response.Headers[SignatureHeaders.Signature] = Signature.Compute(caller.SecretKey, input);
         }
         await response.Body.WriteAsync(body, httpContext.RequestAborted);
     }

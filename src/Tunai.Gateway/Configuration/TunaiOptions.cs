@@ -33,6 +33,8 @@ public sealed class TunaiOptions
 
     public PaymentCodeOptions PaymentCodes { get; set; } = new();
 
+    public StoreOptions Store { get; set; } = new();
+
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
 }
 
@@ -77,4 +79,19 @@ public sealed class PaymentCodeOptions
     /// <summary>Length of a prefix the gateway picks for a merchant created without one.</summary>
     [Range(3, 8)]
     public int GeneratedPrefixLength { get; set; } = 5;
+}
+
+public sealed class StoreOptions
+{
+    /// <summary>How long after a payment the store may reverse it (the till failed to finish the sale).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ReversalWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long the gateway waits for a merchant's direct-inquiry answer; the customer is waiting.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan DirectInquiryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a merchant's direct-inquiry answer can be paid before the store must inquire again.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan DirectInquiryValidity { get; set; } = TimeSpan.FromMinutes(15);
 }

@@ -14,6 +14,7 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
                      ("Tunai:MerchantApi", options.MerchantApi),
                      ("Tunai:PaymentCodes", options.PaymentCodes),
                      ("Tunai:Storage", options.Storage),
+                     ("Tunai:Store", options.Store),
                  })
         {
             var results = new List<ValidationResult>();

@@ -54,9 +54,9 @@ public static class PaymentCodeStore
             $"SELECT {Columns} FROM payment_codes WHERE merchant_id = @merchantId AND code = @code",
             new { merchantId, code }, tx);
 
-    public static Task<PaymentCode?> FindByCodeAsync(DbConnection c, string code) =>
+    public static Task<PaymentCode?> FindByCodeAsync(DbConnection c, string code, DbTransaction? tx = null) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(
-            $"SELECT {Columns} FROM payment_codes WHERE code = @code", new { code });
+            $"SELECT {Columns} FROM payment_codes WHERE code = @code", new { code }, tx);
 
     /// <summary>
     /// Applies an update to a code that is neither paid nor cancelled; null when it was (the caller reads the

@@ -3,6 +3,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Sandbox;
 
@@ -45,18 +46,23 @@ public static class Startup
                 await connection.ExecuteAsync(
                     "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_client_id', @id)", new { id = merchant!.ClientId });
             }
+            if (await AcquirerStore.FindByCodeAsync(connection, "ALFA") is null)
+            {
+                await AcquirerStore.CreateAsync(database, time, "ALFA", "Alfa Group (sandbox)");
+            }
+            var acquirer = await AcquirerStore.FindByCodeAsync(connection, "ALFA");
             var clientId = await connection.QuerySingleOrDefaultAsync<string>(
                 "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'");
             var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId);
-            if (sandboxMerchant is not null)
+            if (sandboxMerchant is not null && acquirer is not null)
             {
-                PrintSandbox(options, sandboxMerchant, adminToken!);
+                PrintSandbox(options, sandboxMerchant, acquirer, adminToken!);
             }
         }
         services.GetRequiredService<AdminToken>().Set(adminToken!);
     }
 
-    private static void PrintSandbox(TunaiOptions options, Merchant merchant, string adminToken)
+    private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken)
     {
         var folder = options.Storage.Provider == StorageProvider.Sqlite
             ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
@@ -70,6 +76,8 @@ public static class Startup
             export TUNAI_SECRET_KEY={merchant.SecretKey}
             export TUNAI_CODE_PREFIX={merchant.CodePrefix}
             export TUNAI_ADMIN_TOKEN={adminToken}
+            export TUNAI_ACQUIRER_CLIENT_ID={acquirer.ClientId}
+            export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
 
             """);
         if (!OperatingSystem.IsWindows())
@@ -81,10 +89,16 @@ public static class Startup
             $"""
 
             Tunai sandbox is ready.
+
+              Merchant "{merchant.Name}"
               Client-Id    {merchant.ClientId}
               Secret key   {merchant.SecretKey}
               Code prefix  {merchant.CodePrefix}
               Admin token  {adminToken}
+
+              Store (acquirer ALFA, for the POS simulator)
+              Client-Id    {acquirer.ClientId}
+              Secret key   {acquirer.SecretKey}
               (also in {envFile})
 
             """);

@@ -16,11 +16,12 @@ CREATE TABLE merchants (
     updated_at       INTEGER NOT NULL
 );
 
+-- DIPC rows hold what a merchant's direct-inquiry answer said, so the payment that follows is checked against it.
 CREATE TABLE payment_codes (
     id                        INTEGER PRIMARY KEY,
     merchant_id               INTEGER NOT NULL REFERENCES merchants (id),
     code                      TEXT    NOT NULL UNIQUE,
-    kind                      TEXT    NOT NULL CHECK (kind IN ('DGPC', 'MGPC')),
+    kind                      TEXT    NOT NULL CHECK (kind IN ('DGPC', 'MGPC', 'DIPC')),
     invoice_number            TEXT    NOT NULL,
     amount                    INTEGER NOT NULL CHECK (amount > 0),
     status                    TEXT    NOT NULL CHECK (status IN ('ACTIVE', 'PAID', 'CANCELLED', 'EXPIRED')),

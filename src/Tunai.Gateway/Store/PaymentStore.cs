@@ -1,0 +1,123 @@
+using System.Data.Common;
+using Dapper;
+using Tunai.Gateway.PaymentCodes;
+
+namespace Tunai.Gateway.Store;
+
+public sealed record Payment
+{
+    public long Id { get; init; }
+    public required string PaymentId { get; init; }
+    public long PaymentCodeId { get; init; }
+    public long MerchantId { get; init; }
+    public long AcquirerId { get; init; }
+    public required string TrxId { get; init; }
+    public required string Code { get; init; }
+    public required string InvoiceNumber { get; init; }
+    public long Amount { get; init; }
+    public required string Status { get; init; }
+    public required string AgentId { get; init; }
+    public required string StoreId { get; init; }
+    public string? TerminalId { get; init; }
+    public required string StoreDate { get; init; }
+    public string? AdditionalInfo { get; init; }
+    public long PaidAt { get; init; }
+    public long? ReversedAt { get; init; }
+}
+
+/// <summary>
+/// The SQL where money moves. Paying a code is one conditional UPDATE whose row count decides: at most one
+/// payment of a non-reusable code, whatever the concurrency, and never after a cancel or past expiry.
+/// </summary>
+public static class PaymentStore
+{
+    private const string PaymentColumns =
+        """
+        id, payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount, status,
+        agent_id, store_id, terminal_id, store_date, additional_info, paid_at, reversed_at
+        """;
+
+    /// <summary>1 when this call took the payment: the code was active, unexpired, of this amount (and, unless reusable, unpaid).</summary>
+    public static Task<int> TakePaymentAsync(DbConnection c, DbTransaction tx, PaymentCode code, long amount, long now) =>
+        c.ExecuteAsync(
+            code.Reusable
+                ? """
+                  UPDATE payment_codes SET updated_at = @now
+                  WHERE id = @Id AND status = 'ACTIVE' AND reusable = 1 AND expires_at > @now AND amount = @amount
+                  """
+                : """
+                  UPDATE payment_codes SET status = 'PAID', paid_at = @now, updated_at = @now
+                  WHERE id = @Id AND status = 'ACTIVE' AND reusable = 0 AND expires_at > @now AND amount = @amount
+                  """,
+            new { code.Id, amount, now }, tx);
+
+    public static Task<Payment> InsertAsync(DbConnection c, DbTransaction tx, Payment p) =>
+        c.QuerySingleAsync<Payment>(
+            $"""
+            INSERT INTO payments (payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount,
+                status, agent_id, store_id, terminal_id, store_date, additional_info, paid_at)
+            VALUES (@PaymentId, @PaymentCodeId, @MerchantId, @AcquirerId, @TrxId, @Code, @InvoiceNumber, @Amount,
+                @Status, @AgentId, @StoreId, @TerminalId, @StoreDate, @AdditionalInfo, @PaidAt)
+            RETURNING {PaymentColumns}
+            """, p, tx);
+
+    public static Task<Payment?> FindByTrxAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId) =>
+        c.QuerySingleOrDefaultAsync<Payment>(
+            $"SELECT {PaymentColumns} FROM payments WHERE acquirer_id = @acquirerId AND trx_id = @trxId",
+            new { acquirerId, trxId }, tx);
+
+    /// <summary>1 when this call reversed the payment: it was a success and is still inside the window.</summary>
+    public static Task<int> ReverseAsync(DbConnection c, DbTransaction tx, long id, long now, long paidAfter) =>
+        c.ExecuteAsync(
+            "UPDATE payments SET status = 'REVERSED', reversed_at = @now WHERE id = @id AND status = 'SUCCESS' AND paid_at >= @paidAfter",
+            new { id, now, paidAfter }, tx);
+
+    /// <summary>A reversed payment of a non-reusable code makes it payable again (expiry still applies).</summary>
+    public static Task<int> ReopenCodeAsync(DbConnection c, DbTransaction tx, long codeId, long now) =>
+        c.ExecuteAsync(
+            "UPDATE payment_codes SET status = 'ACTIVE', paid_at = NULL, updated_at = @now WHERE id = @codeId AND status = 'PAID'",
+            new { codeId, now }, tx);
+
+    public static Task<(string Hash, long Status, byte[] Body)?> FindAnswerAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId) =>
+        c.QuerySingleOrDefaultAsync<(string, long, byte[])?>(
+            "SELECT request_hash, response_status, response_body FROM store_transactions WHERE acquirer_id = @acquirerId AND trx_id = @trxId",
+            new { acquirerId, trxId }, tx);
+
+    /// <summary>Keeps the first answer to a payment request; the primary key makes a concurrent duplicate fail.</summary>
+    public static Task SaveAnswerAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO store_transactions (acquirer_id, trx_id, request_hash, response_status, response_body, created_at)
+            VALUES (@acquirerId, @trxId, @hash, @status, @body, @now)
+            """, new { acquirerId, trxId, hash, status, body, now }, tx);
+
+    public sealed record StoreEvent(long AcquirerId, string Kind, string? Code, string? TrxId, string? AgentId, string? StoreId,
+        string? TerminalId, string Outcome, string? Reason, string? PaymentId, string RequestBody, long CreatedAt);
+
+    public static Task RecordAsync(DbConnection c, DbTransaction? tx, StoreEvent e) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO store_events (acquirer_id, kind, code, trx_id, agent_id, store_id, terminal_id, outcome, reason, payment_id, request_body, created_at)
+            VALUES (@AcquirerId, @Kind, @Code, @TrxId, @AgentId, @StoreId, @TerminalId, @Outcome, @Reason, @PaymentId, @RequestBody, @CreatedAt)
+            """, e, tx);
+
+    /// <summary>
+    /// Stores the merchant's direct-inquiry answer as the code's bill (kind DIPC), payable until
+    /// <paramref name="expiresAt"/>. A code the gateway issued itself is never overwritten; null then.
+    /// </summary>
+    public static Task<PaymentCode?> UpsertDirectInquiryAsync(DbConnection c, DbTransaction tx, PaymentCode p) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>(
+            $"""
+            INSERT INTO payment_codes (merchant_id, code, kind, invoice_number, amount, status, reusable, info,
+                customer_name, customer_email, additional_info, request_id, how_to_pay_token, created_at, expires_at, updated_at)
+            VALUES (@MerchantId, @Code, 'DIPC', @InvoiceNumber, @Amount, 'ACTIVE', 0, @Info,
+                @CustomerName, @CustomerEmail, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
+            ON CONFLICT (code) DO UPDATE SET
+                invoice_number = excluded.invoice_number, amount = excluded.amount, status = 'ACTIVE', info = excluded.info,
+                customer_name = excluded.customer_name, customer_email = excluded.customer_email,
+                additional_info = excluded.additional_info, request_id = excluded.request_id,
+                expires_at = excluded.expires_at, updated_at = excluded.updated_at, paid_at = NULL
+            WHERE payment_codes.kind = 'DIPC' AND payment_codes.merchant_id = excluded.merchant_id
+            RETURNING {PaymentCodeStore.Columns}
+            """, p, tx);
+}
