@@ -21,8 +21,8 @@ public sealed record DirectInquiryAnswer(
     string? Reason = null);
 
 /// <summary>Forwards a store's inquiry for a code the gateway does not know to the merchant's Inquiry URL.</summary>
-public sealed class DirectInquiryClient
+public sealed class DirectInquiryClient(HttpClient http)
 {
     public Task<DirectInquiryAnswer> AskAsync(Merchant merchant, string paymentCode, StoreContext store, CancellationToken ct) =>
-        throw new NotSupportedException("direct inquiry is being written");
+        throw new NotSupportedException($"direct inquiry is being written ({http.Timeout})");
 }
