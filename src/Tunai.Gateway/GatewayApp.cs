@@ -7,6 +7,8 @@ using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Notifications;
+using Tunai.Gateway.Outbound;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
@@ -29,6 +31,9 @@ public static class GatewayApp
         builder.Services.AddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<AcquirerSignatureFilter>();
         builder.Services.AddHttpClient<DirectInquiryClient>();
+        builder.Services.AddOutboundHttp();
+        builder.Services.AddSingleton<NotificationSignal>();
+        builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         configure?.Invoke(builder);
 
@@ -40,6 +45,7 @@ public static class GatewayApp
         app.MapHowToPay();
         app.MapAcquirers();
         app.MapStore();
+        app.MapNotifications();
         return app;
     }
 

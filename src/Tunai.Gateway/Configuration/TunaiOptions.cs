@@ -35,6 +35,10 @@ public sealed class TunaiOptions
 
     public StoreOptions Store { get; set; } = new();
 
+    public NotificationOptions Notifications { get; set; } = new();
+
+    public OutboundOptions Outbound { get; set; } = new();
+
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
 }
 
@@ -94,4 +98,47 @@ public sealed class StoreOptions
     /// <summary>How long a merchant's direct-inquiry answer can be paid before the store must inquire again.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan DirectInquiryValidity { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+public sealed class NotificationOptions
+{
+    /// <summary>
+    /// Delays between attempts after the first, immediate one: <c>Default</c> (5 s, 5 min, 30 min, 2 h, 5 h,
+    /// 10 h, 10 h), <c>Provider</c> (the provider's own: 30 min, 6 h, 12 h), or a comma-separated list of
+    /// TimeSpans. Each delay gets ±20 % jitter.
+    /// </summary>
+    public string RetrySchedule { get; set; } = "Default";
+
+    /// <summary>An attempt succeeds on any 2xx within this time.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    [Range(1, 1024)]
+    public int MaxConcurrentDeliveries { get; set; } = 64;
+
+    /// <summary>At most this many deliveries to one merchant at once, so a slow endpoint cannot take every slot.</summary>
+    [Range(1, 256)]
+    public int MaxConcurrentPerMerchant { get; set; } = 8;
+
+    /// <summary>How often the outbox is read when nothing wakes the worker (new rows from this instance do).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public IReadOnlyList<TimeSpan> Delays() => RetrySchedule.Trim() switch
+    {
+        "Default" => [TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
+            TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10)],
+        "Provider" => [TimeSpan.FromMinutes(30), TimeSpan.FromHours(6), TimeSpan.FromHours(12)],
+        var list => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => TimeSpan.Parse(d, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+    };
+}
+
+public sealed class OutboundOptions
+{
+    /// <summary>
+    /// Whether notification and inquiry URLs may reach loopback, private, link-local and other non-public
+    /// addresses. Unset: allowed in sandbox mode, refused in production.
+    /// </summary>
+    public bool? AllowPrivateNetworks { get; set; }
 }

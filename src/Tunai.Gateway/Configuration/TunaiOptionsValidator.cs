@@ -15,6 +15,7 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
                      ("Tunai:PaymentCodes", options.PaymentCodes),
                      ("Tunai:Storage", options.Storage),
                      ("Tunai:Store", options.Store),
+                     ("Tunai:Notifications", options.Notifications),
                  })
         {
             var results = new List<ValidationResult>();
@@ -50,6 +51,17 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
         if (options.Storage.Provider == StorageProvider.Sqlite && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))
         {
             failures.Add("Tunai:Storage:SqlitePath must not be empty");
+        }
+        try
+        {
+            if (options.Notifications.Delays().Any(d => d < TimeSpan.Zero || d > TimeSpan.FromDays(7)))
+            {
+                failures.Add("Tunai:Notifications:RetrySchedule delays must be between 0 and 7 days");
+            }
+        }
+        catch (FormatException)
+        {
+            failures.Add("Tunai:Notifications:RetrySchedule must be Default, Provider or a comma-separated list of TimeSpans (e.g. 00:00:05,00:05:00)");
         }
         // A generated code needs room for the prefix, at least 8 random digits and the check digit.
         if (options.PaymentCodes.GeneratedPrefixLength + 9 > options.PaymentCodes.GeneratedLength)

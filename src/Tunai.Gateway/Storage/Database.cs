@@ -54,6 +54,9 @@ public sealed class Database : IAsyncDisposable
 
     public bool IsSqlite => Provider == StorageProvider.Sqlite;
 
+    /// <summary>Row locking for a claim subquery: SQLite has one writer at a time and needs none.</summary>
+    public string SkipLocked => IsSqlite ? "" : "FOR UPDATE SKIP LOCKED";
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         var connection = await _source.OpenConnectionAsync(ct);

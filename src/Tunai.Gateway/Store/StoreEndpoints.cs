@@ -8,6 +8,7 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
@@ -120,7 +121,7 @@ public static class StoreEndpoints
         return (Success(stored), null);
     }
 
-    private static async Task<IResult> Pay(HttpContext http, Database database, TimeProvider time)
+    private static async Task<IResult> Pay(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
@@ -137,7 +138,9 @@ public static class StoreEndpoints
         {
             try
             {
-                return await PayOnceAsync(connection, acquirer, r, body, hash, time.GetUtcNow(), ct);
+                var result = await PayOnceAsync(connection, acquirer, r, body, hash, time.GetUtcNow(), NotificationWorker.MaxAttempts(options), ct);
+                signal.Wake();
+                return result;
             }
             catch (Exception e) when (Database.IsUniqueViolation(e) && attempt == 0)
             {
@@ -146,7 +149,8 @@ public static class StoreEndpoints
         }
     }
 
-    private static async Task<IResult> PayOnceAsync(DbConnection connection, Acquirer acquirer, StoreRequest r, byte[] body, string hash, DateTimeOffset now, CancellationToken ct)
+    private static async Task<IResult> PayOnceAsync(DbConnection connection, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
+        DateTimeOffset now, int notificationAttempts, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
         await using var tx = await Database.BeginAsync(connection, ct);
@@ -187,6 +191,8 @@ public static class StoreEndpoints
                 AdditionalInfo = code.AdditionalInfo,
                 PaidAt = at,
             });
+            // The merchant's notification commits with the payment, or neither does.
+            await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now, notificationAttempts);
             answer = new PaymentResponse(new PaymentStatus(StoreOutcome.Success, payment.PaymentId),
                 new StoreOrder(code.InvoiceNumber, code.Amount), new StoreCodeInfo(code.Code, code.Info),
                 new StoreCustomer(code.CustomerName), Alfa(code));
@@ -208,7 +214,7 @@ public static class StoreEndpoints
         return new JsonBytesResult(httpStatus, bytes);
     }
 
-    private static async Task<IResult> Reverse(HttpContext http, Database database, TimeProvider time, TunaiOptions options)
+    private static async Task<IResult> Reverse(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
@@ -245,6 +251,9 @@ public static class StoreEndpoints
         if (refusal is null && await PaymentStore.ReverseAsync(connection, tx, payment!.Id, now, paidAfter) == 1)
         {
             await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
+            var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
+            await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
+                DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options));
         }
         else
         {
@@ -257,6 +266,7 @@ public static class StoreEndpoints
             payment?.AgentId, payment?.StoreId, payment?.TerminalId, answer.Status, refusal?.Reason, payment?.PaymentId,
             Encoding.UTF8.GetString(body), now));
         await tx.CommitAsync(ct);
+        signal.Wake();
         return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
     }
 

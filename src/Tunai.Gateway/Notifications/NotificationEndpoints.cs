@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+using Tunai.Signing;
+
+namespace Tunai.Gateway.Notifications;
+
+/// <summary>The back office's view of notifications: the delivery log and replays (which keep the Request-Id).</summary>
+public static class NotificationEndpoints
+{
+    private static readonly string[] Statuses = ["PENDING", "DELIVERED", "FAILED"];
+
+    public static IEndpointRouteBuilder MapNotifications(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/v1/notifications").RequireAdminToken();
+        group.MapGet("", List);
+        group.MapGet("/{id}", Get);
+        group.MapPost("/{id}/retry", RetryOne);
+        group.MapPost("/retry", RetryMany);
+        return app;
+    }
+
+    private sealed record Row
+    {
+        public long Id { get; init; }
+        public required string NotificationId { get; init; }
+        public required string ClientId { get; init; }
+        public required string PaymentPublicId { get; init; }
+        public required string Event { get; init; }
+        public required string RequestId { get; init; }
+        public required string Status { get; init; }
+        public int Attempts { get; init; }
+        public int MaxAttempts { get; init; }
+        public long NextAttemptAt { get; init; }
+        public int? LastStatus { get; init; }
+        public string? LastError { get; init; }
+        public long CreatedAt { get; init; }
+        public long? DeliveredAt { get; init; }
+        public required byte[] Body { get; init; }
+    }
+
+    private const string Select =
+        """
+        SELECT n.id, n.notification_id, m.client_id, p.payment_id AS payment_public_id, n.event, n.request_id, n.status,
+               n.attempts, n.max_attempts, n.next_attempt_at, n.last_status, n.last_error, n.created_at, n.delivered_at, n.body
+        FROM notifications n JOIN merchants m ON m.id = n.merchant_id JOIN payments p ON p.id = n.payment_id
+        """;
+
+    private static async Task<IResult> List(HttpContext http, Database database,
+        string? client_id, string? status, string? since, int? limit, string? cursor)
+    {
+        if (status is not null && !Statuses.Contains(status.ToUpperInvariant()))
+        {
+            return ApiError.Validation("status", "status must be PENDING, DELIVERED or FAILED");
+        }
+        if (limit is < 1 or > 500)
+        {
+            return ApiError.Validation("limit", "limit must be between 1 and 500");
+        }
+        if (ParseTime(since, "since", out var sinceMs) is { } badSince)
+        {
+            return badSince;
+        }
+        long? before = null;
+        if (cursor is not null)
+        {
+            if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var b))
+            {
+                return ApiError.Validation("cursor", "cursor must be a next_cursor value from a previous page");
+            }
+            before = b;
+        }
+        var take = limit ?? 50;
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        var rows = (await c.QueryAsync<Row>(
+            $"""
+            {Select}
+            WHERE (@client_id IS NULL OR m.client_id = @client_id)
+              AND (@status IS NULL OR n.status = @status)
+              AND (@sinceMs IS NULL OR n.created_at >= @sinceMs)
+              AND (@before IS NULL OR n.id < @before)
+            ORDER BY n.id DESC
+            LIMIT @limit
+            """, new { client_id, status = status?.ToUpperInvariant(), sinceMs, before, limit = take + 1 })).ToList();
+        var page = rows.Take(take).Select(r => View(r, null)).ToList();
+        var next = rows.Count > take ? rows[take - 1].Id.ToString(CultureInfo.InvariantCulture) : null;
+        return WireJson.Ok(new NotificationList(page, next));
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, Database database)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        var row = await c.QuerySingleOrDefaultAsync<Row>($"{Select} WHERE n.notification_id = @id", new { id });
+        if (row is null)
+        {
+            return NotFound(id);
+        }
+        var attempts = await c.QueryAsync<(long Attempt, long At, string? Url, long? Status, long Latency, string? Excerpt, string? Error)>(
+            """
+            SELECT attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error
+            FROM notification_attempts WHERE notification_id = @id ORDER BY attempt
+            """, new { id = row.Id });
+        return WireJson.Ok(View(row, attempts.Select(a => new NotificationAttemptView(
+            (int)a.Attempt, WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(a.At)), a.Url, (int?)a.Status, a.Latency, a.Excerpt, a.Error)).ToList()));
+    }
+
+    /// <summary>Sends one notification again now, once, with its original Request-Id and body.</summary>
+    private static async Task<IResult> RetryOne(string id, HttpContext http, Database database, TimeProvider time, NotificationSignal signal)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var queued = await c.ExecuteAsync(
+            """
+            UPDATE notifications
+            SET status = 'PENDING', next_attempt_at = @now, max_attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
+            WHERE notification_id = @id AND (lease_until IS NULL OR lease_until <= @now)
+            """, new { id, now });
+        if (queued == 0)
+        {
+            return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications WHERE notification_id = @id", new { id }) == 0
+                ? NotFound(id)
+                : ApiError.Conflict("delivery_in_progress", "The notification is being delivered right now; try again in a moment");
+        }
+        signal.Wake();
+        return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Sends again every notification of a merchant in a status, created in a time range.</summary>
+    private static async Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var clientId = f.Text("client_id", 64, required: true);
+            var status = f.Text("status", 16) ?? "FAILED";
+            var since = f.Text("since", 40);
+            var until = f.Text("until", 40);
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            if (status is not ("FAILED" or "DELIVERED"))
+            {
+                return ApiError.Validation("status", "status must be FAILED or DELIVERED");
+            }
+            var badSince = ParseTime(since, "since", out var sinceMs);
+            var badUntil = ParseTime(until, "until", out var untilMs);
+            if ((badSince ?? badUntil) is { } badTime)
+            {
+                return badTime;
+            }
+            await using var c = await database.OpenAsync(http.RequestAborted);
+            var merchant = await MerchantStore.FindAsync(c, clientId!);
+            if (merchant is null)
+            {
+                return ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
+            }
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var queued = await c.ExecuteAsync(
+                """
+                UPDATE notifications
+                SET status = 'PENDING', next_attempt_at = @now, max_attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
+                WHERE merchant_id = @merchantId AND status = @status
+                  AND (@sinceMs IS NULL OR created_at >= @sinceMs) AND (@untilMs IS NULL OR created_at < @untilMs)
+                  AND (lease_until IS NULL OR lease_until <= @now)
+                """, new { merchantId = merchant.Id, status, sinceMs, untilMs, now });
+            signal.Wake();
+            return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+        }
+    }
+
+    private static NotificationView View(Row r, IReadOnlyList<NotificationAttemptView>? attempts)
+    {
+        using var body = JsonDocument.Parse(r.Body);
+        return new NotificationView(r.NotificationId, r.ClientId, r.PaymentPublicId, r.Event, r.RequestId, r.Status, r.Attempts, r.MaxAttempts,
+            r.Status == "PENDING" ? WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(r.NextAttemptAt)) : null,
+            r.LastStatus, r.LastError, WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt)),
+            r.DeliveredAt is { } d ? WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(d)) : null,
+            attempts is null ? null : body.RootElement.Clone(), attempts);
+    }
+
+    private static ApiError? ParseTime(string? value, string field, out long? ms)
+    {
+        ms = null;
+        if (value is null)
+        {
+            return null;
+        }
+        if (!Signature.TryParseTimestamp(value, out var t))
+        {
+            return ApiError.Validation(field, $"{field} must be ISO-8601 UTC, e.g. 2026-11-23T00:00:00Z");
+        }
+        ms = t.ToUnixTimeMilliseconds();
+        return null;
+    }
+
+    private static ApiError NotFound(string id) => ApiError.NotFound("notification_not_found", $"No notification {id}");
+}

@@ -1,0 +1,132 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+using Tunai.Gateway.Store;
+
+namespace Tunai.Gateway.Notifications;
+
+public sealed record Notification
+{
+    public long Id { get; init; }
+    public required string NotificationId { get; init; }
+    public long MerchantId { get; init; }
+    public long PaymentId { get; init; }
+    public required string Event { get; init; }
+    public required string RequestId { get; init; }
+    public string? OverrideUrl { get; init; }
+    public required byte[] Body { get; init; }
+    public required string Status { get; init; }
+    public int Attempts { get; init; }
+    public int MaxAttempts { get; init; }
+    public long NextAttemptAt { get; init; }
+    public int? LastStatus { get; init; }
+    public string? LastError { get; init; }
+    public long CreatedAt { get; init; }
+    public long? DeliveredAt { get; init; }
+}
+
+/// <summary>The outbox. Rows are written inside the payment's transaction and leased by one worker at a time.</summary>
+public static class NotificationStore
+{
+    public const string Columns =
+        """
+        id, notification_id, merchant_id, payment_id, event, request_id, override_url, body, status, attempts,
+        max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at
+        """;
+
+    /// <summary>
+    /// Writes the notification of a payment event in the caller's transaction: it commits with the payment or
+    /// not at all. <paramref name="event"/> is SUCCESS for a payment and FAILED for its reversal.
+    /// </summary>
+    public static Task EnqueueAsync(DbConnection c, DbTransaction tx, Acquirer acquirer, PaymentCode code, Payment payment,
+        string @event, DateTimeOffset eventTime, int maxAttempts)
+    {
+        // additional_info as it was when paid (a direct-inquiry code's row is rewritten by the next inquiry).
+        var additional = payment.AdditionalInfo ?? "{}";
+        using var additionalDoc = JsonDocument.Parse(additional);
+        var body = WireJson.Serialize(new PaymentNotification(
+            new IdRef("ONLINE_TO_OFFLINE"), new IdRef(acquirer.Code), new IdRef("ONLINE_TO_OFFLINE_" + acquirer.Code),
+            new NotificationOrder(payment.InvoiceNumber, payment.Amount),
+            new NotificationCodeInfo(payment.Code),
+            new NotificationPayment([
+                new Identifier("AGENT_ID", payment.AgentId),
+                new Identifier("AGENT_STORE_ID", payment.StoreId),
+                new Identifier("AGENT_TRX_ID", payment.TrxId),
+            ]),
+            new NotificationTransaction(@event, WireDates.Utc(eventTime), code.RequestId),
+            additionalDoc.RootElement));
+        var at = eventTime.ToUnixTimeMilliseconds();
+        return c.ExecuteAsync(
+            """
+            INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
+                attempts, max_attempts, next_attempt_at, created_at)
+            VALUES (@notificationId, @MerchantId, @paymentId, @event, @requestId, @OverrideNotificationUrl, @body, 'PENDING',
+                0, @maxAttempts, @at, @at)
+            """,
+            new
+            {
+                notificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+                code.MerchantId, paymentId = payment.Id, @event, requestId = Guid.NewGuid().ToString(),
+                code.OverrideNotificationUrl, body, maxAttempts, at,
+            }, tx);
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>. A lease that runs out (its
+    /// worker died) makes the row due again; on PostgreSQL SKIP LOCKED keeps instances from waiting on each other.
+    /// </summary>
+    public static async Task<IReadOnlyList<Notification>> ClaimAsync(Database database, string owner, int limit, long now, long leaseUntil, CancellationToken ct)
+    {
+        await using var c = await database.OpenAsync(ct);
+        var rows = await c.QueryAsync<Notification>(
+            $"""
+            UPDATE notifications SET lease_owner = @owner, lease_until = @leaseUntil
+            WHERE id IN (
+                SELECT id FROM notifications
+                WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                ORDER BY next_attempt_at
+                LIMIT @limit
+                {database.SkipLocked})
+            RETURNING {Columns}
+            """, new { owner, leaseUntil, now, limit });
+        return rows.ToList();
+    }
+
+    public static async Task ReleaseAsync(Database database, long id, string owner)
+    {
+        await using var c = await database.OpenAsync();
+        await c.ExecuteAsync("UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner", new { id, owner });
+    }
+
+    public sealed record AttemptResult(string? Url, int? StatusCode, long LatencyMs, string? Excerpt, string? Error, bool Delivered, long? NextAttemptAt);
+
+    /// <summary>Records an attempt and its consequence, if this worker still holds the lease.</summary>
+    public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
+    {
+        await using var c = await database.OpenAsync();
+        await using var tx = await Database.BeginAsync(c);
+        var updated = await c.ExecuteAsync(
+            """
+            UPDATE notifications
+            SET attempts = attempts + 1,
+                status = CASE WHEN @Delivered THEN 'DELIVERED' WHEN @NextAttemptAt IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+                next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at),
+                delivered_at = CASE WHEN @Delivered THEN @now ELSE delivered_at END,
+                last_status = @StatusCode, last_error = @Error, lease_owner = NULL, lease_until = NULL
+            WHERE id = @id AND lease_owner = @owner
+            """, new { r.Delivered, r.NextAttemptAt, r.StatusCode, r.Error, now, id = n.Id, owner }, tx);
+        if (updated == 1)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error)
+                VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error)
+                """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error }, tx);
+        }
+        await tx.CommitAsync();
+    }
+}

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using Dapper;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Outbound;
+using Tunai.Gateway.Storage;
+using Tunai.Signing;
+
+namespace Tunai.Gateway.Notifications;
+
+/// <summary>Wakes the worker when this instance commits a new notification, so delivery does not wait for the next poll.</summary>
+public sealed class NotificationSignal : IDisposable
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Wake()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already awake
+        }
+    }
+
+    public void Dispose() => _signal.Dispose();
+
+    /// <summary>Returns when woken or after <paramref name="timeout"/>; the loser is cancelled so it eats no later wake-up.</summary>
+    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var woken = _signal.WaitAsync(both.Token);
+        var delay = Task.Delay(timeout, time, both.Token);
+        await Task.WhenAny(woken, delay);
+        await both.CancelAsync();
+        try
+        {
+            await Task.WhenAll(woken, delay);
+        }
+        catch (OperationCanceledException)
+        {
+            // the one that lost
+        }
+        ct.ThrowIfCancellationRequested();
+    }
+}
+
+/// <summary>
+/// Delivers due notifications from the outbox: signed per attempt with the merchant's credentials, the same
+/// Request-Id and body every time, any 2xx within the timeout counts, redirects are not followed, failures are
+/// retried on the schedule (Retry-After honoured on 429 and 503). Each delivery runs on its own, bounded in
+/// total and per merchant, so a slow merchant delays nobody else and never the till.
+/// </summary>
+public sealed class NotificationWorker(
+    Database database,
+    TunaiOptions options,
+    TimeProvider time,
+    IHttpClientFactory httpClients,
+    NotificationSignal signal,
+    ILogger<NotificationWorker> logger) : BackgroundService
+{
+    private const int ExcerptBytes = 4096;
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly ConcurrentDictionary<long, int> _perMerchant = new();
+    private readonly IReadOnlyList<TimeSpan> _delays = options.Notifications.Delays();
+    private int _inFlight;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var n = options.Notifications;
+        var deliveries = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var claimed = 0;
+            try
+            {
+                var free = n.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
+                if (free > 0)
+                {
+                    var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                    // The lease outlives the attempt's timeout, so only a dead worker's rows are taken over.
+                    var leaseUntil = now + (long)(n.Timeout + TimeSpan.FromSeconds(30)).TotalMilliseconds;
+                    foreach (var row in await NotificationStore.ClaimAsync(database, _owner, free, now, leaseUntil, stoppingToken))
+                    {
+                        if (_perMerchant.AddOrUpdate(row.MerchantId, 1, (_, c) => c + 1) > n.MaxConcurrentPerMerchant)
+                        {
+                            _perMerchant.AddOrUpdate(row.MerchantId, 0, (_, c) => c - 1);
+                            await NotificationStore.ReleaseAsync(database, row.Id, _owner);
+                            continue;
+                        }
+                        claimed++;
+                        Interlocked.Increment(ref _inFlight);
+                        deliveries.Add(Task.Run(() => DeliverAsync(row, stoppingToken), CancellationToken.None));
+                    }
+                }
+                deliveries.RemoveAll(t => t.IsCompleted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Reading the notification outbox failed; will try again");
+            }
+            if (claimed == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(n.PollInterval, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        await Task.WhenAll(deliveries);
+    }
+
+    private async Task DeliverAsync(Notification notification, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var result = await AttemptAsync(notification, stoppingToken);
+            await NotificationStore.RecordAttemptAsync(database, notification, _owner, result, time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        catch (Exception e)
+        {
+            // Shutting down or the database failed: the lease runs out and the row is delivered again later.
+            logger.LogWarning(e, "Notification {NotificationId} attempt was not recorded", notification.NotificationId);
+        }
+        finally
+        {
+            _perMerchant.AddOrUpdate(notification.MerchantId, 0, (_, c) => c - 1);
+            Interlocked.Decrement(ref _inFlight);
+            signal.Wake();
+        }
+    }
+
+    private async Task<NotificationStore.AttemptResult> AttemptAsync(Notification notification, CancellationToken stoppingToken)
+    {
+        Merchant? merchant;
+        await using (var connection = await database.OpenAsync(stoppingToken))
+        {
+            merchant = await connection.QuerySingleOrDefaultAsync<Merchant>(
+                "SELECT id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at FROM merchants WHERE id = @id",
+                new { id = notification.MerchantId });
+        }
+        // The merchant's URL as it is now, so fixing a broken URL and replaying works.
+        var url = notification.OverrideUrl ?? merchant?.NotificationUrl;
+        if (merchant is null || url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return Failed(notification, url, null, 0, null, "The merchant has no notification URL configured", null);
+        }
+
+        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
+        var signature = Signature.Compute(merchant.SecretKey,
+            new SignatureInput(merchant.ClientId, notification.RequestId, timestamp, uri.AbsolutePath, notification.Body));
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add(SignatureHeaders.ClientId, merchant.ClientId);
+        request.Headers.Add(SignatureHeaders.RequestId, notification.RequestId);
+        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
+        request.Headers.Add(SignatureHeaders.Signature, signature);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.Notifications.Timeout);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await httpClients.CreateClient(OutboundHttp.ClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var excerpt = await ReadExcerptAsync(response, timeout.Token);
+            var code = (int)response.StatusCode;
+            if (code is >= 200 and < 300)
+            {
+                return new NotificationStore.AttemptResult(url, code, watch.ElapsedMilliseconds, excerpt, null, Delivered: true, null);
+            }
+            var retryAfter = code is 429 or 503 ? RetryAfter(response) : null;
+            var error = code is >= 300 and < 400 ? $"HTTP {code} redirect (not followed)" : $"HTTP {code}";
+            return Failed(notification, url, code, watch.ElapsedMilliseconds, excerpt, error, retryAfter);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, $"No answer within {options.Notifications.Timeout.TotalSeconds} s", null);
+        }
+        catch (HttpRequestException e)
+        {
+            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, e.InnerException is OutboundAddressRefusedException r ? r.Message : e.Message, null);
+        }
+    }
+
+    private NotificationStore.AttemptResult Failed(Notification n, string? url, int? code, long latency, string? excerpt, string error, TimeSpan? retryAfter)
+    {
+        var attempt = n.Attempts + 1; // the one just made
+        long? next = null;
+        if (attempt < n.MaxAttempts && attempt - 1 < _delays.Count)
+        {
+            var delay = retryAfter ?? Jitter(_delays[attempt - 1]);
+            next = time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds();
+        }
+        logger.LogInformation("Notification {NotificationId} attempt {Attempt} failed: {Error}", n.NotificationId, attempt, error);
+        return new NotificationStore.AttemptResult(url, code, latency, excerpt, error, Delivered: false, next);
+    }
+
+    /// <summary>±20 %, so merchants coming back after an outage are not hit by every retry at once.</summary>
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.8 + (Random.Shared.NextDouble() * 0.4));
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var delay = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromDays(1).Ticks)) : null;
+    }
+
+    private static async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[ExcerptBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), ct)) > 0)
+        {
+            total += read;
+        }
+        return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
+    }
+
+    /// <summary>How many attempts a new notification gets: the immediate one plus one per delay.</summary>
+    public static int MaxAttempts(TunaiOptions options) => options.Notifications.Delays().Count + 1;
+}
