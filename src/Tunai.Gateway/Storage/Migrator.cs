@@ -17,6 +17,12 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
             // Persistent for the file: write-ahead log, so readers never block the writer.
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
         }
+        else
+        {
+            // Several instances may start at once: one migrates, the others wait and then find nothing to do.
+            // The lock belongs to this session and ends with it.
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(7201000)");
+        }
         await connection.ExecuteAsync(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
         var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
