@@ -28,7 +28,14 @@ public static class GatewayApp
         builder.Services.AddSingleton<MerchantSignatureFilter>();
         builder.Services.AddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<AcquirerSignatureFilter>();
-        builder.Services.AddHttpClient<DirectInquiryClient>();
+        // A merchant's Inquiry URL is called as configured: a redirect could send the signed request elsewhere.
+        builder.Services.AddHttpClient<DirectInquiryClient>()
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         configure?.Invoke(builder);
 

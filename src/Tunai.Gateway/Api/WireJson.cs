@@ -13,6 +13,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(PaymentCodes.PaymentCodeList))]
 [JsonSerializable(typeof(Merchants.MerchantView))]
 [JsonSerializable(typeof(HowToPay.HowToPayApiResponse))]
+[JsonSerializable(typeof(DirectInquiry.DirectInquiryRequest))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson
