@@ -14,6 +14,10 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Merchants.MerchantView))]
 [JsonSerializable(typeof(HowToPay.HowToPayApiResponse))]
 [JsonSerializable(typeof(DirectInquiry.DirectInquiryRequest))]
+[JsonSerializable(typeof(Store.AcquirerView))]
+[JsonSerializable(typeof(Store.InquiryResponse))]
+[JsonSerializable(typeof(Store.PaymentResponse))]
+[JsonSerializable(typeof(Store.ReversalResponse))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson
