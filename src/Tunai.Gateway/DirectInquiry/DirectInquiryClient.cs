@@ -141,6 +141,11 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             // The merchant's invalid_signature answer: it refused our request, so there is no bill to read.
             return Decline(merchant, "The merchant refused the gateway's signature (HTTP 401)");
         }
+        var signature = Header(response, SignatureHeaders.Signature);
+        if (string.IsNullOrWhiteSpace(signature))
+        {
+            return Decline(merchant, "The merchant's answer is not signed");
+        }
         if (Header(response, SignatureHeaders.ClientId) != merchant.ClientId)
         {
             return Decline(merchant, "The merchant's answer does not carry the merchant's Client-Id");
@@ -156,9 +161,9 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             return Decline(merchant, "The merchant's answer has no valid Response-Timestamp");
         }
         var input = new SignatureInput(merchant.ClientId, requestId, timestamp!, target, body, IsResponse: true);
-        if (!Signature.Verify(merchant.SecretKey, input, Header(response, SignatureHeaders.Signature)))
+        if (!Signature.Verify(merchant.SecretKey, input, signature))
         {
-            return Decline(merchant, "The merchant's answer has a missing or wrong Signature");
+            return Decline(merchant, "The merchant's answer has a wrong Signature");
         }
 
         JsonDocument document;
