@@ -150,6 +150,43 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse((string)payment["additional_info"]!)), (string?)payment["additional_info"]);
     }
 
+    [Fact]
+    public async Task PaidBillIsNotReopenedByTheMerchantAnsweringItAgain()
+    {
+        // The merchant may not have had the payment's notification yet, so it can answer the same bill again.
+        var (endpoint, code) = await MerchantAsync();
+        await using var _ = endpoint;
+        Assert.Equal(HttpStatusCode.OK, (await Store.InquiryAsync(code)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Store.PayAsync(code, 150000)).Status);
+
+        var again = await Store.InquiryAsync(code);
+        var secondPayment = await Store.PayAsync(code, 150000);
+
+        Assert.Equal("billing_already_paid", TestStore.StatusOf(again));
+        Assert.Equal(HttpStatusCode.BadRequest, again.Status);
+        Assert.Equal("billing_already_paid", TestStore.StatusOf(secondPayment));
+        Assert.Equal(1, await Gateway.CountAsync("SELECT COUNT(*) FROM payments WHERE code = @code", ("@code", code)));
+    }
+
+    [Fact]
+    public async Task PaidCodeCanCarryTheMerchantsNextBill()
+    {
+        var invoice = "INV-1";
+        var (endpoint, code) = await MerchantAsync(call =>
+            new MerchantReply(200, MerchantReply.Bill((string)call.Json["online_to_offline_info"]!["payment_code"]!, invoice, 99000).ToJsonString()));
+        await using var _ = endpoint;
+        Assert.Equal(HttpStatusCode.OK, (await Store.InquiryAsync(code)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Store.PayAsync(code, 99000)).Status);
+
+        invoice = "INV-2";
+        var next = await Store.InquiryAsync(code);
+
+        Assert.Equal(HttpStatusCode.OK, next.Status);
+        Assert.Equal("INV-2", (string?)next.Json["order"]!["invoice_number"]);
+        Assert.Equal(HttpStatusCode.OK, (await Store.PayAsync(code, 99000)).Status);
+        Assert.Equal(2, await Gateway.CountAsync("SELECT COUNT(*) FROM payments WHERE code = @code", ("@code", code)));
+    }
+
     [Theory]
     [InlineData("decline", 400)]
     [InlineData("billing_already_paid", 400)]
