@@ -30,8 +30,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<MerchantSignatureFilter>();
         builder.Services.AddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<AcquirerSignatureFilter>();
-        builder.Services.AddHttpClient<DirectInquiryClient>();
         builder.Services.AddOutboundHttp();
+        builder.Services.AddHttpClient<DirectInquiryClient>().UseOutboundHandler();
         builder.Services.AddSingleton<NotificationSignal>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();

@@ -18,6 +18,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Notifications.NotificationView))]
 [JsonSerializable(typeof(Notifications.NotificationList))]
 [JsonSerializable(typeof(Notifications.RetryResult))]
+[JsonSerializable(typeof(DirectInquiry.DirectInquiryRequest))]
 [JsonSerializable(typeof(Store.InquiryResponse))]
 [JsonSerializable(typeof(Store.PaymentResponse))]
 [JsonSerializable(typeof(Store.ReversalResponse))]

@@ -1,4 +1,9 @@
+using System.Net;
+using System.Text.Json;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
+using Tunai.Signing;
 
 namespace Tunai.Gateway.DirectInquiry;
 
@@ -20,9 +25,253 @@ public sealed record DirectInquiryAnswer(
     string? AdditionalInfo = null,
     string? Reason = null);
 
-/// <summary>Forwards a store's inquiry for a code the gateway does not know to the merchant's Inquiry URL.</summary>
-public sealed class DirectInquiryClient(HttpClient http)
+public sealed record WireId(string Id);
+
+public sealed record InquiryCode(string PaymentCode);
+
+public sealed record InquiryIdentifier(string Name, string Value);
+
+public sealed record InquiryDetail(string Date, IReadOnlyList<InquiryIdentifier> Identifier);
+
+/// <summary>The body the gateway posts to a merchant's Inquiry URL (reference, "Receive Inquiry Request").</summary>
+public sealed record DirectInquiryRequest(
+    WireId Service,
+    WireId Acquirer,
+    WireId Channel,
+    InquiryCode OnlineToOfflineInfo,
+    InquiryDetail OnlineToOfflineInquiry);
+
+/// <summary>
+/// Forwards a store's inquiry for a code the gateway does not know to the merchant's Inquiry URL. The customer
+/// is standing at the till, so whatever goes wrong on the merchant's side (down, slow, unsigned, malformed)
+/// becomes a decline with a reason, never an exception.
+/// </summary>
+public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, TimeProvider time, ILogger<DirectInquiryClient> logger)
 {
-    public Task<DirectInquiryAnswer> AskAsync(Merchant merchant, string paymentCode, StoreContext store, CancellationToken ct) =>
-        throw new NotSupportedException($"direct inquiry is being written ({http.Timeout})");
+    /// <summary>A bill is a few hundred bytes; more than this is not an answer worth reading.</summary>
+    public const int MaxResponseBytes = 64 * 1024;
+
+    private const int MaxReasonLength = 128;
+
+    private static readonly Dictionary<string, int> HttpStatusOf = new(StringComparer.Ordinal)
+    {
+        ["success"] = 200,
+        ["decline"] = 400,
+        ["billing_already_paid"] = 400,
+        ["billing_was_expired"] = 400,
+        ["billing_not_found"] = 404,
+    };
+
+    public async Task<DirectInquiryAnswer> AskAsync(Merchant merchant, string paymentCode, StoreContext store, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(merchant.InquiryUrl, UriKind.Absolute, out var url))
+        {
+            return Decline(merchant, "The merchant has no valid Inquiry URL");
+        }
+        var body = WireJson.Serialize(Body(paymentCode, store));
+        var target = url.AbsolutePath;
+        var requestId = Guid.NewGuid().ToString();
+        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add(SignatureHeaders.ClientId, merchant.ClientId);
+        request.Headers.Add(SignatureHeaders.RequestId, requestId);
+        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
+        request.Headers.Add(SignatureHeaders.Signature,
+            Signature.Compute(merchant.SecretKey, new SignatureInput(merchant.ClientId, requestId, timestamp, target, body)));
+
+        // Wall-clock timeout on purpose: it bounds how long the till waits on the network, whatever the
+        // gateway's (possibly fake) TimeProvider says.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Store.DirectInquiryTimeout);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+            {
+                return Decline(merchant, $"The merchant's Inquiry URL answered a redirect (HTTP {status}); redirects are not followed");
+            }
+            var bytes = await ReadCappedAsync(response.Content, timeout.Token);
+            if (bytes is null)
+            {
+                return Decline(merchant, $"The merchant's answer is larger than {MaxResponseBytes / 1024} KiB");
+            }
+            return Judge(merchant, paymentCode, requestId, target, status, response, bytes);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Decline(merchant, "The store's request was aborted while the merchant was being asked");
+        }
+        catch (OperationCanceledException)
+        {
+            return Decline(merchant, $"The merchant did not answer within {options.Store.DirectInquiryTimeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return Decline(merchant, $"The merchant's Inquiry URL could not be reached ({e.HttpRequestError})");
+        }
+    }
+
+    private static DirectInquiryRequest Body(string paymentCode, StoreContext store)
+    {
+        var identifiers = new List<InquiryIdentifier>
+        {
+            new("AGENT_ID", store.AgentId),
+            new("AGENT_STORE_ID", store.StoreId),
+        };
+        if (store.TerminalId is not null)
+        {
+            identifiers.Add(new("AGENT_TERMINAL_ID", store.TerminalId));
+        }
+        identifiers.Add(new("AGENT_TRX_ID", store.TrxId));
+        return new DirectInquiryRequest(
+            new WireId("ONLINE_TO_OFFLINE"),
+            new WireId(store.AcquirerCode),
+            new WireId("ONLINE_TO_OFFLINE_ALFA"),
+            new InquiryCode(paymentCode),
+            new InquiryDetail(Signature.FormatTimestamp(store.Date), identifiers));
+    }
+
+    private DirectInquiryAnswer Judge(Merchant merchant, string paymentCode, string requestId, string target, int httpStatus,
+        HttpResponseMessage response, byte[] body)
+    {
+        if (httpStatus == (int)HttpStatusCode.Unauthorized)
+        {
+            // The merchant's invalid_signature answer: it refused our request, so there is no bill to read.
+            return Decline(merchant, "The merchant refused the gateway's signature (HTTP 401)");
+        }
+        var signature = Header(response, SignatureHeaders.Signature);
+        if (string.IsNullOrWhiteSpace(signature))
+        {
+            return Decline(merchant, "The merchant's answer is not signed");
+        }
+        if (Header(response, SignatureHeaders.ClientId) != merchant.ClientId)
+        {
+            return Decline(merchant, "The merchant's answer does not carry the merchant's Client-Id");
+        }
+        if (Header(response, SignatureHeaders.RequestId) != requestId)
+        {
+            return Decline(merchant, "The merchant's answer does not echo the Request-Id");
+        }
+        // No clock-skew check: the signature binds the answer to our fresh Request-Id, so it cannot be a replay.
+        var timestamp = Header(response, SignatureHeaders.ResponseTimestamp);
+        if (!Signature.TryParseTimestamp(timestamp, out _))
+        {
+            return Decline(merchant, "The merchant's answer has no valid Response-Timestamp");
+        }
+        var input = new SignatureInput(merchant.ClientId, requestId, timestamp!, target, body, IsResponse: true);
+        if (!Signature.Verify(merchant.SecretKey, input, signature))
+        {
+            return Decline(merchant, "The merchant's answer has a wrong Signature");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return Decline(merchant, "The merchant's answer is not JSON");
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Decline(merchant, "The merchant's answer is not a JSON object");
+            }
+            return Read(merchant, paymentCode, httpStatus, document.RootElement);
+        }
+    }
+
+    private DirectInquiryAnswer Read(Merchant merchant, string paymentCode, int httpStatus, JsonElement root)
+    {
+        var f = new FieldReader(root);
+        var status = f.Text("online_to_offline_inquiry.status", 32, required: true);
+        if (f.Error is { } missing)
+        {
+            return Decline(merchant, $"The merchant's answer is invalid: {missing.Message}");
+        }
+        if (!HttpStatusOf.TryGetValue(status!, out var expected))
+        {
+            return Decline(merchant, $"The merchant answered an unknown status '{Clip(status!)}'");
+        }
+        if (httpStatus != expected)
+        {
+            return Decline(merchant, $"The merchant answered {status} with HTTP {httpStatus} instead of {expected}");
+        }
+        if (status != "success")
+        {
+            return new DirectInquiryAnswer(status!, Reason: MerchantMessage(root));
+        }
+
+        var invoice = f.Text("order.invoice_number", 64, required: true);
+        var amount = f.Digits("order.amount", 12, required: true, min: 1);
+        var code = f.Text("online_to_offline_info.payment_code", 20, required: true);
+        var info = f.Text("online_to_offline_info.info", 30) ?? f.Text("online_to_offline_info.info1", 30);
+        var name = f.Text("customer.name", 64, required: true);
+        var email = f.Text("customer.email", 128);
+        var additional = f.Object("additional_info");
+        if (f.Error is { } invalid)
+        {
+            return Decline(merchant, $"The merchant's answer is invalid: {invalid.Message}");
+        }
+        if (code != paymentCode)
+        {
+            return Decline(merchant, "The merchant answered for another payment code");
+        }
+        return new DirectInquiryAnswer(status!, invoice, amount, info, name, email, additional?.GetRawText());
+    }
+
+    /// <summary>The merchant's own words for a refusal, if it gave any.</summary>
+    private static string? MerchantMessage(JsonElement root)
+    {
+        foreach (var path in new[] { "online_to_offline_inquiry", "error" })
+        {
+            if (root.TryGetProperty(path, out var parent) && parent.ValueKind == JsonValueKind.Object
+                && parent.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String
+                && !string.IsNullOrWhiteSpace(message.GetString()))
+            {
+                return Clip(message.GetString()!);
+            }
+        }
+        return null;
+    }
+
+    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength > MaxResponseBytes)
+        {
+            return null;
+        }
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxResponseBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
+
+    private static string Clip(string text)
+    {
+        var clean = new string([.. text.Where(c => !char.IsControl(c))]);
+        return clean.Length <= MaxReasonLength ? clean : clean[..MaxReasonLength];
+    }
+
+    private DirectInquiryAnswer Decline(Merchant merchant, string reason)
+    {
+        logger.LogWarning("Direct inquiry to merchant {ClientId} declined: {Reason}", merchant.ClientId, reason);
+        return new DirectInquiryAnswer("decline", Reason: reason);
+    }
 }

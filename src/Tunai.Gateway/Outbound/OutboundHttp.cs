@@ -18,11 +18,13 @@ public static class OutboundHttp
 
     public static IServiceCollection AddOutboundHttp(this IServiceCollection services)
     {
-        services.AddHttpClient(ClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(AllowsPrivate(sp.GetRequiredService<TunaiOptions>())))
-            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(ClientName).UseOutboundHandler().ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
         return services;
     }
+
+    /// <summary>Every client that calls merchants goes through the same checked handler.</summary>
+    public static IHttpClientBuilder UseOutboundHandler(this IHttpClientBuilder builder) =>
+        builder.ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(AllowsPrivate(sp.GetRequiredService<TunaiOptions>())));
 
     public static bool AllowsPrivate(TunaiOptions options) => options.Outbound.AllowPrivateNetworks ?? options.IsSandbox;
 

@@ -102,8 +102,9 @@ public static class PaymentStore
             """, e, tx);
 
     /// <summary>
-    /// Stores the merchant's direct-inquiry answer as the code's bill (kind DIPC), payable until
-    /// <paramref name="expiresAt"/>. A code the gateway issued itself is never overwritten; null then.
+    /// Stores the merchant's direct-inquiry answer as the code's bill (kind DIPC), payable until its expires_at.
+    /// Null, and nothing changed, when the code is one the gateway issued itself, or when the answer is a bill
+    /// already paid here (the merchant may answer it again before the payment's notification reaches it).
     /// </summary>
     public static Task<PaymentCode?> UpsertDirectInquiryAsync(DbConnection c, DbTransaction tx, PaymentCode p) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(
@@ -118,6 +119,7 @@ public static class PaymentStore
                 additional_info = excluded.additional_info, request_id = excluded.request_id,
                 expires_at = excluded.expires_at, updated_at = excluded.updated_at, paid_at = NULL
             WHERE payment_codes.kind = 'DIPC' AND payment_codes.merchant_id = excluded.merchant_id
+                AND NOT (payment_codes.status = 'PAID' AND payment_codes.invoice_number = excluded.invoice_number)
             RETURNING {PaymentCodeStore.Columns}
             """, p, tx);
 }

@@ -114,6 +114,12 @@ public static class StoreEndpoints
         }
         if (stored is null)
         {
+            if (await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx) is { Kind: "DIPC", Status: CodeStatus.Paid } paid
+                && paid.InvoiceNumber == merchantAnswer.InvoiceNumber)
+            {
+                var already = $"Invoice {paid.InvoiceNumber} has already been paid";
+                return (Refusal(r.PaymentCode, StoreOutcome.AlreadyPaid, already), already);
+            }
             const string why = "The code belongs to a code the gateway issued, not to direct inquiry";
             return (Refusal(r.PaymentCode, StoreOutcome.Decline, why), why);
         }

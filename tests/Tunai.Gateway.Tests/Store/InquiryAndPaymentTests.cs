@@ -237,7 +237,7 @@ public sealed class InquiryAndPaymentTests(StoreFixture fixture) : IClassFixture
     public async Task APaymentWithoutAnAmountIs400()
     {
         var (code, _) = await Merchant.CreateCodeAsync();
-        var body = JsonSerializer.Serialize(TestStore.InquiryBody(code, TestStore.NewTrxId()));
+        var body = TestStore.Body(code, TestStore.NewTrxId()).ToJsonString();
         (await Store.SendAsync("/acquirer/v1/alfa/payment", body)).AssertError(HttpStatusCode.BadRequest, "invalid_field", "order.amount");
     }
 
@@ -246,7 +246,7 @@ public sealed class InquiryAndPaymentTests(StoreFixture fixture) : IClassFixture
     {
         var (code, _) = await Merchant.CreateCodeAsync();
         var response = await Merchant.SendAsync(HttpMethod.Post, "/acquirer/v1/alfa/payment",
-            JsonSerializer.Serialize(TestStore.InquiryBody(code, TestStore.NewTrxId())));
+            TestStore.Body(code, TestStore.NewTrxId()).ToJsonString());
         response.AssertError(HttpStatusCode.Unauthorized, "unknown_client");
     }
 }
