@@ -19,8 +19,12 @@ public sealed record MerchantCall(string Path, string? QueryString, Dictionary<s
 }
 
 /// <summary>What the merchant's endpoint answers: signed with the merchant's secret unless told otherwise.</summary>
-public sealed record MerchantReply(int Status, string Body, bool Sign = true, TimeSpan Delay = default, string? SecretKey = null)
+public sealed record MerchantReply(int Status, string Body, bool Sign = true, TimeSpan Delay = default, string? SecretKey = null,
+    IReadOnlyDictionary<string, string>? Headers = null, Task? WaitFor = null)
 {
+    /// <summary>What a notification URL answers when all is well: any 2xx, no body needed.</summary>
+    public static MerchantReply Ok() => new(200, "{}");
+
     /// <summary>A success bill, as the reference's sample response.</summary>
     public static JsonObject Bill(string code, string invoice = "MINV20201231468", long amount = 150000) => new()
     {
@@ -48,6 +52,7 @@ public sealed record MerchantReply(int Status, string Body, bool Sign = true, Ti
 public sealed class MerchantEndpoint : IAsyncDisposable
 {
     public const string InquiryPath = "/payments/inquiry";
+    public const string NotificationPath = "/payments/notifications";
 
     private readonly WebApplication _app;
 
@@ -60,6 +65,11 @@ public sealed class MerchantEndpoint : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public string InquiryUrl => new Uri(BaseAddress, InquiryPath).ToString();
+
+    public string NotificationUrl => new Uri(BaseAddress, NotificationPath).ToString();
+
+    /// <summary>The calls received on one path, oldest first.</summary>
+    public IReadOnlyList<MerchantCall> CallsTo(string path) => Calls.Where(c => c.Path == path).ToList();
 
     public string ClientId { get; } = "MCH-DIPC-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -78,7 +88,7 @@ public sealed class MerchantEndpoint : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         MerchantEndpoint? self = null;
-        app.MapPost(InquiryPath, (HttpContext http) => self!.AnswerAsync(http));
+        app.MapPost("/{**path}", (HttpContext http) => self!.AnswerAsync(http));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         self = new MerchantEndpoint(app, new Uri(address));
@@ -86,13 +96,14 @@ public sealed class MerchantEndpoint : IAsyncDisposable
     }
 
     /// <summary>Creates the merchant on the gateway with this endpoint's credentials and Inquiry URL.</summary>
-    public Task<TestMerchant> RegisterAsync(GatewayHost gateway, string? inquiryUrl = null) =>
+    public Task<TestMerchant> RegisterAsync(GatewayHost gateway, string? inquiryUrl = null, string? notificationUrl = null) =>
         gateway.CreateMerchantAsync(new
         {
             name = "Toko DIPC",
             client_id = ClientId,
             secret_key = SecretKey,
             inquiry_url = inquiryUrl ?? InquiryUrl,
+            notification_url = notificationUrl ?? NotificationUrl,
         });
 
     private async Task AnswerAsync(HttpContext http)
@@ -109,6 +120,10 @@ public sealed class MerchantEndpoint : IAsyncDisposable
         Calls.Enqueue(call);
 
         var reply = Handler(call);
+        if (reply.WaitFor is { } gate)
+        {
+            await gate.WaitAsync(http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
         if (reply.Delay > TimeSpan.Zero)
         {
             try
@@ -123,6 +138,10 @@ public sealed class MerchantEndpoint : IAsyncDisposable
         var bytes = Encoding.UTF8.GetBytes(reply.Body);
         http.Response.StatusCode = reply.Status;
         http.Response.ContentType = "application/json";
+        foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
+        {
+            http.Response.Headers[name] = value;
+        }
         if (reply.Sign)
         {
             var timestamp = Signature.FormatTimestamp(DateTimeOffset.UtcNow);
