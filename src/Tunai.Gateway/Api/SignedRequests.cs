@@ -66,7 +66,8 @@ public static class SignedRequests
         }
 
         var target = request.Path.Value ?? "/";
-        var input = new SignatureInput(clientId, requestId, timestamp, target, body);
+        // Not `body` as is: a null byte[] converts to an empty ReadOnlyMemory, which would sign a Digest line.
+        var input = new SignatureInput(clientId, requestId, timestamp, target, body is null ? (ReadOnlyMemory<byte>?)null : body);
         if (!Signature.Verify(found.Secret, input, signature))
         {
             // The first wall every integrator hits: the sandbox shows the string it signed (never the key).

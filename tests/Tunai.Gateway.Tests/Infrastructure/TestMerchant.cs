@@ -38,7 +38,7 @@ public sealed class TestMerchant(GatewayHost gateway, string clientId, string se
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         }
         var signature = Signature.Compute(secretKey,
-            new SignatureInput(clientId, requestId, timestamp, path.Split('?')[0], bytes));
+            new SignatureInput(clientId, requestId, timestamp, path.Split('?')[0], bytes is null ? (ReadOnlyMemory<byte>?)null : bytes));
         request.Headers.Add(SignatureHeaders.ClientId, clientId);
         request.Headers.Add(SignatureHeaders.RequestId, requestId);
         request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
