@@ -7,6 +7,7 @@ using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
@@ -40,6 +41,7 @@ public static class GatewayApp
         app.MapHowToPay();
         app.MapAcquirers();
         app.MapStore();
+        app.MapOrderStatus();
         return app;
     }
 
