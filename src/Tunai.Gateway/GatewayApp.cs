@@ -9,6 +9,7 @@ using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.Outbound;
+using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
@@ -46,6 +47,7 @@ public static class GatewayApp
         app.MapAcquirers();
         app.MapStore();
         app.MapNotifications();
+        app.MapOrderStatus();
         return app;
     }
 

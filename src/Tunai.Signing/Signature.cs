@@ -21,7 +21,8 @@ public static class SignatureHeaders
 
 /// <summary>
 /// What a signature covers. <see cref="Body"/> is null for a request without a body (a GET), which leaves
-/// the Digest line out; otherwise the digest covers the exact bytes sent.
+/// the Digest line out; otherwise the digest covers the exact bytes sent (an empty array is an empty body,
+/// with a Digest line). A plain array, not a memory type: a null array must stay null, never become empty.
 /// </summary>
 /// <param name="ClientId">Client-Id header.</param>
 /// <param name="RequestId">Request-Id header.</param>
@@ -34,7 +35,7 @@ public readonly record struct SignatureInput(
     string RequestId,
     string Timestamp,
     string Target,
-    ReadOnlyMemory<byte>? Body,
+    byte[]? Body,
     bool IsResponse = false);
 
 /// <summary>
@@ -58,7 +59,7 @@ public static class Signature
             .Append("Request-Target:").Append(input.Target);
         if (input.Body is { } body)
         {
-            sb.Append('\n').Append("Digest:").Append(Digest(body.Span));
+            sb.Append('\n').Append("Digest:").Append(Digest(body));
         }
         return sb.ToString();
     }

@@ -69,9 +69,14 @@ public static class SignedRequests
         var input = new SignatureInput(clientId, requestId, timestamp, target, body);
         if (!Signature.Verify(found.Secret, input, signature))
         {
+            // A request without a body is signed without the Digest line; a client that hashed an empty body
+            // is told so rather than left to guess (still refused: the scheme has one string to sign).
+            var message = body is null && Signature.Verify(found.Secret, input with { Body = Array.Empty<byte>() }, signature)
+                ? $"The Signature covers a Digest line; a {request.Method} has no body and is signed without it"
+                : "The Signature does not match the request";
             // The first wall every integrator hits: the sandbox shows the string it signed (never the key).
             return (null, null, new ApiError(StatusCodes.Status401Unauthorized, "invalid_signature",
-                "The Signature does not match the request", SignatureHeaders.Signature,
+                message, SignatureHeaders.Signature,
                 options.IsSandbox ? Signature.StringToSign(input) : null));
         }
         var caller = new SignedCaller(clientId, found.Secret, requestId, body, target);

@@ -22,6 +22,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Store.InquiryResponse))]
 [JsonSerializable(typeof(Store.PaymentResponse))]
 [JsonSerializable(typeof(Store.ReversalResponse))]
+[JsonSerializable(typeof(OrderStatus.OrderStatusResponse))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson
