@@ -83,8 +83,8 @@ public sealed class NotificationWorker(
                 if (free > 0)
                 {
                     var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                    // The lease outlives the attempt's timeout, so only a dead worker's rows are taken over.
-                    var leaseUntil = now + (long)(n.Timeout + TimeSpan.FromSeconds(30)).TotalMilliseconds;
+                    // The lease outlives the attempt's timeout and its recording, so only a dead worker's rows are taken over.
+                    var leaseUntil = now + (long)(n.Timeout * 2 + TimeSpan.FromSeconds(5)).TotalMilliseconds;
                     foreach (var row in await NotificationStore.ClaimAsync(database, _owner, free, now, leaseUntil, stoppingToken))
                     {
                         if (_perMerchant.AddOrUpdate(row.MerchantId, 1, (_, c) => c + 1) > n.MaxConcurrentPerMerchant)

@@ -26,27 +26,9 @@ public sealed class TestMerchant(GatewayHost gateway, string clientId, string se
         SendBytesAsync(method, path, body is null ? null : Encoding.UTF8.GetBytes(body), requestId, tamper, timestamp);
 
     /// <summary>Sends a signed request whose body is arbitrary bytes (not necessarily UTF-8 or JSON).</summary>
-    public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[]? bytes, string? requestId = null,
-        Action<HttpRequestMessage>? tamper = null, string? timestamp = null)
-    {
-        requestId ??= Guid.NewGuid().ToString();
-        timestamp ??= Signature.FormatTimestamp(gateway.Time.GetUtcNow());
-        using var request = new HttpRequestMessage(method, path);
-        if (bytes is not null)
-        {
-            request.Content = new ByteArrayContent(bytes);
-            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        }
-        var signature = Signature.Compute(secretKey,
-            new SignatureInput(clientId, requestId, timestamp, path.Split('?')[0], bytes));
-        request.Headers.Add(SignatureHeaders.ClientId, clientId);
-        request.Headers.Add(SignatureHeaders.RequestId, requestId);
-        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
-        request.Headers.Add(SignatureHeaders.Signature, signature);
-        tamper?.Invoke(request);
-        using var response = await gateway.Http.SendAsync(request);
-        return await ApiResponse.ReadAsync(response, path.Split('?')[0]);
-    }
+    public Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[]? bytes, string? requestId = null,
+        Action<HttpRequestMessage>? tamper = null, string? timestamp = null) =>
+        SignedHttp.SendAsync(gateway.Http, clientId, secretKey, method, path, bytes, requestId, gateway.Time.GetUtcNow(), tamper, timestamp);
 
     public Task<ApiResponse> CreateAsync(object body, string? requestId = null, string path = CreatePath) =>
         SendAsync(HttpMethod.Post, path, JsonSerializer.Serialize(body), requestId);

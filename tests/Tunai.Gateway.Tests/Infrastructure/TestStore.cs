@@ -68,18 +68,8 @@ public sealed class TestStore(GatewayHost gateway, string acquirerId, string cli
     /// <summary>Sends a signed POST; the body is sent byte for byte as given.</summary>
     public async Task<ApiResponse> SendAsync(string path, string body, string? requestId = null)
     {
-        requestId ??= Guid.NewGuid().ToString();
-        var timestamp = Signature.FormatTimestamp(gateway.Time.GetUtcNow());
-        var bytes = Encoding.UTF8.GetBytes(body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        request.Headers.Add(SignatureHeaders.ClientId, clientId);
-        request.Headers.Add(SignatureHeaders.RequestId, requestId);
-        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
-        request.Headers.Add(SignatureHeaders.Signature,
-            Signature.Compute(secretKey, new SignatureInput(clientId, requestId, timestamp, path, bytes)));
-        using var response = await gateway.Http.SendAsync(request);
-        var result = await ApiResponse.ReadAsync(response, path);
+        var result = await SignedHttp.SendAsync(gateway.Http, clientId, secretKey, HttpMethod.Post, path, Encoding.UTF8.GetBytes(body),
+            requestId, gateway.Time.GetUtcNow());
         if (result.Status != System.Net.HttpStatusCode.Unauthorized)
         {
             // Every store answer past authentication is signed with the acquirer's credentials.
