@@ -13,6 +13,10 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(PaymentCodes.PaymentCodeList))]
 [JsonSerializable(typeof(Merchants.MerchantView))]
 [JsonSerializable(typeof(HowToPay.HowToPayApiResponse))]
+[JsonSerializable(typeof(Store.AcquirerView))]
+[JsonSerializable(typeof(Store.InquiryResponse))]
+[JsonSerializable(typeof(Store.PaymentResponse))]
+[JsonSerializable(typeof(Store.ReversalResponse))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson
