@@ -20,9 +20,14 @@ public sealed record DirectInquiryAnswer(
     string? AdditionalInfo = null,
     string? Reason = null);
 
-/// <summary>Forwards a store's inquiry for a code the gateway does not know to the merchant's Inquiry URL.</summary>
-public sealed class DirectInquiryClient
+/// <summary>
+/// Forwards a store's inquiry for a code the gateway does not know to the merchant's Inquiry URL.
+/// (AddHttpClient&lt;DirectInquiryClient&gt; needs a constructor taking the HttpClient, even while the body is a stub.)
+/// </summary>
+public sealed class DirectInquiryClient(HttpClient http)
 {
+    public HttpClient Http { get; } = http;
+
     public Task<DirectInquiryAnswer> AskAsync(Merchant merchant, string paymentCode, StoreContext store, CancellationToken ct) =>
         throw new NotSupportedException("direct inquiry is being written");
 }
