@@ -30,8 +30,10 @@ internal static class SignCommand
                 throw new CliError($"--path is the URL's path only, without scheme, host or query string (got '{target}')");
             }
             var bytes = await BodyAsync(console, parsed.GetValue(bodyFile), parsed.GetValue(body), parsed.GetValue(noBody), ct);
+            // Not `bytes` itself: a null byte[] converts to an empty, not an absent, body, which adds an empty body's Digest line.
+            ReadOnlyMemory<byte>? signedBody = bytes is null ? default(ReadOnlyMemory<byte>?) : bytes;
             var input = new SignatureInput(parsed.GetValue(clientId)!, parsed.GetValue(requestId) ?? Guid.NewGuid().ToString(),
-                parsed.GetValue(timestamp) ?? Signature.FormatTimestamp(console.Time.GetUtcNow()), target, bytes);
+                parsed.GetValue(timestamp) ?? Signature.FormatTimestamp(console.Time.GetUtcNow()), target, signedBody);
             var stringToSign = Signature.StringToSign(input);
 
             var output = new StringBuilder()
@@ -42,7 +44,7 @@ internal static class SignCommand
             if (parsed.GetValue(verbose))
             {
                 output.AppendLine()
-                    .AppendLine(bytes is null ? "Digest: (none: no body)" : $"Digest: {Signature.Digest(bytes)} (base64 SHA-256 of {bytes.Length} body bytes)")
+                    .AppendLine(bytes is null ? "No body: no Digest line" : $"Digest: {Signature.Digest(bytes)} (base64 SHA-256 of {bytes.Length} body bytes)")
                     .AppendLine("String to sign (lines joined by \\n, no trailing newline):")
                     .AppendLine(stringToSign);
             }
