@@ -1,0 +1,3 @@
+using Tunai.Cli;
+
+return await Cli.RunAsync(args, CliConsole.System());

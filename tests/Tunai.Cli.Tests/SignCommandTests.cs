@@ -1,0 +1,92 @@
+using System.Text.Json;
+
+namespace Tunai.Cli.Tests;
+
+/// <summary>
+/// <c>tunai sign</c> against shared/spec/signature-vectors.json, whose signatures were computed by the provider's
+/// official Node.js library (jokul-nodejs-library getSignature()).
+/// </summary>
+public sealed class SignCommandTests
+{
+    private sealed record Vector(string SecretKey, string ClientId, string RequestId, string Timestamp, string Target, string Body, string Signature);
+
+    private static Vector FirstVector()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !Directory.Exists(Path.Combine(dir, "..", "shared", "spec")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        Assert.NotNull(dir);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "..", "shared", "spec", "signature-vectors.json")));
+        var v = doc.RootElement.GetProperty("vectors")[0];
+        var h = v.GetProperty("headers");
+        return new Vector(v.GetProperty("secret_key").GetString()!, h.GetProperty("client-id").GetString()!,
+            h.GetProperty("request-id").GetString()!, h.GetProperty("request-timestamp").GetString()!,
+            h.GetProperty("request-target").GetString()!, v.GetProperty("body").GetString()!, v.GetProperty("signature").GetString()!);
+    }
+
+    private static Task<CliRun> Sign(Vector v, params string[] more) =>
+        CliRun.RunAsync(Path.GetTempPath(), TimeProvider.System,
+            ["sign", "--client-id", v.ClientId, "--secret-key", v.SecretKey, "--path", v.Target,
+             "--request-id", v.RequestId, "--timestamp", v.Timestamp, .. more]);
+
+    [Fact]
+    public async Task ReproducesTheFirstVectorExactly()
+    {
+        var v = FirstVector();
+
+        var run = await Sign(v, "--body", v.Body);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(
+            $"Client-Id: {v.ClientId}\nRequest-Id: {v.RequestId}\nRequest-Timestamp: {v.Timestamp}\nSignature: {v.Signature}\n",
+            run.Out.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task VerbosePrintsTheStringToSign()
+    {
+        var v = FirstVector();
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, v.Body, TestContext.Current.CancellationToken);
+
+            var run = await Sign(v, "--body-file", file, "--verbose");
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains($"Signature: {v.Signature}", run.Out, StringComparison.Ordinal);
+            // The digest, computed independently: printf '%s' "$body" | openssl dgst -sha256 -binary | base64
+            var digest = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(v.Body)));
+            Assert.Contains(
+                $"Client-Id:{v.ClientId}\nRequest-Id:{v.RequestId}\nRequest-Timestamp:{v.Timestamp}\nRequest-Target:{v.Target}\nDigest:{digest}\n",
+                run.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task NoBodySignsWithoutADigestLine()
+    {
+        var v = FirstVector();
+
+        var run = await Sign(v, "--no-body", "--verbose");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"Request-Target:{v.Target}\n", run.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("Digest:", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutABodyOrStdinItIsAUsageError()
+    {
+        var run = await Sign(FirstVector());
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("--no-body", run.Error, StringComparison.Ordinal);
+    }
+}
