@@ -49,7 +49,7 @@ public static class NotificationStore
         var additional = payment.AdditionalInfo ?? "{}";
         using var additionalDoc = JsonDocument.Parse(additional);
         var body = WireJson.Serialize(new PaymentNotification(
-            new IdRef("ONLINE_TO_OFFLINE"), new IdRef(acquirer.Code), new IdRef("ONLINE_TO_OFFLINE_" + acquirer.Code),
+            new IdRef("ONLINE_TO_OFFLINE"), new IdRef(acquirer.Code), new IdRef("ONLINE_TO_OFFLINE_ALFA"),
             new NotificationOrder(payment.InvoiceNumber, payment.Amount),
             new NotificationCodeInfo(payment.Code),
             new NotificationPayment([

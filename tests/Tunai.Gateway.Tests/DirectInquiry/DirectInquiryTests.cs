@@ -65,7 +65,7 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         var response = await Store.InquiryAsync(code, "TRX-1246");
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        var call = Assert.Single(endpoint.Calls);
+        var call = Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath));
         Assert.True(call.SignatureValid, "the gateway's signature does not verify with the merchant's secret");
         Assert.Equal(MerchantEndpoint.InquiryPath, call.Path);
         Assert.Equal(endpoint.ClientId, call.Headers["Client-Id"]);
@@ -92,7 +92,7 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         var response = await Store.InquiryAsync(NewCode(merchant.CodePrefix));
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        var call = Assert.Single(endpoint.Calls);
+        var call = Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath));
         Assert.Equal("?shop=7", call.QueryString);
         Assert.True(call.SignatureValid, "Request-Target must be the path without the query string");
     }
@@ -127,7 +127,7 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         var again = await Store.PayAsync(code, 140000);
         Assert.Equal(HttpStatusCode.BadRequest, again.Status);
         Assert.NotEqual("success", TestStore.StatusOf(again));
-        Assert.Single(endpoint.Calls);
+        Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath));
     }
 
     [Fact]
@@ -308,7 +308,7 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         await using var _ = endpoint;
 
         AssertDeclined(await Store.InquiryAsync(code), "redirect");
-        Assert.Single(endpoint.Calls);
+        Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath));
     }
 
     [Fact]
@@ -359,7 +359,7 @@ public sealed class SlowMerchantTests
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.Equal("decline", TestStore.StatusOf(response));
         Assert.Contains("did not answer within 0.5 s", (string?)response.Json["online_to_offline_inquiry"]!["message"] ?? "", StringComparison.Ordinal);
-        Assert.Single(endpoint.Calls);
+        Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath));
         // Far below the merchant's 30 s: the gateway gave up at its timeout, not when the merchant answered.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the store waited {clock.Elapsed}");
         Assert.Equal(0, await gateway.CountAsync("SELECT COUNT(*) FROM payment_codes WHERE code = @code", ("@code", code)));

@@ -71,7 +71,7 @@ public sealed class NotificationTests : IAsyncLifetime
         var json = call.Json;
         Assert.Equal("ONLINE_TO_OFFLINE", (string)json["service"]!["id"]!);
         Assert.Equal("ALFA2", (string)json["acquirer"]!["id"]!);
-        Assert.Equal("ONLINE_TO_OFFLINE_ALFA2", (string)json["channel"]!["id"]!);
+        Assert.Equal("ONLINE_TO_OFFLINE_ALFA", (string)json["channel"]!["id"]!);
         Assert.Equal(150000, (long)json["order"]!["amount"]!);
         Assert.Equal(code, (string)json["online_to_offline_info"]!["payment_code"]!);
         var identifiers = json["online_to_offline_payment"]!["identifier"]!.AsArray()
