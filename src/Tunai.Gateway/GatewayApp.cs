@@ -31,6 +31,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<MerchantSignatureFilter>();
         builder.Services.AddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<AcquirerSignatureFilter>();
+        builder.Services.AddSingleton<RetryTransientFailures>();
         builder.Services.AddOutboundHttp();
         builder.Services.AddHttpClient<DirectInquiryClient>().UseOutboundHandler();
         builder.Services.AddSingleton<NotificationSignal>();

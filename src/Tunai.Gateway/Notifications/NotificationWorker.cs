@@ -108,7 +108,9 @@ public sealed class NotificationWorker(
             {
                 try
                 {
-                    await signal.WaitAsync(n.PollInterval, time, stoppingToken);
+                    // The cadence of reading the outbox is the machine's, not business time: due times are
+                    // compared with the injected clock, but the poll itself must not wait for that clock to move.
+                    await signal.WaitAsync(n.PollInterval, TimeProvider.System, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

@@ -15,7 +15,8 @@ public static class PaymentCodeEndpoints
     {
         var merchantApi = app.MapGroup("")
             .AddEndpointFilter<MerchantSignatureFilter>()
-            .AddEndpointFilter<IdempotencyFilter>();
+            .AddEndpointFilter<IdempotencyFilter>()
+            .AddEndpointFilter<RetryTransientFailures>();
         // The reference names the first path; the provider's plugins and older docs use the second.
         merchantApi.MapPost("/alfa-virtual-account/v2/payment-code", Create);
         merchantApi.MapPost("/alfa-online-to-offline/v2/payment-code", Create);
@@ -180,7 +181,9 @@ public static class PaymentCodeEndpoints
             }
             if (changed is null)
             {
-                var state = current.Status == CodeStatus.Paid ? "paid" : "cancelled";
+                // Lost to a concurrent payment or cancel: the code as it is now says which.
+                var latest = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx) ?? current;
+                var state = latest.Status == CodeStatus.Paid ? "paid" : "cancelled";
                 return new ApiError(StatusCodes.Status400BadRequest, $"payment_code_{state}",
                     $"Payment code {u.PaymentCode} is {state} and can no longer be {(u.Cancel ? "cancelled" : "updated")}",
                     "online_to_offline_info.payment_code");

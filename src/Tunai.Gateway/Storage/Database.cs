@@ -43,6 +43,19 @@ public sealed class Database : IAsyncDisposable
         else
         {
             var builder = new NpgsqlDataSourceBuilder(options.Storage.ConnectionString);
+            var given = builder.ConnectionStringBuilder;
+            var keys = options.Storage.ConnectionString!.ToUpperInvariant();
+            // A bounded pool: under a burst, requests queue for a connection instead of exhausting the server's
+            // slots (and failing) when several instances share it. Statements used often are prepared once per connection.
+            if (!keys.Contains("POOL SIZE", StringComparison.Ordinal))
+            {
+                given.MaxPoolSize = 20;
+            }
+            if (!keys.Contains("AUTO PREPARE", StringComparison.Ordinal))
+            {
+                given.MaxAutoPrepare = 64;
+                given.AutoPrepareMinUsages = 2;
+            }
             Description = $"PostgreSQL {builder.ConnectionStringBuilder.Host}/{builder.ConnectionStringBuilder.Database}";
             _source = builder.Build();
         }
@@ -76,6 +89,18 @@ public sealed class Database : IAsyncDisposable
     public static async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct = default) =>
         // Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE unless asked for a deferred transaction.
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
+    /// <summary>
+    /// True for a failure that the same statements may not meet again: serialization failure, deadlock, a lost or
+    /// refused connection, a busy SQLite file. The unit of work was rolled back, so it can simply run again.
+    /// </summary>
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException p => p.IsTransient || p.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        NpgsqlException n => n.IsTransient,
+        SqliteException { SqliteErrorCode: 5 or 6 } => true, // SQLITE_BUSY, SQLITE_LOCKED
+        _ => false,
+    };
 
     /// <summary>True when the exception is a unique-constraint violation, whichever the database.</summary>
     public static bool IsUniqueViolation(Exception exception) => exception switch

@@ -21,7 +21,9 @@ public static class StoreEndpoints
 {
     public static IEndpointRouteBuilder MapStore(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/acquirer/v1/alfa").AddEndpointFilter<AcquirerSignatureFilter>();
+        var group = app.MapGroup("/acquirer/v1/alfa")
+            .AddEndpointFilter<AcquirerSignatureFilter>()
+            .AddEndpointFilter<RetryTransientFailures>();
         group.MapPost("/inquiry", Inquiry);
         group.MapPost("/payment", Pay);
         group.MapPost("/reversal", Reverse);

@@ -33,9 +33,9 @@ public static class ExternalTool
 
     /// <summary>Skips the current test, or fails it when every test is required to run.</summary>
     [DoesNotReturn]
-    public static void Unavailable(string name)
+    public static void Unavailable(string name, string? howToGetIt = null)
     {
-        var message = $"{name} is not installed; install it with: {InstallHint}";
+        var message = $"{name} is not available; {howToGetIt ?? "install it with: " + InstallHint}";
         if (Environment.GetEnvironmentVariable("TUNAI_REQUIRE_ALL") == "1")
         {
             Assert.Fail(message + " (TUNAI_REQUIRE_ALL=1, so this test may not be skipped)");

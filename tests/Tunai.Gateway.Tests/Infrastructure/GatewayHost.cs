@@ -21,10 +21,12 @@ public sealed class GatewayHost : IAsyncDisposable
     public const string AdminToken = "test-admin-token-0123456789";
 
     private readonly WebApplication _app;
+    private readonly TestDatabase _database;
 
-    private GatewayHost(WebApplication app, string folder, FakeTimeProvider time, Uri baseAddress)
+    private GatewayHost(WebApplication app, TestDatabase database, string folder, FakeTimeProvider time, Uri baseAddress)
     {
         _app = app;
+        _database = database;
         Folder = folder;
         Time = time;
         BaseAddress = baseAddress;
@@ -34,8 +36,6 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     public string Folder { get; }
-
-    public string DatabasePath => Path.Combine(Folder, "tunai.db");
 
     public FakeTimeProvider Time { get; }
 
@@ -54,19 +54,20 @@ public sealed class GatewayHost : IAsyncDisposable
         var folder = Path.Combine(Path.GetTempPath(), "tunai-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var time = new FakeTimeProvider(now ?? DateTimeOffset.UtcNow);
+        var database = await TestDatabase.CreateAsync(folder);
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
-            $"--Tunai:Storage:SqlitePath={Path.Combine(folder, "tunai.db")}",
             $"--Tunai:AdminToken={AdminToken}",
             "--Logging:LogLevel:Default=Warning",
+            "--Tunai:Notifications:PollInterval=00:00:00.050",
         };
-        args.AddRange(settings.Select(s => "--" + s));
+        args.AddRange(database.Settings.Concat(settings).Select(s => "--" + s));
         var app = GatewayApp.Build([.. args], b => b.Services.AddSingleton<TimeProvider>(time));
         await app.InitializeAsync();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GatewayHost(app, folder, time, new Uri(address));
+        return new GatewayHost(app, database, folder, time, new Uri(address));
     }
 
     /// <summary>Creates a merchant through the admin API.</summary>
@@ -79,49 +80,45 @@ public sealed class GatewayHost : IAsyncDisposable
         return new TestMerchant(this, (string)json["client_id"]!, (string)json["secret_key"]!, (string)json["code_prefix"]!);
     }
 
-    /// <summary>Runs a query against the gateway's SQLite file (a second, independent connection).</summary>
+    /// <summary>Runs a scalar query against the gateway's database over a second, independent connection.</summary>
     public async Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        await using var command = await CommandAsync(sql, parameters, readOnly: true);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Reads one row of the gateway's SQLite file as name/value pairs.</summary>
+    /// <summary>Reads one row of the gateway's database as name/value pairs.</summary>
     public async Task<Dictionary<string, object?>> RowAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        await using var command = await CommandAsync(sql, parameters, readOnly: true);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync(), $"no row for {sql}");
         return Enumerable.Range(0, reader.FieldCount)
             .ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i));
     }
 
-    /// <summary>Changes the gateway's SQLite file directly: only to set up states other features create.</summary>
+    /// <summary>Changes the gateway's database directly: only to set up states other features create.</summary>
     public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await using var command = await CommandAsync(sql, parameters, readOnly: false);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<System.Data.Common.DbCommand> CommandAsync(string sql, (string Name, object Value)[] parameters, bool readOnly)
+    {
+        var connection = _database.Open(readOnly);
         await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = connection.CreateCommand();
+        command.CommandText = _database.Sql(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name.TrimStart('$', '@');
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
         }
-        await command.ExecuteNonQueryAsync();
+        command.Disposed += (_, _) => connection.Dispose();
+        return command;
     }
 
     public async ValueTask DisposeAsync()
@@ -130,7 +127,7 @@ public sealed class GatewayHost : IAsyncDisposable
         Admin.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        await _database.DisposeAsync();
         try
         {
             Directory.Delete(Folder, recursive: true);

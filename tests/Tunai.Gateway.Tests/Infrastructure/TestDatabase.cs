@@ -1,0 +1,105 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Tunai.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The database a test gateway runs on. The whole suite runs once per provider: SQLite by default, PostgreSQL
+/// when <c>TUNAI_TEST_PROVIDER=Postgres</c> and <c>TUNAI_TEST_POSTGRES</c> holds a connection string of a role
+/// that may create databases (scripts/test.sh sets both). Each gateway gets its own fresh database.
+/// </summary>
+public abstract partial class TestDatabase : IAsyncDisposable
+{
+    public const string ProviderVariable = "TUNAI_TEST_PROVIDER";
+    public const string PostgresVariable = "TUNAI_TEST_POSTGRES";
+
+    public static bool UsePostgres =>
+        string.Equals(Environment.GetEnvironmentVariable(ProviderVariable), "Postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The server's connection string, or a skip (a failure under TUNAI_REQUIRE_ALL=1) saying how to get one.</summary>
+    public static string PostgresServer()
+    {
+        var server = Environment.GetEnvironmentVariable(PostgresVariable);
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            ExternalTool.Unavailable("PostgreSQL",
+                $"set {PostgresVariable} to a connection string of a role with CREATEDB (scripts/test.sh starts a local server as root)");
+        }
+        return server!;
+    }
+
+    public static async Task<TestDatabase> CreateAsync(string folder) =>
+        UsePostgres ? await PostgresDatabase.CreateNewAsync(PostgresServer()) : new SqliteDatabase(Path.Combine(folder, "tunai.db"));
+
+    /// <summary>The gateway settings that point it at this database.</summary>
+    public abstract IEnumerable<string> Settings { get; }
+
+    public abstract DbConnection Open(bool forReading);
+
+    /// <summary>Tests write parameters as $name (SQLite's style); PostgreSQL takes @name.</summary>
+    public virtual string Sql(string sql) => sql;
+
+    public abstract ValueTask DisposeAsync();
+
+    private sealed class SqliteDatabase(string path) : TestDatabase
+    {
+        public override IEnumerable<string> Settings => ["Tunai:Storage:Provider=Sqlite", $"Tunai:Storage:SqlitePath={path}"];
+
+        public override DbConnection Open(bool forReading) =>
+            new SqliteConnection($"Data Source={path};Pooling=False{(forReading ? ";Mode=ReadOnly" : "")}");
+
+        public override ValueTask DisposeAsync()
+        {
+            SqliteConnection.ClearAllPools();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed partial class PostgresDatabase(string server, string name) : TestDatabase
+    {
+        private string ConnectionString => new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = false }.ConnectionString;
+
+        public static async Task<TestDatabase> CreateNewAsync(string server)
+        {
+            var name = "tunai_test_" + Guid.NewGuid().ToString("N")[..16];
+            await using var admin = new NpgsqlConnection(server);
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+            return new PostgresDatabase(server, name);
+        }
+
+        public override IEnumerable<string> Settings =>
+            ["Tunai:Storage:Provider=Postgres", $"Tunai:Storage:ConnectionString={new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString}"];
+
+        public override DbConnection Open(bool forReading) => new NpgsqlConnection(ConnectionString);
+
+        public override string Sql(string sql) => DollarParameter().Replace(sql, "@$1");
+
+        public override async ValueTask DisposeAsync()
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(server);
+            await admin.OpenAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+                    await drop.ExecuteNonQueryAsync();
+                    return;
+                }
+                catch (PostgresException) when (attempt < 5)
+                {
+                    // A server process of another role (autovacuum) may still be attached for a moment.
+                    await Task.Delay(200 * attempt);
+                }
+            }
+        }
+
+        [GeneratedRegex(@"\$([A-Za-z_][A-Za-z0-9_]*)")]
+        private static partial Regex DollarParameter();
+    }
+}
