@@ -31,7 +31,16 @@ public static class TunaiServiceCollectionExtensions
         // gateway runs a create at most once and replays its answer to a retry (409 Tunai-Replayed).
         builder.AddStandardResilienceHandler().Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
         {
-            var options = sp.GetRequiredService<IOptions<TunaiMerchantOptions>>().Value;
+            TunaiMerchantOptions options;
+            try
+            {
+                options = sp.GetRequiredService<IOptions<TunaiMerchantOptions>>().Value;
+            }
+            catch (OptionsValidationException)
+            {
+                // Reported once, by the Tunai options' own start-up validation, not a second time from here.
+                return;
+            }
             resilience.Retry.MaxRetryAttempts = options.MaxRetries;
             resilience.Retry.Delay = options.RetryBaseDelay;
             resilience.Retry.BackoffType = DelayBackoffType.Exponential;
