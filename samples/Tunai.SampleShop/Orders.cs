@@ -4,6 +4,7 @@ using Tunai.Merchant;
 
 namespace Tunai.SampleShop;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<OrderState>))]
 public enum OrderState
 {
     AwaitingPayment,
