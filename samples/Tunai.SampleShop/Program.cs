@@ -1,0 +1,1 @@
+Tunai.SampleShop.ShopApp.Build(args).Run();

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Tunai.Signing;
+
+namespace Tunai.Merchant;
+
+/// <summary>A response ready to write: status, headers (signature included) and the exact body bytes.</summary>
+/// <param name="StatusCode">The HTTP status.</param>
+/// <param name="Headers">Headers to set, Content-Type included.</param>
+/// <param name="Body">The body bytes the signature covers.</param>
+public sealed record SignedResponse(int StatusCode, IReadOnlyDictionary<string, string> Headers, byte[] Body);
+
+/// <summary>
+/// The merchant's answer to a direct inquiry. Each status has the HTTP status the reference requires:
+/// success 200; decline, billing_already_paid and billing_was_expired 400; billing_not_found 404.
+/// </summary>
+public sealed class DirectInquiryResult
+{
+    private readonly string? _invoiceNumber;
+    private readonly long _amount;
+    private readonly string? _customerName;
+    private readonly string? _customerEmail;
+    private readonly string? _info;
+    private readonly JsonElement? _additionalInfo;
+    private readonly string? _message;
+
+    private DirectInquiryResult(string status, int httpStatus, string? message = null, string? invoiceNumber = null, long amount = 0,
+        string? customerName = null, string? customerEmail = null, string? info = null, JsonElement? additionalInfo = null)
+    {
+        Status = status;
+        HttpStatus = httpStatus;
+        _message = message;
+        _invoiceNumber = invoiceNumber;
+        _amount = amount;
+        _customerName = customerName;
+        _customerEmail = customerEmail;
+        _info = info;
+        _additionalInfo = additionalInfo;
+    }
+
+    /// <summary>The inquiry status on the wire (<c>success</c>, <c>decline</c>, ...).</summary>
+    public string Status { get; }
+
+    /// <summary>The HTTP status the reference requires for <see cref="Status"/>.</summary>
+    public int HttpStatus { get; }
+
+    /// <summary>The code is the merchant's and payable: the bill the store shows and collects.</summary>
+    /// <param name="invoiceNumber">The invoice the payment settles.</param>
+    /// <param name="amount">The amount in rupiah.</param>
+    /// <param name="customerName">The customer's name (at most 64 characters).</param>
+    /// <param name="customerEmail">The customer's e-mail address.</param>
+    /// <param name="info">A short text for the till (at most 30 characters).</param>
+    /// <param name="additionalInfo">A JSON object that comes back in the payment's notification.</param>
+    public static DirectInquiryResult Success(string invoiceNumber, long amount, string customerName, string? customerEmail = null,
+        string? info = null, JsonElement? additionalInfo = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(invoiceNumber);
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(amount, 1);
+        return new("success", 200, null, invoiceNumber, amount, customerName, customerEmail, info, additionalInfo);
+    }
+
+    /// <summary>The merchant knows no bill for this code (HTTP 404).</summary>
+    public static DirectInquiryResult NotFound(string? message = null) => new("billing_not_found", 404, message);
+
+    /// <summary>The bill was already paid (HTTP 400).</summary>
+    public static DirectInquiryResult AlreadyPaid(string? message = null) => new("billing_already_paid", 400, message);
+
+    /// <summary>The bill has expired (HTTP 400).</summary>
+    public static DirectInquiryResult Expired(string? message = null) => new("billing_was_expired", 400, message);
+
+    /// <summary>The merchant refuses the payment for another reason (HTTP 400).</summary>
+    public static DirectInquiryResult Decline(string? message = null) => new("decline", 400, message);
+
+    /// <summary>The response body for an inquiry about <paramref name="paymentCode"/>.</summary>
+    public byte[] ToJson(string paymentCode)
+    {
+        var success = Status == "success";
+        var body = new WireInquiryResponse(
+            success ? new WireOrder(_invoiceNumber, _amount) : null,
+            success ? new WireInquiryCode(paymentCode, _info) : null,
+            new WireInquiryStatus(Status, _message),
+            success ? new WireCustomer(_customerName, _customerEmail) : null,
+            success ? _additionalInfo : null);
+        return JsonSerializer.SerializeToUtf8Bytes(body, TunaiJson.Default.WireInquiryResponse);
+    }
+
+    /// <summary>
+    /// The signed response: Client-Id, the request's Request-Id echoed, Response-Timestamp and a Signature over
+    /// the body with Request-Target = the Inquiry URL's path.
+    /// </summary>
+    public SignedResponse ToSignedResponse(DirectInquiryRequest request, string clientId, string secretKey, string requestPath, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = ToJson(request.PaymentCode);
+        var timestamp = Signature.FormatTimestamp(now);
+        var signature = Signature.Compute(secretKey, new SignatureInput(clientId, request.RequestId, timestamp, requestPath, body, IsResponse: true));
+        return new SignedResponse(HttpStatus, new Dictionary<string, string>
+        {
+            ["Content-Type"] = "application/json",
+            [SignatureHeaders.ClientId] = clientId,
+            [SignatureHeaders.RequestId] = request.RequestId,
+            [SignatureHeaders.ResponseTimestamp] = timestamp,
+            [SignatureHeaders.Signature] = signature,
+        }, body);
+    }
+
+    /// <summary>What to answer a request whose signature failed: 401 invalid_signature, unsigned (we cannot vouch for its Request-Id).</summary>
+    public static SignedResponse InvalidSignature() =>
+        new(401, new Dictionary<string, string> { ["Content-Type"] = "application/json" },
+            JsonSerializer.SerializeToUtf8Bytes(new WireInquiryResponse(null, null, new WireInquiryStatus("invalid_signature", null), null, null),
+                TunaiJson.Default.WireInquiryResponse));
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+
+namespace Tunai.Merchant;
+
+/// <summary>
+/// Checks an HTTP notification from any web framework: the headers, the raw body bytes as received and the
+/// request's path (the Request-Target the gateway signed, e.g. <c>/payments/notifications</c>).
+/// </summary>
+public sealed class NotificationVerifier
+{
+    private readonly InboundCheck _check;
+
+    /// <summary>Creates a verifier for a merchant's credentials; <paramref name="tolerance"/> defaults to 5 minutes.</summary>
+    public NotificationVerifier(string clientId, string secretKey, TimeSpan? tolerance = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(secretKey);
+        _check = new InboundCheck(clientId, secretKey, tolerance ?? TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
+    }
+
+    /// <summary>Creates a verifier from the SDK's options.</summary>
+    public NotificationVerifier(TunaiMerchantOptions options, TimeProvider? time = null)
+        : this(options?.ClientId!, options?.SecretKey!, options?.TimestampTolerance, time)
+    {
+    }
+
+    /// <summary>Verifies and parses a notification; <paramref name="header"/> looks a header up by name (case-insensitive).</summary>
+    public Verification<PaymentNotification> Verify(Func<string, string?> header, byte[] body, string requestPath)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(requestPath);
+        var (requestId, reason, detail) = _check.Check(header, body, requestPath);
+        if (reason != RejectionReason.None)
+        {
+            return new(null, reason, detail);
+        }
+        try
+        {
+            var notification = JsonSerializer.Deserialize(body, TunaiJson.Default.PaymentNotification);
+            if (notification?.Order?.InvoiceNumber is null || notification.OnlineToOfflineInfo?.PaymentCode is null || notification.Transaction?.Status is null)
+            {
+                return new(null, RejectionReason.MalformedBody, "The notification lacks order.invoice_number, online_to_offline_info.payment_code or transaction.status");
+            }
+            return new(notification with { RequestId = requestId! }, RejectionReason.None, null);
+        }
+        catch (JsonException e)
+        {
+            return new(null, RejectionReason.MalformedBody, $"The notification is not the expected JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>Verifies and parses a notification given its headers as name/value pairs.</summary>
+    public Verification<PaymentNotification> Verify(IEnumerable<KeyValuePair<string, string>> headers, byte[] body, string requestPath) =>
+        Verify(InboundCheck.Lookup(headers), body, requestPath);
+}
