@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>How the gateway process starts, or refuses to, depending on its configuration.</summary>
+[Collection(nameof(GatewayProcess))]
 public sealed class ConfigurationTests
 {
     [Theory]

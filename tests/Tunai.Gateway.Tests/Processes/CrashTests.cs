@@ -9,6 +9,7 @@ using Tunai.Signing;
 namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>A 200 is a promise: what the gateway acknowledged survives the process being killed outright.</summary>
+[Collection(nameof(GatewayProcess))]
 public sealed class CrashTests
 {
     private sealed record Sent(string RequestId, byte[] Body, HttpStatusCode Status, byte[] Response);

@@ -9,6 +9,10 @@ namespace Tunai.Gateway.Tests.Processes;
 /// The gateway as a user runs it: <c>dotnet Tunai.Gateway.dll --urls http://127.0.0.1:port</c> in a working
 /// directory of its own, with the real clock. Killed (the whole process tree) on dispose if still running.
 /// </summary>
+/// <summary>Tests that start gateway processes run alone: a port picked as free must stay free until bound.</summary>
+[CollectionDefinition(nameof(GatewayProcess), DisableParallelization = true)]
+public sealed class GatewayProcessesRunAlone;
+
 public sealed class GatewayProcess : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -116,7 +120,12 @@ public sealed class GatewayProcess : IDisposable
             try
             {
                 using var response = await http.GetAsync("/", ct);
-                return;
+                // Something answers on the port; make sure it is this process and not another test's gateway
+                // that won a race for the same free port.
+                if (StandardOutput.Contains($"Now listening on: {BaseAddress.ToString().TrimEnd('/')}", StringComparison.Ordinal))
+                {
+                    return;
+                }
             }
             catch (HttpRequestException)
             {

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>What a newcomer does first: start the gateway in an empty folder and call it with curl and openssl.</summary>
+[Collection(nameof(GatewayProcess))]
 public sealed class NewcomerTests
 {
     [Fact]

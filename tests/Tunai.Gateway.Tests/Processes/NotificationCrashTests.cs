@@ -11,6 +11,7 @@ namespace Tunai.Gateway.Tests.Processes;
 /// The outbox under a crash: the gateway process is killed with SIGKILL while stores are paying; after a restart,
 /// every payment the store was told succeeded reaches the merchant, and nothing reaches it that was not paid.
 /// </summary>
+[Collection(nameof(GatewayProcess))]
 public sealed class NotificationCrashTests
 {
     [Fact]
