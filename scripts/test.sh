@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. As root on Debian it first installs what the tests need
-# (Chromium for the how-to-pay page, zbar-tools to decode its barcode). With TUNAI_REQUIRE_ALL=1
-# (CI sets it) a test that would skip for a missing tool fails instead.
+# Runs the whole test suite: once on SQLite, then the gateway's integration suite again on PostgreSQL.
+# As root on Debian it first installs and starts what the tests need (Chromium and zbar-tools for the
+# how-to-pay page, PostgreSQL for the second pass and the multi-instance tests). Without them, the tests that
+# need them are skipped with a message; with TUNAI_REQUIRE_ALL=1 (CI sets it) they fail instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+root=false
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then root=true; fi
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
+if [ -z "${TUNAI_TEST_POSTGRES:-}" ] && ! command -v pg_ctlcluster >/dev/null; then need+=(postgresql); fi
 if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  if $root; then
     echo "Installing ${need[*]} ..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -19,12 +24,38 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# A local PostgreSQL for the tests: started as the postgres user (it refuses to run as root), with a role that
+# may create a database per test gateway.
+if [ -z "${TUNAI_TEST_POSTGRES:-}" ] && $root && command -v pg_ctlcluster >/dev/null; then
+  cluster=$(pg_lsclusters -h | head -n 1)
+  if [ -z "$cluster" ]; then
+    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    pg_createcluster "$version" main >/dev/null
+    cluster=$(pg_lsclusters -h | head -n 1)
+  fi
+  read -r version name port status _ <<<"$cluster"
+  [ "$status" = online ] || pg_ctlcluster "$version" "$name" start
+  su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'tunai_test'\"" | grep -q 1 \
+    || su postgres -c "psql -q -p $port -c \"CREATE ROLE tunai_test LOGIN CREATEDB PASSWORD 'tunai_test'\""
+  export TUNAI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=tunai_test;Password=tunai_test;Database=postgres"
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+echo "== SQLite: every test project =="
 dotnet test --configuration Release 2>&1 | tee "$log" || status=$?
+if [ -n "${TUNAI_TEST_POSTGRES:-}" ]; then
+  echo "== PostgreSQL: the gateway's integration suite on PostgreSQL =="
+  # Process tests use SQLite files and the multi-instance tests already ran on PostgreSQL above.
+  TUNAI_TEST_PROVIDER=Postgres dotnet test --configuration Release --no-build --project tests/Tunai.Gateway.Tests \
+    --filter-not-namespace Tunai.Gateway.Tests.Processes --filter-not-namespace Tunai.Gateway.Tests.MultiInstance \
+    2>&1 | tee -a "$log" || status=$?
+else
+  echo "== PostgreSQL: not run; set TUNAI_TEST_POSTGRES to a connection string of a role with CREATEDB, or run this script as root =="
+fi
 
-# A plain closing line that any reader understands, summed over the test assemblies.
+# A plain closing line that any reader understands, summed over both passes.
 sum() { grep -E "^\s+$1: [0-9]+" "$log" | awk '{s += $2} END {print s + 0}'; }
 passed=$(sum succeeded); failed=$(sum failed); skipped=$(sum skipped)
 echo "tests: $passed passed, $failed failed, $skipped skipped"

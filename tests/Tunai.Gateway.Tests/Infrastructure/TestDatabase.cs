@@ -30,6 +30,9 @@ public abstract partial class TestDatabase : IAsyncDisposable
         return server!;
     }
 
+    /// <summary>A fresh PostgreSQL database whatever the suite's provider (for tests of several instances on one database).</summary>
+    public static Task<TestDatabase> CreatePostgresAsync() => PostgresDatabase.CreateNewAsync(PostgresServer());
+
     public static async Task<TestDatabase> CreateAsync(string folder) =>
         UsePostgres ? await PostgresDatabase.CreateNewAsync(PostgresServer()) : new SqliteDatabase(Path.Combine(folder, "tunai.db"));
 

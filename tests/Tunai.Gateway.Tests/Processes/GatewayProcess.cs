@@ -37,6 +37,8 @@ public sealed class GatewayProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string StandardOutput
     {
         get
