@@ -110,7 +110,10 @@ public static class NotificationEndpoints
             (int)a.Attempt, WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(a.At)), a.Url, (int?)a.Status, a.Latency, a.Excerpt, a.Error)).ToList()));
     }
 
-    /// <summary>Sends one notification again now, once, with its original Request-Id and body.</summary>
+    /// <summary>
+    /// Sends one notification again now with its original Request-Id and body: once for a delivered or failed
+    /// one; for a pending one, its next attempt is brought forward and the rest of its schedule kept.
+    /// </summary>
     private static async Task<IResult> RetryOne(string id, HttpContext http, Database database, TimeProvider time, NotificationSignal signal)
     {
         await using var c = await database.OpenAsync(http.RequestAborted);
@@ -118,7 +121,8 @@ public static class NotificationEndpoints
         var queued = await c.ExecuteAsync(
             """
             UPDATE notifications
-            SET status = 'PENDING', next_attempt_at = @now, max_attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
+            SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
+                status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
             WHERE notification_id = @id AND (lease_until IS NULL OR lease_until <= @now)
             """, new { id, now });
         if (queued == 0)
@@ -150,9 +154,9 @@ public static class NotificationEndpoints
             {
                 return invalid;
             }
-            if (status is not ("FAILED" or "DELIVERED"))
+            if (status is not ("FAILED" or "DELIVERED" or "PENDING"))
             {
-                return ApiError.Validation("status", "status must be FAILED or DELIVERED");
+                return ApiError.Validation("status", "status must be FAILED, DELIVERED or PENDING");
             }
             var badSince = ParseTime(since, "since", out var sinceMs);
             var badUntil = ParseTime(until, "until", out var untilMs);
@@ -170,7 +174,8 @@ public static class NotificationEndpoints
             var queued = await c.ExecuteAsync(
                 """
                 UPDATE notifications
-                SET status = 'PENDING', next_attempt_at = @now, max_attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
+                SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
+                status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
                 WHERE merchant_id = @merchantId AND status = @status
                   AND (@sinceMs IS NULL OR created_at >= @sinceMs) AND (@untilMs IS NULL OR created_at < @untilMs)
                   AND (lease_until IS NULL OR lease_until <= @now)

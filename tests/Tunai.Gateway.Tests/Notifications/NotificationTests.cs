@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Tests.Infrastructure;
 
@@ -245,6 +246,27 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
         Assert.Equal(3, (int)GatewayHost.Json(await retry.Content.ReadAsStringAsync())["queued"]!);
         await Eventually.WaitAsync(async () => await gateway.CountAsync("SELECT count(*) FROM notifications WHERE status = 'DELIVERED'"), n => n == 3, "3 DELIVERED");
+    }
+
+    [Fact]
+    public async Task NotificationsWaitingForAUrlGoOutWhenOneIsSetAndThePendingAreReplayed()
+    {
+        var merchant = await _gateway.CreateMerchantAsync(new { name = "No URL yet" });
+        var (code, _) = await merchant.CreateCodeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await _store.PayAsync(code, 150000)).Status);
+        var waiting = await Eventually.WaitAsync(() => AdminNotificationAsync(merchant.ClientId), n => (int)n["attempts"]! >= 1, "the first attempt");
+        Assert.Equal("PENDING", (string)waiting["status"]!);
+        Assert.Contains("no notification URL", (string)waiting["last_error"]!, StringComparison.Ordinal);
+
+        using var patch = await _gateway.Admin.PatchAsJsonAsync($"/admin/v1/merchants/{merchant.ClientId}", new { notification_url = _endpoint.NotificationUrl });
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        using var retry = await _gateway.Admin.PostAsJsonAsync("/admin/v1/notifications/retry", new { client_id = merchant.ClientId, status = "PENDING" });
+        Assert.Equal(1, (int)GatewayHost.Json(await retry.Content.ReadAsStringAsync())["queued"]!);
+
+        var delivered = await Eventually.WaitAsync(() => AdminNotificationAsync(merchant.ClientId), n => (string)n["status"]! == "DELIVERED", "delivery");
+        Assert.Equal(8, (int)delivered["max_attempts"]!); // the schedule was kept, not cut short
+        var call = Assert.Single(_endpoint.CallsTo(MerchantEndpoint.NotificationPath));
+        Assert.Equal(merchant.ClientId, call.Headers["Client-Id"]);
     }
 
     [Fact]
