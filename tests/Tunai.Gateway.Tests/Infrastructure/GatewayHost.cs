@@ -60,7 +60,7 @@ public sealed class GatewayHost : IAsyncDisposable
             "--urls=http://127.0.0.1:0",
             $"--Tunai:AdminToken={AdminToken}",
             "--Logging:LogLevel:Default=Warning",
-            "--Tunai:Notifications:PollInterval=00:00:00.050",
+            "--Tunai:Notifications:PollInterval=00:00:00.200",
         };
         args.AddRange(database.Settings.Concat(settings).Select(s => "--" + s));
         var app = GatewayApp.Build([.. args], b => b.Services.AddSingleton<TimeProvider>(time));

@@ -62,7 +62,7 @@ public abstract partial class TestDatabase : IAsyncDisposable
 
     private sealed partial class PostgresDatabase(string server, string name) : TestDatabase
     {
-        private string ConnectionString => new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = false }.ConnectionString;
+        private string ConnectionString => new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 10 }.ConnectionString;
 
         public static async Task<TestDatabase> CreateNewAsync(string server)
         {
