@@ -81,34 +81,30 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>Runs a scalar query against the gateway's database over a second, independent connection.</summary>
-    public async Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = await CommandAsync(sql, parameters, readOnly: true);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters) =>
+        WithCommandAsync(sql, parameters, forReading: true, async command =>
+            Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Reads one row of the gateway's database as name/value pairs.</summary>
-    public async Task<Dictionary<string, object?>> RowAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = await CommandAsync(sql, parameters, readOnly: true);
-        await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync(), $"no row for {sql}");
-        return Enumerable.Range(0, reader.FieldCount)
-            .ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i));
-    }
+    public Task<Dictionary<string, object?>> RowAsync(string sql, params (string Name, object Value)[] parameters) =>
+        WithCommandAsync(sql, parameters, forReading: true, async command =>
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync(), $"no row for {sql}");
+            return Enumerable.Range(0, reader.FieldCount)
+                .ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i));
+        });
 
     /// <summary>Changes the gateway's database directly: only to set up states other features create.</summary>
-    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = await CommandAsync(sql, parameters, readOnly: false);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters) =>
+        WithCommandAsync(sql, parameters, forReading: false, command => command.ExecuteNonQueryAsync());
 
-    private async Task<System.Data.Common.DbCommand> CommandAsync(string sql, (string Name, object Value)[] parameters, bool readOnly)
+    private async Task<T> WithCommandAsync<T>(string sql, (string Name, object Value)[] parameters, bool forReading,
+        Func<System.Data.Common.DbCommand, Task<T>> run)
     {
-        var connection = _database.Open(readOnly);
+        await using var connection = _database.Open(forReading);
         await connection.OpenAsync();
-        var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.CommandText = _database.Sql(sql);
         foreach (var (name, value) in parameters)
         {
@@ -117,8 +113,7 @@ public sealed class GatewayHost : IAsyncDisposable
             parameter.Value = value;
             command.Parameters.Add(parameter);
         }
-        command.Disposed += (_, _) => connection.Dispose();
-        return command;
+        return await run(command);
     }
 
     public async ValueTask DisposeAsync()
