@@ -82,7 +82,9 @@ static int Load(string database, string clientId, long count, long start, int sa
     connection.Open();
     using (var pragma = connection.CreateCommand())
     {
-        pragma.CommandText = "PRAGMA busy_timeout = 30000";
+        // A large page cache for this connection only: the invoice index takes its keys out of order, and with the
+        // default 2 MB cache a million inserts spend their time re-reading pages.
+        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA cache_size = -262144";
         pragma.ExecuteNonQuery();
     }
     long merchantId;
