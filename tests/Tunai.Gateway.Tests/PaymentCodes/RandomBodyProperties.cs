@@ -172,6 +172,9 @@ public sealed class RandomBodyProperties(RandomBodyGateway fixture) : IClassFixt
         {
             Assert.True(after == before with { RequestIds = before.RequestIds + 1 },
                 $"accepted update stored {after} after {before}\n{sent}");
+            // A mutation can be a valid cancel (status "delete"): put the shared code back so later runs can update it.
+            await Gateway.ExecuteAsync("UPDATE payment_codes SET status = 'ACTIVE', cancelled_at = NULL WHERE code = $code AND status = 'CANCELLED'",
+                ("$code", code));
         }
         else
         {
