@@ -29,16 +29,24 @@ public sealed class IdempotencyFilter(RequestKeys keys) : IEndpointFilter
                     "A request with this Request-Id is still being processed; retry later with the same Request-Id");
             case ClaimOutcome.Claimed claimed:
                 http.Features.Set(claimed.Claim);
+                object? result;
                 try
                 {
-                    return await next(context);
+                    result = await next(context);
                 }
-                finally
+                catch
                 {
-                    // Refused, failed, or its transaction rolled back: nothing was done, so the merchant may
-                    // correct it and send it again. A completed and committed key no longer matches (DONE).
+                    // Failed, or its transaction never committed: nothing was done, so it may be sent again.
+                    await keys.ReleaseAsync(claimed.Claim);
+                    throw;
+                }
+                if (!(claimed.Claim.Completed && result is JsonBytesResult { Status: >= 200 and < 300 }))
+                {
+                    // Refused (a 4xx): forgotten, so the merchant can correct it and send it again. (A completion
+                    // whose transaction was rolled back and retried into a refusal is released here too.)
                     await keys.ReleaseAsync(claimed.Claim);
                 }
+                return result;
             default:
                 throw new InvalidOperationException("unreachable");
         }
