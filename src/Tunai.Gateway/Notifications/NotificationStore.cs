@@ -82,6 +82,19 @@ public static class NotificationStore
     public static async Task<IReadOnlyList<Notification>> ClaimAsync(Database database, string owner, int limit, long now, long leaseUntil, CancellationToken ct)
     {
         await using var c = await database.OpenAsync(ct);
+        // Look before taking: an UPDATE takes SQLite's one write lock even when it matches nothing, and the
+        // worker polls often, so an idle poll must not make payments wait.
+        var anyDue = await c.ExecuteScalarAsync<long>(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM notifications
+                WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                LIMIT 1) due
+            """, new { now });
+        if (anyDue == 0)
+        {
+            return [];
+        }
         var rows = await c.QueryAsync<Notification>(
             $"""
             UPDATE notifications SET lease_owner = @owner, lease_until = @leaseUntil
