@@ -16,6 +16,12 @@ public static class MerchantStore
         connection.QuerySingleOrDefaultAsync<Merchant>(
             $"SELECT {Columns} FROM merchants WHERE id = @id", new { id }, tx);
 
+    /// <summary>The merchant with an Inquiry URL whose prefix starts <paramref name="code"/> (prefixes never overlap).</summary>
+    public static Task<Merchant?> FindInquiryOwnerAsync(DbConnection connection, string code) =>
+        connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"SELECT {Columns} FROM merchants WHERE inquiry_url IS NOT NULL AND substr(@code, 1, length(code_prefix)) = code_prefix",
+            new { code });
+
     /// <summary>
     /// The prefix of another merchant that equals, extends or is extended by <paramref name="prefix"/>.
     /// Called inside the write transaction that inserts, which serializes prefix assignment.

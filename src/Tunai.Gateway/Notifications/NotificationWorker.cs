@@ -146,9 +146,7 @@ public sealed class NotificationWorker(
         Merchant? merchant;
         await using (var connection = await database.OpenAsync(stoppingToken))
         {
-            merchant = await connection.QuerySingleOrDefaultAsync<Merchant>(
-                "SELECT id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at FROM merchants WHERE id = @id",
-                new { id = notification.MerchantId });
+            merchant = await MerchantStore.FindByIdAsync(connection, notification.MerchantId);
         }
         // The merchant's URL as it is now, so fixing a broken URL and replaying works.
         var url = notification.OverrideUrl ?? merchant?.NotificationUrl;

@@ -37,7 +37,6 @@ public sealed class Database : IAsyncDisposable
                 Pooling = true,
                 DefaultTimeout = 30,
             };
-            Description = $"SQLite {path}";
             _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
         }
         else
@@ -56,14 +55,11 @@ public sealed class Database : IAsyncDisposable
                 given.MaxAutoPrepare = 64;
                 given.AutoPrepareMinUsages = 2;
             }
-            Description = $"PostgreSQL {builder.ConnectionStringBuilder.Host}/{builder.ConnectionStringBuilder.Database}";
             _source = builder.Build();
         }
     }
 
     public StorageProvider Provider { get; }
-
-    public string Description { get; }
 
     public bool IsSqlite => Provider == StorageProvider.Sqlite;
 

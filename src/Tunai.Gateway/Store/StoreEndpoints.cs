@@ -48,11 +48,7 @@ public static class StoreEndpoints
         string? reason = null;
         if (code is null || code.Kind == "DIPC")
         {
-            var owner = await connection.QueryFirstOrDefaultAsync<Merchant>(
-                """
-                SELECT id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at
-                FROM merchants WHERE inquiry_url IS NOT NULL AND substr(@code, 1, length(code_prefix)) = code_prefix
-                """, new { code = r.PaymentCode });
+            var owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode);
             if (owner is null)
             {
                 answer = Refusal(r.PaymentCode, StoreOutcome.NotFound, "The payment code is not known");
