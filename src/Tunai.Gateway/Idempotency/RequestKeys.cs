@@ -35,10 +35,10 @@ public sealed class RequestKeyClaim(long merchantId, string requestId, string to
         return Completed;
     }
 
-    internal Task ReleaseAsync(DbConnection connection) =>
+    internal Task ReleaseAsync(DbConnection connection, DbTransaction tx) =>
         connection.ExecuteAsync(
             "DELETE FROM idempotency_keys WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'",
-            new { merchantId, requestId, token });
+            new { merchantId, requestId, token }, tx);
 }
 
 /// <summary>
@@ -60,7 +60,8 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
 
     public async Task<ClaimOutcome> ClaimAsync(long merchantId, string requestId, string hash, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var unit = await database.BeginWriteAsync(ct);
+        var (connection, tx) = (unit.Connection, unit.Transaction);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -76,9 +77,10 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
                 INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, lock_token, locked_at, created_at, expires_at)
                 VALUES (@merchantId, @requestId, @hash, 'IN_FLIGHT', @token, @now, @now, @expires)
                 ON CONFLICT (merchant_id, request_id) DO NOTHING
-                """, args);
+                """, args, tx);
             if (inserted == 1)
             {
+                await unit.CommitAsync(ct);
                 return new ClaimOutcome.Claimed(new RequestKeyClaim(merchantId, requestId, token));
             }
 
@@ -89,9 +91,10 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
                     response_status = NULL, response_body = NULL, created_at = @now, expires_at = @expires
                 WHERE merchant_id = @merchantId AND request_id = @requestId
                   AND (expires_at <= @now OR (state = 'IN_FLIGHT' AND locked_at <= @abandonedBefore))
-                """, args);
+                """, args, tx);
             if (takenOver == 1)
             {
+                await unit.CommitAsync(ct);
                 return new ClaimOutcome.Claimed(new RequestKeyClaim(merchantId, requestId, token));
             }
 
@@ -99,7 +102,7 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
                 """
                 SELECT request_hash, state, response_status, response_body FROM idempotency_keys
                 WHERE merchant_id = @merchantId AND request_id = @requestId
-                """, args);
+                """, args, tx);
             if (existing.Hash is null)
             {
                 continue; // released between our statements: try again
@@ -117,15 +120,18 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
 
     public async Task ReleaseAsync(RequestKeyClaim claim)
     {
-        await using var connection = await database.OpenAsync();
-        await claim.ReleaseAsync(connection);
+        await using var unit = await database.BeginWriteAsync();
+        await claim.ReleaseAsync(unit.Connection, unit.Transaction);
+        await unit.CommitAsync();
     }
 
     public async Task<int> DeleteExpiredAsync(CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(
+        await using var unit = await database.BeginWriteAsync(ct);
+        var deleted = await unit.Connection.ExecuteAsync(
             "DELETE FROM idempotency_keys WHERE expires_at <= @now",
-            new { now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+            new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }, unit.Transaction);
+        await unit.CommitAsync(ct);
+        return deleted;
     }
 }

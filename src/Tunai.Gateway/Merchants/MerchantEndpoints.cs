@@ -64,8 +64,8 @@ public static partial class MerchantEndpoints
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
         Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await Database.BeginAsync(connection, ct);
+        await using var unit = await database.BeginWriteAsync(ct);
+        var (connection, tx) = (unit.Connection, unit.Transaction);
         await LockPrefixesAsync(database, connection, tx);
         var prefix = m.CodePrefix;
         if (prefix is not null)
@@ -109,7 +109,7 @@ public static partial class MerchantEndpoints
         {
             return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
         }
-        await tx.CommitAsync(ct);
+        await unit.CommitAsync(ct);
         return (inserted, null);
     }
 
@@ -158,8 +158,9 @@ public static partial class MerchantEndpoints
                 regenerate ? Credentials.NewSecretKey() : secret,
                 root.TryGetProperty("notification_url", out _), notificationUrl,
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl);
-            await using var connection = await database.OpenAsync(http.RequestAborted);
-            var updated = await MerchantStore.UpdateAsync(connection, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
+            var updated = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+            await unit.CommitAsync(http.RequestAborted);
             return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated));
         }
     }

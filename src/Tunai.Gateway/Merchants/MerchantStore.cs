@@ -46,7 +46,7 @@ public static class MerchantStore
             """, m, tx);
 
     /// <summary>Changes only the fields the patch names, in one statement; null when the merchant is unknown.</summary>
-    public static Task<Merchant?> UpdateAsync(DbConnection connection, string clientId, MerchantPatch p, long now) =>
+    public static Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now) =>
         connection.QuerySingleOrDefaultAsync<Merchant>(
             $"""
             UPDATE merchants
@@ -63,7 +63,7 @@ public static class MerchantStore
                 clientId, now, p.Name, p.SecretKey, p.NotificationUrl, p.InquiryUrl,
                 SetNotificationUrl = p.SetNotificationUrl ? 1 : 0,
                 SetInquiryUrl = p.SetInquiryUrl ? 1 : 0,
-            });
+            }, tx);
 }
 
 public sealed record MerchantPatch(

@@ -81,21 +81,23 @@ public static class NotificationStore
     /// </summary>
     public static async Task<IReadOnlyList<Notification>> ClaimAsync(Database database, string owner, int limit, long now, long leaseUntil, CancellationToken ct)
     {
-        await using var c = await database.OpenAsync(ct);
         // Look before taking: an UPDATE takes SQLite's one write lock even when it matches nothing, and the
         // worker polls often, so an idle poll must not make payments wait.
-        var anyDue = await c.ExecuteScalarAsync<long>(
-            """
-            SELECT count(*) FROM (
-                SELECT 1 FROM notifications
-                WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
-                LIMIT 1) due
-            """, new { now });
-        if (anyDue == 0)
+        await using (var reader = await database.OpenAsync(ct))
         {
-            return [];
+            if (await reader.ExecuteScalarAsync<long>(
+                """
+                SELECT count(*) FROM (
+                    SELECT 1 FROM notifications
+                    WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                    LIMIT 1) due
+                """, new { now }) == 0)
+            {
+                return [];
+            }
         }
-        var rows = await c.QueryAsync<Notification>(
+        await using var unit = await database.BeginWriteAsync(ct);
+        var rows = (await unit.Connection.QueryAsync<Notification>(
             $"""
             UPDATE notifications SET lease_owner = @owner, lease_until = @leaseUntil
             WHERE id IN (
@@ -105,14 +107,17 @@ public static class NotificationStore
                 LIMIT @limit
                 {database.SkipLocked})
             RETURNING {Columns}
-            """, new { owner, leaseUntil, now, limit });
-        return rows.ToList();
+            """, new { owner, leaseUntil, now, limit }, unit.Transaction)).ToList();
+        await unit.CommitAsync(ct);
+        return rows;
     }
 
     public static async Task ReleaseAsync(Database database, long id, string owner)
     {
-        await using var c = await database.OpenAsync();
-        await c.ExecuteAsync("UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner", new { id, owner });
+        await using var unit = await database.BeginWriteAsync();
+        await unit.Connection.ExecuteAsync("UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner",
+            new { id, owner }, unit.Transaction);
+        await unit.CommitAsync();
     }
 
     public sealed record AttemptResult(string? Url, int? StatusCode, long LatencyMs, string? Excerpt, string? Error, bool Delivered, long? NextAttemptAt);
@@ -120,8 +125,8 @@ public static class NotificationStore
     /// <summary>Records an attempt and its consequence, if this worker still holds the lease.</summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
     {
-        await using var c = await database.OpenAsync();
-        await using var tx = await Database.BeginAsync(c);
+        await using var unit = await database.BeginWriteAsync();
+        var (c, tx) = (unit.Connection, unit.Transaction);
         var updated = await c.ExecuteAsync(
             """
             UPDATE notifications
@@ -140,6 +145,6 @@ public static class NotificationStore
                 VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error)
                 """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error }, tx);
         }
-        await tx.CommitAsync();
+        await unit.CommitAsync();
     }
 }

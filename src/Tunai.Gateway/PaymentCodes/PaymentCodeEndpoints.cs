@@ -72,8 +72,8 @@ public static class PaymentCodeEndpoints
                 UpdatedAt = createdAt,
             };
 
-            await using var connection = await database.OpenAsync(http.RequestAborted);
-            await using var tx = await Database.BeginAsync(connection, http.RequestAborted);
+            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
+            var (connection, tx) = (unit.Connection, unit.Transaction);
             await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt);
             PaymentCode? stored = null;
             try
@@ -117,7 +117,7 @@ public static class PaymentCodeEndpoints
             {
                 return RequestTakenOver();
             }
-            await tx.CommitAsync(http.RequestAborted);
+            await unit.CommitAsync(http.RequestAborted);
             return new JsonBytesResult(StatusCodes.Status200OK, body);
         }
     }
@@ -141,8 +141,8 @@ public static class PaymentCodeEndpoints
             var now = time.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
 
-            await using var connection = await database.OpenAsync(http.RequestAborted);
-            await using var tx = await Database.BeginAsync(connection, http.RequestAborted);
+            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
+            var (connection, tx) = (unit.Connection, unit.Transaction);
             var current = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx);
             if (current is null)
             {
@@ -198,7 +198,7 @@ public static class PaymentCodeEndpoints
             {
                 return RequestTakenOver();
             }
-            await tx.CommitAsync(http.RequestAborted);
+            await unit.CommitAsync(http.RequestAborted);
             return new JsonBytesResult(StatusCodes.Status200OK, body);
         }
     }

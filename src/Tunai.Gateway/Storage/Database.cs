@@ -15,6 +15,7 @@ namespace Tunai.Gateway.Storage;
 public sealed class Database : IAsyncDisposable
 {
     private readonly DbDataSource _source;
+    private readonly SqliteWriter? _writer;
 
     static Database()
     {
@@ -38,6 +39,7 @@ public sealed class Database : IAsyncDisposable
                 DefaultTimeout = 30,
             };
             _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
+            _writer = new SqliteWriter(path, OpenAsync);
         }
         else
         {
@@ -79,12 +81,27 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>
-    /// A transaction for a read-then-write unit. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two
-    /// writers never deadlock upgrading a read lock; PostgreSQL relies on row locks and constraints.
+    /// A unit of writes (see <see cref="WriteUnit"/>). On SQLite units queue for the one writer and commit in
+    /// groups, holding the write lock from the first statement, so two writers never deadlock upgrading a read
+    /// lock; on PostgreSQL each is a transaction relying on row locks and constraints.
     /// </summary>
-    public static async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct = default) =>
-        // Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE unless asked for a deferred transaction.
-        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+    public async Task<WriteUnit> BeginWriteAsync(CancellationToken ct = default)
+    {
+        if (_writer is not null)
+        {
+            return await _writer.BeginAsync(ct);
+        }
+        var connection = await OpenAsync(ct);
+        try
+        {
+            return new TransactionUnit(connection, await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>
     /// True for a failure that the same statements may not meet again: serialization failure, deadlock, a lost or
@@ -95,6 +112,7 @@ public sealed class Database : IAsyncDisposable
         PostgresException p => p.IsTransient || p.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
         NpgsqlException n => n.IsTransient,
         SqliteException { SqliteErrorCode: 5 or 6 } => true, // SQLITE_BUSY, SQLITE_LOCKED
+        WriteGroupFailedException => true,
         _ => false,
     };
 
@@ -106,5 +124,12 @@ public sealed class Database : IAsyncDisposable
         _ => false,
     };
 
-    public ValueTask DisposeAsync() => _source.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+        await _source.DisposeAsync();
+    }
 }

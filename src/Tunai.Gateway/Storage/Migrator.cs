@@ -33,7 +33,7 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
             {
                 continue;
             }
-            await using var tx = await Database.BeginAsync(connection, ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(sql, transaction: tx);
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)",

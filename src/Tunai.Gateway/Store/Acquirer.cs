@@ -34,19 +34,19 @@ public static class AcquirerStore
         c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE code = @code", new { code });
 
     /// <summary>Null when the code or client_id is taken.</summary>
-    public static Task<Acquirer?> InsertAsync(DbConnection c, Acquirer a) =>
+    public static Task<Acquirer?> InsertAsync(DbConnection c, DbTransaction tx, Acquirer a) =>
         c.QuerySingleOrDefaultAsync<Acquirer>(
             $"""
             INSERT INTO acquirers (code, name, client_id, secret_key, created_at)
             VALUES (@Code, @Name, @ClientId, @SecretKey, @CreatedAt)
             ON CONFLICT DO NOTHING
             RETURNING {Columns}
-            """, a);
+            """, a, tx);
 
     public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, string code, string name)
     {
-        await using var connection = await database.OpenAsync();
-        var created = await InsertAsync(connection, new Acquirer
+        await using var unit = await database.BeginWriteAsync();
+        var created = await InsertAsync(unit.Connection, unit.Transaction, new Acquirer
         {
             Code = code,
             Name = name,
@@ -54,6 +54,10 @@ public static class AcquirerStore
             SecretKey = Credentials.NewSecretKey(),
             CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
         });
+        if (created is not null)
+        {
+            await unit.CommitAsync();
+        }
         return created is null
             ? (null, ApiError.Conflict("acquirer_exists", $"An acquirer with id {code} already exists"))
             : (created, null);

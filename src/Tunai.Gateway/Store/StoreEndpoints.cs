@@ -42,22 +42,30 @@ public static class StoreEndpoints
         var ct = http.RequestAborted;
         var now = time.GetUtcNow();
 
-        await using var connection = await database.OpenAsync(ct);
-        var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode);
+        PaymentCode? code;
+        Merchant? owner = null;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode);
+            if (code is null || code.Kind == "DIPC")
+            {
+                owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode);
+            }
+        }
         InquiryResponse answer;
         string? reason = null;
         if (code is null || code.Kind == "DIPC")
         {
-            var owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode);
             if (owner is null)
             {
                 answer = Refusal(r.PaymentCode, StoreOutcome.NotFound, "The payment code is not known");
             }
             else
             {
+                // No connection is held while the merchant is asked.
                 var merchantAnswer = await directInquiry.AskAsync(owner, r.PaymentCode,
                     new StoreContext(acquirer.Code, r.AgentId, r.StoreId, r.TerminalId, r.TrxId, r.DateValue), ct);
-                (answer, reason) = await RegisterDirectInquiryAsync(connection, owner, r, merchantAnswer, options, time.GetUtcNow());
+                (answer, reason) = await RegisterDirectInquiryAsync(database, owner, r, merchantAnswer, options, time.GetUtcNow(), ct);
             }
         }
         else
@@ -70,19 +78,25 @@ public static class StoreEndpoints
         }
 
         var status = answer.OnlineToOfflineInquiry.Status;
-        await PaymentStore.RecordAsync(connection, null, Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now));
+        await using (var unit = await database.BeginWriteAsync(ct))
+        {
+            await PaymentStore.RecordAsync(unit.Connection, unit.Transaction,
+                Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now));
+            await unit.CommitAsync(ct);
+        }
         return new JsonBytesResult(StoreOutcome.HttpStatus(status), WireJson.Serialize(answer));
     }
 
     private static async Task<(InquiryResponse Answer, string? Reason)> RegisterDirectInquiryAsync(
-        DbConnection connection, Merchant owner, StoreRequest r, DirectInquiryAnswer merchantAnswer, TunaiOptions options, DateTimeOffset now)
+        Database database, Merchant owner, StoreRequest r, DirectInquiryAnswer merchantAnswer, TunaiOptions options, DateTimeOffset now, CancellationToken ct)
     {
         if (merchantAnswer.Status != StoreOutcome.Success)
         {
             return (Refusal(r.PaymentCode, merchantAnswer.Status, merchantAnswer.Reason), merchantAnswer.Reason);
         }
         var at = now.ToUnixTimeMilliseconds();
-        await using var tx = await Database.BeginAsync(connection);
+        await using var unit = await database.BeginWriteAsync(ct);
+        var (connection, tx) = (unit.Connection, unit.Transaction);
         PaymentCode? stored;
         try
         {
@@ -121,7 +135,7 @@ public static class StoreEndpoints
             const string why = "The code belongs to a code the gateway issued, not to direct inquiry";
             return (Refusal(r.PaymentCode, StoreOutcome.Decline, why), why);
         }
-        await tx.CommitAsync();
+        await unit.CommitAsync(ct);
         return (Success(stored), null);
     }
 
@@ -137,12 +151,11 @@ public static class StoreEndpoints
         var hash = Convert.ToHexString(SHA256.HashData(body));
         var ct = http.RequestAborted;
 
-        await using var connection = await database.OpenAsync(ct);
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var result = await PayOnceAsync(connection, acquirer, r, body, hash, time.GetUtcNow(), NotificationWorker.MaxAttempts(options), ct);
+                var result = await PayOnceAsync(database, acquirer, r, body, hash, time.GetUtcNow(), NotificationWorker.MaxAttempts(options), ct);
                 signal.Wake();
                 return result;
             }
@@ -153,11 +166,12 @@ public static class StoreEndpoints
         }
     }
 
-    private static async Task<IResult> PayOnceAsync(DbConnection connection, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
+    private static async Task<IResult> PayOnceAsync(Database database, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
         DateTimeOffset now, int notificationAttempts, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
-        await using var tx = await Database.BeginAsync(connection, ct);
+        await using var unit = await database.BeginWriteAsync(ct);
+        var (connection, tx) = (unit.Connection, unit.Transaction);
         if (await PaymentStore.FindAnswerAsync(connection, tx, acquirer.Id, r.TrxId) is { } first)
         {
             if (!string.Equals(first.Hash, hash, StringComparison.Ordinal))
@@ -165,7 +179,7 @@ public static class StoreEndpoints
                 var reused = new PaymentResponse(new PaymentStatus(StoreOutcome.Decline, Message: $"trx_id {r.TrxId} was already used for a different payment request"),
                     null, new StoreCodeInfo(r.PaymentCode));
                 await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, StoreOutcome.Decline, "trx_id reused with a different body", null, body, at));
-                await tx.CommitAsync(ct);
+                await unit.CommitAsync(ct);
                 return new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused));
             }
             return new JsonBytesResult((int)first.Status, first.Body);
@@ -214,7 +228,7 @@ public static class StoreEndpoints
         var httpStatus = StoreOutcome.HttpStatus(status);
         await PaymentStore.SaveAnswerAsync(connection, tx, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
         await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
-        await tx.CommitAsync(ct);
+        await unit.CommitAsync(ct);
         return new JsonBytesResult(httpStatus, bytes);
     }
 
@@ -238,8 +252,8 @@ public static class StoreEndpoints
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ct = http.RequestAborted;
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await Database.BeginAsync(connection, ct);
+        await using var unit = await database.BeginWriteAsync(ct);
+        var (connection, tx) = (unit.Connection, unit.Transaction);
 
         var payment = await PaymentStore.FindByTrxAsync(connection, tx, acquirer.Id, r.TrxId);
         var paidAfter = now - (long)options.Store.ReversalWindow.TotalMilliseconds;
@@ -269,7 +283,7 @@ public static class StoreEndpoints
         await PaymentStore.RecordAsync(connection, tx, new PaymentStore.StoreEvent(acquirer.Id, "REVERSAL", r.PaymentCode, r.TrxId,
             payment?.AgentId, payment?.StoreId, payment?.TerminalId, answer.Status, refusal?.Reason, payment?.PaymentId,
             Encoding.UTF8.GetString(body), now));
-        await tx.CommitAsync(ct);
+        await unit.CommitAsync(ct);
         signal.Wake();
         return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
     }
