@@ -25,6 +25,8 @@ public static class GatewayApp
         builder.UseDefaultUrl();
         builder.Services.AddTunaiOptions(builder.Configuration);
         builder.Services.AddSingleton<Database>();
+        builder.Services.AddSingleton<MerchantCache>();
+        builder.Services.AddSingleton<AcquirerCache>();
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<AdminToken>();
         builder.Services.AddSingleton<RequestKeys>();

@@ -35,7 +35,7 @@ public sealed class RequestKeyClaim(long merchantId, string requestId, string to
         return Completed;
     }
 
-    internal Task ReleaseAsync(DbConnection connection, DbTransaction tx) =>
+    internal Task<int> ReleaseAsync(DbConnection connection, DbTransaction tx) =>
         connection.ExecuteAsync(
             "DELETE FROM idempotency_keys WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'",
             new { merchantId, requestId, token }, tx);
@@ -60,78 +60,85 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
 
     public async Task<ClaimOutcome> ClaimAsync(long merchantId, string requestId, string hash, CancellationToken ct)
     {
-        await using var unit = await database.BeginWriteAsync(ct);
-        var (connection, tx) = (unit.Connection, unit.Transaction);
-        for (var attempt = 0; attempt < 5; attempt++)
+        return await database.WriteAsync<ClaimOutcome>(async unit =>
         {
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            var args = new
+            var (connection, tx) = (unit.Connection, unit.Transaction);
+            for (var attempt = 0; attempt < 5; attempt++)
             {
-                merchantId, requestId, hash, token, now,
-                expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
-                abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
-            };
-            var inserted = await connection.ExecuteAsync(
-                """
-                INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, lock_token, locked_at, created_at, expires_at)
-                VALUES (@merchantId, @requestId, @hash, 'IN_FLIGHT', @token, @now, @now, @expires)
-                ON CONFLICT (merchant_id, request_id) DO NOTHING
-                """, args, tx);
-            if (inserted == 1)
-            {
-                await unit.CommitAsync(ct);
-                return new ClaimOutcome.Claimed(new RequestKeyClaim(merchantId, requestId, token));
-            }
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                var args = new
+                {
+                    merchantId, requestId, hash, token, now,
+                    expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
+                    abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
+                };
+                var inserted = await connection.ExecuteAsync(
+                    """
+                    INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, lock_token, locked_at, created_at, expires_at)
+                    VALUES (@merchantId, @requestId, @hash, 'IN_FLIGHT', @token, @now, @now, @expires)
+                    ON CONFLICT (merchant_id, request_id) DO NOTHING
+                    """, args, tx);
+                if (inserted == 1)
+                {
+                    unit.Commit();
+                    return new ClaimOutcome.Claimed(new RequestKeyClaim(merchantId, requestId, token));
+                }
 
-            var takenOver = await connection.ExecuteAsync(
-                """
-                UPDATE idempotency_keys
-                SET request_hash = @hash, state = 'IN_FLIGHT', lock_token = @token, locked_at = @now,
-                    response_status = NULL, response_body = NULL, created_at = @now, expires_at = @expires
-                WHERE merchant_id = @merchantId AND request_id = @requestId
-                  AND (expires_at <= @now OR (state = 'IN_FLIGHT' AND locked_at <= @abandonedBefore))
-                """, args, tx);
-            if (takenOver == 1)
-            {
-                await unit.CommitAsync(ct);
-                return new ClaimOutcome.Claimed(new RequestKeyClaim(merchantId, requestId, token));
-            }
+                var takenOver = await connection.ExecuteAsync(
+                    """
+                    UPDATE idempotency_keys
+                    SET request_hash = @hash, state = 'IN_FLIGHT', lock_token = @token, locked_at = @now,
+                        response_status = NULL, response_body = NULL, created_at = @now, expires_at = @expires
+                    WHERE merchant_id = @merchantId AND request_id = @requestId
+                      AND (expires_at <= @now OR (state = 'IN_FLIGHT' AND locked_at <= @abandonedBefore))
+                    """, args, tx);
+                if (takenOver == 1)
+                {
+                    unit.Commit();
+                    return new ClaimOutcome.Claimed(new RequestKeyClaim(merchantId, requestId, token));
+                }
 
-            var existing = await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, byte[]? Body)>(
-                """
-                SELECT request_hash, state, response_status, response_body FROM idempotency_keys
-                WHERE merchant_id = @merchantId AND request_id = @requestId
-                """, args, tx);
-            if (existing.Hash is null)
-            {
-                continue; // released between our statements: try again
+                var existing = await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, byte[]? Body)>(
+                    """
+                    SELECT request_hash, state, response_status, response_body FROM idempotency_keys
+                    WHERE merchant_id = @merchantId AND request_id = @requestId
+                    """, args, tx);
+                if (existing.Hash is null)
+                {
+                    continue; // released between our statements: try again
+                }
+                if (!string.Equals(existing.Hash, hash, StringComparison.Ordinal))
+                {
+                    return new ClaimOutcome.DifferentRequest();
+                }
+                return existing.State == "DONE"
+                    ? new ClaimOutcome.Replay((int)existing.Status!.Value, existing.Body!)
+                    : new ClaimOutcome.InFlight();
             }
-            if (!string.Equals(existing.Hash, hash, StringComparison.Ordinal))
-            {
-                return new ClaimOutcome.DifferentRequest();
-            }
-            return existing.State == "DONE"
-                ? new ClaimOutcome.Replay((int)existing.Status!.Value, existing.Body!)
-                : new ClaimOutcome.InFlight();
-        }
-        return new ClaimOutcome.InFlight();
+            return new ClaimOutcome.InFlight();
+        }, ct);
     }
 
     public async Task ReleaseAsync(RequestKeyClaim claim)
     {
-        await using var unit = await database.BeginWriteAsync();
-        await claim.ReleaseAsync(unit.Connection, unit.Transaction);
-        await unit.CommitAsync();
+        await database.WriteAsync(async unit =>
+        {
+            var released = await claim.ReleaseAsync(unit.Connection, unit.Transaction);
+            unit.Commit();
+            return released;
+        });
     }
 
     public async Task<int> DeleteExpiredAsync(CancellationToken ct)
     {
-        await using var unit = await database.BeginWriteAsync(ct);
-        var deleted = await unit.Connection.ExecuteAsync(
-            "DELETE FROM idempotency_keys WHERE expires_at <= @now",
-            new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }, unit.Transaction);
-        await unit.CommitAsync(ct);
-        return deleted;
+        return await database.WriteAsync(async unit =>
+        {
+            var deleted = await unit.Connection.ExecuteAsync(
+                "DELETE FROM idempotency_keys WHERE expires_at <= @now",
+                new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }, unit.Transaction);
+            unit.Commit();
+            return deleted;
+        }, ct);
     }
 }

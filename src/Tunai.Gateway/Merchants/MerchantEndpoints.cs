@@ -64,53 +64,55 @@ public static partial class MerchantEndpoints
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
         Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct)
     {
-        await using var unit = await database.BeginWriteAsync(ct);
-        var (connection, tx) = (unit.Connection, unit.Transaction);
-        await LockPrefixesAsync(database, connection, tx);
-        var prefix = m.CodePrefix;
-        if (prefix is not null)
+        return await database.WriteAsync<(Merchant?, ApiError?)>(async unit =>
         {
-            if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
+            var (connection, tx) = (unit.Connection, unit.Transaction);
+            await LockPrefixesAsync(database, connection, tx);
+            var prefix = m.CodePrefix;
+            if (prefix is not null)
             {
-                return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
-                    $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
+                if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
+                {
+                    return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
+                        $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
+                }
             }
-        }
-        else
-        {
-            for (var attempt = 0; prefix is null && attempt < 50; attempt++)
+            else
             {
-                var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
-                prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
+                for (var attempt = 0; prefix is null && attempt < 50; attempt++)
+                {
+                    var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
+                    prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
+                }
+                if (prefix is null)
+                {
+                    return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
+                }
             }
-            if (prefix is null)
+            if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
             {
-                return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
+                return (null, ApiError.Validation("code_prefix",
+                    $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
             }
-        }
-        if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
-        {
-            return (null, ApiError.Validation("code_prefix",
-                $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
-        }
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
-        {
-            ClientId = m.ClientId ?? Credentials.NewClientId(),
-            Name = m.Name,
-            SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
-            CodePrefix = prefix,
-            NotificationUrl = m.NotificationUrl,
-            InquiryUrl = m.InquiryUrl,
-            CreatedAt = now,
-            UpdatedAt = now,
-        });
-        if (inserted is null)
-        {
-            return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
-        }
-        await unit.CommitAsync(ct);
-        return (inserted, null);
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
+            {
+                ClientId = m.ClientId ?? Credentials.NewClientId(),
+                Name = m.Name,
+                SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
+                CodePrefix = prefix,
+                NotificationUrl = m.NotificationUrl,
+                InquiryUrl = m.InquiryUrl,
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            if (inserted is null)
+            {
+                return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
+            }
+            unit.Commit();
+            return (inserted, null);
+        }, ct);
     }
 
     private static async Task<IResult> Get(string clientId, HttpContext http, Database database)
@@ -120,7 +122,7 @@ public static partial class MerchantEndpoints
         return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant));
     }
 
-    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -158,9 +160,13 @@ public static partial class MerchantEndpoints
                 regenerate ? Credentials.NewSecretKey() : secret,
                 root.TryGetProperty("notification_url", out _), notificationUrl,
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl);
-            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
-            var updated = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
-            await unit.CommitAsync(http.RequestAborted);
+            var updated = await database.WriteAsync(async unit =>
+            {
+                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+                unit.Commit();
+                return changed;
+            }, http.RequestAborted);
+            merchants.Changed();
             return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated));
         }
     }

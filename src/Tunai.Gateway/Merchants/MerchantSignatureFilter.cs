@@ -1,6 +1,5 @@
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Merchants;
 
@@ -8,15 +7,14 @@ namespace Tunai.Gateway.Merchants;
 /// Authenticates a merchant request (<see cref="SignedRequests"/>); the endpoint then finds it as the
 /// <see cref="MerchantRequest"/> feature.
 /// </summary>
-public sealed class MerchantSignatureFilter(Database database, TunaiOptions options, TimeProvider time) : IEndpointFilter
+public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOptions options, TimeProvider time) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var (caller, merchant, error) = await SignedRequests.VerifyAsync<Merchant>(http, options, time, async clientId =>
         {
-            await using var connection = await database.OpenAsync(http.RequestAborted);
-            return await MerchantStore.FindAsync(connection, clientId) is { } m ? (m.SecretKey, m) : null;
+            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? (m.SecretKey, m) : null;
         });
         if (error is not null)
         {

@@ -116,25 +116,28 @@ public static class NotificationEndpoints
     /// </summary>
     private static async Task<IResult> RetryOne(string id, HttpContext http, Database database, TimeProvider time, NotificationSignal signal)
     {
-        await using var unit = await database.BeginWriteAsync(http.RequestAborted);
-        var c = unit.Connection;
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var queued = await c.ExecuteAsync(
-            """
-            UPDATE notifications
-            SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
-                status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
-            WHERE notification_id = @id AND (lease_until IS NULL OR lease_until <= @now)
-            """, new { id, now }, unit.Transaction);
-        if (queued == 0)
+        var result = await database.WriteAsync<IResult>(async unit =>
         {
-            return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications WHERE notification_id = @id", new { id }, unit.Transaction) == 0
-                ? NotFound(id)
-                : ApiError.Conflict("delivery_in_progress", "The notification is being delivered right now; try again in a moment");
-        }
-        await unit.CommitAsync(http.RequestAborted);
+            var c = unit.Connection;
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var queued = await c.ExecuteAsync(
+                """
+                UPDATE notifications
+                SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
+                    status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
+                WHERE notification_id = @id AND (lease_until IS NULL OR lease_until <= @now)
+                """, new { id, now }, unit.Transaction);
+            if (queued == 0)
+            {
+                return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications WHERE notification_id = @id", new { id }, unit.Transaction) == 0
+                    ? NotFound(id)
+                    : ApiError.Conflict("delivery_in_progress", "The notification is being delivered right now; try again in a moment");
+            }
+            unit.Commit();
+            return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+        }, http.RequestAborted);
         signal.Wake();
-        return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+        return result;
     }
 
     /// <summary>Sends again every notification of a merchant in a status, created in a time range.</summary>
@@ -166,26 +169,29 @@ public static class NotificationEndpoints
             {
                 return badTime;
             }
-            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
-            var c = unit.Connection;
-            var merchant = await MerchantStore.FindAsync(c, clientId!, unit.Transaction);
-            if (merchant is null)
+            var result = await database.WriteAsync<IResult>(async unit =>
             {
-                return ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
-            }
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var queued = await c.ExecuteAsync(
-                """
-                UPDATE notifications
-                SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
-                status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
-                WHERE merchant_id = @merchantId AND status = @status
-                  AND (@sinceMs IS NULL OR created_at >= @sinceMs) AND (@untilMs IS NULL OR created_at < @untilMs)
-                  AND (lease_until IS NULL OR lease_until <= @now)
-                """, new { merchantId = merchant.Id, status, sinceMs, untilMs, now }, unit.Transaction);
-            await unit.CommitAsync(http.RequestAborted);
+                var c = unit.Connection;
+                var merchant = await MerchantStore.FindAsync(c, clientId!, unit.Transaction);
+                if (merchant is null)
+                {
+                    return ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
+                }
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var queued = await c.ExecuteAsync(
+                    """
+                    UPDATE notifications
+                    SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
+                    status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
+                    WHERE merchant_id = @merchantId AND status = @status
+                      AND (@sinceMs IS NULL OR created_at >= @sinceMs) AND (@untilMs IS NULL OR created_at < @untilMs)
+                      AND (lease_until IS NULL OR lease_until <= @now)
+                    """, new { merchantId = merchant.Id, status, sinceMs, untilMs, now }, unit.Transaction);
+                unit.Commit();
+                return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+            }, http.RequestAborted);
             signal.Wake();
-            return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+            return result;
         }
     }
 

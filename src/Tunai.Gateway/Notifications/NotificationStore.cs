@@ -96,28 +96,34 @@ public static class NotificationStore
                 return [];
             }
         }
-        await using var unit = await database.BeginWriteAsync(ct);
-        var rows = (await unit.Connection.QueryAsync<Notification>(
-            $"""
-            UPDATE notifications SET lease_owner = @owner, lease_until = @leaseUntil
-            WHERE id IN (
-                SELECT id FROM notifications
-                WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
-                ORDER BY next_attempt_at
-                LIMIT @limit
-                {database.SkipLocked})
-            RETURNING {Columns}
-            """, new { owner, leaseUntil, now, limit }, unit.Transaction)).ToList();
-        await unit.CommitAsync(ct);
-        return rows;
+        return await database.WriteAsync<IReadOnlyList<Notification>>(async unit =>
+        {
+            var rows = await unit.Connection.QueryAsync<Notification>(
+                $"""
+                UPDATE notifications SET lease_owner = @owner, lease_until = @leaseUntil
+                WHERE id IN (
+                    SELECT id FROM notifications
+                    WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                    ORDER BY next_attempt_at
+                    LIMIT @limit
+                    {database.SkipLocked})
+                RETURNING {Columns}
+                """, new { owner, leaseUntil, now, limit }, unit.Transaction);
+            unit.Commit();
+            return rows.ToList();
+        }, ct);
     }
 
     public static async Task ReleaseAsync(Database database, long id, string owner)
     {
-        await using var unit = await database.BeginWriteAsync();
-        await unit.Connection.ExecuteAsync("UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner",
-            new { id, owner }, unit.Transaction);
-        await unit.CommitAsync();
+        await database.WriteAsync(async unit =>
+        {
+            var released = await unit.Connection.ExecuteAsync(
+                "UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner",
+                new { id, owner }, unit.Transaction);
+            unit.Commit();
+            return released;
+        });
     }
 
     public sealed record AttemptResult(string? Url, int? StatusCode, long LatencyMs, string? Excerpt, string? Error, bool Delivered, long? NextAttemptAt);
@@ -125,26 +131,29 @@ public static class NotificationStore
     /// <summary>Records an attempt and its consequence, if this worker still holds the lease.</summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
     {
-        await using var unit = await database.BeginWriteAsync();
-        var (c, tx) = (unit.Connection, unit.Transaction);
-        var updated = await c.ExecuteAsync(
-            """
-            UPDATE notifications
-            SET attempts = attempts + 1,
-                status = CASE WHEN @Delivered THEN 'DELIVERED' WHEN @NextAttemptAt IS NULL THEN 'FAILED' ELSE 'PENDING' END,
-                next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at),
-                delivered_at = CASE WHEN @Delivered THEN @now ELSE delivered_at END,
-                last_status = @StatusCode, last_error = @Error, lease_owner = NULL, lease_until = NULL
-            WHERE id = @id AND lease_owner = @owner
-            """, new { r.Delivered, r.NextAttemptAt, r.StatusCode, r.Error, now, id = n.Id, owner }, tx);
-        if (updated == 1)
+        await database.WriteAsync(async unit =>
         {
-            await c.ExecuteAsync(
+            var (c, tx) = (unit.Connection, unit.Transaction);
+            var updated = await c.ExecuteAsync(
                 """
-                INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error)
-                VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error)
-                """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error }, tx);
-        }
-        await unit.CommitAsync();
+                UPDATE notifications
+                SET attempts = attempts + 1,
+                    status = CASE WHEN @Delivered THEN 'DELIVERED' WHEN @NextAttemptAt IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+                    next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at),
+                    delivered_at = CASE WHEN @Delivered THEN @now ELSE delivered_at END,
+                    last_status = @StatusCode, last_error = @Error, lease_owner = NULL, lease_until = NULL
+                WHERE id = @id AND lease_owner = @owner
+                """, new { r.Delivered, r.NextAttemptAt, r.StatusCode, r.Error, now, id = n.Id, owner }, tx);
+            if (updated == 1)
+            {
+                await c.ExecuteAsync(
+                    """
+                    INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error)
+                    VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error)
+                    """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error }, tx);
+            }
+            unit.Commit();
+            return updated;
+        });
     }
 }

@@ -58,6 +58,7 @@ public sealed class NotificationSignal : IDisposable
 /// </summary>
 public sealed class NotificationWorker(
     Database database,
+    MerchantCache merchants,
     TunaiOptions options,
     TimeProvider time,
     IHttpClientFactory httpClients,
@@ -143,11 +144,7 @@ public sealed class NotificationWorker(
 
     private async Task<NotificationStore.AttemptResult> AttemptAsync(Notification notification, CancellationToken stoppingToken)
     {
-        Merchant? merchant;
-        await using (var connection = await database.OpenAsync(stoppingToken))
-        {
-            merchant = await MerchantStore.FindByIdAsync(connection, notification.MerchantId);
-        }
+        var merchant = await merchants.FindByIdAsync(notification.MerchantId, stoppingToken);
         // The merchant's URL as it is now, so fixing a broken URL and replaying works.
         var url = notification.OverrideUrl ?? merchant?.NotificationUrl;
         if (merchant is null || url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri))

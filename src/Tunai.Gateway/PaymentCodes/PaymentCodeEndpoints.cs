@@ -72,53 +72,55 @@ public static class PaymentCodeEndpoints
                 UpdatedAt = createdAt,
             };
 
-            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
-            var (connection, tx) = (unit.Connection, unit.Transaction);
-            await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt);
-            PaymentCode? stored = null;
-            try
+            var baseUrl = PublicBaseUrl(http, options);
+            return await database.WriteAsync<IResult>(async unit =>
             {
-                for (var attempt = 0; stored is null && attempt < 10; attempt++)
+                var (connection, tx) = (unit.Connection, unit.Transaction);
+                await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt);
+                PaymentCode? stored = null;
+                try
                 {
-                    var candidate = c.PaymentCode is null
-                        ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
-                        : code;
-                    stored = await PaymentCodeStore.InsertAsync(connection, tx, candidate);
-                    if (stored is null && c.PaymentCode is not null)
+                    for (var attempt = 0; stored is null && attempt < 10; attempt++)
                     {
-                        return new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
-                            $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
-                            "online_to_offline_info.payment_code");
+                        var candidate = c.PaymentCode is null
+                            ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
+                            : code;
+                        stored = await PaymentCodeStore.InsertAsync(connection, tx, candidate);
+                        if (stored is null && c.PaymentCode is not null)
+                        {
+                            return new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
+                                $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
+                                "online_to_offline_info.payment_code");
+                        }
                     }
                 }
-            }
-            catch (Exception e) when (Database.IsUniqueViolation(e))
-            {
-                return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
-                    $"Invoice {c.InvoiceNumber} already has a payment code that is active or paid; cancel it first or use another invoice number",
-                    "order.invoice_number");
-            }
-            if (stored is null)
-            {
-                throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
-            }
+                catch (Exception e) when (Database.IsUniqueViolation(e))
+                {
+                    return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
+                        $"Invoice {c.InvoiceNumber} already has a payment code that is active or paid; cancel it first or use another invoice number",
+                        "order.invoice_number");
+                }
+                if (stored is null)
+                {
+                    throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
+                }
 
-            var baseUrl = PublicBaseUrl(http, options);
-            var body = WireJson.Serialize(new CreateResponse(
-                new OrderRef(stored.InvoiceNumber),
-                new CreatedCodeInfo(
-                    stored.Code,
-                    $"{baseUrl}/how-to-pay/v2/alfa-online-to-offline/{stored.Code}/{stored.HowToPayToken}",
-                    $"{baseUrl}/alfa-online-to-offline/v2/how-to-pay-api/{stored.Code}/{stored.HowToPayToken}",
-                    WireDates.Wib14(stored.Created), WireDates.Wib14(stored.Expires),
-                    WireDates.Utc(stored.Created), WireDates.Utc(stored.Expires)),
-                c.AdditionalInfo));
-            if (!await claim.CompleteAsync(connection, tx, StatusCodes.Status200OK, body))
-            {
-                return RequestTakenOver();
-            }
-            await unit.CommitAsync(http.RequestAborted);
-            return new JsonBytesResult(StatusCodes.Status200OK, body);
+                var body = WireJson.Serialize(new CreateResponse(
+                    new OrderRef(stored.InvoiceNumber),
+                    new CreatedCodeInfo(
+                        stored.Code,
+                        $"{baseUrl}/how-to-pay/v2/alfa-online-to-offline/{stored.Code}/{stored.HowToPayToken}",
+                        $"{baseUrl}/alfa-online-to-offline/v2/how-to-pay-api/{stored.Code}/{stored.HowToPayToken}",
+                        WireDates.Wib14(stored.Created), WireDates.Wib14(stored.Expires),
+                        WireDates.Utc(stored.Created), WireDates.Utc(stored.Expires)),
+                    c.AdditionalInfo));
+                if (!await claim.CompleteAsync(connection, tx, StatusCodes.Status200OK, body))
+                {
+                    return RequestTakenOver();
+                }
+                unit.Commit();
+                return new JsonBytesResult(StatusCodes.Status200OK, body);
+            }, http.RequestAborted);
         }
     }
 
@@ -141,65 +143,67 @@ public static class PaymentCodeEndpoints
             var now = time.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
 
-            await using var unit = await database.BeginWriteAsync(http.RequestAborted);
-            var (connection, tx) = (unit.Connection, unit.Transaction);
-            var current = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx);
-            if (current is null)
+            return await database.WriteAsync<IResult>(async unit =>
             {
-                return new ApiError(StatusCodes.Status404NotFound, "payment_code_not_found",
-                    $"Payment code {u.PaymentCode} does not exist for this merchant", "online_to_offline_info.payment_code");
-            }
-            if (u.InvoiceNumber is not null && u.InvoiceNumber != current.InvoiceNumber)
-            {
-                return ApiError.Validation("order.invoice_number",
-                    $"order.invoice_number must be the code's invoice number ({current.InvoiceNumber})");
-            }
-            if (!u.Cancel && u.ExpiredMinutes is null && current.StatusAt(now) == CodeStatus.Expired)
-            {
-                return new ApiError(StatusCodes.Status400BadRequest, "payment_code_expired",
-                    $"Payment code {u.PaymentCode} has expired; send online_to_offline_info.expired_time to extend it",
-                    "online_to_offline_info.expired_time");
-            }
-            if (u.Amount is { } amount && amount < PaymentCodeRequests.FixedSettlementTotal(current.Settlement))
-            {
-                return ApiError.Validation("order.amount", "order.amount must be at least the sum of the FIX settlement splits");
-            }
+                var (connection, tx) = (unit.Connection, unit.Transaction);
+                var current = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx);
+                if (current is null)
+                {
+                    return new ApiError(StatusCodes.Status404NotFound, "payment_code_not_found",
+                        $"Payment code {u.PaymentCode} does not exist for this merchant", "online_to_offline_info.payment_code");
+                }
+                if (u.InvoiceNumber is not null && u.InvoiceNumber != current.InvoiceNumber)
+                {
+                    return ApiError.Validation("order.invoice_number",
+                        $"order.invoice_number must be the code's invoice number ({current.InvoiceNumber})");
+                }
+                if (!u.Cancel && u.ExpiredMinutes is null && current.StatusAt(now) == CodeStatus.Expired)
+                {
+                    return new ApiError(StatusCodes.Status400BadRequest, "payment_code_expired",
+                        $"Payment code {u.PaymentCode} has expired; send online_to_offline_info.expired_time to extend it",
+                        "online_to_offline_info.expired_time");
+                }
+                if (u.Amount is { } amount && amount < PaymentCodeRequests.FixedSettlementTotal(current.Settlement))
+                {
+                    return ApiError.Validation("order.amount", "order.amount must be at least the sum of the FIX settlement splits");
+                }
 
-            PaymentCode? changed;
-            try
-            {
-                changed = u.Cancel
-                    ? await PaymentCodeStore.CancelAsync(connection, tx, current.Id, nowMs)
-                    : await PaymentCodeStore.UpdateAsync(connection, tx, current.Id, u,
-                        u.ExpiredMinutes is { } minutes ? nowMs + minutes * 60_000L : null, nowMs);
-            }
-            catch (Exception e) when (Database.IsUniqueViolation(e))
-            {
-                return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
-                    $"Invoice {current.InvoiceNumber} now has another live payment code; this one cannot be reactivated",
-                    "order.invoice_number");
-            }
-            if (changed is null)
-            {
-                // Lost to a concurrent payment or cancel: the code as it is now says which.
-                var latest = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx) ?? current;
-                var state = latest.Status == CodeStatus.Paid ? "paid" : "cancelled";
-                return new ApiError(StatusCodes.Status400BadRequest, $"payment_code_{state}",
-                    $"Payment code {u.PaymentCode} is {state} and can no longer be {(u.Cancel ? "cancelled" : "updated")}",
-                    "online_to_offline_info.payment_code");
-            }
+                PaymentCode? changed;
+                try
+                {
+                    changed = u.Cancel
+                        ? await PaymentCodeStore.CancelAsync(connection, tx, current.Id, nowMs)
+                        : await PaymentCodeStore.UpdateAsync(connection, tx, current.Id, u,
+                            u.ExpiredMinutes is { } minutes ? nowMs + minutes * 60_000L : null, nowMs);
+                }
+                catch (Exception e) when (Database.IsUniqueViolation(e))
+                {
+                    return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
+                        $"Invoice {current.InvoiceNumber} now has another live payment code; this one cannot be reactivated",
+                        "order.invoice_number");
+                }
+                if (changed is null)
+                {
+                    // Lost to a concurrent payment or cancel: the code as it is now says which.
+                    var latest = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx) ?? current;
+                    var state = latest.Status == CodeStatus.Paid ? "paid" : "cancelled";
+                    return new ApiError(StatusCodes.Status400BadRequest, $"payment_code_{state}",
+                        $"Payment code {u.PaymentCode} is {state} and can no longer be {(u.Cancel ? "cancelled" : "updated")}",
+                        "online_to_offline_info.payment_code");
+                }
 
-            var body = WireJson.Serialize(new UpdateResponse(
-                new OrderRef(changed.InvoiceNumber),
-                new UpdatedCodeInfo(changed.Code,
-                    WireDates.Wib14(changed.Created), WireDates.Wib14(changed.Expires),
-                    WireDates.Utc(changed.Created), WireDates.Utc(changed.Expires))));
-            if (!await claim.CompleteAsync(connection, tx, StatusCodes.Status200OK, body))
-            {
-                return RequestTakenOver();
-            }
-            await unit.CommitAsync(http.RequestAborted);
-            return new JsonBytesResult(StatusCodes.Status200OK, body);
+                var body = WireJson.Serialize(new UpdateResponse(
+                    new OrderRef(changed.InvoiceNumber),
+                    new UpdatedCodeInfo(changed.Code,
+                        WireDates.Wib14(changed.Created), WireDates.Wib14(changed.Expires),
+                        WireDates.Utc(changed.Created), WireDates.Utc(changed.Expires))));
+                if (!await claim.CompleteAsync(connection, tx, StatusCodes.Status200OK, body))
+                {
+                    return RequestTakenOver();
+                }
+                unit.Commit();
+                return new JsonBytesResult(StatusCodes.Status200OK, body);
+            }, http.RequestAborted);
         }
     }
 

@@ -81,26 +81,28 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>
-    /// A unit of writes (see <see cref="WriteUnit"/>). On SQLite units queue for the one writer and commit in
-    /// groups, holding the write lock from the first statement, so two writers never deadlock upgrading a read
-    /// lock; on PostgreSQL each is a transaction relying on row locks and constraints.
+    /// Runs a unit of writes (see <see cref="WriteUnit"/>) and returns its answer once what it committed is
+    /// durable. On SQLite units queue for the one writer and commit in groups (<see cref="SqliteWriter"/>), so
+    /// a unit holds the write lock from its first statement and two writers never deadlock upgrading a read
+    /// lock; on PostgreSQL each unit is a transaction relying on row locks and constraints. A unit must not
+    /// start another unit, and should do little besides its statements: on SQLite the next unit waits for it.
     /// </summary>
-    public async Task<WriteUnit> BeginWriteAsync(CancellationToken ct = default)
+    public async Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work, CancellationToken ct = default)
     {
         if (_writer is not null)
         {
-            return await _writer.BeginAsync(ct);
+            return await _writer.WriteAsync(work, ct);
         }
-        var connection = await OpenAsync(ct);
-        try
+        await using var connection = await OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var unit = new WriteUnit(connection, tx);
+        var result = await work(unit);
+        if (unit.Committed)
         {
-            return new TransactionUnit(connection, await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct));
+            // Not cancellable: once asked, the outcome must be known.
+            await tx.CommitAsync(CancellationToken.None);
         }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        return result;
     }
 
     /// <summary>

@@ -5,12 +5,12 @@ using System.Threading.Channels;
 namespace Tunai.Gateway.Storage;
 
 /// <summary>
-/// Group commit for SQLite's single writer. Units wait in a queue for the one write connection; the writer
-/// opens a transaction, hands the connection to each waiting unit in turn inside a savepoint (released when the
-/// unit commits, rolled back when it is disposed without committing), and when no unit is waiting any more it
-/// commits them all with one COMMIT, one fsync. Waiting writers therefore queue in order instead of sleeping in
-/// SQLite's busy handler, and under load one fsync makes many units durable. A unit's CommitAsync returns only
-/// after that COMMIT, so a 200 still means the write is on disk.
+/// Group commit for SQLite's single writer. Units of writes wait in a queue; one loop opens a transaction, runs
+/// each waiting unit in turn inside a savepoint (released when the unit committed, rolled back when it did not
+/// or threw) and, when no unit is waiting any more, commits them all with one COMMIT: one fsync for the group.
+/// Writers therefore queue in order instead of sleeping in SQLite's busy handler, the units run back to back on
+/// the loop (Microsoft.Data.Sqlite's async calls complete synchronously, so a unit costs no thread hops), and
+/// a unit's caller is answered only after the COMMIT, so a 200 still means the write is on disk.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
@@ -25,10 +25,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
         "tunai.sqlite.write_group.units", "{unit}", "Write units made durable by one SQLite COMMIT");
 
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
-    private readonly Channel<Waiter> _queue = Channel.CreateUnbounded<Waiter>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _loop;
     private readonly KeyValuePair<string, object?> _database;
+    private readonly Task _loop;
 
     public SqliteWriter(string path, Func<CancellationToken, Task<DbConnection>> open)
     {
@@ -37,13 +37,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public async Task<WriteUnit> BeginAsync(CancellationToken ct)
+    public async Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work, CancellationToken ct)
     {
-        var waiter = new Waiter();
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(waiter), this);
-        await using (ct.Register(() => waiter.Granted.TrySetCanceled(ct)))
+        var item = new Work<T>(work);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
+        // A caller that gives up while its unit waits is answered at once and the unit never runs; once it
+        // runs, the caller waits for its outcome.
+        await using (ct.Register(() => item.GiveUp(ct)))
         {
-            return await waiter.Granted.Task;
+            return await item.Result.Task;
         }
     }
 
@@ -56,28 +58,23 @@ internal sealed class SqliteWriter : IAsyncDisposable
             while (await _queue.Reader.WaitToReadAsync(stop))
             {
                 connection ??= await _open(stop);
-                var kept = new List<GroupedUnit>();
+                var kept = new List<Work>();
                 DbTransaction? tx = null;
                 try
                 {
                     tx = await connection.BeginTransactionAsync(stop);
-                    while (kept.Count < MaxGroup && _queue.Reader.TryRead(out var waiter))
+                    while (kept.Count < MaxGroup && _queue.Reader.TryRead(out var work))
                     {
-                        if (waiter.Granted.Task.IsCompleted)
+                        if (!work.Start())
                         {
-                            continue; // gave up waiting
+                            continue; // its caller gave up before it ran
                         }
                         await tx.SaveAsync(Savepoint, stop);
-                        var unit = new GroupedUnit(connection, tx);
-                        if (!waiter.Granted.TrySetResult(unit))
+                        var unit = new WriteUnit(connection, tx);
+                        if (await work.RunAsync(unit))
                         {
                             await tx.ReleaseAsync(Savepoint, stop);
-                            continue;
-                        }
-                        if (await unit.Ended)
-                        {
-                            await tx.ReleaseAsync(Savepoint, stop);
-                            kept.Add(unit);
+                            kept.Add(work);
                         }
                         else
                         {
@@ -91,19 +88,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     {
                         GroupSize.Record(kept.Count, _database);
                     }
-                    foreach (var unit in kept)
+                    foreach (var work in kept)
                     {
-                        unit.Durable.TrySetResult();
+                        work.Written();
                     }
                 }
                 catch (Exception e)
                 {
-                    // The group is lost as a whole; every unit that had finished learns it was not written. The
+                    // The group is lost as a whole; every unit that had committed learns it was not written. The
                     // connection may be unusable, so the next group starts on a fresh one.
                     var failure = new WriteGroupFailedException(e);
-                    foreach (var unit in kept)
+                    foreach (var work in kept)
                     {
-                        unit.Durable.TrySetException(failure);
+                        work.Failed(failure);
                     }
                     await DiscardAsync(tx, connection);
                     connection = null;
@@ -120,9 +117,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         finally
         {
-            while (_queue.Reader.TryRead(out var waiter))
+            while (_queue.Reader.TryRead(out var work))
             {
-                waiter.Granted.TrySetException(new ObjectDisposedException(nameof(SqliteWriter)));
+                work.Failed(new ObjectDisposedException(nameof(SqliteWriter)));
             }
             if (connection is not null)
             {
@@ -155,33 +152,57 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed class Waiter
+    private abstract class Work
     {
-        public TaskCompletionSource<WriteUnit> Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _state; // 0 waiting, 1 started, 2 given up
+
+        /// <summary>False when the caller gave up first.</summary>
+        public bool Start() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        protected bool TryGiveUp() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+        /// <summary>Runs the unit; true when it committed (its answer then waits for the group's COMMIT).</summary>
+        public abstract Task<bool> RunAsync(WriteUnit unit);
+
+        public abstract void Written();
+
+        public abstract void Failed(Exception e);
     }
 
-    private sealed class GroupedUnit(DbConnection connection, DbTransaction transaction) : WriteUnit(connection, transaction)
+    private sealed class Work<T>(Func<WriteUnit, Task<T>> work) : Work
     {
-        private readonly TaskCompletionSource<bool> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _value = default!;
 
-        /// <summary>True when the unit committed its part, false when it was disposed without.</summary>
-        public Task<bool> Ended => _ended.Task;
+        public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override Task CommitAsync(CancellationToken ct = default)
+        public void GiveUp(CancellationToken ct)
         {
-            if (!_ended.TrySetResult(true))
+            if (TryGiveUp())
             {
-                throw new InvalidOperationException("The unit has already ended");
+                Result.TrySetCanceled(ct);
             }
-            return Durable.Task;
         }
 
-        public override ValueTask DisposeAsync()
+        public override async Task<bool> RunAsync(WriteUnit unit)
         {
-            _ended.TrySetResult(false);
-            return ValueTask.CompletedTask;
+            try
+            {
+                _value = await work(unit);
+            }
+            catch (Exception e)
+            {
+                Result.TrySetException(e);
+                return false;
+            }
+            if (!unit.Committed)
+            {
+                Result.TrySetResult(_value);
+            }
+            return unit.Committed;
         }
+
+        public override void Written() => Result.TrySetResult(_value);
+
+        public override void Failed(Exception e) => Result.TrySetException(e);
     }
 }

@@ -3,43 +3,30 @@ using System.Data.Common;
 namespace Tunai.Gateway.Storage;
 
 /// <summary>
-/// One unit of writes: its statements take effect together when <see cref="CommitAsync"/> returns, or not at
-/// all when it is disposed without committing. Every write the gateway makes goes through one.
-/// <para>
-/// On PostgreSQL a unit is a transaction of its own. On SQLite, which has one writer, units queue in the process
-/// for the one write connection and commit in groups (<see cref="SqliteWriter"/>): a unit is a savepoint inside
-/// the group's transaction, and <see cref="CommitAsync"/> returns once the group's COMMIT is on disk. Nothing may
-/// use <see cref="Connection"/> after <see cref="CommitAsync"/> or while the unit is not held.
-/// </para>
+/// The connection and transaction a unit of writes runs in (see <see cref="Database.WriteAsync{T}"/>). The
+/// unit's statements take effect only if it calls <see cref="Commit"/> before it returns; returning or throwing
+/// without it rolls them back, whatever the units around it do.
 /// </summary>
-public abstract class WriteUnit : IAsyncDisposable
+public sealed class WriteUnit(DbConnection connection, DbTransaction transaction)
 {
-    protected WriteUnit(DbConnection connection, DbTransaction transaction)
+    public DbConnection Connection { get; } = connection;
+
+    public DbTransaction Transaction { get; } = transaction;
+
+    /// <summary>True once <see cref="Commit"/> was called.</summary>
+    public bool Committed { get; private set; }
+
+    /// <summary>
+    /// Keeps the unit's writes. They become durable when the transaction commits, after the unit returns:
+    /// <see cref="Database.WriteAsync{T}"/> returns only then, or throws when they could not be written.
+    /// </summary>
+    public void Commit()
     {
-        Connection = connection;
-        Transaction = transaction;
-    }
-
-    public DbConnection Connection { get; }
-
-    public DbTransaction Transaction { get; }
-
-    /// <summary>Returns when the unit's writes are durable; throws when they are not (the caller may run the unit again).</summary>
-    public abstract Task CommitAsync(CancellationToken ct = default);
-
-    /// <summary>Rolls back what was not committed and gives the connection back.</summary>
-    public abstract ValueTask DisposeAsync();
-}
-
-/// <summary>A unit that is a transaction of its own on a pooled connection (PostgreSQL).</summary>
-internal sealed class TransactionUnit(DbConnection connection, DbTransaction transaction) : WriteUnit(connection, transaction)
-{
-    public override Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await Transaction.DisposeAsync();
-        await Connection.DisposeAsync();
+        if (Committed)
+        {
+            throw new InvalidOperationException("The unit has already committed");
+        }
+        Committed = true;
     }
 }
 

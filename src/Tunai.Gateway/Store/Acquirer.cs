@@ -45,19 +45,22 @@ public static class AcquirerStore
 
     public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, string code, string name)
     {
-        await using var unit = await database.BeginWriteAsync();
-        var created = await InsertAsync(unit.Connection, unit.Transaction, new Acquirer
+        var created = await database.WriteAsync(async unit =>
         {
-            Code = code,
-            Name = name,
-            ClientId = $"ACQ-{code}-{Credentials.RandomDigits(12)}",
-            SecretKey = Credentials.NewSecretKey(),
-            CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            var inserted = await InsertAsync(unit.Connection, unit.Transaction, new Acquirer
+            {
+                Code = code,
+                Name = name,
+                ClientId = $"ACQ-{code}-{Credentials.RandomDigits(12)}",
+                SecretKey = Credentials.NewSecretKey(),
+                CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            });
+            if (inserted is not null)
+            {
+                unit.Commit();
+            }
+            return inserted;
         });
-        if (created is not null)
-        {
-            await unit.CommitAsync();
-        }
         return created is null
             ? (null, ApiError.Conflict("acquirer_exists", $"An acquirer with id {code} already exists"))
             : (created, null);
@@ -97,4 +100,17 @@ public static class AcquirerEndpoints
             return conflict ?? WireJson.Ok(new AcquirerView(acquirer!.Code, acquirer.Name, acquirer.ClientId, acquirer.SecretKey), StatusCodes.Status201Created);
         }
     }
+}
+
+/// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/> (acquirers are never changed).</summary>
+public sealed class AcquirerCache(Database database)
+{
+    private readonly ReadCache<string, Acquirer> _byClientId = new();
+
+    public ValueTask<Acquirer?> FindAsync(string clientId, CancellationToken ct) =>
+        _byClientId.GetAsync(clientId, async key =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            return await AcquirerStore.FindByClientIdAsync(connection, key);
+        });
 }

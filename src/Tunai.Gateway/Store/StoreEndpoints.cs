@@ -78,12 +78,13 @@ public static class StoreEndpoints
         }
 
         var status = answer.OnlineToOfflineInquiry.Status;
-        await using (var unit = await database.BeginWriteAsync(ct))
+        await database.WriteAsync(async unit =>
         {
             await PaymentStore.RecordAsync(unit.Connection, unit.Transaction,
                 Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now));
-            await unit.CommitAsync(ct);
-        }
+            unit.Commit();
+            return true;
+        }, ct);
         return new JsonBytesResult(StoreOutcome.HttpStatus(status), WireJson.Serialize(answer));
     }
 
@@ -95,48 +96,50 @@ public static class StoreEndpoints
             return (Refusal(r.PaymentCode, merchantAnswer.Status, merchantAnswer.Reason), merchantAnswer.Reason);
         }
         var at = now.ToUnixTimeMilliseconds();
-        await using var unit = await database.BeginWriteAsync(ct);
-        var (connection, tx) = (unit.Connection, unit.Transaction);
-        PaymentCode? stored;
-        try
+        return await database.WriteAsync<(InquiryResponse, string?)>(async unit =>
         {
-            stored = await PaymentStore.UpsertDirectInquiryAsync(connection, tx, new PaymentCode
+            var (connection, tx) = (unit.Connection, unit.Transaction);
+            PaymentCode? stored;
+            try
             {
-                MerchantId = owner.Id,
-                Code = r.PaymentCode,
-                Kind = "DIPC",
-                InvoiceNumber = merchantAnswer.InvoiceNumber!,
-                Amount = merchantAnswer.Amount!.Value,
-                Status = CodeStatus.Active,
-                Info = merchantAnswer.Info,
-                CustomerName = merchantAnswer.CustomerName!,
-                CustomerEmail = merchantAnswer.CustomerEmail,
-                AdditionalInfo = merchantAnswer.AdditionalInfo,
-                RequestId = "inquiry:" + r.TrxId,
-                HowToPayToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(12)),
-                CreatedAt = at,
-                ExpiresAt = at + (long)options.Store.DirectInquiryValidity.TotalMilliseconds,
-                UpdatedAt = at,
-            });
-        }
-        catch (Exception e) when (Database.IsUniqueViolation(e))
-        {
-            const string why = "The merchant answered with an invoice number that another live code of theirs holds";
-            return (Refusal(r.PaymentCode, StoreOutcome.Decline, why), why);
-        }
-        if (stored is null)
-        {
-            if (await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx) is { Kind: "DIPC", Status: CodeStatus.Paid } paid
-                && paid.InvoiceNumber == merchantAnswer.InvoiceNumber)
-            {
-                var already = $"Invoice {paid.InvoiceNumber} has already been paid";
-                return (Refusal(r.PaymentCode, StoreOutcome.AlreadyPaid, already), already);
+                stored = await PaymentStore.UpsertDirectInquiryAsync(connection, tx, new PaymentCode
+                {
+                    MerchantId = owner.Id,
+                    Code = r.PaymentCode,
+                    Kind = "DIPC",
+                    InvoiceNumber = merchantAnswer.InvoiceNumber!,
+                    Amount = merchantAnswer.Amount!.Value,
+                    Status = CodeStatus.Active,
+                    Info = merchantAnswer.Info,
+                    CustomerName = merchantAnswer.CustomerName!,
+                    CustomerEmail = merchantAnswer.CustomerEmail,
+                    AdditionalInfo = merchantAnswer.AdditionalInfo,
+                    RequestId = "inquiry:" + r.TrxId,
+                    HowToPayToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(12)),
+                    CreatedAt = at,
+                    ExpiresAt = at + (long)options.Store.DirectInquiryValidity.TotalMilliseconds,
+                    UpdatedAt = at,
+                });
             }
-            const string why = "The code belongs to a code the gateway issued, not to direct inquiry";
-            return (Refusal(r.PaymentCode, StoreOutcome.Decline, why), why);
-        }
-        await unit.CommitAsync(ct);
-        return (Success(stored), null);
+            catch (Exception e) when (Database.IsUniqueViolation(e))
+            {
+                const string why = "The merchant answered with an invoice number that another live code of theirs holds";
+                return (Refusal(r.PaymentCode, StoreOutcome.Decline, why), why);
+            }
+            if (stored is null)
+            {
+                if (await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx) is { Kind: "DIPC", Status: CodeStatus.Paid } paid
+                    && paid.InvoiceNumber == merchantAnswer.InvoiceNumber)
+                {
+                    var already = $"Invoice {paid.InvoiceNumber} has already been paid";
+                    return (Refusal(r.PaymentCode, StoreOutcome.AlreadyPaid, already), already);
+                }
+                const string why = "The code belongs to a code the gateway issued, not to direct inquiry";
+                return (Refusal(r.PaymentCode, StoreOutcome.Decline, why), why);
+            }
+            unit.Commit();
+            return (Success(stored), null);
+        }, ct);
     }
 
     private static async Task<IResult> Pay(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
@@ -170,66 +173,68 @@ public static class StoreEndpoints
         DateTimeOffset now, int notificationAttempts, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
-        await using var unit = await database.BeginWriteAsync(ct);
-        var (connection, tx) = (unit.Connection, unit.Transaction);
-        if (await PaymentStore.FindAnswerAsync(connection, tx, acquirer.Id, r.TrxId) is { } first)
+        return await database.WriteAsync<IResult>(async unit =>
         {
-            if (!string.Equals(first.Hash, hash, StringComparison.Ordinal))
+            var (connection, tx) = (unit.Connection, unit.Transaction);
+            if (await PaymentStore.FindAnswerAsync(connection, tx, acquirer.Id, r.TrxId) is { } first)
             {
-                var reused = new PaymentResponse(new PaymentStatus(StoreOutcome.Decline, Message: $"trx_id {r.TrxId} was already used for a different payment request"),
-                    null, new StoreCodeInfo(r.PaymentCode));
-                await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, StoreOutcome.Decline, "trx_id reused with a different body", null, body, at));
-                await unit.CommitAsync(ct);
-                return new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused));
+                if (!string.Equals(first.Hash, hash, StringComparison.Ordinal))
+                {
+                    var reused = new PaymentResponse(new PaymentStatus(StoreOutcome.Decline, Message: $"trx_id {r.TrxId} was already used for a different payment request"),
+                        null, new StoreCodeInfo(r.PaymentCode));
+                    await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, StoreOutcome.Decline, "trx_id reused with a different body", null, body, at));
+                    unit.Commit();
+                    return new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused));
+                }
+                return new JsonBytesResult((int)first.Status, first.Body);
             }
-            return new JsonBytesResult((int)first.Status, first.Body);
-        }
 
-        PaymentResponse answer;
-        Payment? payment = null;
-        var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx);
-        var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : Refuse(code, r.Amount, now);
-        if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
-        {
-            payment = await PaymentStore.InsertAsync(connection, tx, new Payment
+            PaymentResponse answer;
+            Payment? payment = null;
+            var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx);
+            var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : Refuse(code, r.Amount, now);
+            if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
             {
-                PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
-                PaymentCodeId = code!.Id,
-                MerchantId = code.MerchantId,
-                AcquirerId = acquirer.Id,
-                TrxId = r.TrxId,
-                Code = code.Code,
-                InvoiceNumber = code.InvoiceNumber,
-                Amount = code.Amount,
-                Status = "SUCCESS",
-                AgentId = r.AgentId,
-                StoreId = r.StoreId,
-                TerminalId = r.TerminalId,
-                StoreDate = r.Date,
-                AdditionalInfo = code.AdditionalInfo,
-                PaidAt = at,
-            });
-            // The merchant's notification commits with the payment, or neither does.
-            await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now, notificationAttempts);
-            answer = new PaymentResponse(new PaymentStatus(StoreOutcome.Success, payment.PaymentId),
-                new StoreOrder(code.InvoiceNumber, code.Amount), new StoreCodeInfo(code.Code, code.Info),
-                new StoreCustomer(code.CustomerName), Alfa(code));
-        }
-        else
-        {
-            // Lost the conditional update to a concurrent payment or cancel: the code as it is now says why.
-            refusal ??= Refuse((await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx))!, r.Amount, now)
-                ?? (StoreOutcome.Decline, "The payment code changed while it was being paid");
-            answer = new PaymentResponse(new PaymentStatus(refusal.Value.Status, Message: refusal.Value.Message), null, new StoreCodeInfo(r.PaymentCode));
-        }
+                payment = await PaymentStore.InsertAsync(connection, tx, new Payment
+                {
+                    PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+                    PaymentCodeId = code!.Id,
+                    MerchantId = code.MerchantId,
+                    AcquirerId = acquirer.Id,
+                    TrxId = r.TrxId,
+                    Code = code.Code,
+                    InvoiceNumber = code.InvoiceNumber,
+                    Amount = code.Amount,
+                    Status = "SUCCESS",
+                    AgentId = r.AgentId,
+                    StoreId = r.StoreId,
+                    TerminalId = r.TerminalId,
+                    StoreDate = r.Date,
+                    AdditionalInfo = code.AdditionalInfo,
+                    PaidAt = at,
+                });
+                // The merchant's notification commits with the payment, or neither does.
+                await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now, notificationAttempts);
+                answer = new PaymentResponse(new PaymentStatus(StoreOutcome.Success, payment.PaymentId),
+                    new StoreOrder(code.InvoiceNumber, code.Amount), new StoreCodeInfo(code.Code, code.Info),
+                    new StoreCustomer(code.CustomerName), Alfa(code));
+            }
+            else
+            {
+                // Lost the conditional update to a concurrent payment or cancel: the code as it is now says why.
+                refusal ??= Refuse((await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx))!, r.Amount, now)
+                    ?? (StoreOutcome.Decline, "The payment code changed while it was being paid");
+                answer = new PaymentResponse(new PaymentStatus(refusal.Value.Status, Message: refusal.Value.Message), null, new StoreCodeInfo(r.PaymentCode));
+            }
 
-        var status = answer.OnlineToOfflinePayment.Status;
-        var bytes = WireJson.Serialize(answer);
-        var httpStatus = StoreOutcome.HttpStatus(status);
-        await PaymentStore.SaveAnswerAsync(connection, tx, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
-        await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
-        await unit.CommitAsync(ct);
-        return new JsonBytesResult(httpStatus, bytes);
+            var status = answer.OnlineToOfflinePayment.Status;
+            var bytes = WireJson.Serialize(answer);
+            var httpStatus = StoreOutcome.HttpStatus(status);
+            await PaymentStore.SaveAnswerAsync(connection, tx, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
+            await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
+            unit.Commit();
+            return new JsonBytesResult(httpStatus, bytes);
+        }, ct);
     }
 
     private static async Task<IResult> Reverse(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
@@ -252,40 +257,43 @@ public static class StoreEndpoints
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ct = http.RequestAborted;
-        await using var unit = await database.BeginWriteAsync(ct);
-        var (connection, tx) = (unit.Connection, unit.Transaction);
+        var result = await database.WriteAsync<IResult>(async unit =>
+        {
+            var (connection, tx) = (unit.Connection, unit.Transaction);
 
-        var payment = await PaymentStore.FindByTrxAsync(connection, tx, acquirer.Id, r.TrxId);
-        var paidAfter = now - (long)options.Store.ReversalWindow.TotalMilliseconds;
-        (int Status, string Reason, string Message)? refusal = payment switch
-        {
-            null => (404, "payment_not_found", $"No payment was made with trx_id {r.TrxId}"),
-            _ when payment.Code != r.PaymentCode => (400, "code_mismatch", $"trx_id {r.TrxId} paid another payment code"),
-            { Status: "REVERSED" } => (400, "already_reversed", "The payment was already reversed"),
-            _ when payment.PaidAt < paidAfter => (400, "reversal_window_passed",
-                $"A payment can be reversed within {options.Store.ReversalWindow.TotalMinutes} minutes"),
-            _ => null,
-        };
-        if (refusal is null && await PaymentStore.ReverseAsync(connection, tx, payment!.Id, now, paidAfter) == 1)
-        {
-            await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
-            var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
-            await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
-                DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options));
-        }
-        else
-        {
-            refusal ??= (400, "already_reversed", "The payment was already reversed");
-        }
-        var answer = refusal is { } no
-            ? new ReversalResponse("failed", payment?.PaymentId, no.Reason, no.Message)
-            : new ReversalResponse(StoreOutcome.Success, payment!.PaymentId);
-        await PaymentStore.RecordAsync(connection, tx, new PaymentStore.StoreEvent(acquirer.Id, "REVERSAL", r.PaymentCode, r.TrxId,
-            payment?.AgentId, payment?.StoreId, payment?.TerminalId, answer.Status, refusal?.Reason, payment?.PaymentId,
-            Encoding.UTF8.GetString(body), now));
-        await unit.CommitAsync(ct);
+            var payment = await PaymentStore.FindByTrxAsync(connection, tx, acquirer.Id, r.TrxId);
+            var paidAfter = now - (long)options.Store.ReversalWindow.TotalMilliseconds;
+            (int Status, string Reason, string Message)? refusal = payment switch
+            {
+                null => (404, "payment_not_found", $"No payment was made with trx_id {r.TrxId}"),
+                _ when payment.Code != r.PaymentCode => (400, "code_mismatch", $"trx_id {r.TrxId} paid another payment code"),
+                { Status: "REVERSED" } => (400, "already_reversed", "The payment was already reversed"),
+                _ when payment.PaidAt < paidAfter => (400, "reversal_window_passed",
+                    $"A payment can be reversed within {options.Store.ReversalWindow.TotalMinutes} minutes"),
+                _ => null,
+            };
+            if (refusal is null && await PaymentStore.ReverseAsync(connection, tx, payment!.Id, now, paidAfter) == 1)
+            {
+                await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
+                var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
+                await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
+                    DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options));
+            }
+            else
+            {
+                refusal ??= (400, "already_reversed", "The payment was already reversed");
+            }
+            var answer = refusal is { } no
+                ? new ReversalResponse("failed", payment?.PaymentId, no.Reason, no.Message)
+                : new ReversalResponse(StoreOutcome.Success, payment!.PaymentId);
+            await PaymentStore.RecordAsync(connection, tx, new PaymentStore.StoreEvent(acquirer.Id, "REVERSAL", r.PaymentCode, r.TrxId,
+                payment?.AgentId, payment?.StoreId, payment?.TerminalId, answer.Status, refusal?.Reason, payment?.PaymentId,
+                Encoding.UTF8.GetString(body), now));
+            unit.Commit();
+            return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
+        }, ct);
         signal.Wake();
-        return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
+        return result;
     }
 
     /// <summary>Why a code cannot be paid now (with this amount, for a payment), or null when it can.</summary>
@@ -333,15 +341,14 @@ public static class StoreEndpoints
 }
 
 /// <summary>Authenticates the store's request with the acquirer's credentials (the same HMAC scheme as merchants).</summary>
-public sealed class AcquirerSignatureFilter(Database database, TunaiOptions options, TimeProvider time) : IEndpointFilter
+public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOptions options, TimeProvider time) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var (_, acquirer, error) = await SignedRequests.VerifyAsync<Acquirer>(http, options, time, async clientId =>
         {
-            await using var connection = await database.OpenAsync(http.RequestAborted);
-            return await AcquirerStore.FindByClientIdAsync(connection, clientId) is { } a ? (a.SecretKey, a) : null;
+            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? (a.SecretKey, a) : null;
         });
         if (error is not null)
         {

@@ -37,16 +37,18 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnitsQueuedBehindAHeldUnitAllCommitAndEachIsVisibleWhenItsCommitReturns()
+    public async Task UnitsQueuedBehindABusyUnitAllCommitAndEachIsVisibleWhenItsCallIsAnswered()
     {
         var groups = ListenToGroups();
-        var first = await _database.BeginWriteAsync();
-        await InsertAsync(first, 0);
-        // Queued while the first unit holds the writer: on SQLite they join its group.
-        var queued = Enumerable.Range(1, 50).Select(i => InsertAndCommitAsync(_database.BeginWriteAsync(), i)).ToList();
-        var firstDone = first.CommitAsync();
-        await Task.WhenAll(queued.Append(firstDone));
-        await first.DisposeAsync();
+        var (first, release) = await HoldAsync(0);
+        // Queued while the first unit holds the writer: on SQLite they run after it, in its group.
+        var queued = Enumerable.Range(1, 50).Select(i => InsertAsync(i, commit: true)).ToList();
+        release.SetResult();
+        await first;
+        foreach (var unit in queued)
+        {
+            await unit;
+        }
 
         Assert.Equal(Enumerable.Range(0, 51).Select(i => (long)i), await IdsAsync());
         if (_database.IsSqlite)
@@ -57,75 +59,89 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AUnitDisposedWithoutCommitLeavesNothingWhileTheUnitsAroundItCommit()
+    public async Task AUnitThatDoesNotCommitLeavesNothingWhileTheUnitsAroundItCommit()
     {
-        var first = await _database.BeginWriteAsync();
-        await InsertAsync(first, 1);
-        var abandoned = AbandonAsync(_database.BeginWriteAsync(), 2);
-        var last = InsertAndCommitAsync(_database.BeginWriteAsync(), 3);
-        var firstDone = first.CommitAsync();
-        await Task.WhenAll(abandoned, last, firstDone);
-        await first.DisposeAsync();
+        var (first, release) = await HoldAsync(1);
+        var abandoned = InsertAsync(2, commit: false);
+        var last = InsertAsync(3, commit: true);
+        release.SetResult();
+        await Task.WhenAll(first, abandoned, last);
 
         Assert.Equal([1L, 3L], await IdsAsync());
-
-        static async Task AbandonAsync(Task<WriteUnit> begin, long id)
-        {
-            await using var unit = await begin;
-            await InsertAsync(unit, id);
-        }
     }
 
     [Fact]
     public async Task AFailedStatementRollsBackOnlyItsOwnUnit()
     {
-        var first = await _database.BeginWriteAsync();
-        await InsertAsync(first, 1);
-        var clash = ClashAsync(_database.BeginWriteAsync());
-        var last = InsertAndCommitAsync(_database.BeginWriteAsync(), 3);
-        var firstDone = first.CommitAsync();
-        await Task.WhenAll(last, firstDone);
-        await first.DisposeAsync();
-
-        Assert.True(Database.IsUniqueViolation(await clash));
-        Assert.Equal([1L, 3L], await IdsAsync());
-
-        static async Task<Exception> ClashAsync(Task<WriteUnit> begin)
+        var (first, release) = await HoldAsync(1);
+        var clash = _database.WriteAsync(async unit =>
         {
-            await using var unit = await begin;
-            await InsertAsync(unit, 2);
+            await Insert(unit, 2);
             // Same name as unit 1 (committed in this group or before): the unit's own insert of 2 must go too.
-            return await Assert.ThrowsAnyAsync<DbException>(() =>
-                unit.Connection.ExecuteAsync("INSERT INTO things (id, name) VALUES (20, 'thing 1')", transaction: unit.Transaction));
-        }
+            await unit.Connection.ExecuteAsync("INSERT INTO things (id, name) VALUES (20, 'thing 1')", transaction: unit.Transaction);
+            unit.Commit();
+            return true;
+        });
+        var last = InsertAsync(3, commit: true);
+        release.SetResult();
+        await Task.WhenAll(first, last);
+
+        Assert.True(Database.IsUniqueViolation(await Assert.ThrowsAnyAsync<DbException>(() => clash)));
+        Assert.Equal([1L, 3L], await IdsAsync());
     }
 
     [Fact]
-    public async Task AWaiterThatGivesUpLeavesTheQueueAndTheNextOneStillRuns()
+    public async Task AUnitWhoseCallerGaveUpBeforeItRanDoesNotRunAndTheNextOneDoes()
     {
-        var first = await _database.BeginWriteAsync();
+        var (first, release) = await HoldAsync(1);
         using var giveUp = new CancellationTokenSource();
         await giveUp.CancelAsync();
-        // On SQLite it joins the queue behind the held unit before it notices; the one behind it must not wait for it.
-        var impatient = _database.BeginWriteAsync(giveUp.Token);
-        var patient = InsertAndCommitAsync(_database.BeginWriteAsync(), 2);
+        var ran = false;
+        var impatient = _database.WriteAsync(async unit =>
+        {
+            ran = true;
+            await Insert(unit, 2);
+            unit.Commit();
+            return true;
+        }, giveUp.Token);
+        var patient = InsertAsync(3, commit: true);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);
+        release.SetResult();
+        await Task.WhenAll(first, patient);
 
-        await InsertAsync(first, 1);
-        await first.CommitAsync();
-        await first.DisposeAsync();
-        await patient;
-
-        Assert.Equal([1L, 2L], await IdsAsync());
+        Assert.False(ran);
+        Assert.Equal([1L, 3L], await IdsAsync());
     }
 
     [Fact]
     public async Task AUnitCanCommitOnlyOnce()
     {
-        await using var unit = await _database.BeginWriteAsync();
-        await InsertAsync(unit, 1);
-        await unit.CommitAsync();
-        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => unit.CommitAsync());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _database.WriteAsync(async unit =>
+        {
+            await Insert(unit, 1);
+            unit.Commit();
+            unit.Commit();
+            return true;
+        }));
+        Assert.Contains("already", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await IdsAsync());
+    }
+
+    /// <summary>A unit that inserts <paramref name="id"/> and then waits: on SQLite the writer is busy until released.</summary>
+    private async Task<(Task Unit, TaskCompletionSource Release)> HoldAsync(long id)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var unit = _database.WriteAsync(async unit =>
+        {
+            await Insert(unit, id);
+            started.SetResult();
+            await release.Task;
+            unit.Commit();
+            return true;
+        });
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return (unit, release);
     }
 
     private static StorageOptions StorageOf(IEnumerable<string> settings)
@@ -139,15 +155,18 @@ public sealed class WriteUnitTests : IAsyncLifetime
         };
     }
 
-    private static Task<int> InsertAsync(WriteUnit unit, long id) =>
+    private static Task<int> Insert(WriteUnit unit, long id) =>
         unit.Connection.ExecuteAsync("INSERT INTO things (id, name) VALUES (@id, @name)", new { id, name = $"thing {id}" }, unit.Transaction);
 
-    private static async Task InsertAndCommitAsync(Task<WriteUnit> begin, long id)
+    private Task<bool> InsertAsync(long id, bool commit) => _database.WriteAsync(async unit =>
     {
-        await using var unit = await begin;
-        await InsertAsync(unit, id);
-        await unit.CommitAsync();
-    }
+        await Insert(unit, id);
+        if (commit)
+        {
+            unit.Commit();
+        }
+        return commit;
+    });
 
     private async Task<List<long>> IdsAsync()
     {

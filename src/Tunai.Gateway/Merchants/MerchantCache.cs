@@ -1,0 +1,33 @@
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Merchants;
+
+/// <summary>
+/// Merchants as every signed request and every notification needs them, read through a <see cref="ReadCache{TKey, TValue}"/>.
+/// Whatever changes a merchant calls <see cref="Changed"/>.
+/// </summary>
+public sealed class MerchantCache(Database database)
+{
+    private readonly ReadCache<string, Merchant> _byClientId = new();
+    private readonly ReadCache<long, Merchant> _byId = new();
+
+    public ValueTask<Merchant?> FindAsync(string clientId, CancellationToken ct) =>
+        _byClientId.GetAsync(clientId, async key =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            return await MerchantStore.FindAsync(connection, key);
+        });
+
+    public ValueTask<Merchant?> FindByIdAsync(long id, CancellationToken ct) =>
+        _byId.GetAsync(id, async key =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            return await MerchantStore.FindByIdAsync(connection, key);
+        });
+
+    public void Changed()
+    {
+        _byClientId.Clear();
+        _byId.Clear();
+    }
+}
