@@ -76,10 +76,13 @@ public static class NotificationStore
     }
 
     /// <summary>
-    /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>. A lease that runs out (its
-    /// worker died) makes the row due again; on PostgreSQL SKIP LOCKED keeps instances from waiting on each other.
+    /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>, oldest first, at most
+    /// <paramref name="perMerchant"/> of any one merchant and none of the <paramref name="busy"/> merchants (so one
+    /// merchant's backlog cannot take every slot). A lease that runs out (its worker died) makes the row due
+    /// again; on PostgreSQL SKIP LOCKED keeps instances from waiting on each other.
     /// </summary>
-    public static async Task<IReadOnlyList<Notification>> ClaimAsync(Database database, string owner, int limit, long now, long leaseUntil, CancellationToken ct)
+    public static async Task<IReadOnlyList<Notification>> ClaimAsync(Database database, string owner, int limit, int perMerchant,
+        IReadOnlyCollection<long> busy, long now, long leaseUntil, CancellationToken ct)
     {
         // Look before taking: an UPDATE takes SQLite's one write lock even when it matches nothing, and the
         // worker polls often, so an idle poll must not make payments wait.
@@ -102,13 +105,21 @@ public static class NotificationStore
                 $"""
                 UPDATE notifications SET lease_owner = @owner, lease_until = @leaseUntil
                 WHERE id IN (
-                    SELECT id FROM notifications
-                    WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                    SELECT id FROM (
+                        SELECT id, next_attempt_at,
+                            ROW_NUMBER() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at, id) AS place
+                        FROM (
+                            SELECT id, merchant_id, next_attempt_at FROM notifications
+                            WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                              AND {database.NotIn("merchant_id", "@busy")}
+                            ORDER BY next_attempt_at
+                            LIMIT @window
+                            {database.SkipLocked}) due) ranked
+                    WHERE place <= @perMerchant
                     ORDER BY next_attempt_at
-                    LIMIT @limit
-                    {database.SkipLocked})
+                    LIMIT @limit)
                 RETURNING {Columns}
-                """, new { owner, leaseUntil, now, limit }, unit.Transaction);
+                """, new { owner, leaseUntil, now, limit, perMerchant, busy = busy.ToArray(), window = Math.Max(limit * 4, 256) }, unit.Transaction);
             unit.Commit();
             return rows.ToList();
         }, ct);

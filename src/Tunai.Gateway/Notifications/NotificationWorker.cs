@@ -67,7 +67,10 @@ public sealed class NotificationWorker(
 {
     private const int ExcerptBytes = 4096;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    /// <summary>Per merchant: rows claimed whose attempt has not been answered yet.</summary>
     private readonly ConcurrentDictionary<long, int> _perMerchant = new();
+    /// <summary>Per merchant: how many attempts may be talking to it at once.</summary>
+    private readonly ConcurrentDictionary<long, SemaphoreSlim> _merchantGates = new();
     private readonly IReadOnlyList<TimeSpan> _delays = options.Notifications.Delays();
     private int _inFlight;
 
@@ -86,17 +89,16 @@ public sealed class NotificationWorker(
                     var now = time.GetUtcNow().ToUnixTimeMilliseconds();
                     // The lease outlives the attempt's timeout and its recording, so only a dead worker's rows are taken over.
                     var leaseUntil = now + (long)(n.Timeout * 2 + TimeSpan.FromSeconds(5)).TotalMilliseconds;
-                    foreach (var row in await NotificationStore.ClaimAsync(database, _owner, free, now, leaseUntil, stoppingToken))
+                    // A merchant's next rows are claimed while its current ones are being delivered, so its slots
+                    // never wait for a claim: up to twice its limit may be held before it gets no more this round
+                    // (and at most its limit more in one round). Those waiting for a slot wait at most one timeout.
+                    var busy = _perMerchant.Where(m => m.Value >= 2 * n.MaxConcurrentPerMerchant).Select(m => m.Key).ToList();
+                    foreach (var row in await NotificationStore.ClaimAsync(database, _owner, free, n.MaxConcurrentPerMerchant, busy, now, leaseUntil, stoppingToken))
                     {
-                        if (_perMerchant.AddOrUpdate(row.MerchantId, 1, (_, c) => c + 1) > n.MaxConcurrentPerMerchant)
-                        {
-                            _perMerchant.AddOrUpdate(row.MerchantId, 0, (_, c) => c - 1);
-                            await NotificationStore.ReleaseAsync(database, row.Id, _owner);
-                            continue;
-                        }
+                        _perMerchant.AddOrUpdate(row.MerchantId, 1, (_, c) => c + 1);
                         claimed++;
                         Interlocked.Increment(ref _inFlight);
-                        deliveries.Add(Task.Run(() => DeliverAsync(row, stoppingToken), CancellationToken.None));
+                        deliveries.Add(Task.Run(() => DeliverAsync(row, leaseUntil, stoppingToken), CancellationToken.None));
                     }
                 }
                 deliveries.RemoveAll(t => t.IsCompleted);
@@ -122,11 +124,33 @@ public sealed class NotificationWorker(
         await Task.WhenAll(deliveries);
     }
 
-    private async Task DeliverAsync(Notification notification, CancellationToken stoppingToken)
+    private async Task DeliverAsync(Notification notification, long leaseUntil, CancellationToken stoppingToken)
     {
+        var n = options.Notifications;
+        var gate = _merchantGates.GetOrAdd(notification.MerchantId, _ => new SemaphoreSlim(n.MaxConcurrentPerMerchant));
+        var answered = false;
         try
         {
-            var result = await AttemptAsync(notification, stoppingToken);
+            NotificationStore.AttemptResult result;
+            await gate.WaitAsync(stoppingToken);
+            try
+            {
+                // Waiting for the merchant's turn ate into the lease: give the row back rather than risk another
+                // worker taking it over while this attempt is still running.
+                if (time.GetUtcNow().ToUnixTimeMilliseconds() + (long)(n.Timeout + TimeSpan.FromSeconds(5)).TotalMilliseconds > leaseUntil)
+                {
+                    await NotificationStore.ReleaseAsync(database, notification.Id, _owner);
+                    return;
+                }
+                result = await AttemptAsync(notification, stoppingToken);
+            }
+            finally
+            {
+                // The merchant's slot is free as soon as it answered; recording the attempt does not hold it.
+                gate.Release();
+                _perMerchant.AddOrUpdate(notification.MerchantId, 0, (_, c) => c - 1);
+                answered = true;
+            }
             await NotificationStore.RecordAttemptAsync(database, notification, _owner, result, time.GetUtcNow().ToUnixTimeMilliseconds());
         }
         catch (Exception e)
@@ -136,7 +160,10 @@ public sealed class NotificationWorker(
         }
         finally
         {
-            _perMerchant.AddOrUpdate(notification.MerchantId, 0, (_, c) => c - 1);
+            if (!answered)
+            {
+                _perMerchant.AddOrUpdate(notification.MerchantId, 0, (_, c) => c - 1);
+            }
             Interlocked.Decrement(ref _inFlight);
             signal.Wake();
         }

@@ -68,6 +68,13 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Row locking for a claim subquery: SQLite has one writer at a time and needs none.</summary>
     public string SkipLocked => IsSqlite ? "" : "FOR UPDATE SKIP LOCKED";
 
+    /// <summary>
+    /// "<paramref name="column"/> is none of the array <paramref name="parameter"/>": Dapper spreads an array
+    /// into a list for SQLite, while Npgsql sends it as one PostgreSQL array.
+    /// </summary>
+    public string NotIn(string column, string parameter) =>
+        IsSqlite ? $"{column} NOT IN {parameter}" : $"NOT ({column} = ANY({parameter}))";
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         var connection = await _source.OpenConnectionAsync(ct);

@@ -295,6 +295,41 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMerchantNeverHasMoreAttemptsInFlightThanItsLimitAndTheRestFollowWhenItAnswers()
+    {
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Notifications:MaxConcurrentPerMerchant=2");
+        var release = new TaskCompletionSource();
+        var slow = await MerchantEndpoint.StartAsync();
+        await using var _ = slow;
+        slow.Handler = _ => new MerchantReply(200, "{}", WaitFor: release.Task);
+        var slowMerchant = await slow.RegisterAsync(gateway);
+        var other = await MerchantEndpoint.StartAsync();
+        await using var __ = other;
+        other.Handler = _ => MerchantReply.Ok();
+        var otherMerchant = await other.RegisterAsync(gateway);
+        var store = await TestStore.CreateAsync(gateway);
+        for (var i = 0; i < 5; i++)
+        {
+            var (code, _) = await slowMerchant.CreateCodeAsync();
+            Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(code, 150000)).Status);
+        }
+
+        await Eventually.WaitAsync(() => slow.CallsTo(MerchantEndpoint.NotificationPath).Count == 2, "two attempts held by the slow merchant");
+        // The worker keeps working for others meanwhile; when the other merchant has its notification, the slow
+        // one still has only its two.
+        var (otherCode, _) = await otherMerchant.CreateCodeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(otherCode, 150000)).Status);
+        await Eventually.WaitAsync(() => other.CallsTo(MerchantEndpoint.NotificationPath).Count == 1, "the other merchant's notification");
+        Assert.Equal(2, slow.CallsTo(MerchantEndpoint.NotificationPath).Count);
+
+        release.SetResult();
+        await Eventually.WaitAsync(async () => await gateway.CountAsync("SELECT count(*) FROM notifications WHERE status = 'DELIVERED'"), n => n == 6, "all delivered");
+        var calls = slow.CallsTo(MerchantEndpoint.NotificationPath);
+        Assert.Equal(5, calls.Count);
+        Assert.Equal(5, calls.Select(c => c.Headers["Request-Id"]).Distinct().Count());
+    }
+
+    [Fact]
     public async Task APrivateAddressIsRefusedInProductionMode()
     {
         await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Mode=Production", "Tunai:PublicBaseUrl=https://pay.example.com");
