@@ -24,21 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-# A local PostgreSQL for the tests: started as the postgres user (it refuses to run as root), with a role that
-# may create a database per test gateway.
-if [ -z "${TUNAI_TEST_POSTGRES:-}" ] && $root && command -v pg_ctlcluster >/dev/null; then
-  cluster=$(pg_lsclusters -h | head -n 1)
-  if [ -z "$cluster" ]; then
-    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-    pg_createcluster "$version" main >/dev/null
-    cluster=$(pg_lsclusters -h | head -n 1)
-  fi
-  read -r version name port status _ <<<"$cluster"
-  [ "$status" = online ] || pg_ctlcluster "$version" "$name" start
-  su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'tunai_test'\"" | grep -q 1 \
-    || su postgres -c "psql -q -p $port -c \"CREATE ROLE tunai_test LOGIN CREATEDB PASSWORD 'tunai_test'\""
-  export TUNAI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=tunai_test;Password=tunai_test;Database=postgres"
-fi
+# A local PostgreSQL for the tests (and TUNAI_TEST_POSTGRES) when run as root; see scripts/postgres.sh.
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
