@@ -27,6 +27,7 @@ public sealed record Notification
     public string? LastError { get; init; }
     public long CreatedAt { get; init; }
     public long? DeliveredAt { get; init; }
+    public long? LeaseUntil { get; init; }
 }
 
 /// <summary>The outbox. Rows are written inside the payment's transaction and leased by one worker at a time.</summary>
@@ -35,15 +36,17 @@ public static class NotificationStore
     public const string Columns =
         """
         id, notification_id, merchant_id, payment_id, event, request_id, override_url, body, status, attempts,
-        max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at
+        max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, lease_until
         """;
 
     /// <summary>
     /// Writes the notification of a payment event in the caller's transaction: it commits with the payment or
-    /// not at all. <paramref name="event"/> is SUCCESS for a payment and FAILED for its reversal.
+    /// not at all. <paramref name="event"/> is SUCCESS for a payment and FAILED for its reversal. The row is born
+    /// leased to <paramref name="owner"/> (this instance's worker, which gets it handed over after the commit);
+    /// if this instance dies first, the lease runs out and any worker claims it.
     /// </summary>
-    public static Task EnqueueAsync(DbConnection c, DbTransaction tx, Acquirer acquirer, PaymentCode code, Payment payment,
-        string @event, DateTimeOffset eventTime, int maxAttempts)
+    public static Task<Notification> EnqueueAsync(DbConnection c, DbTransaction tx, Acquirer acquirer, PaymentCode code, Payment payment,
+        string @event, DateTimeOffset eventTime, int maxAttempts, string owner, long leaseUntil)
     {
         // additional_info as it was when paid (a direct-inquiry code's row is rewritten by the next inquiry).
         var additional = payment.AdditionalInfo ?? "{}";
@@ -60,18 +63,19 @@ public static class NotificationStore
             new NotificationTransaction(@event, WireDates.Utc(eventTime), code.RequestId),
             additionalDoc.RootElement));
         var at = eventTime.ToUnixTimeMilliseconds();
-        return c.ExecuteAsync(
-            """
+        return c.QuerySingleAsync<Notification>(
+            $"""
             INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
-                attempts, max_attempts, next_attempt_at, created_at)
+                attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until)
             VALUES (@notificationId, @MerchantId, @paymentId, @event, @requestId, @OverrideNotificationUrl, @body, 'PENDING',
-                0, @maxAttempts, @at, @at)
+                0, @maxAttempts, @at, @at, @owner, @leaseUntil)
+            RETURNING {Columns}
             """,
             new
             {
                 notificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
                 code.MerchantId, paymentId = payment.Id, @event, requestId = Guid.NewGuid().ToString(),
-                code.OverrideNotificationUrl, body, maxAttempts, at,
+                code.OverrideNotificationUrl, body, maxAttempts, at, owner, leaseUntil,
             }, tx);
     }
 

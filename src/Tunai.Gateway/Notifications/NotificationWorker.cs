@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Threading.Channels;
 using Dapper;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
@@ -11,10 +12,27 @@ using Tunai.Signing;
 
 namespace Tunai.Gateway.Notifications;
 
-/// <summary>Wakes the worker when this instance commits a new notification, so delivery does not wait for the next poll.</summary>
+/// <summary>
+/// How this instance's requests reach its worker: a notification committed here is handed over at once (born
+/// leased to <see cref="Owner"/>, so no claim stands between the commit and the attempt), and the worker is woken
+/// when anything else may have become due.
+/// </summary>
 public sealed class NotificationSignal : IDisposable
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly Channel<Notification> _fresh = Channel.CreateUnbounded<Notification>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>This instance's worker, as lease owner.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    /// <summary>Hands over a notification leased to <see cref="Owner"/> whose transaction has committed.</summary>
+    public void Deliver(Notification notification)
+    {
+        _fresh.Writer.TryWrite(notification);
+        Wake();
+    }
+
+    public bool TryTakeFresh(out Notification notification) => _fresh.Reader.TryRead(out notification!);
 
     public void Wake()
     {
@@ -66,7 +84,7 @@ public sealed class NotificationWorker(
     ILogger<NotificationWorker> logger) : BackgroundService
 {
     private const int ExcerptBytes = 4096;
-    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly string _owner = signal.Owner;
     /// <summary>Per merchant: rows claimed whose attempt has not been answered yet.</summary>
     private readonly ConcurrentDictionary<long, int> _perMerchant = new();
     /// <summary>Per merchant: how many attempts may be talking to it at once.</summary>
@@ -83,22 +101,25 @@ public sealed class NotificationWorker(
             var claimed = 0;
             try
             {
+                // Handed over by this instance's payments first: they are leased to this worker already.
+                while (Volatile.Read(ref _inFlight) < n.MaxConcurrentDeliveries && signal.TryTakeFresh(out var fresh))
+                {
+                    Start(fresh);
+                    claimed++;
+                }
                 var free = n.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
                 if (free > 0)
                 {
                     var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                    // The lease outlives the attempt's timeout and its recording, so only a dead worker's rows are taken over.
-                    var leaseUntil = now + (long)(n.Timeout * 2 + TimeSpan.FromSeconds(5)).TotalMilliseconds;
+                    var leaseUntil = LeaseUntil(options, now);
                     // A merchant's next rows are claimed while its current ones are being delivered, so its slots
                     // never wait for a claim: up to twice its limit may be held before it gets no more this round
                     // (and at most its limit more in one round). Those waiting for a slot wait at most one timeout.
                     var busy = _perMerchant.Where(m => m.Value >= 2 * n.MaxConcurrentPerMerchant).Select(m => m.Key).ToList();
                     foreach (var row in await NotificationStore.ClaimAsync(database, _owner, free, n.MaxConcurrentPerMerchant, busy, now, leaseUntil, stoppingToken))
                     {
-                        _perMerchant.AddOrUpdate(row.MerchantId, 1, (_, c) => c + 1);
+                        Start(row);
                         claimed++;
-                        Interlocked.Increment(ref _inFlight);
-                        deliveries.Add(Task.Run(() => DeliverAsync(row, leaseUntil, stoppingToken), CancellationToken.None));
                     }
                 }
                 deliveries.RemoveAll(t => t.IsCompleted);
@@ -122,10 +143,37 @@ public sealed class NotificationWorker(
             }
         }
         await Task.WhenAll(deliveries);
+        // Handed over but not started: give them back so the next worker need not wait for the lease to run out.
+        while (signal.TryTakeFresh(out var left))
+        {
+            try
+            {
+                await NotificationStore.ReleaseAsync(database, left.Id, _owner);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Notification {NotificationId} keeps its lease until it runs out", left.NotificationId);
+            }
+        }
+
+        void Start(Notification row)
+        {
+            _perMerchant.AddOrUpdate(row.MerchantId, 1, (_, c) => c + 1);
+            Interlocked.Increment(ref _inFlight);
+            deliveries.Add(Task.Run(() => DeliverAsync(row, stoppingToken), CancellationToken.None));
+        }
     }
 
-    private async Task DeliverAsync(Notification notification, long leaseUntil, CancellationToken stoppingToken)
+    /// <summary>
+    /// Until when a worker holds a row it claimed (or that was born leased to it): longer than an attempt's timeout
+    /// and its recording, so only a dead worker's rows are taken over.
+    /// </summary>
+    public static long LeaseUntil(TunaiOptions options, long now) =>
+        now + (long)(options.Notifications.Timeout * 2 + TimeSpan.FromSeconds(5)).TotalMilliseconds;
+
+    private async Task DeliverAsync(Notification notification, CancellationToken stoppingToken)
     {
+        var leaseUntil = notification.LeaseUntil ?? 0;
         var n = options.Notifications;
         var gate = _merchantGates.GetOrAdd(notification.MerchantId, _ => new SemaphoreSlim(n.MaxConcurrentPerMerchant));
         var answered = false;

@@ -158,8 +158,11 @@ public static class StoreEndpoints
         {
             try
             {
-                var result = await PayOnceAsync(database, acquirer, r, body, hash, time.GetUtcNow(), NotificationWorker.MaxAttempts(options), ct);
-                signal.Wake();
+                var (result, fresh) = await PayOnceAsync(database, acquirer, r, body, hash, time.GetUtcNow(), options, signal.Owner, ct);
+                if (fresh is not null)
+                {
+                    signal.Deliver(fresh);
+                }
                 return result;
             }
             catch (Exception e) when (Database.IsUniqueViolation(e) && attempt == 0)
@@ -169,11 +172,12 @@ public static class StoreEndpoints
         }
     }
 
-    private static async Task<IResult> PayOnceAsync(Database database, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
-        DateTimeOffset now, int notificationAttempts, CancellationToken ct)
+    /// <summary>One payment request as one unit: the answer, and the notification it committed (if it paid).</summary>
+    private static async Task<(IResult Result, Notification? Fresh)> PayOnceAsync(Database database, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
+        DateTimeOffset now, TunaiOptions options, string worker, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
-        return await database.WriteAsync<IResult>(async unit =>
+        return await database.WriteAsync<(IResult, Notification?)>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
             if (await PaymentStore.FindAnswerAsync(connection, tx, acquirer.Id, r.TrxId) is { } first)
@@ -184,13 +188,14 @@ public static class StoreEndpoints
                         null, new StoreCodeInfo(r.PaymentCode));
                     await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, StoreOutcome.Decline, "trx_id reused with a different body", null, body, at));
                     unit.Commit();
-                    return new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused));
+                    return (new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused)), null);
                 }
-                return new JsonBytesResult((int)first.Status, first.Body);
+                return (new JsonBytesResult((int)first.Status, first.Body), null);
             }
 
             PaymentResponse answer;
             Payment? payment = null;
+            Notification? fresh = null;
             var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx);
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : Refuse(code, r.Amount, now);
             if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
@@ -214,7 +219,8 @@ public static class StoreEndpoints
                     PaidAt = at,
                 });
                 // The merchant's notification commits with the payment, or neither does.
-                await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now, notificationAttempts);
+                fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now,
+                    NotificationWorker.MaxAttempts(options), worker, NotificationWorker.LeaseUntil(options, at));
                 answer = new PaymentResponse(new PaymentStatus(StoreOutcome.Success, payment.PaymentId),
                     new StoreOrder(code.InvoiceNumber, code.Amount), new StoreCodeInfo(code.Code, code.Info),
                     new StoreCustomer(code.CustomerName), Alfa(code));
@@ -233,7 +239,7 @@ public static class StoreEndpoints
             await PaymentStore.SaveAnswerAsync(connection, tx, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
             await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
             unit.Commit();
-            return new JsonBytesResult(httpStatus, bytes);
+            return (new JsonBytesResult(httpStatus, bytes), fresh);
         }, ct);
     }
 
@@ -257,9 +263,11 @@ public static class StoreEndpoints
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ct = http.RequestAborted;
+        Notification? fresh = null;
         var result = await database.WriteAsync<IResult>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
+            fresh = null;
 
             var payment = await PaymentStore.FindByTrxAsync(connection, tx, acquirer.Id, r.TrxId);
             var paidAfter = now - (long)options.Store.ReversalWindow.TotalMilliseconds;
@@ -276,8 +284,8 @@ public static class StoreEndpoints
             {
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
-                await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
-                    DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options));
+                fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
+                    DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options), signal.Owner, NotificationWorker.LeaseUntil(options, now));
             }
             else
             {
@@ -292,7 +300,10 @@ public static class StoreEndpoints
             unit.Commit();
             return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
         }, ct);
-        signal.Wake();
+        if (fresh is not null)
+        {
+            signal.Deliver(fresh);
+        }
         return result;
     }
 
