@@ -4,9 +4,9 @@ using Tunai.Gateway.Merchants;
 namespace Tunai.Gateway.Idempotency;
 
 /// <summary>
-/// Runs after <see cref="MerchantSignatureFilter"/>: the same Request-Id with the same request replays the
-/// first response as 409 with Tunai-Replayed: true; with another request it is 422; while the first is
-/// still being served it is 409 with an error.
+/// Runs after <see cref="MerchantSignatureFilter"/> and gives the endpoint its <see cref="RequestKey"/>, which the
+/// endpoint claims inside its unit of writes: the same Request-Id with the same request replays the first
+/// response as 409 with Tunai-Replayed: true; with another request it is 422.
 /// </summary>
 public sealed class IdempotencyFilter(RequestKeys keys) : IEndpointFilter
 {
@@ -15,41 +15,14 @@ public sealed class IdempotencyFilter(RequestKeys keys) : IEndpointFilter
         var http = context.HttpContext;
         var request = http.Features.Get<MerchantRequest>()
             ?? throw new InvalidOperationException("IdempotencyFilter needs MerchantSignatureFilter before it");
-        var hash = RequestKeys.Hash(http.Request.Method, request.Target, request.Body);
-
-        switch (await keys.ClaimAsync(request.Merchant.Id, request.RequestId, hash, http.RequestAborted))
+        var key = keys.For(request.Merchant.Id, request.RequestId, RequestKeys.Hash(http.Request.Method, request.Target, request.Body));
+        http.Features.Set(key);
+        var result = await next(context);
+        if (!key.Asked && result is JsonBytesResult { Status: >= 200 and < 300 })
         {
-            case ClaimOutcome.Replay replay:
-                return new JsonBytesResult(StatusCodes.Status409Conflict, replay.Body, replayed: true);
-            case ClaimOutcome.DifferentRequest:
-                return new ApiError(StatusCodes.Status422UnprocessableEntity, "request_id_reused",
-                    "This Request-Id was already used for a different request; use a new Request-Id", "Request-Id");
-            case ClaimOutcome.InFlight:
-                return ApiError.Conflict("request_in_progress",
-                    "A request with this Request-Id is still being processed; retry later with the same Request-Id");
-            case ClaimOutcome.Claimed claimed:
-                http.Features.Set(claimed.Claim);
-                object? result;
-                try
-                {
-                    result = await next(context);
-                }
-                catch
-                {
-                    // Failed, or its transaction never committed: nothing was done, so it may be sent again.
-                    await keys.ReleaseAsync(claimed.Claim);
-                    throw;
-                }
-                if (!(claimed.Claim.Completed && result is JsonBytesResult { Status: >= 200 and < 300 }))
-                {
-                    // Refused (a 4xx): forgotten, so the merchant can correct it and send it again. (A completion
-                    // whose transaction was rolled back and retried into a refusal is released here too.)
-                    await keys.ReleaseAsync(claimed.Claim);
-                }
-                return result;
-            default:
-                throw new InvalidOperationException("unreachable");
+            throw new InvalidOperationException($"{http.Request.Path} answered without claiming its Request-Id");
         }
+        return result;
     }
 }
 

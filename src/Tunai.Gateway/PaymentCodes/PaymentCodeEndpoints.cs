@@ -29,7 +29,7 @@ public static class PaymentCodeEndpoints
     private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
     {
         var request = http.Features.GetRequiredFeature<MerchantRequest>();
-        var claim = http.Features.GetRequiredFeature<RequestKeyClaim>();
+        var key = http.Features.GetRequiredFeature<RequestKey>();
         var merchant = request.Merchant;
         if (RequestBody.ParseObject(request.Body!, out var document) is { } malformed)
         {
@@ -75,6 +75,10 @@ public static class PaymentCodeEndpoints
             var baseUrl = PublicBaseUrl(http, options);
             return await database.WriteAsync<IResult>(async unit =>
             {
+                if (await key.ClaimAsync(unit) is { } answered)
+                {
+                    return answered;
+                }
                 var (connection, tx) = (unit.Connection, unit.Transaction);
                 await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt);
                 PaymentCode? stored = null;
@@ -114,7 +118,7 @@ public static class PaymentCodeEndpoints
                         WireDates.Wib14(stored.Created), WireDates.Wib14(stored.Expires),
                         WireDates.Utc(stored.Created), WireDates.Utc(stored.Expires)),
                     c.AdditionalInfo));
-                if (!await claim.CompleteAsync(connection, tx, StatusCodes.Status200OK, body))
+                if (!await key.CompleteAsync(unit, StatusCodes.Status200OK, body))
                 {
                     return RequestTakenOver();
                 }
@@ -127,7 +131,7 @@ public static class PaymentCodeEndpoints
     private static async Task<IResult> Update(HttpContext http, Database database, TimeProvider time)
     {
         var request = http.Features.GetRequiredFeature<MerchantRequest>();
-        var claim = http.Features.GetRequiredFeature<RequestKeyClaim>();
+        var key = http.Features.GetRequiredFeature<RequestKey>();
         if (RequestBody.ParseObject(request.Body!, out var document) is { } malformed)
         {
             return malformed;
@@ -145,6 +149,10 @@ public static class PaymentCodeEndpoints
 
             return await database.WriteAsync<IResult>(async unit =>
             {
+                if (await key.ClaimAsync(unit) is { } answered)
+                {
+                    return answered;
+                }
                 var (connection, tx) = (unit.Connection, unit.Transaction);
                 var current = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx);
                 if (current is null)
@@ -197,7 +205,7 @@ public static class PaymentCodeEndpoints
                     new UpdatedCodeInfo(changed.Code,
                         WireDates.Wib14(changed.Created), WireDates.Wib14(changed.Expires),
                         WireDates.Utc(changed.Created), WireDates.Utc(changed.Expires))));
-                if (!await claim.CompleteAsync(connection, tx, StatusCodes.Status200OK, body))
+                if (!await key.CompleteAsync(unit, StatusCodes.Status200OK, body))
                 {
                     return RequestTakenOver();
                 }
