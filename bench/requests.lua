@@ -9,21 +9,34 @@ function setup(thread)
 end
 
 function init(args)
-  local file, threads, group = args[1], tonumber(args[2]), tonumber(args[3] or "1")
-  requests = {}
+  local file, threads, group, lag = args[1], tonumber(args[2]), tonumber(args[3] or "1"), tonumber(args[4] or "0")
+  local firsts, seconds = {}, {}
   local i = 0
   for line in io.lines(file) do
     if math.floor(i / group) % threads == thread_index then
       local path, client, id, ts, sig, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-      requests[#requests + 1] = wrk.format("POST", path, {
+      local request = wrk.format("POST", path, {
         ["Content-Type"] = "application/json",
         ["Client-Id"] = client,
         ["Request-Id"] = id,
         ["Request-Timestamp"] = ts,
         ["Signature"] = sig,
       }, body)
+      if group == 2 and i % 2 == 1 then
+        seconds[#seconds + 1] = request
+      else
+        firsts[#firsts + 1] = request
+      end
     end
     i = i + 1
+  end
+  -- A thread's connections take its requests in turn, so the second of a pair (a payment) sent right after the
+  -- first (its inquiry) could overtake it on another connection. Each second is sent `lag` requests after its
+  -- first (more than the thread has connections), as a till pays a while after it asked.
+  requests = {}
+  for k = 1, #firsts + lag do
+    if k <= #firsts then requests[#requests + 1] = firsts[k] end
+    if k - lag >= 1 and seconds[k - lag] then requests[#requests + 1] = seconds[k - lag] end
   end
   next_request = 0
 end
