@@ -45,7 +45,7 @@ public static class NotificationStore
     /// leased to <paramref name="owner"/> (this instance's worker, which gets it handed over after the commit);
     /// if this instance dies first, the lease runs out and any worker claims it.
     /// </summary>
-    public static Task<Notification> EnqueueAsync(DbConnection c, DbTransaction tx, Acquirer acquirer, PaymentCode code, Payment payment,
+    public static async Task<Notification> EnqueueAsync(DbConnection c, DbTransaction tx, Acquirer acquirer, PaymentCode code, Payment payment,
         string @event, DateTimeOffset eventTime, int maxAttempts, string owner, long leaseUntil)
     {
         // additional_info as it was when paid (a direct-inquiry code's row is rewritten by the next inquiry).
@@ -63,20 +63,38 @@ public static class NotificationStore
             new NotificationTransaction(@event, WireDates.Utc(eventTime), code.RequestId),
             additionalDoc.RootElement));
         var at = eventTime.ToUnixTimeMilliseconds();
-        return c.QuerySingleAsync<Notification>(
-            $"""
-            INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
-                attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until)
-            VALUES (@notificationId, @MerchantId, @paymentId, @event, @requestId, @OverrideNotificationUrl, @body, 'PENDING',
-                0, @maxAttempts, @at, @at, @owner, @leaseUntil)
-            RETURNING {Columns}
-            """,
-            new
-            {
-                notificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
-                code.MerchantId, paymentId = payment.Id, @event, requestId = Guid.NewGuid().ToString(),
-                code.OverrideNotificationUrl, body, maxAttempts, at, owner, leaseUntil,
-            }, tx);
+        var row = new Notification
+        {
+            NotificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+            MerchantId = code.MerchantId,
+            PaymentId = payment.Id,
+            Event = @event,
+            RequestId = Guid.NewGuid().ToString(),
+            OverrideUrl = code.OverrideNotificationUrl,
+            Body = body,
+            Status = "PENDING",
+            MaxAttempts = maxAttempts,
+            NextAttemptAt = at,
+            CreatedAt = at,
+            LeaseUntil = leaseUntil,
+        };
+        // Only the id is read back: a wide RETURNING costs SQLite more than the insert itself.
+        return row with
+        {
+            Id = await c.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
+                    attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until)
+                VALUES (@NotificationId, @MerchantId, @PaymentId, @Event, @RequestId, @OverrideUrl, @Body, @Status,
+                    0, @MaxAttempts, @NextAttemptAt, @CreatedAt, @owner, @LeaseUntil)
+                RETURNING id
+                """,
+                new
+                {
+                    row.NotificationId, row.MerchantId, row.PaymentId, row.Event, row.RequestId, row.OverrideUrl, row.Body, row.Status,
+                    row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil,
+                }, tx),
+        };
     }
 
     /// <summary>

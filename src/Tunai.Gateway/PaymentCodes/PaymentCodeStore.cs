@@ -27,11 +27,12 @@ public static class PaymentCodeStore
 
     /// <summary>
     /// Inserts the code; null when the code itself is taken. A live code holding the same invoice number makes
-    /// the partial unique index throw (see <see cref="Storage.Database.IsUniqueViolation"/>).
+    /// the partial unique index throw (see <see cref="Storage.Database.IsUniqueViolation"/>). Only the id is read
+    /// back: a wide RETURNING costs SQLite more than the insert itself.
     /// </summary>
-    public static Task<PaymentCode?> InsertAsync(DbConnection c, DbTransaction tx, PaymentCode p) =>
-        c.QuerySingleOrDefaultAsync<PaymentCode>(
-            $"""
+    public static async Task<PaymentCode?> InsertAsync(DbConnection c, DbTransaction tx, PaymentCode p) =>
+        await c.ExecuteScalarAsync<long?>(
+            """
             INSERT INTO payment_codes (merchant_id, code, kind, invoice_number, amount, status, reusable, info, info2, info3,
                 customer_name, customer_email, footer_message, insurance_info, account_id, settlement,
                 override_notification_url, additional_info, request_id, how_to_pay_token, created_at, expires_at, updated_at)
@@ -39,7 +40,7 @@ public static class PaymentCodeStore
                 @CustomerName, @CustomerEmail, @FooterMessage, @InsuranceInfo, @AccountId, @Settlement,
                 @OverrideNotificationUrl, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
             ON CONFLICT (code) DO NOTHING
-            RETURNING {Columns}
+            RETURNING id
             """,
             new
             {
@@ -47,7 +48,7 @@ public static class PaymentCodeStore
                 p.Info, p.Info2, p.Info3, p.CustomerName, p.CustomerEmail, p.FooterMessage, p.InsuranceInfo, p.AccountId,
                 p.Settlement, p.OverrideNotificationUrl, p.AdditionalInfo, p.RequestId, p.HowToPayToken, p.CreatedAt,
                 p.ExpiresAt, p.UpdatedAt,
-            }, tx);
+            }, tx) is { } id ? p with { Id = id } : null;
 
     public static Task<PaymentCode?> FindAsync(DbConnection c, long merchantId, string code, DbTransaction? tx = null) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(
