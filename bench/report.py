@@ -4,6 +4,7 @@ between the bench markers.  usage: report.py <raw.jsonl> <results folder> <READM
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -57,15 +58,24 @@ for r in rows:
                      f"{r['deliveries_per_s']:,.0f} | {r['lag_p50_ms']} | {r['lag_p99_ms']} | {r['peak_kb'] / 1024:.0f} |")
 growth = [r for r in rows if r["label"].startswith("growth")]
 if growth:
-    lines += ["", f"Growth (SQLite, {growth[0]['connections']} connections; codes loaded in one transaction straight into the file):", "",
-              "| Codes stored | load s | step | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs smallest | errors |",
-              "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    first = {}
+    rounds = max(r.get("round", 1) for r in growth)
+    lines += ["", f"Growth (SQLite; codes loaded in one transaction straight into the file; both sizes run side by side and "
+              f"are measured in turn, {rounds} round(s); medians over the rounds, each compared with the same step and "
+              "connection count on the smallest set):", "",
+              "| Codes stored | load s | step | Conn. | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs smallest | p99 of each round ms | errors |",
+              "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+    groups = {}
     for r in growth:
-        rps, p50, p99, p999, errors = wrk_row(r)
-        first.setdefault(r["kind"], p99)
-        lines.append(f"| {r['stored']:,} | {r['load_seconds']} | {r['kind']} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {p999:.1f} | "
-                     f"{(p99 / first[r['kind']] - 1) * 100:+.0f} % | {errors} |")
+        groups.setdefault((r["kind"] != "inquiry", r["connections"], r["stored"], r["kind"]), []).append(r)
+    first = {}
+    for (_, conns, stored, kind), rs in sorted(groups.items()):
+        figures = [wrk_row(r) for r in rs]
+        med = [statistics.median(f[i] for f in figures) for i in range(4)]
+        errors = sum(f[4] for f in figures)
+        first.setdefault((kind, conns), med[2])
+        each = ", ".join(f"{f[2]:.1f}" for f in figures)
+        lines.append(f"| {stored:,} | {rs[0]['load_seconds']} | {kind} | {conns} | {med[0]:,.0f} | {med[1]:.1f} | {med[2]:.1f} | "
+                     f"{med[3]:.1f} | {(med[2] / first[(kind, conns)] - 1) * 100:+.0f} % | {each} | {errors} |")
 table = "\n".join(lines) + "\n"
 with open(os.path.join(out, "results.md"), "w") as f:
     f.write("# Benchmark results\n\nWritten by `bench/run`; see `bench/README.md` for what each step does.\n\n" + table)
