@@ -131,13 +131,31 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             : new ClaimOutcome.InFlight();
     }
 
-    public async Task<int> DeleteExpiredAsync(CancellationToken ct) =>
-        await database.WriteAsync(async unit =>
+    /// <summary>
+    /// Deletes expired keys a thousand at a time, each batch its own unit: a day of keys can be millions of rows,
+    /// and on SQLite one long unit would hold up every request behind it.
+    /// </summary>
+    public async Task<int> DeleteExpiredAsync(CancellationToken ct)
+    {
+        const int batch = 1000;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var total = 0;
+        int deleted;
+        do
         {
-            var deleted = await unit.Connection.ExecuteAsync(
-                "DELETE FROM idempotency_keys WHERE expires_at <= @now",
-                new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }, unit.Transaction);
-            unit.Commit();
-            return deleted;
-        }, ct);
+            deleted = await database.WriteAsync(async unit =>
+            {
+                var rows = await unit.Connection.ExecuteAsync(
+                    """
+                    DELETE FROM idempotency_keys WHERE (merchant_id, request_id) IN (
+                        SELECT merchant_id, request_id FROM idempotency_keys WHERE expires_at <= @now LIMIT @batch)
+                    """, new { now, batch }, unit.Transaction);
+                unit.Commit();
+                return rows;
+            }, ct);
+            total += deleted;
+        }
+        while (deleted == batch);
+        return total;
+    }
 }

@@ -153,6 +153,28 @@ public sealed class RequestIdTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(2, await gateway.CountAsync("SELECT count(*) FROM payment_codes WHERE request_id = $r", ("$r", requestId)));
     }
 
+    [Fact]
+    public async Task ExpiredRequestIdsAreSweptInBatchesAndLiveOnesKept()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var merchant = await gateway.CreateMerchantAsync();
+        var now = gateway.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        // 2,500 keys that expire within the hour (more than two sweeping batches) and one answered request that does not.
+        await gateway.ExecuteAsync(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+            INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, response_status, response_body, created_at, expires_at)
+            SELECT m.id, 'old-' || n.i, 'h', 'DONE', 200, NULL, $now, $now + 3600000 FROM n, merchants m WHERE m.client_id = $c
+            """, ("$now", now), ("$c", merchant.ClientId));
+        var live = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.OK, (await merchant.CreateAsync(TestMerchant.ValidCreate(), live)).Status);
+
+        gateway.Time.Advance(TimeSpan.FromHours(2)); // the sweeper's 10-minute timer runs on the gateway's clock
+        await Eventually.WaitAsync(() => gateway.CountAsync("SELECT count(*) FROM idempotency_keys WHERE request_id LIKE 'old-%'"),
+            n => n == 0, "the expired keys swept");
+        Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM idempotency_keys WHERE request_id = $r", ("$r", live)));
+    }
+
     /// <summary>Writes the row a request holds while it is served (what a crash mid-request leaves behind).</summary>
     private static async Task ClaimAsync(GatewayHost gateway, TestMerchant merchant, string requestId, string body)
     {
