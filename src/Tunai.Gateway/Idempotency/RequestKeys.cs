@@ -40,8 +40,11 @@ public sealed class RequestKey(RequestKeys keys, long merchantId, string request
         }
     }
 
-    /// <summary>Stores the answer with the key, in the unit that did the work.</summary>
-    public async Task<bool> CompleteAsync(WriteUnit unit, int status, byte[] body)
+    /// <summary>
+    /// Stores the answer with the key, in the unit that claimed it and did the work. The unit holds the key's row
+    /// from the claim on (SQLite runs one unit at a time; PostgreSQL has it locked), so nothing can have taken it.
+    /// </summary>
+    public async Task CompleteAsync(WriteUnit unit, int status, byte[] body)
     {
         var token = _token ?? throw new InvalidOperationException("The Request-Id was not claimed in this unit");
         var rows = await unit.Connection.ExecuteAsync(
@@ -50,7 +53,10 @@ public sealed class RequestKey(RequestKeys keys, long merchantId, string request
             SET state = 'DONE', response_status = @status, response_body = @body, lock_token = NULL
             WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'
             """, new { merchantId, requestId, token, status, body }, unit.Transaction);
-        return rows == 1;
+        if (rows != 1)
+        {
+            throw new InvalidOperationException($"Request-Id {requestId} was not held by this unit when its answer was stored");
+        }
     }
 }
 

@@ -118,10 +118,7 @@ public static class PaymentCodeEndpoints
                         WireDates.Wib14(stored.Created), WireDates.Wib14(stored.Expires),
                         WireDates.Utc(stored.Created), WireDates.Utc(stored.Expires)),
                     c.AdditionalInfo));
-                if (!await key.CompleteAsync(unit, StatusCodes.Status200OK, body))
-                {
-                    return RequestTakenOver();
-                }
+                await key.CompleteAsync(unit, StatusCodes.Status200OK, body);
                 unit.Commit();
                 return new JsonBytesResult(StatusCodes.Status200OK, body);
             }, http.RequestAborted);
@@ -205,10 +202,7 @@ public static class PaymentCodeEndpoints
                     new UpdatedCodeInfo(changed.Code,
                         WireDates.Wib14(changed.Created), WireDates.Wib14(changed.Expires),
                         WireDates.Utc(changed.Created), WireDates.Utc(changed.Expires))));
-                if (!await key.CompleteAsync(unit, StatusCodes.Status200OK, body))
-                {
-                    return RequestTakenOver();
-                }
+                await key.CompleteAsync(unit, StatusCodes.Status200OK, body);
                 unit.Commit();
                 return new JsonBytesResult(StatusCodes.Status200OK, body);
             }, http.RequestAborted);
@@ -266,8 +260,4 @@ public static class PaymentCodeEndpoints
         string.IsNullOrWhiteSpace(options.PublicBaseUrl)
             ? $"{http.Request.Scheme}://{http.Request.Host}"
             : options.PublicBaseUrl.TrimEnd('/');
-
-    private static ApiError RequestTakenOver() =>
-        ApiError.Conflict("request_in_progress",
-            "This Request-Id was taken over by a retry after this request ran past its lease; retry with the same Request-Id");
 }
