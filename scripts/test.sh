@@ -46,6 +46,11 @@ fi
 # A plain closing line that any reader understands, summed over both passes.
 sum() { grep -E "^\s+$1: [0-9]+" "$log" | awk '{s += $2} END {print s + 0}'; }
 passed=$(sum succeeded); failed=$(sum failed); skipped=$(sum skipped)
+# The failures again, each with the first lines of its message: a long run's output can bury them.
+if grep -q "^failed " "$log"; then
+  echo "== Failed tests =="
+  awk '/^failed / {n = 10; print; next} n > 0 && /^  / {n--; print; next} {n = 0}' "$log"
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "no test ran" >&2

@@ -69,21 +69,30 @@ public static class Startup
             : Path.GetFullPath("data");
         Directory.CreateDirectory(folder);
         var envFile = Path.Combine(folder, "sandbox.env");
-        File.WriteAllText(envFile,
-            $"""
-            # Tunai sandbox credentials (sandbox mode only). Use: source {envFile}
-            export TUNAI_CLIENT_ID={merchant.ClientId}
-            export TUNAI_SECRET_KEY={merchant.SecretKey}
-            export TUNAI_CODE_PREFIX={merchant.CodePrefix}
-            export TUNAI_ADMIN_TOKEN={adminToken}
-            export TUNAI_ACQUIRER_CLIENT_ID={acquirer.ClientId}
-            export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
-
-            """);
+        // Written beside and renamed into place: gateways starting side by side (one PostgreSQL database, one
+        // working folder) would otherwise open the same file at once, and .NET's exclusive open makes one fail.
+        // Created readable by the owner only: it holds secrets.
+        var temporary = $"{envFile}.{Guid.NewGuid():N}.tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(envFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
+        using (var writer = new StreamWriter(temporary, new System.Text.UTF8Encoding(false), fileOptions))
+        {
+            writer.Write(
+                $"""
+                # Tunai sandbox credentials (sandbox mode only). Use: source {envFile}
+                export TUNAI_CLIENT_ID={merchant.ClientId}
+                export TUNAI_SECRET_KEY={merchant.SecretKey}
+                export TUNAI_CODE_PREFIX={merchant.CodePrefix}
+                export TUNAI_ADMIN_TOKEN={adminToken}
+                export TUNAI_ACQUIRER_CLIENT_ID={acquirer.ClientId}
+                export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
+
+                """);
+        }
+        File.Move(temporary, envFile, overwrite: true);
         // Straight to the console, not to the log: secrets never go through logging.
         Console.WriteLine(
             $"""
