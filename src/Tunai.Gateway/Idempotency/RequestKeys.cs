@@ -99,42 +99,51 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
             abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
         };
-        var inserted = await connection.ExecuteAsync(
-            """
-            INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, lock_token, locked_at, created_at, expires_at)
-            VALUES (@merchantId, @requestId, @hash, 'IN_FLIGHT', @token, @now, @now, @expires)
-            ON CONFLICT (merchant_id, request_id) DO NOTHING
-            """, args, tx);
-        if (inserted == 1)
+        while (true)
         {
-            return new ClaimOutcome.Claimed(token);
-        }
+            var inserted = await connection.ExecuteAsync(
+                """
+                INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, lock_token, locked_at, created_at, expires_at)
+                VALUES (@merchantId, @requestId, @hash, 'IN_FLIGHT', @token, @now, @now, @expires)
+                ON CONFLICT (merchant_id, request_id) DO NOTHING
+                """, args, tx);
+            if (inserted == 1)
+            {
+                return new ClaimOutcome.Claimed(token);
+            }
 
-        var takenOver = await connection.ExecuteAsync(
-            """
-            UPDATE idempotency_keys
-            SET request_hash = @hash, state = 'IN_FLIGHT', lock_token = @token, locked_at = @now,
-                response_status = NULL, response_body = NULL, created_at = @now, expires_at = @expires
-            WHERE merchant_id = @merchantId AND request_id = @requestId
-              AND (expires_at <= @now OR (state = 'IN_FLIGHT' AND locked_at <= @abandonedBefore))
-            """, args, tx);
-        if (takenOver == 1)
-        {
-            return new ClaimOutcome.Claimed(token);
-        }
+            var takenOver = await connection.ExecuteAsync(
+                """
+                UPDATE idempotency_keys
+                SET request_hash = @hash, state = 'IN_FLIGHT', lock_token = @token, locked_at = @now,
+                    response_status = NULL, response_body = NULL, created_at = @now, expires_at = @expires
+                WHERE merchant_id = @merchantId AND request_id = @requestId
+                  AND (expires_at <= @now OR (state = 'IN_FLIGHT' AND locked_at <= @abandonedBefore))
+                """, args, tx);
+            if (takenOver == 1)
+            {
+                return new ClaimOutcome.Claimed(token);
+            }
 
-        var existing = await connection.QuerySingleAsync<(string Hash, string State, long? Status, byte[]? Body)>(
-            """
-            SELECT request_hash, state, response_status, response_body FROM idempotency_keys
-            WHERE merchant_id = @merchantId AND request_id = @requestId
-            """, args, tx);
-        if (!string.Equals(existing.Hash, hash, StringComparison.Ordinal))
-        {
-            return new ClaimOutcome.DifferentRequest();
+            var existing = await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, byte[]? Body)>(
+                """
+                SELECT request_hash, state, response_status, response_body FROM idempotency_keys
+                WHERE merchant_id = @merchantId AND request_id = @requestId
+                """, args, tx);
+            if (existing.Hash is null)
+            {
+                // PostgreSQL: the key went between the statements (a sweeper deleted it while the update waited
+                // for its row lock). It is free again: claim it afresh.
+                continue;
+            }
+            if (!string.Equals(existing.Hash, hash, StringComparison.Ordinal))
+            {
+                return new ClaimOutcome.DifferentRequest();
+            }
+            return existing.State == "DONE"
+                ? new ClaimOutcome.Replay((int)existing.Status!.Value, existing.Body!)
+                : new ClaimOutcome.InFlight();
         }
-        return existing.State == "DONE"
-            ? new ClaimOutcome.Replay((int)existing.Status!.Value, existing.Body!)
-            : new ClaimOutcome.InFlight();
     }
 
     /// <summary>

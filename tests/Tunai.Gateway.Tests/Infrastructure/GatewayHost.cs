@@ -51,10 +51,24 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public static async Task<GatewayHost> StartAsync(DateTimeOffset? now = null, params string[] settings)
     {
+        var folder = NewFolder();
+        return await StartAsync(folder, await TestDatabase.CreateAsync(folder), now, settings);
+    }
+
+    /// <summary>A gateway on the given database (which it disposes), whatever the suite's provider.</summary>
+    public static Task<GatewayHost> StartOnAsync(TestDatabase database, params string[] settings) =>
+        StartAsync(NewFolder(), database, null, settings);
+
+    private static string NewFolder()
+    {
         var folder = Path.Combine(Path.GetTempPath(), "tunai-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    private static async Task<GatewayHost> StartAsync(string folder, TestDatabase database, DateTimeOffset? now, string[] settings)
+    {
         var time = new FakeTimeProvider(now ?? DateTimeOffset.UtcNow);
-        var database = await TestDatabase.CreateAsync(folder);
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
