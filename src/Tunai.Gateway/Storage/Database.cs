@@ -39,7 +39,13 @@ public sealed class Database : IAsyncDisposable
                 DefaultTimeout = 30,
             };
             _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
-            _writer = new SqliteWriter(path, OpenAsync);
+            _writer = new SqliteWriter(path, async ct =>
+            {
+                var writer = new StatementCachingConnection(builder.ConnectionString);
+                await writer.OpenAsync(ct);
+                await ConfigureSqliteAsync(writer);
+                return writer;
+            }, OpenAsync);
         }
         else
         {
@@ -80,12 +86,17 @@ public sealed class Database : IAsyncDisposable
         var connection = await _source.OpenConnectionAsync(ct);
         if (IsSqlite)
         {
-            // Per-connection settings. synchronous=FULL with WAL: a commit returns only after the WAL is
-            // fsynced, so a 200 for a write means it is on disk.
-            await connection.ExecuteAsync("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+            await ConfigureSqliteAsync(connection);
         }
         return connection;
     }
+
+    /// <summary>
+    /// Per-connection settings. synchronous=FULL with WAL: a commit returns only after the WAL is fsynced, so a
+    /// 200 for a write means it is on disk.
+    /// </summary>
+    private static async Task ConfigureSqliteAsync(DbConnection connection) =>
+        await connection.ExecuteAsync("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
 
     /// <summary>
     /// Runs a unit of writes (see <see cref="WriteUnit"/>) and returns its answer once what it committed is
