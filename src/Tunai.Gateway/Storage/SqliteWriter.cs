@@ -11,12 +11,22 @@ namespace Tunai.Gateway.Storage;
 /// Writers therefore queue in order instead of sleeping in SQLite's busy handler, the units run back to back on
 /// the loop (Microsoft.Data.Sqlite's async calls complete synchronously, so a unit costs no thread hops), and
 /// a unit's caller is answered only after the COMMIT, so a 200 still means the write is on disk.
+/// Checkpoints (copying the WAL's pages into the database file) run beside the loop, not in it.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
     /// <summary>Units per COMMIT at most, so the first unit of a long group does not wait without bound.</summary>
     private const int MaxGroup = 256;
     private const string Savepoint = "unit";
+
+    /// <summary>How often committed pages are copied from the WAL into the database file (machine time).</summary>
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// WAL pages (4 KiB) after which a commit checkpoints by itself, as SQLite does at 1,000 by default: only if the
+    /// checkpoints beside the loop fall that far behind.
+    /// </summary>
+    private const int BackstopCheckpointPages = 25_000;
 
     private static readonly Meter Meter = new("Tunai.Gateway.Storage");
 
@@ -25,16 +35,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
         "tunai.sqlite.write_group.units", "{unit}", "Write units made durable by one SQLite COMMIT");
 
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
+    private readonly Func<CancellationToken, Task<DbConnection>> _openReader;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly KeyValuePair<string, object?> _database;
     private readonly Task _loop;
+    private readonly Task _checkpoints;
+    private long _commits;
 
-    public SqliteWriter(string path, Func<CancellationToken, Task<DbConnection>> open)
+    /// <param name="path">The database file.</param>
+    /// <param name="open">Opens the writer's connection.</param>
+    /// <param name="openReader">Opens another connection (for checkpoints).</param>
+    public SqliteWriter(string path, Func<CancellationToken, Task<DbConnection>> open, Func<CancellationToken, Task<DbConnection>> openReader)
     {
         _database = new("db.namespace", path);
         _open = open;
+        _openReader = openReader;
         _loop = Task.Run(RunAsync);
+        _checkpoints = Task.Run(CheckpointAsync);
     }
 
     public async Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work, CancellationToken ct)
@@ -57,7 +75,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             while (await _queue.Reader.WaitToReadAsync(stop))
             {
-                connection ??= await _open(stop);
+                connection ??= await OpenWriterAsync(stop);
                 var kept = new List<Work>();
                 DbTransaction? tx = null;
                 try
@@ -84,6 +102,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     }
                     await tx.CommitAsync(stop);
                     await tx.DisposeAsync();
+                    Interlocked.Increment(ref _commits);
                     if (kept.Count > 0)
                     {
                         GroupSize.Record(kept.Count, _database);
@@ -128,6 +147,54 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
+    private async Task<DbConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        var connection = await _open(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA wal_autocheckpoint={BackstopCheckpointPages}";
+        await command.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    /// <summary>
+    /// Copies committed pages from the WAL into the database file on another connection. Left to SQLite, the
+    /// commit that crosses 1,000 WAL pages does it, fsync of the database file included, and every unit queued
+    /// behind it waits; a passive checkpoint takes no write lock, so the loop goes on meanwhile.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        var stop = _stopping.Token;
+        using var timer = new PeriodicTimer(CheckpointInterval);
+        var seen = 0L;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var commits = Interlocked.Read(ref _commits);
+                if (commits == seen)
+                {
+                    continue;
+                }
+                seen = commits;
+                try
+                {
+                    await using var connection = await _openReader(stop);
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    await command.ExecuteNonQueryAsync(stop);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Tried again at the next tick; meanwhile the writer's own checkpoint is the backstop.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
     private static async Task DiscardAsync(DbTransaction? tx, DbConnection connection)
     {
         try
@@ -149,6 +216,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
         await _loop;
+        await _checkpoints;
         _stopping.Dispose();
     }
 

@@ -1,0 +1,87 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Storage;
+using Tunai.Gateway.Tests.Infrastructure;
+
+namespace Tunai.Gateway.Tests.Storage;
+
+/// <summary>
+/// What only SQLite's writer does (so these run on SQLite whatever the suite's provider): it keeps each statement
+/// compiled on its connection, and leaves checkpoints to another connection.
+/// </summary>
+public sealed class SqliteWriterTests : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("tunai-writer-").FullName;
+    private Database _database = null!;
+
+    private string DatabaseFile => Path.Combine(_folder, "tunai.db");
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = new Database(new TunaiOptions { Storage = new StorageOptions { Provider = StorageProvider.Sqlite, SqlitePath = DatabaseFile } });
+        await using var c = await _database.OpenAsync();
+        await c.ExecuteAsync(
+            """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, payload BLOB);
+            """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _database.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task AKeptStatementRunsAgainWithNewValuesAfterItFailed()
+    {
+        const string insert = "INSERT INTO things (id, name) VALUES (@id, @name) RETURNING id";
+        Assert.Equal(1L, await WriteAsync(unit => unit.Connection.ExecuteScalarAsync<long>(insert, new { id = 1, name = "one" }, unit.Transaction)));
+        // The same text, refused by the UNIQUE constraint: the unit rolls back alone.
+        var refused = await Assert.ThrowsAsync<SqliteException>(() =>
+            WriteAsync(unit => unit.Connection.ExecuteScalarAsync<long>(insert, new { id = 2, name = "one" }, unit.Transaction)));
+        Assert.True(Database.IsUniqueViolation(refused), refused.Message);
+        Assert.Equal(3L, await WriteAsync(unit => unit.Connection.ExecuteScalarAsync<long>(insert, new { id = 3, name = "three" }, unit.Transaction)));
+
+        // Read back through the writer with one text and different values, and with Dapper's list expansion,
+        // which rewrites the text per list length.
+        foreach (var (id, name) in new[] { (1, "one"), (3, "three") })
+        {
+            Assert.Equal(name, await WriteAsync(unit =>
+                unit.Connection.QuerySingleAsync<string>("SELECT name FROM things WHERE id = @id", new { id }, unit.Transaction)));
+        }
+        foreach (var ids in new[] { new[] { 1L }, [1L, 3L], [3L], [1L, 2L, 3L] })
+        {
+            var found = await WriteAsync(unit =>
+                unit.Connection.QueryAsync<long>($"SELECT id FROM things WHERE {_database.NotIn("id", "@ids")} ORDER BY id", new { ids }, unit.Transaction));
+            Assert.Equal(new[] { 1L, 3L }.Except(ids), found);
+        }
+    }
+
+    [Fact]
+    public async Task CommittedPagesReachTheDatabaseFileWithoutTheWriterCheckpointing()
+    {
+        var before = new FileInfo(DatabaseFile).Length;
+        // About 2 MB: half of what would make SQLite's default checkpoint run on the writer (1,000 pages).
+        for (var i = 0; i < 16; i++)
+        {
+            var payload = new byte[128 * 1024];
+            Random.Shared.NextBytes(payload);
+            await WriteAsync(unit => unit.Connection.ExecuteAsync(
+                "INSERT INTO things (name, payload) VALUES (@name, @payload)", new { name = $"blob-{i}", payload }, unit.Transaction));
+        }
+
+        await Eventually.WaitAsync(() => new FileInfo(DatabaseFile).Length >= before + 2_000_000,
+            "the WAL's pages copied into the database file");
+    }
+
+    private Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work) => _database.WriteAsync(async unit =>
+    {
+        var result = await work(unit);
+        unit.Commit();
+        return result;
+    });
+}
