@@ -111,12 +111,13 @@ public static class NotificationStore
         await using (var reader = await database.OpenAsync(ct))
         {
             if (await reader.ExecuteScalarAsync<long>(
-                """
+                $"""
                 SELECT count(*) FROM (
                     SELECT 1 FROM notifications
                     WHERE status = 'PENDING' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                      AND {database.NotIn("merchant_id", "@busy")}
                     LIMIT 1) due
-                """, new { now }) == 0)
+                """, new { now, busy = busy.ToArray() }) == 0)
             {
                 return [];
             }

@@ -15,11 +15,13 @@ namespace Tunai.Gateway.Notifications;
 /// <summary>
 /// How this instance's requests reach its worker: a notification committed here is handed over at once (born
 /// leased to <see cref="Owner"/>, so no claim stands between the commit and the attempt), and the worker is woken
-/// when anything else may have become due.
+/// to look in the outbox when anything else may have become due. A hand-over alone does not make the worker look
+/// in the outbox: at a thousand payments a second those looks were most of the SQLite writer's work.
 /// </summary>
 public sealed class NotificationSignal : IDisposable
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
+    private int _lookInOutbox;
     private readonly Channel<Notification> _fresh = Channel.CreateUnbounded<Notification>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>This instance's worker, as lease owner.</summary>
@@ -29,12 +31,23 @@ public sealed class NotificationSignal : IDisposable
     public void Deliver(Notification notification)
     {
         _fresh.Writer.TryWrite(notification);
-        Wake();
+        Nudge();
     }
 
     public bool TryTakeFresh(out Notification notification) => _fresh.Reader.TryRead(out notification!);
 
+    /// <summary>Rows in the outbox may have become due (a replay, a row given back): the worker looks at once.</summary>
     public void Wake()
+    {
+        Volatile.Write(ref _lookInOutbox, 1);
+        Nudge();
+    }
+
+    /// <summary>True once after <see cref="Wake"/>.</summary>
+    public bool TakeOutboxWake() => Interlocked.Exchange(ref _lookInOutbox, 0) == 1;
+
+    /// <summary>Wakes the worker without sending it to the outbox: a hand-over, or a delivery slot came free.</summary>
+    public void Nudge()
     {
         try
         {
@@ -96,6 +109,8 @@ public sealed class NotificationWorker(
     {
         var n = options.Notifications;
         var deliveries = new List<Task>();
+        var lastLook = 0L;
+        var backlog = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             var claimed = 0;
@@ -108,19 +123,24 @@ public sealed class NotificationWorker(
                     claimed++;
                 }
                 var free = n.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
-                if (free > 0)
+                // The outbox is read on the poll's cadence, when woken for it, or while the last look filled every
+                // free slot (more may be waiting): rows become due there only by time, replays and rows given back.
+                if (free > 0 && (signal.TakeOutboxWake() || backlog || Stopwatch.GetElapsedTime(lastLook) >= n.PollInterval))
                 {
+                    lastLook = Stopwatch.GetTimestamp();
                     var now = time.GetUtcNow().ToUnixTimeMilliseconds();
                     var leaseUntil = LeaseUntil(options, now);
                     // A merchant's next rows are claimed while its current ones are being delivered, so its slots
                     // never wait for a claim: up to twice its limit may be held before it gets no more this round
                     // (and at most its limit more in one round). Those waiting for a slot wait at most one timeout.
                     var busy = _perMerchant.Where(m => m.Value >= 2 * n.MaxConcurrentPerMerchant).Select(m => m.Key).ToList();
-                    foreach (var row in await NotificationStore.ClaimAsync(database, _owner, free, n.MaxConcurrentPerMerchant, busy, now, leaseUntil, stoppingToken))
+                    var rows = await NotificationStore.ClaimAsync(database, _owner, free, n.MaxConcurrentPerMerchant, busy, now, leaseUntil, stoppingToken);
+                    foreach (var row in rows)
                     {
                         Start(row);
                         claimed++;
                     }
+                    backlog = rows.Count == free;
                 }
                 deliveries.RemoveAll(t => t.IsCompleted);
             }
@@ -177,6 +197,7 @@ public sealed class NotificationWorker(
         var n = options.Notifications;
         var gate = _merchantGates.GetOrAdd(notification.MerchantId, _ => new SemaphoreSlim(n.MaxConcurrentPerMerchant));
         var answered = false;
+        var released = false;
         try
         {
             NotificationStore.AttemptResult result;
@@ -188,6 +209,7 @@ public sealed class NotificationWorker(
                 if (time.GetUtcNow().ToUnixTimeMilliseconds() + (long)(n.Timeout + TimeSpan.FromSeconds(5)).TotalMilliseconds > leaseUntil)
                 {
                     await NotificationStore.ReleaseAsync(database, notification.Id, _owner);
+                    released = true;
                     return;
                 }
                 result = await AttemptAsync(notification, stoppingToken);
@@ -213,7 +235,14 @@ public sealed class NotificationWorker(
                 _perMerchant.AddOrUpdate(notification.MerchantId, 0, (_, c) => c - 1);
             }
             Interlocked.Decrement(ref _inFlight);
-            signal.Wake();
+            if (released)
+            {
+                signal.Wake();
+            }
+            else
+            {
+                signal.Nudge();
+            }
         }
     }
 

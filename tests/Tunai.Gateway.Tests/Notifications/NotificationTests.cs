@@ -175,6 +175,31 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithoutPollingAPaymentIsDeliveredOnHandOverAndAReplayAtOnce()
+    {
+        // The outbox is read once a minute here: what arrives within the test came by hand-over or by a wake-up.
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Notifications:PollInterval=00:01:00");
+        var endpoint = await MerchantEndpoint.StartAsync();
+        await using var _ = endpoint;
+        endpoint.Handler = _ => new MerchantReply(503, "{}");
+        var merchant = await endpoint.RegisterAsync(gateway);
+        var store = await TestStore.CreateAsync(gateway);
+        var (code, _) = await merchant.CreateCodeAsync();
+        await store.PayAsync(code, 150000);
+        var first = await Eventually.WaitAsync(async () =>
+        {
+            using var list = await gateway.Admin.GetAsync($"/admin/v1/notifications?client_id={merchant.ClientId}");
+            return GatewayHost.Json(await list.Content.ReadAsStringAsync())["data"]![0]!;
+        }, n => (int)n["attempts"]! == 1, "the first attempt, handed over and recorded");
+
+        endpoint.Handler = _ => MerchantReply.Ok();
+        var id = (string)first["notification_id"]!;
+        using var retry = await gateway.Admin.PostAsync($"/admin/v1/notifications/{id}/retry", null);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        await Eventually.WaitAsync(() => endpoint.CallsTo(MerchantEndpoint.NotificationPath).Count == 2, "the replay");
+    }
+
+    [Fact]
     public async Task AfterTheLastAttemptTheNotificationIsFailedAndCanBeReplayedWithItsRequestId()
     {
         await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Notifications:RetrySchedule=00:00:10,00:00:20");
