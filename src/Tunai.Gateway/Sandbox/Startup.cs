@@ -69,9 +69,9 @@ public static class Startup
             : Path.GetFullPath("data");
         Directory.CreateDirectory(folder);
         var envFile = Path.Combine(folder, "sandbox.env");
-        // Written beside and renamed into place: gateways starting side by side (one PostgreSQL database, one
-        // working folder) would otherwise open the same file at once, and .NET's exclusive open makes one fail.
-        // Created readable by the owner only: it holds secrets.
+        // Written beside and renamed into place, so whoever reads it never sees half a file, even while gateways
+        // starting side by side (one PostgreSQL database, one working folder) write it at once. Created readable by
+        // the owner only: it holds secrets.
         var temporary = $"{envFile}.{Guid.NewGuid():N}.tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
