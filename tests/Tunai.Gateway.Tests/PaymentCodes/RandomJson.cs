@@ -364,7 +364,7 @@ public static class Mutations
                      let key = path[^1]
                      from newKey in Gen.OneOf(
                          Gen.Elements(key.ToUpperInvariant(), key + " ", " " + key, key + "_", key.Replace("_", "", StringComparison.Ordinal),
-                             key.Replace('_', '-'), "", key[..^1]),
+                             key.Replace('_', '-'), "", key.Length > 0 ? key[..^1] : "_"),
                          JsonGen.Key)
                      select new Mutated($"rename {Name(path)} to '{newKey}'", body.Rename(path, newKey));
         var addUnknown = from objectPath in Gen.Elements(body.ObjectPaths().ToArray())
