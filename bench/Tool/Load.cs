@@ -6,8 +6,8 @@ using NpgsqlTypes;
 namespace Tunai.Bench.Tool;
 
 // Payment codes written straight into the gateway's database, matching payment_codes: on SQLite one transaction
-// of INSERTs, on PostgreSQL one binary COPY. Codes are the merchant's prefix and the row's index, so the run can
-// pick a spread-out sample to pay without reading them back.
+// of INSERTs, on PostgreSQL one binary COPY. Codes are the merchant's prefix and the row's index (see Code), so the
+// run can pick a spread-out sample to pay without reading them back.
 internal static class Load
 {
     private const long Amount = 150000;
@@ -40,8 +40,28 @@ internal static class Load
         return 0;
     }
 
-    private static string Code(string prefix, long index) =>
-        prefix + index.ToString(CultureInfo.InvariantCulture).PadLeft(16 - prefix.Length, '0');
+    // The prefix, the index, and a check digit that fails the Luhn check on purpose: the gateway's own codes pass it,
+    // so a loaded code can never be one the create step generated (a run once aborted on exactly that collision).
+    private static string Code(string prefix, long index)
+    {
+        var body = prefix + index.ToString(CultureInfo.InvariantCulture).PadLeft(15 - prefix.Length, '0');
+        return body + (char)('0' + (LuhnDigit(body) - '0' + 1) % 10);
+    }
+
+    private static char LuhnDigit(string digits)
+    {
+        var sum = 0;
+        for (var i = 0; i < digits.Length; i++)
+        {
+            var d = digits[digits.Length - 1 - i] - '0';
+            if (i % 2 == 0)
+            {
+                d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+            }
+            sum += d;
+        }
+        return (char)('0' + (10 - sum % 10) % 10);
+    }
 
     private static string? Sqlite(string database, string clientId, long count, long start, long now, long expires)
     {
