@@ -179,22 +179,12 @@ public sealed class NotificationTests : IAsyncLifetime
     {
         // The outbox is read once a minute here: what arrives within the test came by hand-over or by a wake-up.
         await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Notifications:PollInterval=00:01:00");
-        var endpoint = await MerchantEndpoint.StartAsync();
-        await using var _ = endpoint;
-        endpoint.Handler = _ => new MerchantReply(503, "{}");
-        var merchant = await endpoint.RegisterAsync(gateway);
-        var store = await TestStore.CreateAsync(gateway);
-        var (code, _) = await merchant.CreateCodeAsync();
-        await store.PayAsync(code, 150000);
-        var first = await Eventually.WaitAsync(async () =>
-        {
-            using var list = await gateway.Admin.GetAsync($"/admin/v1/notifications?client_id={merchant.ClientId}");
-            return GatewayHost.Json(await list.Content.ReadAsStringAsync())["data"]![0]!;
-        }, n => (int)n["attempts"]! == 1, "the first attempt, handed over and recorded");
+        await using var endpoint = await MerchantEndpoint.StartAsync();
+        var merchant = await PayToARefusingMerchantAsync(gateway, endpoint);
+        var first = await NotificationAfterAsync(gateway, merchant, attempts: 1);
 
         endpoint.Handler = _ => MerchantReply.Ok();
-        var id = (string)first["notification_id"]!;
-        using var retry = await gateway.Admin.PostAsync($"/admin/v1/notifications/{id}/retry", null);
+        using var retry = await gateway.Admin.PostAsync($"/admin/v1/notifications/{(string)first["notification_id"]!}/retry", null);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
         await Eventually.WaitAsync(() => endpoint.CallsTo(MerchantEndpoint.NotificationPath).Count == 2, "the replay");
     }
@@ -203,25 +193,14 @@ public sealed class NotificationTests : IAsyncLifetime
     public async Task AfterTheLastAttemptTheNotificationIsFailedAndCanBeReplayedWithItsRequestId()
     {
         await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Notifications:RetrySchedule=00:00:10,00:00:20");
-        var endpoint = await MerchantEndpoint.StartAsync();
-        await using var _ = endpoint;
-        endpoint.Handler = _ => new MerchantReply(503, "{}");
-        var merchant = await endpoint.RegisterAsync(gateway);
-        var store = await TestStore.CreateAsync(gateway);
-        var (code, _) = await merchant.CreateCodeAsync();
-        await store.PayAsync(code, 150000);
+        await using var endpoint = await MerchantEndpoint.StartAsync();
+        var merchant = await PayToARefusingMerchantAsync(gateway, endpoint);
 
-        async Task<JsonNode> Admin(int attempts) => await Eventually.WaitAsync(async () =>
-        {
-            using var list = await gateway.Admin.GetAsync($"/admin/v1/notifications?client_id={merchant.ClientId}");
-            return GatewayHost.Json(await list.Content.ReadAsStringAsync())["data"]![0]!;
-        }, n => (int)n["attempts"]! >= attempts, $"{attempts} attempts");
-
-        await Admin(1);
+        await NotificationAfterAsync(gateway, merchant, attempts: 1);
         gateway.Time.Advance(TimeSpan.FromSeconds(12));
-        await Admin(2);
+        await NotificationAfterAsync(gateway, merchant, attempts: 2);
         gateway.Time.Advance(TimeSpan.FromSeconds(24));
-        var failed = await Admin(3);
+        var failed = await NotificationAfterAsync(gateway, merchant, attempts: 3);
         Assert.Equal("FAILED", (string)failed["status"]!);
         Assert.Null(failed["next_attempt_at"]);
 
@@ -232,12 +211,31 @@ public sealed class NotificationTests : IAsyncLifetime
         var id = (string)failed["notification_id"]!;
         using var retry = await gateway.Admin.PostAsync($"/admin/v1/notifications/{id}/retry", null);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
-        var delivered = await Admin(4);
+        var delivered = await NotificationAfterAsync(gateway, merchant, attempts: 4);
         Assert.Equal("DELIVERED", (string)delivered["status"]!);
         var calls = endpoint.CallsTo(MerchantEndpoint.NotificationPath);
         Assert.Equal(4, calls.Count);
         Assert.Single(calls.Select(c => c.Headers["Request-Id"]).Distinct());
     }
+
+    /// <summary>Registers a merchant at <paramref name="endpoint"/> that answers 503 from now on, and pays one of its codes.</summary>
+    private static async Task<TestMerchant> PayToARefusingMerchantAsync(GatewayHost gateway, MerchantEndpoint endpoint)
+    {
+        endpoint.Handler = _ => new MerchantReply(503, "{}");
+        var merchant = await endpoint.RegisterAsync(gateway);
+        var store = await TestStore.CreateAsync(gateway);
+        var (code, _) = await merchant.CreateCodeAsync();
+        await store.PayAsync(code, 150000);
+        return merchant;
+    }
+
+    /// <summary>The merchant's newest notification as the admin API lists it, once it has had this many attempts.</summary>
+    private static Task<JsonNode> NotificationAfterAsync(GatewayHost gateway, TestMerchant merchant, int attempts) =>
+        Eventually.WaitAsync(async () =>
+        {
+            using var list = await gateway.Admin.GetAsync($"/admin/v1/notifications?client_id={merchant.ClientId}");
+            return GatewayHost.Json(await list.Content.ReadAsStringAsync())["data"]![0]!;
+        }, n => (int)n["attempts"]! >= attempts, $"{attempts} attempts");
 
     [Fact]
     public async Task ManyFailedNotificationsAreReplayedAtOnce()
