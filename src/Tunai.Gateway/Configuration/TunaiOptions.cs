@@ -27,6 +27,12 @@ public sealed class TunaiOptions
     /// <summary>Base of the how-to-pay URLs handed to merchants; when empty (sandbox only) the request's own host is used.</summary>
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// Sandbox only: print the sandbox credentials at start. They are in data/sandbox.env either way; turned off
+    /// where standard output is collected as a log (and by the test suite, whose gateways would fill CI's output).
+    /// </summary>
+    public bool PrintSandboxCredentials { get; set; } = true;
+
     public StorageOptions Storage { get; set; } = new();
 
     public MerchantApiOptions MerchantApi { get; set; } = new();

@@ -93,6 +93,10 @@ public static class Startup
                 """);
         }
         File.Move(temporary, envFile, overwrite: true);
+        if (!options.PrintSandboxCredentials)
+        {
+            return;
+        }
         // Straight to the console, not to the log: secrets never go through logging.
         Console.WriteLine(
             $"""

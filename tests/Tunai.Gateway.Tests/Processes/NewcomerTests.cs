@@ -8,6 +8,20 @@ namespace Tunai.Gateway.Tests.Processes;
 public sealed class NewcomerTests
 {
     [Fact]
+    public async Task WithPrintingTurnedOffTheCredentialsAreOnlyInTheFile()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        using var gateway = GatewayProcess.Start(folder.Path, ["--Tunai:PrintSandboxCredentials=false"]);
+        await gateway.WaitUntilReadyAsync(ct);
+
+        // Ready means listening, which comes after the banner would have been printed.
+        var env = gateway.SandboxEnv();
+        Assert.DoesNotContain(env["TUNAI_SECRET_KEY"], gateway.Output(), StringComparison.Ordinal);
+        Assert.DoesNotContain(env["TUNAI_ADMIN_TOKEN"], gateway.Output(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FirstStartPrintsSandboxCredentialsAndCurlCanCreateACode()
     {
         var ct = TestContext.Current.CancellationToken;
