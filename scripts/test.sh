@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The repository must stand on its own: nothing may read a folder beside it or one machine's absolute path.
+scripts/check-standalone.sh
+
 root=false
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then root=true; fi
 

@@ -1,32 +1,16 @@
-using System.Text.Json;
+using Tunai.Gateway.Tests.Infrastructure;
 
 namespace Tunai.Cli.Tests;
 
 /// <summary>
-/// <c>tunai sign</c> against shared/spec/signature-vectors.json, whose signatures were computed by the provider's
+/// <c>tunai sign</c> against tests/fixtures/signature-vectors.json, whose signatures were computed by the provider's
 /// official Node.js library (jokul-nodejs-library getSignature()).
 /// </summary>
 public sealed class SignCommandTests
 {
-    private sealed record Vector(string SecretKey, string ClientId, string RequestId, string Timestamp, string Target, string Body, string Signature);
+    private static SignatureVector FirstVector() => SignatureVectors.All[0];
 
-    private static Vector FirstVector()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !Directory.Exists(Path.Combine(dir, "..", "shared", "spec")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        Assert.NotNull(dir);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "..", "shared", "spec", "signature-vectors.json")));
-        var v = doc.RootElement.GetProperty("vectors")[0];
-        var h = v.GetProperty("headers");
-        return new Vector(v.GetProperty("secret_key").GetString()!, h.GetProperty("client-id").GetString()!,
-            h.GetProperty("request-id").GetString()!, h.GetProperty("request-timestamp").GetString()!,
-            h.GetProperty("request-target").GetString()!, v.GetProperty("body").GetString()!, v.GetProperty("signature").GetString()!);
-    }
-
-    private static Task<CliRun> Sign(Vector v, params string[] more) =>
+    private static Task<CliRun> Sign(SignatureVector v, params string[] more) =>
         CliRun.RunAsync(Path.GetTempPath(), TimeProvider.System,
             ["sign", "--client-id", v.ClientId, "--secret-key", v.SecretKey, "--path", v.Target,
              "--request-id", v.RequestId, "--timestamp", v.Timestamp, .. more]);

@@ -214,30 +214,12 @@ public sealed class DirectInquiryEndpointTests : IAsyncLifetime
     }
 }
 
-/// <summary>The provider's signature vectors (signature-vectors.json, computed by its official Node.js library).</summary>
+/// <summary>The provider's signature vectors (tests/fixtures/signature-vectors.json, computed by its official Node.js library).</summary>
 public sealed class SignatureVectorTests
 {
-    public sealed record Vector(string Name, string SecretKey, string ClientId, string RequestId, string Timestamp, string Target, string Body, string Signature);
+    public static TheoryData<string> Names => [.. SignatureVectors.All.Select(v => v.Name)];
 
-    public static TheoryData<string> Names => [.. Load().Select(v => v.Name)];
-
-    private static IReadOnlyList<Vector> Load()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "shared", "spec", "signature-vectors.json")))
-        {
-            dir = dir.Parent;
-        }
-        var file = dir is null ? "/work/shared/spec/signature-vectors.json" : System.IO.Path.Combine(dir.FullName, "shared", "spec", "signature-vectors.json");
-        using var json = JsonDocument.Parse(File.ReadAllText(file));
-        return [.. json.RootElement.GetProperty("vectors").EnumerateArray().Select(v =>
-        {
-            var h = v.GetProperty("headers");
-            return new Vector(v.GetProperty("name").GetString()!, v.GetProperty("secret_key").GetString()!, h.GetProperty("client-id").GetString()!,
-                h.GetProperty("request-id").GetString()!, h.GetProperty("request-timestamp").GetString()!, h.GetProperty("request-target").GetString()!,
-                v.GetProperty("body").GetString()!, v.GetProperty("signature").GetString()!);
-        })];
-    }
+    private static IReadOnlyList<SignatureVector> Load() => SignatureVectors.All;
 
     [Theory]
     [MemberData(nameof(Names))]

@@ -1,37 +1,17 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Tests.Signing;
 
 /// <summary>
-/// The vectors in shared/spec/signature-vectors.json were computed by the provider's official Node.js library;
+/// The vectors in tests/fixtures/signature-vectors.json were computed by the provider's official Node.js library;
 /// the signing library must reproduce them byte for byte, and the gateway must accept requests signed with them.
 /// </summary>
 public sealed class SignatureVectorTests
 {
-    public sealed record Vector(string Name, string SecretKey, string ClientId, string RequestId, string Timestamp, string Target, string Body, string Signature);
-
-    public static IEnumerable<Vector> Vectors()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !Directory.Exists(Path.Combine(dir, "..", "shared", "spec")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        Assert.NotNull(dir);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "..", "shared", "spec", "signature-vectors.json")));
-        return doc.RootElement.GetProperty("vectors").EnumerateArray().Select(v =>
-        {
-            var h = v.GetProperty("headers");
-            return new Vector(v.GetProperty("name").GetString()!, v.GetProperty("secret_key").GetString()!,
-                h.GetProperty("client-id").GetString()!, h.GetProperty("request-id").GetString()!,
-                h.GetProperty("request-timestamp").GetString()!, h.GetProperty("request-target").GetString()!,
-                v.GetProperty("body").GetString()!, v.GetProperty("signature").GetString()!);
-        }).ToList();
-    }
+    public static IEnumerable<SignatureVector> Vectors() => SignatureVectors.All;
 
     [Fact]
     public void EveryVectorIsReproducedByteForByte()
