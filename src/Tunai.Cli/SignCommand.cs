@@ -11,7 +11,7 @@ internal static class SignCommand
     {
         var clientId = new Option<string>("--client-id") { Description = "Client-Id", Required = true };
         var secretKey = new Option<string>("--secret-key") { Description = "Secret key", Required = true };
-        var path = new Option<string>("--path") { Description = "Request-Target: the URL's path, e.g. /alfa-online-to-offline/v2/payment-code", Required = true };
+        var path = new Option<string>("--path") { Description = "Request-Target: the URL's path (or the whole URL), e.g. /alfa-online-to-offline/v2/payment-code; signed percent-encoded", Required = true };
         var requestId = new Option<string>("--request-id") { Description = "Request-Id [default: a new UUID]" };
         var timestamp = new Option<string>("--timestamp") { Description = "Request-Timestamp, e.g. 2020-08-11T08:45:42Z [default: now]" };
         var bodyFile = new Option<FileInfo>("--body-file") { Description = "Read the body from this file, byte for byte" };
@@ -24,24 +24,36 @@ internal static class SignCommand
         };
         command.SetAction(async (parsed, ct) =>
         {
-            var target = parsed.GetValue(path)!;
-            if (!target.StartsWith('/') || target.Contains('?', StringComparison.Ordinal))
+            var given = parsed.GetValue(path)!;
+            if (Uri.TryCreate(given, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
             {
-                throw new CliError($"--path is the URL's path only, without scheme, host or query string (got '{target}')");
+                given = url.AbsolutePath; // a whole URL: its path, as an HTTP client sends it
+            }
+            else if (!given.StartsWith('/') || given.Contains('?', StringComparison.Ordinal))
+            {
+                throw new CliError($"--path is the URL's path (or the whole URL), without query string (got '{given}')");
+            }
+            // Signers sign the path as it travels on the wire: a space or a non-ASCII letter is percent-encoded.
+            var target = RequestTarget.Encode(given);
+            var when = console.Time.GetUtcNow();
+            if (parsed.GetValue(timestamp) is { } stamp && !Signature.TryParseTimestamp(stamp, out when))
+            {
+                throw new CliError($"--timestamp must be UTC ISO-8601, e.g. 2020-08-11T08:45:42Z (got '{stamp}')");
             }
             var bytes = await BodyAsync(console, parsed.GetValue(bodyFile), parsed.GetValue(body), parsed.GetValue(noBody), ct);
-            var input = new SignatureInput(parsed.GetValue(clientId)!, parsed.GetValue(requestId) ?? Guid.NewGuid().ToString(),
-                parsed.GetValue(timestamp) ?? Signature.FormatTimestamp(console.Time.GetUtcNow()), target, bytes);
-            var stringToSign = Signature.StringToSign(input);
+            var signed = SignedEnvelope.SignRequest(parsed.GetValue(clientId)!, parsed.GetValue(secretKey)!,
+                parsed.GetValue(requestId) ?? Guid.NewGuid().ToString(), when, target, bytes);
 
-            var output = new StringBuilder()
-                .AppendLine($"{SignatureHeaders.ClientId}: {input.ClientId}")
-                .AppendLine($"{SignatureHeaders.RequestId}: {input.RequestId}")
-                .AppendLine($"{SignatureHeaders.RequestTimestamp}: {input.Timestamp}")
-                .AppendLine($"{SignatureHeaders.Signature}: {Signature.Sign(parsed.GetValue(secretKey)!, stringToSign)}");
+            var output = new StringBuilder();
+            foreach (var (name, value) in signed.ToList())
+            {
+                output.AppendLine($"{name}: {value}");
+            }
             if (parsed.GetValue(verbose))
             {
+                var stringToSign = Signature.StringToSign(new SignatureInput(signed.ClientId, signed.RequestId, signed.Timestamp, target, bytes));
                 output.AppendLine()
+                    .AppendLine($"Request-Target: {target}{(target == given ? "" : $" (the path '{given}' percent-encoded, as it travels on the wire)")}")
                     .AppendLine(bytes is null ? "No body: no Digest line" : $"Digest: {Signature.Digest(bytes)} (base64 SHA-256 of {bytes.Length} body bytes)")
                     .AppendLine("String to sign (lines joined by \\n, no trailing newline):")
                     .AppendLine(stringToSign);

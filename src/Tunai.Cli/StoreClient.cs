@@ -61,14 +61,13 @@ internal sealed class StoreClient(Uri gateway, string clientId, string secretKey
         // Serialize once, sign those bytes, send those bytes.
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
         var requestId = Guid.NewGuid().ToString();
-        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(SignatureHeaders.ClientId, clientId);
-        request.Headers.Add(SignatureHeaders.RequestId, requestId);
-        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
-        request.Headers.Add(SignatureHeaders.Signature,
-            Signature.Compute(secretKey, new SignatureInput(clientId, requestId, timestamp, path, bytes)));
+        var target = RequestTarget.Of(new Uri(gateway, path));
+        foreach (var (name, value) in SignedEnvelope.SignRequest(clientId, secretKey, requestId, time.GetUtcNow(), target, bytes).ToList())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
 
         HttpResponseMessage response;
         try

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tunai.Signing;
 
 namespace Tunai.Merchant.AspNetCore;
 
@@ -123,8 +125,17 @@ public static class TunaiEndpointRouteBuilderExtensions
         await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
     }
 
-    /// <summary>The path the gateway signed: the path of the URL it was given, path base included.</summary>
-    private static string TargetOf(HttpRequest request) => (request.PathBase + request.Path).Value ?? "/";
+    /// <summary>
+    /// The path the gateway signed: the path of the URL it was given as it came on the wire (percent-encoded),
+    /// from the server's raw target; without one (a server that keeps none), the decoded path encoded again.
+    /// </summary>
+    private static string TargetOf(HttpRequest request)
+    {
+        var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        return string.IsNullOrEmpty(raw)
+            ? RequestTarget.Encode((request.PathBase + request.Path).Value ?? "/")
+            : RequestTarget.FromRawTarget(raw);
+    }
 
     private static Func<string, string?> Header(HttpRequest request) =>
         name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null;

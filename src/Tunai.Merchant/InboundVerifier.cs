@@ -38,39 +38,39 @@ public sealed record Verification<T>(T? Value, RejectionReason Rejection, string
     public bool IsValid => Value is not null && Rejection == RejectionReason.None;
 }
 
-/// <summary>Checks the four signature headers of a request the gateway sent to the merchant (wire notes section 1).</summary>
+/// <summary>
+/// Checks a request the gateway sent to the merchant with <see cref="SignedEnvelope"/> (wire notes section 1):
+/// the four headers, this merchant's Client-Id, the time window and the Signature over the path (encoded or
+/// decoded) and the raw body.
+/// </summary>
 internal sealed class InboundCheck(string clientId, string secretKey, TimeSpan tolerance, TimeProvider time)
 {
+    /// <param name="header">Looks a header up by name.</param>
+    /// <param name="body">The raw body bytes.</param>
+    /// <param name="requestPath">The path as received: the raw, percent-encoded one when the server gives it, or the decoded one.</param>
     public (string? RequestId, RejectionReason Reason, string? Detail) Check(Func<string, string?> header, byte[] body, string requestPath)
     {
-        string? Get(string name) => header(name) is { Length: > 0 } v ? v.Trim() : null;
-        var sentClientId = Get(SignatureHeaders.ClientId);
-        var requestId = Get(SignatureHeaders.RequestId);
-        var timestamp = Get(SignatureHeaders.RequestTimestamp);
-        var signature = Get(SignatureHeaders.Signature);
-        if (sentClientId is null || requestId is null || timestamp is null || signature is null)
+        var (received, read) = SignedEnvelope.ReadRequest(header);
+        if (received is null)
         {
-            return (requestId, RejectionReason.MissingHeader, "Client-Id, Request-Id, Request-Timestamp and Signature are required");
+            return (header(SignatureHeaders.RequestId)?.Trim(), RejectionReason.MissingHeader, read.Failure == SignatureFailure.RequestIdTooLong
+                ? read.Detail
+                : "Client-Id, Request-Id, Request-Timestamp and Signature are required");
         }
-        if (!string.Equals(sentClientId, clientId, StringComparison.Ordinal))
+        if (!string.Equals(received.ClientId, clientId, StringComparison.Ordinal))
         {
-            return (requestId, RejectionReason.WrongClientId, "The Client-Id is not this merchant's");
+            return (received.RequestId, RejectionReason.WrongClientId, "The Client-Id is not this merchant's");
         }
-        if (!Signature.TryParseTimestamp(timestamp, out var sentAt))
+        // A decoded path given by a framework is encoded again: the gateway signs the encoded form.
+        var check = SignedEnvelope.Verify(received, [secretKey], RequestTarget.Encode(requestPath), body, time.GetUtcNow(), tolerance);
+        var reason = check.Failure switch
         {
-            return (requestId, RejectionReason.InvalidTimestamp, "Request-Timestamp is not UTC ISO-8601");
-        }
-        var skew = (time.GetUtcNow() - sentAt).Duration();
-        if (skew > tolerance)
-        {
-            return (requestId, RejectionReason.StaleTimestamp, $"Request-Timestamp is {(long)skew.TotalSeconds} s from this clock; at most {(long)tolerance.TotalSeconds} s is allowed");
-        }
-        var input = new SignatureInput(sentClientId, requestId, timestamp, requestPath, body);
-        if (!Signature.Verify(secretKey, input, signature))
-        {
-            return (requestId, RejectionReason.InvalidSignature, "The Signature does not match the request");
-        }
-        return (requestId, RejectionReason.None, null);
+            SignatureFailure.None => RejectionReason.None,
+            SignatureFailure.InvalidTimestamp => RejectionReason.InvalidTimestamp,
+            SignatureFailure.StaleTimestamp => RejectionReason.StaleTimestamp,
+            _ => RejectionReason.InvalidSignature,
+        };
+        return (received.RequestId, reason, check.Detail);
     }
 
     public static Func<string, string?> Lookup(IEnumerable<KeyValuePair<string, string>> headers)

@@ -158,25 +158,19 @@ public sealed class TunaiMerchantClient
 
     private void VerifyResponse(HttpResponseMessage response, byte[] body, string requestId, string target)
     {
-        var clientId = Header(response, SignatureHeaders.ClientId);
-        if (!string.Equals(clientId, _options.ClientId, StringComparison.Ordinal))
-        {
-            throw new TunaiSignatureException($"The answer (HTTP {(int)response.StatusCode}) does not carry this merchant's Client-Id");
-        }
-        if (!string.Equals(Header(response, SignatureHeaders.RequestId), requestId, StringComparison.Ordinal))
-        {
-            throw new TunaiSignatureException($"The answer (HTTP {(int)response.StatusCode}) does not echo the Request-Id {requestId}");
-        }
         // No freshness check: the signature covers our fresh Request-Id, so an old answer cannot be replayed to us.
-        var timestamp = Header(response, SignatureHeaders.ResponseTimestamp);
-        if (!Signature.TryParseTimestamp(timestamp, out _))
+        var check = SignedEnvelope.VerifyResponse(name => Header(response, name), body, target, _options.ClientId, requestId,
+            [_options.SecretKey], DateTimeOffset.UnixEpoch, tolerance: null);
+        if (!check.IsValid)
         {
-            throw new TunaiSignatureException($"The answer (HTTP {(int)response.StatusCode}) has no valid Response-Timestamp");
-        }
-        var input = new SignatureInput(_options.ClientId, requestId, timestamp!, target, body, IsResponse: true);
-        if (!Signature.Verify(_options.SecretKey, input, Header(response, SignatureHeaders.Signature)))
-        {
-            throw new TunaiSignatureException($"The answer (HTTP {(int)response.StatusCode}) has a wrong Signature");
+            throw new TunaiSignatureException(check.Failure switch
+            {
+                SignatureFailure.WrongClientId => $"The answer (HTTP {(int)response.StatusCode}) does not carry this merchant's Client-Id",
+                SignatureFailure.RequestIdMismatch => $"The answer (HTTP {(int)response.StatusCode}) does not echo the Request-Id {requestId}",
+                SignatureFailure.InvalidSignature => $"The answer (HTTP {(int)response.StatusCode}) has a wrong Signature",
+                SignatureFailure.MissingHeader when check.Header == SignatureHeaders.Signature => $"The answer (HTTP {(int)response.StatusCode}) is not signed",
+                _ => $"The answer (HTTP {(int)response.StatusCode}) has no valid Response-Timestamp",
+            });
         }
     }
 

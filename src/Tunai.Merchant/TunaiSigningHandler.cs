@@ -35,23 +35,18 @@ public sealed class TunaiSigningHandler : DelegatingHandler
         }
         // null content = no body = no Digest line; the bytes of ByteArrayContent are the same on every attempt.
         byte[]? body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        var timestamp = Signature.FormatTimestamp(_time.GetUtcNow());
-        var input = new SignatureInput(_clientId, requestId, timestamp, RequestTarget.Of(uri), body);
+        // Request-Target: the path as it goes on the wire (an invoice number with a space is signed as %20).
+        var signed = SignedEnvelope.SignRequest(_clientId, _secretKey, requestId, _time.GetUtcNow(), RequestTarget.Of(uri), body);
         request.Headers.Remove(SignatureHeaders.ClientId);
         request.Headers.Remove(SignatureHeaders.RequestTimestamp);
         request.Headers.Remove(SignatureHeaders.Signature);
-        request.Headers.TryAddWithoutValidation(SignatureHeaders.ClientId, _clientId);
-        request.Headers.TryAddWithoutValidation(SignatureHeaders.RequestTimestamp, timestamp);
-        request.Headers.TryAddWithoutValidation(SignatureHeaders.Signature, Signature.Compute(_secretKey, input));
+        foreach (var (name, value) in signed.ToList())
+        {
+            if (name != SignatureHeaders.RequestId)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
-}
-
-internal static class RequestTarget
-{
-    /// <summary>
-    /// The path as the server sees it after decoding (ASP.NET Core's Request.Path), so an invoice number with
-    /// a space or non-ASCII letter is signed the way the gateway checks it. Slashes are never escaped here.
-    /// </summary>
-    public static string Of(Uri uri) => Uri.UnescapeDataString(uri.AbsolutePath);
 }

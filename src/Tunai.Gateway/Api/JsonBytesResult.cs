@@ -25,12 +25,11 @@ public sealed class JsonBytesResult(int status, byte[] body, bool replayed = fal
         if (httpContext.Features.Get<SignedCaller>() is { } caller)
         {
             var time = httpContext.RequestServices.GetRequiredService<TimeProvider>();
-            var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
-            var input = new SignatureInput(caller.ClientId, caller.RequestId, timestamp, caller.Target, body, IsResponse: true);
-            response.Headers[SignatureHeaders.ClientId] = caller.ClientId;
-            response.Headers[SignatureHeaders.RequestId] = caller.RequestId;
-            response.Headers[SignatureHeaders.ResponseTimestamp] = timestamp;
-            response.Headers[SignatureHeaders.Signature] = Signature.Compute(caller.SecretKey, input);
+            var signed = SignedEnvelope.SignResponse(caller.ClientId, caller.SecretKey, caller.RequestId, time.GetUtcNow(), caller.Target, body);
+            foreach (var (name, value) in signed.ToList())
+            {
+                response.Headers[name] = value;
+            }
         }
         await response.Body.WriteAsync(body, httpContext.RequestAborted);
     }

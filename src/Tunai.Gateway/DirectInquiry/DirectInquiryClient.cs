@@ -69,16 +69,14 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             return Decline(merchant, "The merchant has no valid Inquiry URL");
         }
         var body = WireJson.Serialize(Body(paymentCode, store));
-        var target = url.AbsolutePath;
+        var target = RequestTarget.Of(url);
         var requestId = Guid.NewGuid().ToString();
-        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        request.Headers.Add(SignatureHeaders.ClientId, merchant.ClientId);
-        request.Headers.Add(SignatureHeaders.RequestId, requestId);
-        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
-        request.Headers.Add(SignatureHeaders.Signature,
-            Signature.Compute(merchant.SecretKey, new SignatureInput(merchant.ClientId, requestId, timestamp, target, body)));
+        foreach (var (name, value) in SignedEnvelope.SignRequest(merchant.ClientId, merchant.SecretKey, requestId, time.GetUtcNow(), target, body).ToList())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
 
         // Wall-clock timeout on purpose: it bounds how long the till waits on the network, whatever the
         // gateway's (possibly fake) TimeProvider says.
@@ -141,29 +139,21 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             // The merchant's invalid_signature answer: it refused our request, so there is no bill to read.
             return Decline(merchant, "The merchant refused the gateway's signature (HTTP 401)");
         }
-        var signature = Header(response, SignatureHeaders.Signature);
-        if (string.IsNullOrWhiteSpace(signature))
+        // The envelope decides: Client-Id, the Request-Id echo, the time window, and the HMAC under either
+        // timestamp label (the provider's client libraries sign answers with the Request-Timestamp label).
+        var check = SignedEnvelope.VerifyResponse(name => Header(response, name), body, target, merchant.ClientId, requestId,
+            [merchant.SecretKey], time.GetUtcNow(), options.MerchantApi.TimestampTolerance);
+        if (!check.IsValid)
         {
-            return Decline(merchant, "The merchant's answer is not signed");
-        }
-        if (Header(response, SignatureHeaders.ClientId) != merchant.ClientId)
-        {
-            return Decline(merchant, "The merchant's answer does not carry the merchant's Client-Id");
-        }
-        if (Header(response, SignatureHeaders.RequestId) != requestId)
-        {
-            return Decline(merchant, "The merchant's answer does not echo the Request-Id");
-        }
-        // No clock-skew check: the signature binds the answer to our fresh Request-Id, so it cannot be a replay.
-        var timestamp = Header(response, SignatureHeaders.ResponseTimestamp);
-        if (!Signature.TryParseTimestamp(timestamp, out _))
-        {
-            return Decline(merchant, "The merchant's answer has no valid Response-Timestamp");
-        }
-        var input = new SignatureInput(merchant.ClientId, requestId, timestamp!, target, body, IsResponse: true);
-        if (!Signature.Verify(merchant.SecretKey, input, signature))
-        {
-            return Decline(merchant, "The merchant's answer has a wrong Signature");
+            return Decline(merchant, check.Failure switch
+            {
+                SignatureFailure.MissingHeader when check.Header == SignatureHeaders.Signature => "The merchant's answer is not signed",
+                SignatureFailure.WrongClientId => "The merchant's answer does not carry the merchant's Client-Id",
+                SignatureFailure.RequestIdMismatch => "The merchant's answer does not echo the Request-Id",
+                SignatureFailure.MissingHeader or SignatureFailure.InvalidTimestamp => "The merchant's answer has no valid Response-Timestamp",
+                SignatureFailure.StaleTimestamp => $"The merchant's answer is stale: {check.Detail}",
+                _ => "The merchant's answer has a wrong Signature",
+            });
         }
 
         JsonDocument document;

@@ -14,7 +14,7 @@ public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOption
         var http = context.HttpContext;
         var (caller, merchant, error) = await SignedRequests.VerifyAsync<Merchant>(http, options, time, async clientId =>
         {
-            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? (m.SecretKey, m) : null;
+            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? ([m.SecretKey], m) : null;
         });
         if (error is not null)
         {

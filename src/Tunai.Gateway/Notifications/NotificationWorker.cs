@@ -256,15 +256,15 @@ public sealed class NotificationWorker(
             return Failed(notification, url, null, 0, null, "The merchant has no notification URL configured", null);
         }
 
-        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
-        var signature = Signature.Compute(merchant.SecretKey,
-            new SignatureInput(merchant.ClientId, notification.RequestId, timestamp, uri.AbsolutePath, notification.Body));
+        // Request-Target is the URL's path as it goes on the wire (a %20 stays %20), the form every verifier accepts.
+        var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.SecretKey, notification.RequestId, time.GetUtcNow(),
+            RequestTarget.Of(uri), notification.Body);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(SignatureHeaders.ClientId, merchant.ClientId);
-        request.Headers.Add(SignatureHeaders.RequestId, notification.RequestId);
-        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
-        request.Headers.Add(SignatureHeaders.Signature, signature);
+        foreach (var (name, value) in signed.ToList())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Notifications.Timeout);

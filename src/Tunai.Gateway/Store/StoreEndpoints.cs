@@ -359,7 +359,7 @@ public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOption
         var http = context.HttpContext;
         var (_, acquirer, error) = await SignedRequests.VerifyAsync<Acquirer>(http, options, time, async clientId =>
         {
-            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? (a.SecretKey, a) : null;
+            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? ([a.SecretKey], a) : null;
         });
         if (error is not null)
         {

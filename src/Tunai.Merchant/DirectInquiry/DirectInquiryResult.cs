@@ -92,16 +92,13 @@ public sealed class DirectInquiryResult
     {
         ArgumentNullException.ThrowIfNull(request);
         var body = ToJson(request.PaymentCode);
-        var timestamp = Signature.FormatTimestamp(now);
-        var signature = Signature.Compute(secretKey, new SignatureInput(clientId, request.RequestId, timestamp, requestPath, body, IsResponse: true));
-        return new SignedResponse(HttpStatus, new Dictionary<string, string>
+        var signed = SignedEnvelope.SignResponse(clientId, secretKey, request.RequestId, now, RequestTarget.Encode(requestPath), body);
+        var headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" };
+        foreach (var (name, value) in signed.ToList())
         {
-            ["Content-Type"] = "application/json",
-            [SignatureHeaders.ClientId] = clientId,
-            [SignatureHeaders.RequestId] = request.RequestId,
-            [SignatureHeaders.ResponseTimestamp] = timestamp,
-            [SignatureHeaders.Signature] = signature,
-        }, body);
+            headers[name] = value;
+        }
+        return new SignedResponse(HttpStatus, headers, body);
     }
 
     /// <summary>What to answer a request whose signature failed: 401 invalid_signature, unsigned (we cannot vouch for its Request-Id).</summary>

@@ -50,15 +50,8 @@ public static class TunaiTestSignatures
     {
         ArgumentNullException.ThrowIfNull(body);
         requestId ??= Guid.NewGuid().ToString();
-        var stamp = Signature.FormatTimestamp(timestamp ?? TimeProvider.System.GetUtcNow());
-        var signature = Signature.Compute(secretKey, new SignatureInput(clientId, requestId, stamp, path, body));
-        return new SignedTestRequest(path, new Dictionary<string, string>
-        {
-            [SignatureHeaders.ClientId] = clientId,
-            [SignatureHeaders.RequestId] = requestId,
-            [SignatureHeaders.RequestTimestamp] = stamp,
-            [SignatureHeaders.Signature] = signature,
-        }, body);
+        var signed = SignedEnvelope.SignRequest(clientId, secretKey, requestId, timestamp ?? TimeProvider.System.GetUtcNow(), RequestTarget.Encode(path), body);
+        return new SignedTestRequest(path, signed.ToList().ToDictionary(h => h.Key, h => h.Value), body);
     }
 
     /// <summary>A signed notification of a payment (or, with status FAILED, a reversal) shaped as the gateway sends it.</summary>
@@ -91,14 +84,9 @@ public static class TunaiTestSignatures
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseHeader);
-        var clientId = request.Headers[SignatureHeaders.ClientId];
-        var requestId = request.Headers[SignatureHeaders.RequestId];
-        var timestamp = responseHeader(SignatureHeaders.ResponseTimestamp);
-        return responseHeader(SignatureHeaders.ClientId) == clientId
-            && responseHeader(SignatureHeaders.RequestId) == requestId
-            && Signature.TryParseTimestamp(timestamp, out _)
-            && Signature.Verify(secretKey, new SignatureInput(clientId, requestId, timestamp!, request.Path, responseBody, IsResponse: true),
-                responseHeader(SignatureHeaders.Signature));
+        var check = SignedEnvelope.VerifyResponse(responseHeader, responseBody, RequestTarget.Encode(request.Path),
+            request.Headers[SignatureHeaders.ClientId], request.Headers[SignatureHeaders.RequestId], [secretKey], DateTimeOffset.UnixEpoch, tolerance: null);
+        return check.IsValid;
     }
 
     private static string Json(string value) => System.Text.Json.JsonSerializer.Serialize(value, TunaiJson.Default.String);

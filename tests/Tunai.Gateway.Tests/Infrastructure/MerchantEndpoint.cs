@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tunai.Signing;
@@ -13,14 +14,23 @@ using Tunai.Signing;
 namespace Tunai.Gateway.Tests.Infrastructure;
 
 /// <summary>A request the merchant's endpoint received, and whether the gateway's signature on it verified.</summary>
+/// <remarks><see cref="SignatureValid"/> holds when the signature is over the path as it came on the wire (<see cref="RawPath"/>), the form every signer must use.</remarks>
 public sealed record MerchantCall(string Path, string? QueryString, Dictionary<string, string> Headers, byte[] Body, bool SignatureValid)
 {
+    /// <summary>The path as it came on the wire, percent-encoded.</summary>
+    public string RawPath { get; init; } = Path;
+
     public JsonNode Json => GatewayHost.Json(Encoding.UTF8.GetString(Body));
 }
 
 /// <summary>What the merchant's endpoint answers: signed with the merchant's secret unless told otherwise.</summary>
+/// <param name="RequestTimestampLabel">
+/// Sign the answer as the provider's official client libraries do, with their one signing function: the string to
+/// sign says Request-Timestamp (and the header sent is Request-Timestamp too), not Response-Timestamp.
+/// </param>
+/// <param name="DecodedTarget">Sign the decoded path instead of the path as it came on the wire.</param>
 public sealed record MerchantReply(int Status, string Body, bool Sign = true, TimeSpan Delay = default, string? SecretKey = null,
-    IReadOnlyDictionary<string, string>? Headers = null, Task? WaitFor = null)
+    IReadOnlyDictionary<string, string>? Headers = null, Task? WaitFor = null, bool RequestTimestampLabel = false, bool DecodedTarget = false)
 {
     /// <summary>What a notification URL answers when all is well: any 2xx, no body needed.</summary>
     public static MerchantReply Ok() => new(200, "{}");
@@ -77,6 +87,9 @@ public sealed class MerchantEndpoint : IAsyncDisposable
 
     public ConcurrentQueue<MerchantCall> Calls { get; } = new();
 
+    /// <summary>The merchant's clock, for the Response-Timestamp of its answers: the gateway's fake clock once registered.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>Answers each call; by default a success bill for the code asked.</summary>
     public Func<MerchantCall, MerchantReply> Handler { get; set; } =
         call => MerchantReply.Success((string)call.Json["online_to_offline_info"]!["payment_code"]!);
@@ -96,8 +109,10 @@ public sealed class MerchantEndpoint : IAsyncDisposable
     }
 
     /// <summary>Creates the merchant on the gateway with this endpoint's credentials and Inquiry URL.</summary>
-    public Task<TestMerchant> RegisterAsync(GatewayHost gateway, string? inquiryUrl = null, string? notificationUrl = null) =>
-        gateway.CreateMerchantAsync(new
+    public Task<TestMerchant> RegisterAsync(GatewayHost gateway, string? inquiryUrl = null, string? notificationUrl = null)
+    {
+        Clock = gateway.Time;
+        return gateway.CreateMerchantAsync(new
         {
             name = "Toko DIPC",
             client_id = ClientId,
@@ -105,6 +120,7 @@ public sealed class MerchantEndpoint : IAsyncDisposable
             inquiry_url = inquiryUrl ?? InquiryUrl,
             notification_url = notificationUrl ?? NotificationUrl,
         });
+    }
 
     private async Task AnswerAsync(HttpContext http)
     {
@@ -113,10 +129,13 @@ public sealed class MerchantEndpoint : IAsyncDisposable
         var body = buffer.ToArray();
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var requestId = headers.GetValueOrDefault(SignatureHeaders.RequestId) ?? "";
-        var input = new SignatureInput(headers.GetValueOrDefault(SignatureHeaders.ClientId) ?? "", requestId,
-            headers.GetValueOrDefault(SignatureHeaders.RequestTimestamp) ?? "", http.Request.Path.Value ?? "", body);
-        var call = new MerchantCall(http.Request.Path.Value ?? "", http.Request.QueryString.Value, headers, body,
-            Signature.Verify(SecretKey, input, headers.GetValueOrDefault(SignatureHeaders.Signature)));
+        // The path as it came on the wire: the gateway signs that form.
+        var rawPath = RequestTarget.FromRawTarget(http.Features.Get<IHttpRequestFeature>()!.RawTarget);
+        var (received, _) = SignedEnvelope.ReadRequest(name => headers.GetValueOrDefault(name));
+        var valid = received is not null
+            && SignedEnvelope.Verify(received, [SecretKey], rawPath, body, Clock.GetUtcNow(), tolerance: null).IsValid
+            && Signature.Verify(SecretKey, new SignatureInput(received.ClientId, received.RequestId, received.Timestamp, rawPath, body), received.Signature);
+        var call = new MerchantCall(http.Request.Path.Value ?? "", http.Request.QueryString.Value, headers, body, valid) { RawPath = rawPath };
         Calls.Enqueue(call);
 
         var reply = Handler(call);
@@ -144,12 +163,13 @@ public sealed class MerchantEndpoint : IAsyncDisposable
         }
         if (reply.Sign)
         {
-            var timestamp = Signature.FormatTimestamp(DateTimeOffset.UtcNow);
+            var timestamp = Signature.FormatTimestamp(Clock.GetUtcNow());
+            var target = reply.DecodedTarget ? Uri.UnescapeDataString(call.RawPath) : call.RawPath;
             var signature = Signature.Compute(reply.SecretKey ?? SecretKey,
-                new SignatureInput(ClientId, requestId, timestamp, call.Path, bytes, IsResponse: true));
+                new SignatureInput(ClientId, requestId, timestamp, target, bytes, IsResponse: !reply.RequestTimestampLabel));
             http.Response.Headers[SignatureHeaders.ClientId] = ClientId;
             http.Response.Headers[SignatureHeaders.RequestId] = requestId;
-            http.Response.Headers[SignatureHeaders.ResponseTimestamp] = timestamp;
+            http.Response.Headers[reply.RequestTimestampLabel ? SignatureHeaders.RequestTimestamp : SignatureHeaders.ResponseTimestamp] = timestamp;
             http.Response.Headers[SignatureHeaders.Signature] = signature;
         }
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
