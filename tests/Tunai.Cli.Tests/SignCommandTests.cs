@@ -73,4 +73,34 @@ public sealed class SignCommandTests
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("--no-body", run.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// <c>tunai sign</c> for a path with a space and a non-ASCII letter signs it percent-encoded, as it travels: the
+    /// headers it prints, sent as they are to a real gateway for that path, are accepted.
+    /// </summary>
+    [Fact]
+    public async Task SignsAPathWithASpaceAndANonAsciiLetterPercentEncodedAndTheGatewayAcceptsIt()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var merchant = await gateway.CreateMerchantAsync();
+        var invoice = "INV 7 Ñandú " + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await merchant.CreateAsync(TestMerchant.ValidCreate(invoice))).Status);
+
+        var run = await CliRun.RunAsync(Path.GetTempPath(), gateway.Time,
+            ["sign", "--client-id", merchant.ClientId, "--secret-key", merchant.SecretKey, "--path", "/orders/v1/status/" + invoice, "--no-body", "--verbose"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var encoded = "/orders/v1/status/" + Uri.EscapeDataString(invoice);
+        Assert.Contains($"Request-Target:{encoded}", run.Out, StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Get, encoded);
+        foreach (var line in run.Out.ReplaceLineEndings("\n").Split('\n').TakeWhile(l => l.Length > 0))
+        {
+            var colon = line.IndexOf(": ", StringComparison.Ordinal);
+            request.Headers.Add(line[..colon], line[(colon + 2)..]);
+        }
+        using var response = await gateway.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, text);
+        Assert.Contains(invoice, text, StringComparison.Ordinal);
+    }
 }

@@ -109,6 +109,70 @@ public sealed class NotificationEndpointTests : IAsyncLifetime
         Assert.True(n.IsSuccess);
         Assert.Equal("ALFA2", n.Acquirer?.Id);
     }
+
+    /// <summary>
+    /// A merchant whose notification URL holds a space and a non-ASCII letter: the gateway signs the path as it
+    /// travels (percent-encoded) and MapTunaiNotifications verifies it, so the payment is handled, not retried
+    /// until FAILED.
+    /// </summary>
+    [Fact]
+    public async Task ANotificationToAUrlWithASpaceAndANonAsciiLetterIsVerifiedAndHandled()
+    {
+        const string escapedPath = "/toko café/notifikasi pembayaran";
+        var handled = new ConcurrentQueue<PaymentNotification>();
+        await using var app = await MerchantApp.StartAsync(a => a.MapTunaiNotifications(escapedPath, (n, ct) =>
+        {
+            handled.Enqueue(n);
+            return Task.CompletedTask;
+        }));
+        await using var gateway = await GatewayHost.StartAsync();
+        var merchant = await app.RegisterAsync(gateway, notificationPath: escapedPath);
+        var store = await TestStore.CreateAsync(gateway);
+        var (code, _) = await merchant.CreateCodeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(code, 150000)).Status);
+
+        await Eventually.WaitAsync(() => !handled.IsEmpty, "the notification to be handled");
+
+        Assert.Equal(code, Assert.Single(handled).PaymentCode);
+        // Delivered at the first attempt: the signature verified, nothing is left to retry.
+        var delivered = await Eventually.WaitAsync(() => gateway.RowAsync("SELECT status, attempts FROM notifications"),
+            row => (string?)row["status"] != "PENDING", "the attempt to be recorded");
+        Assert.Equal("DELIVERED", delivered["status"]);
+        Assert.Equal(1L, Convert.ToInt64(delivered["attempts"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Notifications signed over the encoded path (as the gateway and TunaiTestSignatures sign) and over the decoded one both pass.</summary>
+    [Fact]
+    public async Task ANotificationSignedOverTheEncodedOrTheDecodedPathIsAccepted()
+    {
+        const string escapedPath = "/toko café/notifikasi pembayaran";
+        var handled = new ConcurrentQueue<PaymentNotification>();
+        await using var app = await MerchantApp.StartAsync(a => a.MapTunaiNotifications(escapedPath, (n, ct) =>
+        {
+            handled.Enqueue(n);
+            return Task.CompletedTask;
+        }));
+        var encoded = TunaiTestSignatures.Notification(app.ClientId, app.SecretKey, "INV-E", 150000, "8896512345678123", path: escapedPath);
+        var body = encoded.Body;
+        var requestId = Guid.NewGuid().ToString();
+        var stamp = Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.UtcNow);
+        var decodedSignature = Tunai.Signing.Signature.Compute(app.SecretKey, new Tunai.Signing.SignatureInput(app.ClientId, requestId, stamp, escapedPath, body));
+        var decoded = encoded with
+        {
+            Headers = new Dictionary<string, string>
+            {
+                ["Client-Id"] = app.ClientId, ["Request-Id"] = requestId, ["Request-Timestamp"] = stamp, ["Signature"] = decodedSignature,
+            },
+        };
+
+        foreach (var request in new[] { encoded, decoded })
+        {
+            using var message = request.ToHttpRequestMessage(app.BaseAddress);
+            using var response = await app.Http.SendAsync(message, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Equal(2, handled.Count);
+    }
 }
 
 /// <summary>

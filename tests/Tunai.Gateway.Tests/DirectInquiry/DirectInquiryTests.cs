@@ -216,6 +216,71 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         Assert.Equal(0, await Gateway.CountAsync("SELECT COUNT(*) FROM payment_codes WHERE code = @code", ("@code", code)));
     }
 
+    /// <summary>
+    /// The provider's official client libraries sign an answer with their one signing function, whose line says
+    /// Request-Timestamp: such an answer is accepted as one signed as the reference describes.
+    /// </summary>
+    [Fact]
+    public async Task AnswerSignedWithTheRequestTimestampLabelIsAccepted()
+    {
+        var (endpoint, code) = await MerchantAsync(call => MerchantReply.Success((string)call.Json["online_to_offline_info"]!["payment_code"]!) with { RequestTimestampLabel = true });
+        await using var _ = endpoint;
+
+        var response = await Store.InquiryAsync(code);
+
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        Assert.Equal("success", TestStore.StatusOf(response));
+        Assert.Equal("MINV20201231468", (string?)response.Json["order"]!["invoice_number"]);
+    }
+
+    [Fact]
+    public async Task AnswerWithTheRequestTimestampLabelButAnotherKeyIsDeclined()
+    {
+        var (endpoint, code) = await MerchantAsync(call => MerchantReply.Success((string)call.Json["online_to_offline_info"]!["payment_code"]!)
+            with { RequestTimestampLabel = true, SecretKey = "SK-not-the-merchants" });
+        await using var _ = endpoint;
+
+        AssertDeclined(await Store.InquiryAsync(code), "wrong Signature");
+        Assert.Equal(0, await Gateway.CountAsync("SELECT COUNT(*) FROM payment_codes WHERE code = @code", ("@code", code)));
+    }
+
+    [Fact]
+    public async Task AnswerSignedOutsideTheTimeWindowIsDeclinedWhateverItsLabel()
+    {
+        foreach (var label in new[] { false, true })
+        {
+            var (endpoint, code) = await MerchantAsync(call => MerchantReply.Success((string)call.Json["online_to_offline_info"]!["payment_code"]!) with { RequestTimestampLabel = label });
+            await using var _ = endpoint;
+            endpoint.Clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Gateway.Time.GetUtcNow().AddMinutes(-10));
+
+            AssertDeclined(await Store.InquiryAsync(code), "stale");
+        }
+    }
+
+    /// <summary>
+    /// An Inquiry URL whose path holds a space and a non-ASCII letter: the gateway signs the path as it travels
+    /// (percent-encoded) and accepts the merchant's answer signed over that path or over the decoded one.
+    /// </summary>
+    [Fact]
+    public async Task InquiryUrlWithEscapesIsSignedEncodedAndAnAnswerOverEitherPathFormIsAccepted()
+    {
+        foreach (var decoded in new[] { false, true })
+        {
+            var endpoint = await MerchantEndpoint.StartAsync();
+            await using var _ = endpoint;
+            endpoint.Handler = call => MerchantReply.Success((string)call.Json["online_to_offline_info"]!["payment_code"]!) with { DecodedTarget = decoded };
+            var merchant = await endpoint.RegisterAsync(Gateway, inquiryUrl: new Uri(endpoint.BaseAddress, "/toko café/cek tagihan").ToString());
+            var code = NewCode(merchant.CodePrefix);
+
+            var response = await Store.InquiryAsync(code);
+
+            Assert.True(response.Status == HttpStatusCode.OK, $"answer signed over the {(decoded ? "decoded" : "encoded")} path: {response.Body}");
+            var call = Assert.Single(endpoint.Calls);
+            Assert.Equal("/toko%20caf%C3%A9/cek%20tagihan", call.RawPath);
+            Assert.True(call.SignatureValid, "the gateway signs the encoded path");
+        }
+    }
+
     [Fact]
     public async Task UnsignedAnswerIsDeclined()
     {
