@@ -84,7 +84,10 @@ public sealed partial class FieldReader(JsonElement root)
         return value;
     }
 
-    /// <summary>true or false; "true"/"false" strings are accepted, as form-posting clients send them.</summary>
+    /// <summary>
+    /// true or false. Also "true"/"false" strings, as form-posting clients send them, and 1/0 as numbers or
+    /// strings: the reference types reusable_status "number" while its samples write true/false.
+    /// </summary>
     public bool? Flag(string path, bool required = false)
     {
         var element = Find(path);
@@ -102,8 +105,12 @@ public sealed partial class FieldReader(JsonElement root)
                 return false;
             case { ValueKind: JsonValueKind.String } e when bool.TryParse(e.GetString()?.Trim(), out var b):
                 return b;
+            case { ValueKind: JsonValueKind.Number } e when e.GetRawText() is "0" or "1":
+                return e.GetRawText() == "1";
+            case { ValueKind: JsonValueKind.String } e when e.GetString()?.Trim() is "0" or "1":
+                return e.GetString()!.Trim() == "1";
             default:
-                return Fail<bool?>(path, $"{path} must be true or false");
+                return Fail<bool?>(path, $"{path} must be true or false (or 1 or 0)");
         }
     }
 

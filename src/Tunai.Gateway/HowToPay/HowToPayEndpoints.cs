@@ -53,7 +53,7 @@ public static class HowToPayEndpoints
         var now = time.GetUtcNow();
         var html = HowToPayPage.Render(new HowToPayView(
             merchantName, paymentCode.Code, paymentCode.InvoiceNumber, paymentCode.Amount, paymentCode.StatusAt(now),
-            paymentCode.Created, paymentCode.Expires, now, paymentCode.Info, paymentCode.CustomerName));
+            paymentCode.Created, paymentCode.Expires, now, paymentCode.Info, paymentCode.CustomerName, paymentCode.Info2, paymentCode.Info3));
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8);
     }
 

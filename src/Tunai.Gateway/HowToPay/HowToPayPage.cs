@@ -15,6 +15,8 @@ namespace Tunai.Gateway.HowToPay;
 /// <param name="NowUtc">The time the page is rendered at, from the gateway's clock.</param>
 /// <param name="Info">Optional free text from the merchant about the order.</param>
 /// <param name="CustomerName">Optional name of the customer.</param>
+/// <param name="Info2">Optional second line of the merchant's text (shown under <paramref name="Info"/>, as on the till).</param>
+/// <param name="Info3">Optional third line.</param>
 public sealed record HowToPayView(
     string MerchantName,
     string PaymentCode,
@@ -25,7 +27,9 @@ public sealed record HowToPayView(
     DateTimeOffset ExpiresUtc,
     DateTimeOffset NowUtc,
     string? Info,
-    string? CustomerName);
+    string? CustomerName,
+    string? Info2 = null,
+    string? Info3 = null);
 
 /// <summary>
 /// The customer-facing page for a payment code: a single self-contained HTML document (inline CSS and
@@ -75,9 +79,13 @@ public static class HowToPayPage
             Detail(body, "customer", "Pelanggan", "Customer", view.CustomerName);
         }
         Detail(body, "expiry", "Bayar sebelum", "Pay before", Wib(view.ExpiresUtc));
-        if (!string.IsNullOrWhiteSpace(view.Info))
+        // info, info2 and info3 are the merchant's lines on the till's screen; the page shows the same lines.
+        foreach (var (id, line) in new[] { ("info", view.Info), ("info2", view.Info2), ("info3", view.Info3) })
         {
-            Detail(body, "info", "Keterangan", "Details", view.Info);
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                Detail(body, id, "Keterangan", "Details", line);
+            }
         }
         body.Append("</dl>\n");
 

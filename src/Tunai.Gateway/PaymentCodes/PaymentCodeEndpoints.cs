@@ -168,9 +168,12 @@ public static class PaymentCodeEndpoints
                         $"Payment code {u.PaymentCode} has expired; send online_to_offline_info.expired_time to extend it",
                         "online_to_offline_info.expired_time");
                 }
-                if (u.Amount is { } amount && amount < PaymentCodeRequests.FixedSettlementTotal(current.Settlement))
+                var settlement = u.AdditionalInfo?.Settlement ?? FieldChange.Keep;
+                if ((u.Amount ?? current.Amount) < PaymentCodeRequests.FixedSettlementTotal(settlement.Apply(current.Settlement)))
                 {
-                    return ApiError.Validation("order.amount", "order.amount must be at least the sum of the FIX settlement splits");
+                    return settlement.Given
+                        ? ApiError.Validation("additional_info.settlement", $"additional_info.settlement: FIX values add up to more than the amount {u.Amount ?? current.Amount}")
+                        : ApiError.Validation("order.amount", "order.amount must be at least the sum of the FIX settlement splits");
                 }
 
                 PaymentCode? changed;
@@ -178,7 +181,7 @@ public static class PaymentCodeEndpoints
                 {
                     changed = u.Cancel
                         ? await PaymentCodeStore.CancelAsync(connection, tx, current.Id, nowMs)
-                        : await PaymentCodeStore.UpdateAsync(connection, tx, current.Id, u,
+                        : await PaymentCodeStore.UpdateAsync(connection, tx, current, u,
                             u.ExpiredMinutes is { } minutes ? nowMs + minutes * 60_000L : null, nowMs);
                 }
                 catch (Exception e) when (Database.IsUniqueViolation(e))

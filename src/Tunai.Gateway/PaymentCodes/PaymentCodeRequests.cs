@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
@@ -26,7 +27,10 @@ public sealed record CreateCommand(
     string? OverrideNotificationUrl,
     JsonElement? AdditionalInfo);
 
-/// <summary>A validated PATCH: <see cref="Cancel"/> for status DELETE, otherwise the fields to change.</summary>
+/// <summary>
+/// A validated PATCH: <see cref="Cancel"/> for status DELETE, otherwise the fields to change (null: keep).
+/// <see cref="InvoiceNumber"/> cannot change; it is only checked against the code's.
+/// </summary>
 public sealed record UpdateCommand(
     string PaymentCode,
     bool Cancel,
@@ -35,9 +39,51 @@ public sealed record UpdateCommand(
     int? ExpiredMinutes,
     bool? Reusable,
     string? Info,
+    string? Info2,
+    string? Info3,
     string? CustomerName,
     string? CustomerEmail,
-    string? FooterMessage);
+    string? FooterMessage,
+    AdditionalInfoPatch? AdditionalInfo);
+
+/// <summary>One field of <c>additional_info</c> in a PATCH: not sent (keep), sent as null (clear), or a new value.</summary>
+public readonly record struct FieldChange(bool Given, string? Value)
+{
+    public static readonly FieldChange Keep = new(false, null);
+
+    public string? Apply(string? current) => Given ? Value : current;
+}
+
+/// <summary>
+/// The <c>additional_info</c> of a PATCH, as a JSON merge patch of one level over the stored object (RFC 7396):
+/// each member sent replaces the stored one, a member sent as null removes it, members not sent are kept. The
+/// members Tunai acts on are validated exactly as on generate and give the code's columns.
+/// </summary>
+public sealed record AdditionalInfoPatch(
+    string Patch,
+    FieldChange OverrideNotificationUrl,
+    FieldChange InsuranceInfo,
+    FieldChange AccountId,
+    FieldChange Settlement)
+{
+    /// <summary>The stored additional_info with this patch applied, as stored JSON (null when nothing is left).</summary>
+    public string? MergeInto(string? stored)
+    {
+        var merged = stored is null ? new JsonObject() : JsonNode.Parse(stored) as JsonObject ?? new JsonObject();
+        foreach (var (name, value) in JsonNode.Parse(Patch)!.AsObject())
+        {
+            if (value is null)
+            {
+                merged.Remove(name);
+            }
+            else
+            {
+                merged[name] = value.DeepClone();
+            }
+        }
+        return merged.Count == 0 ? null : merged.ToJsonString();
+    }
+}
 
 /// <summary>The reference's field rules, per endpoint as written, in one place.</summary>
 public static partial class PaymentCodeRequests
@@ -84,20 +130,46 @@ public static partial class PaymentCodeRequests
         {
             f.Fail<string>("online_to_offline_info.status", "online_to_offline_info.status must be ACTIVE (update) or DELETE (cancel)");
         }
+        // Every field generate takes, with generate's rules (customer.name is 40 on update, as the reference
+        // writes it); the invoice number cannot change and is checked against the code's by the caller.
         var invoice = f.Text("order.invoice_number", 64);
         var amount = f.Digits("order.amount", 12, min: 1);
         var expired = f.Digits("online_to_offline_info.expired_time", 5, min: 1);
         var reusable = f.Flag("online_to_offline_info.reusable_status");
         var info = Info(f);
+        var info2 = f.Text("online_to_offline_info.info2", 30);
+        var info3 = f.Text("online_to_offline_info.info3", 30);
         var name = f.Text("customer.name", 40);
         var email = Email(f, "customer.email");
         var footer = f.Text("alfa_info.receipt.footer_message", 128);
+        var additional = AdditionalInfoOfUpdate(f, merchant, amount);
         if (f.Error is { } error)
         {
             return (null, error);
         }
         var cancel = status!.Equals("DELETE", StringComparison.OrdinalIgnoreCase);
-        return (new UpdateCommand(code!, cancel, invoice, amount, (int?)expired, reusable, info, name, email, footer), null);
+        return (new UpdateCommand(code!, cancel, invoice, amount, (int?)expired, reusable, info, info2, info3, name, email, footer, additional), null);
+    }
+
+    /// <summary>
+    /// additional_info of a PATCH: the members sent are checked as generate checks them (a settlement against the
+    /// new amount when one is sent; against the stored amount by the caller otherwise).
+    /// </summary>
+    private static AdditionalInfoPatch? AdditionalInfoOfUpdate(FieldReader f, Merchant merchant, long? amount)
+    {
+        if (f.Object("additional_info") is not { } patch)
+        {
+            return null;
+        }
+        FieldChange Change(string member, Func<string?> read) =>
+            !patch.TryGetProperty(member, out var v) ? FieldChange.Keep
+            : v.ValueKind == JsonValueKind.Null ? new FieldChange(true, null)
+            : new FieldChange(true, read());
+        var overrideUrl = Change("override_notification_url", () => OverrideUrl(f, merchant));
+        var insurance = Change("insurance_info", () => f.Object("additional_info.insurance_info")?.GetRawText());
+        var account = Change("account", () => f.Object("additional_info.account") is null ? null : f.Text("additional_info.account.id", 64));
+        var settlement = Change("settlement", () => Settlement(f, amount ?? long.MaxValue));
+        return f.Error is null ? new AdditionalInfoPatch(patch.GetRawText(), overrideUrl, insurance, account, settlement) : null;
     }
 
     /// <summary>
@@ -142,15 +214,12 @@ public static partial class PaymentCodeRequests
             ? f.Text("online_to_offline_info.info", 30)
             : f.Text("online_to_offline_info.info1", 30);
 
-    private static string? Email(FieldReader f, string path)
-    {
-        var email = f.Text(path, 128);
-        if (email is not null && !EmailShape().IsMatch(email))
-        {
-            return f.Fail<string>(path, $"{path} must be an e-mail address like name@example.com");
-        }
-        return email;
-    }
+    /// <summary>
+    /// The reference allows "alphabetic, numeric, special chars" up to 128: length and control characters are
+    /// checked (by <see cref="FieldReader.Text"/>), the shape is not, so an address on a dotless or an
+    /// internationalised domain (<c>budi@localhost</c>, <c>budi@contoh.co.id</c>, <c>budi@ñandú.id</c>) passes.
+    /// </summary>
+    private static string? Email(FieldReader f, string path) => f.Text(path, 128);
 
     /// <summary>
     /// Split settlement: a list of {bank_account_settlement_id, value, type PERCENTAGE|FIX}. Percentages add up
@@ -247,9 +316,6 @@ public static partial class PaymentCodeRequests
 
     [GeneratedRegex("^[0-9]+$")]
     private static partial Regex Digits();
-
-    [GeneratedRegex(@"^[^@\s""(),:;<>\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")]
-    private static partial Regex EmailShape();
 }
 
 public sealed record SettlementSplit(string BankAccountSettlementId, decimal Value, string Type);

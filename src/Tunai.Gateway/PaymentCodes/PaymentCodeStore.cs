@@ -61,10 +61,13 @@ public static class PaymentCodeStore
 
     /// <summary>
     /// Applies an update to a code that is neither paid nor cancelled; null when it was (the caller reads the
-    /// code again to say which). Absent fields keep their values.
+    /// code again to say which). Absent fields keep their values; the additional_info members sent replace (or,
+    /// sent as null, clear) the stored ones, merged over <paramref name="current"/>'s.
     /// </summary>
-    public static Task<PaymentCode?> UpdateAsync(DbConnection c, DbTransaction tx, long id, UpdateCommand u, long? expiresAt, long now) =>
-        c.QuerySingleOrDefaultAsync<PaymentCode>(
+    public static Task<PaymentCode?> UpdateAsync(DbConnection c, DbTransaction tx, PaymentCode current, UpdateCommand u, long? expiresAt, long now)
+    {
+        var a = u.AdditionalInfo;
+        return c.QuerySingleOrDefaultAsync<PaymentCode>(
             $"""
             UPDATE payment_codes
             SET amount = COALESCE(@Amount, amount),
@@ -72,18 +75,33 @@ public static class PaymentCodeStore
                 status = CASE WHEN COALESCE(@expiresAt, expires_at) > @now THEN 'ACTIVE' ELSE status END,
                 reusable = COALESCE(@reusable, reusable),
                 info = COALESCE(@Info, info),
+                info2 = COALESCE(@Info2, info2),
+                info3 = COALESCE(@Info3, info3),
                 customer_name = COALESCE(@CustomerName, customer_name),
                 customer_email = COALESCE(@CustomerEmail, customer_email),
                 footer_message = COALESCE(@FooterMessage, footer_message),
+                additional_info = CASE WHEN @additionalGiven = 1 THEN @additionalInfo ELSE additional_info END,
+                override_notification_url = CASE WHEN @overrideGiven = 1 THEN @overrideUrl ELSE override_notification_url END,
+                insurance_info = CASE WHEN @insuranceGiven = 1 THEN @insurance ELSE insurance_info END,
+                account_id = CASE WHEN @accountGiven = 1 THEN @account ELSE account_id END,
+                settlement = CASE WHEN @settlementGiven = 1 THEN @settlement ELSE settlement END,
                 updated_at = @now
             WHERE id = @id AND status IN ('ACTIVE', 'EXPIRED')
             RETURNING {Columns}
             """,
             new
             {
-                id, now, expiresAt, u.Amount, reusable = u.Reusable is { } r ? (r ? 1 : 0) : (int?)null,
-                u.Info, u.CustomerName, u.CustomerEmail, u.FooterMessage,
+                id = current.Id, now, expiresAt, u.Amount, reusable = u.Reusable is { } r ? (r ? 1 : 0) : (int?)null,
+                u.Info, u.Info2, u.Info3, u.CustomerName, u.CustomerEmail, u.FooterMessage,
+                additionalGiven = a is null ? 0 : 1, additionalInfo = a?.MergeInto(current.AdditionalInfo),
+                overrideGiven = Given(a?.OverrideNotificationUrl), overrideUrl = a?.OverrideNotificationUrl.Value,
+                insuranceGiven = Given(a?.InsuranceInfo), insurance = a?.InsuranceInfo.Value,
+                accountGiven = Given(a?.AccountId), account = a?.AccountId.Value,
+                settlementGiven = Given(a?.Settlement), settlement = a?.Settlement.Value,
             }, tx);
+
+        static int Given(FieldChange? change) => change is { Given: true } ? 1 : 0;
+    }
 
     /// <summary>Cancels a code that is neither paid nor cancelled; null when it was.</summary>
     public static Task<PaymentCode?> CancelAsync(DbConnection c, DbTransaction tx, long id, long now) =>
