@@ -3,6 +3,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
+using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;

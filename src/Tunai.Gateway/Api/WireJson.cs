@@ -13,7 +13,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(PaymentCodes.PaymentCodeList))]
 [JsonSerializable(typeof(Merchants.MerchantView))]
 [JsonSerializable(typeof(HowToPay.HowToPayApiResponse))]
-[JsonSerializable(typeof(Store.AcquirerView))]
+[JsonSerializable(typeof(Acquirers.AcquirerView))]
 [JsonSerializable(typeof(Notifications.PaymentNotification))]
 [JsonSerializable(typeof(Notifications.NotificationView))]
 [JsonSerializable(typeof(Notifications.NotificationList))]

@@ -8,12 +8,15 @@ using Tunai.Signing;
 namespace Tunai.Gateway.DirectInquiry;
 
 /// <summary>What the store sent with its inquiry, passed on to the merchant as identifiers.</summary>
-public sealed record StoreContext(string AcquirerCode, string AgentId, string StoreId, string? TerminalId, string TrxId, DateTimeOffset Date);
+public sealed record StoreContext(string AgentId, string StoreId, string? TerminalId, string TrxId, DateTimeOffset Date);
 
 /// <summary>
 /// The merchant's answer to a direct inquiry, already verified and validated. <see cref="Status"/> is one of
 /// success, decline, billing_already_paid, billing_was_expired, billing_not_found; for success the bill fields
-/// are set. <see cref="Reason"/> says why a decline was made up by the gateway (timeout, bad signature, ...).
+/// are set, the same fields as a code Tunai generated carries (insurance data and footer message for the screen,
+/// the receipt and the notification). <see cref="Reason"/> says why a decline was made up by the gateway (timeout,
+/// bad signature, ...). <see cref="RequestId"/> is the Request-Id of the inquiry forwarded to the merchant: the
+/// notification's original_request_id.
 /// </summary>
 public sealed record DirectInquiryAnswer(
     string Status,
@@ -23,7 +26,12 @@ public sealed record DirectInquiryAnswer(
     string? CustomerName = null,
     string? CustomerEmail = null,
     string? AdditionalInfo = null,
-    string? Reason = null);
+    string? Reason = null,
+    string? Info2 = null,
+    string? Info3 = null,
+    string? InsuranceInfo = null,
+    string? FooterMessage = null,
+    string? RequestId = null);
 
 public sealed record WireId(string Id);
 
@@ -123,10 +131,11 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             identifiers.Add(new("AGENT_TERMINAL_ID", store.TerminalId));
         }
         identifiers.Add(new("AGENT_TRX_ID", store.TrxId));
+        // acquirer.id is the channel's (ALFA), never the code of the connection the store signed with.
         return new DirectInquiryRequest(
-            new WireId("ONLINE_TO_OFFLINE"),
-            new WireId(store.AcquirerCode),
-            new WireId("ONLINE_TO_OFFLINE_ALFA"),
+            new WireId(Store.AlfaChannel.ServiceId),
+            new WireId(Store.AlfaChannel.AcquirerId),
+            new WireId(Store.AlfaChannel.ChannelId),
             new InquiryCode(paymentCode),
             new InquiryDetail(Signature.FormatTimestamp(store.Date), identifiers));
     }
@@ -171,11 +180,11 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             {
                 return Decline(merchant, "The merchant's answer is not a JSON object");
             }
-            return Read(merchant, paymentCode, httpStatus, document.RootElement);
+            return Read(merchant, paymentCode, requestId, httpStatus, document.RootElement);
         }
     }
 
-    private DirectInquiryAnswer Read(Merchant merchant, string paymentCode, int httpStatus, JsonElement root)
+    private DirectInquiryAnswer Read(Merchant merchant, string paymentCode, string requestId, int httpStatus, JsonElement root)
     {
         var f = new FieldReader(root);
         var status = f.Text("online_to_offline_inquiry.status", 32, required: true);
@@ -200,9 +209,13 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         var amount = f.Digits("order.amount", 12, required: true, min: 1);
         var code = f.Text("online_to_offline_info.payment_code", 20, required: true);
         var info = f.Text("online_to_offline_info.info", 30) ?? f.Text("online_to_offline_info.info1", 30);
+        var info2 = f.Text("online_to_offline_info.info2", 30);
+        var info3 = f.Text("online_to_offline_info.info3", 30);
         var name = f.Text("customer.name", 64, required: true);
         var email = f.Text("customer.email", 128);
         var additional = f.Object("additional_info");
+        var insurance = f.Object("additional_info.insurance_info");
+        var footer = f.Text("alfa_info.receipt.footer_message", 128);
         if (f.Error is { } invalid)
         {
             return Decline(merchant, $"The merchant's answer is invalid: {invalid.Message}");
@@ -211,7 +224,8 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         {
             return Decline(merchant, "The merchant answered for another payment code");
         }
-        return new DirectInquiryAnswer(status!, invoice, amount, info, name, email, additional?.GetRawText());
+        return new DirectInquiryAnswer(status!, invoice, amount, info, name, email, additional?.GetRawText(),
+            Info2: info2, Info3: info3, InsuranceInfo: insurance?.GetRawText(), FooterMessage: footer, RequestId: requestId);
     }
 
     /// <summary>The merchant's own words for a refusal, if it gave any.</summary>

@@ -22,7 +22,7 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
     /// (no claim stands between the commit and the first attempt); if this instance dies first, another takes the
     /// lease over as soon as the instance is known dead (see <c>Instances/InstanceRegistry</c>).
     /// </summary>
-    public async Task<Notification> EnqueueAsync(WriteUnit unit, Acquirer acquirer, PaymentCode code, Payment payment,
+    public async Task<Notification> EnqueueAsync(WriteUnit unit, PaymentCode code, Payment payment,
         string @event, DateTimeOffset eventTime)
     {
         var at = eventTime.ToUnixTimeMilliseconds();
@@ -34,7 +34,7 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
             Event = @event,
             RequestId = Guid.NewGuid().ToString(),
             OverrideUrl = code.OverrideNotificationUrl,
-            Body = Body(acquirer, code, payment, @event, eventTime),
+            Body = Body(code, payment, @event, eventTime),
             Status = "PENDING",
             MaxAttempts = NotificationPolicy.MaxAttempts(options),
             NextAttemptAt = at,
@@ -47,12 +47,13 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
     }
 
     /// <summary>The wire body, serialized once: the same bytes go out on every attempt.</summary>
-    private static byte[] Body(Acquirer acquirer, PaymentCode code, Payment payment, string @event, DateTimeOffset eventTime)
+    private static byte[] Body(PaymentCode code, Payment payment, string @event, DateTimeOffset eventTime)
     {
         // additional_info as it was when paid (a direct-inquiry code's row is rewritten by the next inquiry).
         using var additional = JsonDocument.Parse(payment.AdditionalInfo ?? "{}");
         return WireJson.Serialize(new PaymentNotification(
-            new IdRef("ONLINE_TO_OFFLINE"), new IdRef(acquirer.Code), new IdRef("ONLINE_TO_OFFLINE_ALFA"),
+            // acquirer.id is the channel's (ALFA), not the code of the connection the store signed with.
+            new IdRef(AlfaChannel.ServiceId), new IdRef(AlfaChannel.AcquirerId), new IdRef(AlfaChannel.ChannelId),
             new NotificationOrder(payment.InvoiceNumber, payment.Amount),
             new NotificationCodeInfo(payment.Code),
             new NotificationPayment([

@@ -3,6 +3,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Startup;

@@ -82,19 +82,6 @@ public static class PaymentStore
             "UPDATE payment_codes SET status = 'ACTIVE', paid_at = NULL, updated_at = @now WHERE id = @codeId AND status = 'PAID'",
             new { codeId, now }, tx);
 
-    public static Task<(string Hash, long Status, byte[] Body)?> FindAnswerAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId) =>
-        c.QuerySingleOrDefaultAsync<(string, long, byte[])?>(
-            "SELECT request_hash, response_status, response_body FROM store_transactions WHERE acquirer_id = @acquirerId AND trx_id = @trxId",
-            new { acquirerId, trxId }, tx);
-
-    /// <summary>Keeps the first answer to a payment request; the primary key makes a concurrent duplicate fail.</summary>
-    public static Task SaveAnswerAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO store_transactions (acquirer_id, trx_id, request_hash, response_status, response_body, created_at)
-            VALUES (@acquirerId, @trxId, @hash, @status, @body, @now)
-            """, new { acquirerId, trxId, hash, status, body, now }, tx);
-
     public sealed record StoreEvent(long AcquirerId, string Kind, string? Code, string? TrxId, string? AgentId, string? StoreId,
         string? TerminalId, string Outcome, string? Reason, string? PaymentId, string RequestBody, long CreatedAt);
 
@@ -104,26 +91,4 @@ public static class PaymentStore
             INSERT INTO store_events (acquirer_id, kind, code, trx_id, agent_id, store_id, terminal_id, outcome, reason, payment_id, request_body, created_at)
             VALUES (@AcquirerId, @Kind, @Code, @TrxId, @AgentId, @StoreId, @TerminalId, @Outcome, @Reason, @PaymentId, @RequestBody, @CreatedAt)
             """, e, tx);
-
-    /// <summary>
-    /// Stores the merchant's direct-inquiry answer as the code's bill (kind DIPC), payable until its expires_at.
-    /// Null, and nothing changed, when the code is one the gateway issued itself, or when the answer is a bill
-    /// already paid here (the merchant may answer it again before the payment's notification reaches it).
-    /// </summary>
-    public static Task<PaymentCode?> UpsertDirectInquiryAsync(DbConnection c, DbTransaction tx, PaymentCode p) =>
-        c.QuerySingleOrDefaultAsync<PaymentCode>(
-            $"""
-            INSERT INTO payment_codes (merchant_id, code, kind, invoice_number, amount, status, reusable, info,
-                customer_name, customer_email, additional_info, request_id, how_to_pay_token, created_at, expires_at, updated_at)
-            VALUES (@MerchantId, @Code, 'DIPC', @InvoiceNumber, @Amount, 'ACTIVE', 0, @Info,
-                @CustomerName, @CustomerEmail, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
-            ON CONFLICT (code) DO UPDATE SET
-                invoice_number = excluded.invoice_number, amount = excluded.amount, status = 'ACTIVE', info = excluded.info,
-                customer_name = excluded.customer_name, customer_email = excluded.customer_email,
-                additional_info = excluded.additional_info, request_id = excluded.request_id,
-                expires_at = excluded.expires_at, updated_at = excluded.updated_at, paid_at = NULL
-            WHERE payment_codes.kind = 'DIPC' AND payment_codes.merchant_id = excluded.merchant_id
-                AND NOT (payment_codes.status = 'PAID' AND payment_codes.invoice_number = excluded.invoice_number)
-            RETURNING {PaymentCodeStore.Columns}
-            """, p, tx);
 }

@@ -6,7 +6,8 @@ public sealed record StoreStatus(string Status, string? Message = null);
 
 public sealed record StoreOrder(string InvoiceNumber, long Amount);
 
-public sealed record StoreCodeInfo(string PaymentCode, string? Info = null);
+/// <summary>The code and the merchant's lines for the till: info (or info1), info2 and info3.</summary>
+public sealed record StoreCodeInfo(string PaymentCode, string? Info = null, string? Info2 = null, string? Info3 = null);
 
 public sealed record StoreCustomer(string Name);
 
@@ -27,15 +28,28 @@ public sealed record InquiryResponse(
 
 public sealed record PaymentStatus(string Status, string? PaymentId = null, string? Message = null);
 
-/// <summary>The answer to a store payment: what the receipt prints.</summary>
+/// <summary>The answer to a store payment: what the receipt prints (insurance data and footer included, as the reference's insurance feature says).</summary>
 public sealed record PaymentResponse(
     PaymentStatus OnlineToOfflinePayment,
     StoreOrder? Order,
     StoreCodeInfo OnlineToOfflineInfo,
     StoreCustomer? Customer = null,
+    StoreAdditionalInfo? AdditionalInfo = null,
     AlfaInfo? AlfaInfo = null);
 
 public sealed record ReversalResponse(string Status, string? PaymentId = null, string? Reason = null, string? Message = null);
+
+/// <summary>
+/// The ids of the Alfa channel on the wire. <see cref="AcquirerId"/> is the channel's, whatever code an operator
+/// gave the acquirer connection a request came through: that code only names a set of credentials, and several
+/// connections of one channel may exist at once (during a key change, for example).
+/// </summary>
+public static class AlfaChannel
+{
+    public const string ServiceId = "ONLINE_TO_OFFLINE";
+    public const string AcquirerId = "ALFA";
+    public const string ChannelId = "ONLINE_TO_OFFLINE_ALFA";
+}
 
 /// <summary>The store-side statuses and the HTTP status each is answered with.</summary>
 public static class StoreOutcome

@@ -72,9 +72,11 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         Assert.True(Guid.TryParse(call.Headers["Request-Id"], out _), call.Headers["Request-Id"]);
         Assert.Equal(Signature.FormatTimestamp(Gateway.Time.GetUtcNow()), call.Headers["Request-Timestamp"]);
         Assert.StartsWith("application/json", call.Headers["Content-Type"], StringComparison.Ordinal);
+        // acquirer.id is the channel's (ALFA), whatever code the connection the store signed with has (ALFA2).
+        Assert.NotEqual("ALFA", Store.AcquirerId);
         var expected = JsonNode.Parse(
             $$$"""
-            {"service":{"id":"ONLINE_TO_OFFLINE"},"acquirer":{"id":"{{{Store.AcquirerId}}}"},"channel":{"id":"ONLINE_TO_OFFLINE_ALFA"},
+            {"service":{"id":"ONLINE_TO_OFFLINE"},"acquirer":{"id":"ALFA"},"channel":{"id":"ONLINE_TO_OFFLINE_ALFA"},
              "online_to_offline_info":{"payment_code":"{{{code}}}"},
              "online_to_offline_inquiry":{"date":"2026-11-23T03:15:00Z","identifier":[
                {"name":"AGENT_ID","value":"ALFAMART"},{"name":"AGENT_STORE_ID","value":"TZ01"},
@@ -148,6 +150,59 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.OK, (await Store.PayAsync(code, 150000)).Status);
         var payment = await Gateway.RowAsync("SELECT additional_info FROM payments WHERE code = @code", ("@code", code));
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse((string)payment["additional_info"]!)), (string?)payment["additional_info"]);
+    }
+
+    /// <summary>
+    /// The merchant's answer carries insurance data and a footer message, as the reference's insurance feature
+    /// shows for generated codes: they reach the till's screen, the receipt and the notification alike.
+    /// </summary>
+    [Fact]
+    public async Task InsuranceInfoAndFooterOfTheMerchantsAnswerReachScreenReceiptAndNotification()
+    {
+        var (endpoint, code) = await MerchantAsync(call =>
+        {
+            var bill = MerchantReply.Bill((string)call.Json["online_to_offline_info"]!["payment_code"]!);
+            bill["additional_info"] = new JsonObject { ["insurance_info"] = new JsonObject { ["policy_type"] = "Dana Pendidikan", ["policy_number"] = "9090901234" } };
+            bill["alfa_info"] = new JsonObject { ["receipt"] = new JsonObject { ["footer_message"] = "Call Center 021 555-0525" } };
+            bill["online_to_offline_info"]!["info2"] = "Polis aktif";
+            return new MerchantReply(200, bill.ToJsonString());
+        });
+        await using var _ = endpoint;
+
+        var inquiry = await Store.InquiryAsync(code);
+        Assert.Equal("9090901234", (string?)inquiry.Json["additional_info"]!["insurance_info"]!["policy_number"]);
+        Assert.Equal("Call Center 021 555-0525", (string?)inquiry.Json["alfa_info"]!["receipt"]!["footer_message"]);
+        Assert.Equal("Polis aktif", (string?)inquiry.Json["online_to_offline_info"]!["info2"]);
+
+        var paid = await Store.PayAsync(code, 150000);
+        Assert.Equal(HttpStatusCode.OK, paid.Status);
+        Assert.Equal("Dana Pendidikan", (string?)paid.Json["additional_info"]!["insurance_info"]!["policy_type"]);
+        Assert.Equal("Call Center 021 555-0525", (string?)paid.Json["alfa_info"]!["receipt"]!["footer_message"]);
+
+        await Eventually.WaitAsync(() => endpoint.CallsTo(MerchantEndpoint.NotificationPath).Count > 0, "the payment's notification");
+        var notification = endpoint.CallsTo(MerchantEndpoint.NotificationPath)[0].Json;
+        Assert.Equal("9090901234", (string?)notification["additional_info"]!["insurance_info"]!["policy_number"]);
+    }
+
+    /// <summary>
+    /// A direct-inquiry bill's notification names, as original_request_id, the Request-Id of the inquiry the
+    /// gateway forwarded to the merchant (the call the merchant answered with that bill), not a made-up value.
+    /// </summary>
+    [Fact]
+    public async Task NotificationOfADirectInquiryBillCarriesTheForwardedInquirysRequestId()
+    {
+        var (endpoint, code) = await MerchantAsync();
+        await using var _ = endpoint;
+
+        Assert.Equal(HttpStatusCode.OK, (await Store.InquiryAsync(code)).Status);
+        var inquiryRequestId = Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath)).Headers["Request-Id"];
+        Assert.Equal(HttpStatusCode.OK, (await Store.PayAsync(code, 150000)).Status);
+
+        await Eventually.WaitAsync(() => endpoint.CallsTo(MerchantEndpoint.NotificationPath).Count > 0, "the payment's notification");
+        var notification = endpoint.CallsTo(MerchantEndpoint.NotificationPath)[0];
+        Assert.True(notification.SignatureValid);
+        Assert.Equal(inquiryRequestId, (string?)notification.Json["transaction"]!["original_request_id"]);
+        Assert.Equal("ALFA", (string?)notification.Json["acquirer"]!["id"]);
     }
 
     [Fact]

@@ -71,7 +71,8 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.True(Guid.TryParse(call.Headers["Request-Id"], out _));
         var json = call.Json;
         Assert.Equal("ONLINE_TO_OFFLINE", (string)json["service"]!["id"]!);
-        Assert.Equal("ALFA2", (string)json["acquirer"]!["id"]!);
+        // The channel's id, not the code of the acquirer connection (ALFA2) the store signed with.
+        Assert.Equal("ALFA", (string)json["acquirer"]!["id"]!);
         Assert.Equal("ONLINE_TO_OFFLINE_ALFA", (string)json["channel"]!["id"]!);
         Assert.Equal(150000, (long)json["order"]!["amount"]!);
         Assert.Equal(code, (string)json["online_to_offline_info"]!["payment_code"]!);

@@ -78,17 +78,19 @@ public sealed class ExpiryAndReversalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AReversalTwiceOrOfAnUnknownTrxIdIsRefused()
+    public async Task AReversalRetriedChangesNothingAndAnUnknownTrxIdIsRefused()
     {
         var (code, _) = await _fixture.Merchant.CreateCodeAsync();
         var trx = TestStore.NewTrxId();
         await _fixture.Store.PayAsync(code, 150000, trx);
-        Assert.Equal(HttpStatusCode.OK, (await _fixture.Store.ReverseAsync(code, trx)).Status);
+        var first = await _fixture.Store.ReverseAsync(code, trx);
+        Assert.Equal(HttpStatusCode.OK, first.Status);
         await _fixture.Store.PayAsync(code, 150000); // paid again with another trx_id
 
+        // The same reversal again is a retry: its first answer, and the new payment stands.
         var twice = await _fixture.Store.ReverseAsync(code, trx);
-        Assert.Equal(HttpStatusCode.BadRequest, twice.Status);
-        Assert.Equal("already_reversed", (string)twice.Json["reason"]!);
+        Assert.Equal(HttpStatusCode.OK, twice.Status);
+        Assert.Equal(first.Body, twice.Body);
         Assert.Equal("PAID", (await Gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c", ("$c", code)))["status"]);
 
         var unknown = await _fixture.Store.ReverseAsync(code, "ALFA-never-paid");
@@ -109,12 +111,30 @@ public sealed class ExpiryAndReversalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ConcurrentReversalsOfOnePaymentSucceedOnce()
+    public async Task ConcurrentRetriesOfOneReversalReverseOnceAndAllGetItsAnswer()
     {
         var (code, _) = await _fixture.Merchant.CreateCodeAsync();
         var trx = TestStore.NewTrxId();
         await _fixture.Store.PayAsync(code, 150000, trx);
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _fixture.Store.ReverseAsync(code, trx)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Single(responses.Select(r => r.Body).Distinct());
+        Assert.Equal(1, await Gateway.CountAsync(
+            "SELECT count(*) FROM notifications n JOIN payments p ON p.id = n.payment_id WHERE p.trx_id = $t AND n.event = 'FAILED'", ("$t", trx)));
+    }
+
+    [Fact]
+    public async Task ConcurrentDifferentReversalsOfOnePaymentSucceedOnce()
+    {
+        var (code, _) = await _fixture.Merchant.CreateCodeAsync();
+        var trx = TestStore.NewTrxId();
+        await _fixture.Store.PayAsync(code, 150000, trx);
+        // Ten reversals under the payment's trx_id, each with its own date: different requests, not retries.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => _fixture.Store.SendAsync(TestStore.ReversalPath,
+            $$$"""{"online_to_offline_info":{"payment_code":"{{{code}}}"},"trx_id":"{{{trx}}}","date":"2026-11-23T03:2{{{i}}}:00Z"}""")));
         Assert.Equal(1, responses.Count(r => r.Status == HttpStatusCode.OK));
+        Assert.All(responses.Where(r => r.Status != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.BadRequest, r.Status));
+        Assert.Equal(1, await Gateway.CountAsync(
+            "SELECT count(*) FROM notifications n JOIN payments p ON p.id = n.payment_id WHERE p.trx_id = $t AND n.event = 'FAILED'", ("$t", trx)));
     }
 }

@@ -6,7 +6,7 @@ using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
 
-namespace Tunai.Gateway.Store;
+namespace Tunai.Gateway.Acquirers;
 
 /// <summary>A store system (the Alfa POS network) that inquires and pays codes; it signs like a merchant.</summary>
 public sealed record Acquirer
@@ -65,52 +65,4 @@ public static class AcquirerStore
             ? (null, ApiError.Conflict("acquirer_exists", $"An acquirer with id {code} already exists"))
             : (created, null);
     }
-}
-
-public static class AcquirerEndpoints
-{
-    public static IEndpointRouteBuilder MapAcquirers(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/admin/v1/acquirers").RequireAdminToken();
-        group.MapPost("", Create);
-        return app;
-    }
-
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
-    {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
-        {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
-            var id = f.Text("id", 16, required: true);
-            var name = f.Text("name", 128, required: true);
-            if (id is not null && !id.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9' or '_'))
-            {
-                f.Fail<string>("id", "id must be upper-case letters, digits or '_' (e.g. ALFA)");
-            }
-            if (f.Error is { } invalid)
-            {
-                return invalid;
-            }
-            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, id!, name!);
-            return conflict ?? WireJson.Ok(new AcquirerView(acquirer!.Code, acquirer.Name, acquirer.ClientId, acquirer.SecretKey), StatusCodes.Status201Created);
-        }
-    }
-}
-
-/// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/> (acquirers are never changed).</summary>
-public sealed class AcquirerCache(Database database)
-{
-    private readonly ReadCache<string, Acquirer> _byClientId = new();
-
-    public ValueTask<Acquirer?> FindAsync(string clientId, CancellationToken ct) =>
-        _byClientId.GetAsync(clientId, async key =>
-        {
-            await using var connection = await database.OpenAsync(ct);
-            return await AcquirerStore.FindByClientIdAsync(connection, key);
-        });
 }

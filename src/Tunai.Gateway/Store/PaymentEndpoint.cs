@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.Features;
+using Tunai.Gateway.Acquirers;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Notifications;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Store;
+
+/// <summary>
+/// A store takes the cash: one conditional UPDATE decides whether the code is paid, and the payment, the merchant's
+/// notification and the answer kept for a retry (<see cref="StoreReplay"/>) commit together.
+/// </summary>
+public static class PaymentEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, Outbox outbox)
+    {
+        var acquirer = http.Features.GetRequiredFeature<Acquirer>();
+        var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
+        if (StoreAnswers.Parse(body, isPayment: true, out var request) is { } invalid)
+        {
+            return invalid;
+        }
+        var r = request!;
+        var hash = Convert.ToHexString(SHA256.HashData(body));
+        return await StoreReplay.RunAsync(() => PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
+    }
+
+    /// <summary>One payment request as one unit: the payment, its notification and the stored answer commit together.</summary>
+    private static async Task<IResult> PayOnceAsync(Database database, Outbox outbox, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        return await database.WriteAsync<IResult>(async unit =>
+        {
+            var replayed = await StoreReplay.TryReplayAsync(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash,
+                refuse: (_, message) => new StoreReplay.Refusal(StatusCodes.Status400BadRequest,
+                    WireJson.Serialize(StoreAnswers.PaymentRefusal(r.PaymentCode, StoreOutcome.Decline, message)), StoreOutcome.Decline),
+                record: (outcome, reason, paymentId) => StoreAnswers.Event(acquirer, "PAYMENT", r, outcome, reason, paymentId, body, at));
+            if (replayed is not null)
+            {
+                return replayed;
+            }
+
+            var (connection, tx) = (unit.Connection, unit.Transaction);
+            PaymentResponse answer;
+            Payment? payment = null;
+            var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx);
+            var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
+            if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
+            {
+                payment = await PaymentStore.InsertAsync(connection, tx, new Payment
+                {
+                    PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+                    PaymentCodeId = code!.Id,
+                    MerchantId = code.MerchantId,
+                    AcquirerId = acquirer.Id,
+                    TrxId = r.TrxId,
+                    Code = code.Code,
+                    InvoiceNumber = code.InvoiceNumber,
+                    Amount = code.Amount,
+                    Status = "SUCCESS",
+                    AgentId = r.AgentId,
+                    StoreId = r.StoreId,
+                    TerminalId = r.TerminalId,
+                    StoreDate = r.Date,
+                    AdditionalInfo = code.AdditionalInfo,
+                    PaidAt = at,
+                });
+                // The merchant's notification commits with the payment, or neither does.
+                await outbox.EnqueueAsync(unit, code, payment, "SUCCESS", now);
+                answer = StoreAnswers.Paid(code, payment.PaymentId);
+            }
+            else
+            {
+                // Lost the conditional update to a concurrent payment or cancel: the code as it is now says why.
+                refusal ??= StoreAnswers.Refuse((await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx))!, r.Amount, now)
+                    ?? (StoreOutcome.Decline, "The payment code changed while it was being paid");
+                answer = StoreAnswers.PaymentRefusal(r.PaymentCode, refusal.Value.Status, refusal.Value.Message);
+            }
+
+            var status = answer.OnlineToOfflinePayment.Status;
+            var bytes = WireJson.Serialize(answer);
+            var httpStatus = StoreOutcome.HttpStatus(status);
+            await StoreReplay.SaveAsync(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
+            await PaymentStore.RecordAsync(connection, tx, StoreAnswers.Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
+            unit.Commit();
+            return new JsonBytesResult(httpStatus, bytes);
+        }, ct);
+    }
+}

@@ -1,0 +1,101 @@
+using Dapper;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Store;
+
+/// <summary>The store requests whose first answer is kept per trx_id: a payment, and the reversal of one (under the payment's trx_id).</summary>
+public enum StoreRequestKind
+{
+    Payment,
+    Reversal,
+}
+
+/// <summary>
+/// One rule for a store retrying a request with the same trx_id, shared by payment and reversal: the same body
+/// gets the first answer again; another body under that trx_id is refused; and a payment whose first answer was a
+/// success but which has been reversed since is never confirmed again (the till would hand over goods for a code
+/// that is unpaid again, and the merchant was told FAILED), it is declined saying so. The first answer is stored in
+/// the unit that did the work (<see cref="SaveAsync"/>), so an answer exists exactly when the work committed.
+/// </summary>
+public static class StoreReplay
+{
+    /// <summary>A refusal the caller words in its own wire shape: HTTP status, body and the outcome for store_events.</summary>
+    public sealed record Refusal(int Status, byte[] Body, string Outcome);
+
+    /// <summary>
+    /// The answer to give when <paramref name="trxId"/> was seen before, or null when the request is new. A refusal
+    /// (another body, or a reversed payment) is recorded in store_events and committed here.
+    /// </summary>
+    /// <param name="refuse">Words a refusal: (reason code, message) to the caller's wire shape.</param>
+    /// <param name="record">The store_events row for a refusal, given its outcome, reason and the payment id (if any).</param>
+    public static async Task<IResult?> TryReplayAsync(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash,
+        Func<string, string, Refusal> refuse, Func<string, string, string?, PaymentStore.StoreEvent> record)
+    {
+        var (connection, tx) = (unit.Connection, unit.Transaction);
+        var first = await connection.QuerySingleOrDefaultAsync<(string Hash, long Status, byte[] Body)?>(
+            """
+            SELECT request_hash, response_status, response_body FROM store_transactions
+            WHERE acquirer_id = @acquirerId AND kind = @kind AND trx_id = @trxId
+            """, new { acquirerId, kind = Name(kind), trxId }, tx);
+        if (first is not { } answer)
+        {
+            return null;
+        }
+
+        Refusal? refusal = null;
+        string? reason = null;
+        string? paymentId = null;
+        if (!string.Equals(answer.Hash, hash, StringComparison.Ordinal))
+        {
+            reason = "trx_id_reused";
+            refusal = refuse(reason, $"trx_id {trxId} was already used for a different {Name(kind).ToLowerInvariant()} request");
+        }
+        else if (kind == StoreRequestKind.Payment && answer.Status == StatusCodes.Status200OK
+            && await connection.QuerySingleOrDefaultAsync<(string PaymentId, long? ReversedAt)?>(
+                "SELECT payment_id, reversed_at FROM payments WHERE acquirer_id = @acquirerId AND trx_id = @trxId AND status = 'REVERSED'",
+                new { acquirerId, trxId }, tx) is { } reversed)
+        {
+            reason = "payment_reversed";
+            paymentId = reversed.PaymentId;
+            var when = reversed.ReversedAt is { } at ? $" at {PaymentCodes.WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(at))}" : "";
+            refusal = refuse(reason, $"The payment with trx_id {trxId} was reversed{when}; it is not confirmed again. Pay with a new trx_id");
+        }
+        if (refusal is null)
+        {
+            return new JsonBytesResult((int)answer.Status, answer.Body);
+        }
+        await PaymentStore.RecordAsync(connection, tx, record(refusal.Outcome, reason!, paymentId));
+        unit.Commit();
+        return new JsonBytesResult(refusal.Status, refusal.Body);
+    }
+
+    /// <summary>Keeps the first answer; the primary key makes a concurrent duplicate fail (see <see cref="RunAsync"/>).</summary>
+    public static Task SaveAsync(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
+        unit.Connection.ExecuteAsync(
+            """
+            INSERT INTO store_transactions (acquirer_id, kind, trx_id, request_hash, response_status, response_body, created_at)
+            VALUES (@acquirerId, @kind, @trxId, @hash, @status, @body, @now)
+            """, new { acquirerId, kind = Name(kind), trxId, hash, status, body, now }, unit.Transaction);
+
+    /// <summary>
+    /// Runs one store request as a unit, once more if it lost a race: another request with this trx_id committed
+    /// its answer first (a unique violation on store_transactions), and the second run finds and replays it.
+    /// </summary>
+    public static async Task<IResult> RunAsync(Func<Task<IResult>> once)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await once();
+            }
+            catch (Exception e) when (Database.IsUniqueViolation(e) && attempt == 0)
+            {
+                // The retry finds the first request's answer.
+            }
+        }
+    }
+
+    private static string Name(StoreRequestKind kind) => kind == StoreRequestKind.Payment ? "PAYMENT" : "REVERSAL";
+}
