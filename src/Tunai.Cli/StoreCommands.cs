@@ -196,16 +196,42 @@ internal static class StoreCommands
     {
         var info = inquiry["online_to_offline_info"];
         var lines = new List<string>();
-        if (info?["info"]?.GetValue<string>() is { } merchantInfo)
+        // The merchant's lines: info (or info1), then info2 and info3, as the till shows them.
+        foreach (var name in new[] { "info", "info2", "info3" })
         {
-            lines.Add(merchantInfo);
+            if (info?[name]?.GetValue<string>() is { Length: > 0 } line)
+            {
+                lines.Add(line);
+            }
         }
         lines.Add($"  Payment code  {info?["payment_code"]}");
         lines.Add($"  Invoice       {inquiry["order"]?["invoice_number"]}");
         lines.Add($"  Customer      {inquiry["customer"]?["name"]}");
         lines.Add($"  Amount        {Rupiah(inquiry["order"]!["amount"]!.GetValue<long>())}");
+        lines.AddRange(Insurance(inquiry).Select(line => "  " + line));
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
     }
+
+    /// <summary>
+    /// additional_info.insurance_info, one line per member (<c>Policy number 9090901234</c>), for the screen and the
+    /// receipt. The members are the merchant's to choose, so each is printed as it comes, control characters blanked.
+    /// </summary>
+    private static IEnumerable<string> Insurance(JsonNode answer)
+    {
+        if (answer["additional_info"]?["insurance_info"] is not JsonObject insurance)
+        {
+            yield break;
+        }
+        foreach (var (name, value) in insurance)
+        {
+            var label = name.Replace('_', ' ');
+            label = label.Length == 0 ? label : char.ToUpperInvariant(label[0]) + label[1..];
+            var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "";
+            yield return Printable($"{label,-13} {text}");
+        }
+    }
+
+    private static string Printable(string text) => new([.. text.Select(c => char.IsControl(c) ? ' ' : c)]);
 
     /// <summary>The printed receipt of a successful payment.</summary>
     private static string Receipt(JsonNode payment, StorePoint at, string trxId, DateTimeOffset date)
@@ -225,6 +251,13 @@ internal static class StoreCommands
             $"Trx id        {trxId}",
             rule,
         };
+        // Insurance data goes on the receipt as well as on the screen (the reference's insurance feature).
+        var insurance = Insurance(payment).ToList();
+        if (insurance.Count > 0)
+        {
+            lines.AddRange(insurance);
+            lines.Add(rule);
+        }
         if (payment["alfa_info"]?["receipt"]?["footer_message"]?.GetValue<string>() is { Length: > 0 } footer)
         {
             lines.Add(footer);

@@ -1,3 +1,4 @@
+using Tunai.Gateway.Tests.Infrastructure;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -198,4 +199,66 @@ public sealed partial class StoreCommandTests(StoreFixture fixture) : IClassFixt
     [InlineData(1234567890, "Rp1.234.567.890")]
     public void RupiahUsesDotsForThousands(long amount, string expected) =>
         Assert.Equal(expected, StoreCommands.Rupiah(amount));
+
+    private async Task<string> InsuredCodeAsync()
+    {
+        var body = TestMerchantBodies.Insured();
+        var (code, _) = await fixture.Merchant.CreateCodeAsync(body);
+        return code;
+    }
+
+    [Fact]
+    public async Task InquiryShowsEveryInfoLineAndTheInsuranceData()
+    {
+        var code = await InsuredCodeAsync();
+
+        var run = await Store("inquiry", code);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var screen = run.Out.ReplaceLineEndings("\n");
+        Assert.Contains("Asuransi Demo\nBaris dua\nBaris tiga\n", screen, StringComparison.Ordinal);
+        Assert.Contains("Policy type   Dana Pendidikan", screen, StringComparison.Ordinal);
+        Assert.Contains("Policy number 9090901234", screen, StringComparison.Ordinal);
+        Assert.Contains("Bill due date 21 May 2021", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PayPrintsTheInsuranceDataAndTheFooterMessageOnTheReceipt()
+    {
+        var code = await InsuredCodeAsync();
+
+        var run = await Store("pay", code);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var receipt = run.Out.ReplaceLineEndings("\n");
+        var start = receipt.IndexOf("----", StringComparison.Ordinal);
+        Assert.True(start >= 0, run.ToString());
+        receipt = receipt[start..];
+        const string rule = "----------------------------------------";
+        Assert.Contains($"Trx id        ALFA-", receipt, StringComparison.Ordinal);
+        Assert.Contains($"{rule}\nPolicy type   Dana Pendidikan\nPolicy number 9090901234\nPolicy status aktif\nBill due date 21 May 2021\n{rule}\n", receipt, StringComparison.Ordinal);
+        Assert.EndsWith($"{rule}\nCall Center 021 555-0525\n{rule}\n", receipt, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Bodies with everything a receipt can carry, as the reference's insurance sample writes them.</summary>
+internal static class TestMerchantBodies
+{
+    public static Dictionary<string, object?> Insured()
+    {
+        var body = TestMerchant.ValidCreate();
+        body["online_to_offline_info"] = new { expired_time = 60, reusable_status = false, info1 = "Asuransi Demo", info2 = "Baris dua", info3 = "Baris tiga" };
+        body["alfa_info"] = new { receipt = new { footer_message = "Call Center 021 555-0525" } };
+        body["additional_info"] = new
+        {
+            insurance_info = new
+            {
+                policy_type = "Dana Pendidikan",
+                policy_number = "9090901234",
+                policy_status = "aktif",
+                bill_due_date = "21 May 2021",
+            },
+        };
+        return body;
+    }
 }
