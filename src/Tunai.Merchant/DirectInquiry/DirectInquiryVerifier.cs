@@ -15,7 +15,10 @@ public sealed class DirectInquiryVerifier
         _check = new InboundCheck(clientId, secretKey, tolerance ?? TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
     }
 
-    /// <summary>Verifies and parses an inquiry; <paramref name="header"/> looks a header up by name (case-insensitive).</summary>
+    /// <summary>
+    /// Verifies and parses an inquiry; <paramref name="header"/> looks a header up by name (case-insensitive);
+    /// <paramref name="requestPath"/> is the path as received, raw (percent-encoded) if the framework gives it, else decoded.
+    /// </summary>
     public Verification<DirectInquiryRequest> Verify(Func<string, string?> header, byte[] body, string requestPath)
     {
         ArgumentNullException.ThrowIfNull(header);

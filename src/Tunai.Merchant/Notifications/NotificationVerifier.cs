@@ -24,7 +24,10 @@ public sealed class NotificationVerifier
     {
     }
 
-    /// <summary>Verifies and parses a notification; <paramref name="header"/> looks a header up by name (case-insensitive).</summary>
+    /// <summary>
+    /// Verifies and parses a notification; <paramref name="header"/> looks a header up by name (case-insensitive);
+    /// <paramref name="requestPath"/> is the path as received, raw (percent-encoded) if the framework gives it, else decoded.
+    /// </summary>
     public Verification<PaymentNotification> Verify(Func<string, string?> header, byte[] body, string requestPath)
     {
         ArgumentNullException.ThrowIfNull(header);
