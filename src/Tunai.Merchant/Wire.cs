@@ -39,7 +39,8 @@ internal sealed record WireInquiryStatus(string Status, string? Message);
 
 internal sealed record WireInquiryCode(string PaymentCode, string? Info);
 
-internal sealed record WireInquiryResponse(WireOrder? Order, WireInquiryCode? OnlineToOfflineInfo, WireInquiryStatus OnlineToOfflineInquiry, WireCustomer? Customer, JsonElement? AdditionalInfo);
+internal sealed record WireInquiryResponse(WireOrder? Order, WireInquiryCode? OnlineToOfflineInfo, WireInquiryStatus OnlineToOfflineInquiry, WireCustomer? Customer, JsonElement? AdditionalInfo,
+    WireAlfaInfo? AlfaInfo = null);
 
 /// <summary>
 /// The one serializer context of the SDK: snake_case, nulls left out when writing, numbers accepted as

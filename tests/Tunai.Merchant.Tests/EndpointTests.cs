@@ -228,6 +228,25 @@ public sealed class DirectInquiryEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _store.PayAsync(code, 88000)).Status);
     }
 
+    [Fact]
+    public async Task ABillWithInsuranceDataAndAFooterReachesTheTillsScreenAndReceipt()
+    {
+        var code = NewCode();
+        var insured = JsonSerializer.SerializeToElement(new { insurance_info = new { policy_type = "Dana Pendidikan", policy_number = "9090901234" } });
+        _answer = r => DirectInquiryResult.Success("INV-DI-2", 88000, "Taufik Ismail", info: "Premi bulan ini", additionalInfo: insured)
+            .WithFooterMessage("Call Center 021 555-0525");
+
+        var inquiry = await _store.InquiryAsync(code);
+        var paid = await _store.PayAsync(code, 88000);
+
+        foreach (var answer in new[] { inquiry, paid })
+        {
+            Assert.True(answer.Status == HttpStatusCode.OK, answer.Body);
+            Assert.Equal("9090901234", (string?)answer.Json["additional_info"]!["insurance_info"]!["policy_number"]);
+            Assert.Equal("Call Center 021 555-0525", (string?)answer.Json["alfa_info"]!["receipt"]!["footer_message"]);
+        }
+    }
+
     public static TheoryData<string> Refusals => ["billing_not_found", "billing_already_paid", "billing_was_expired", "decline"];
 
     [Theory]

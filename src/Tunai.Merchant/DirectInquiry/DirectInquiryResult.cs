@@ -22,6 +22,7 @@ public sealed class DirectInquiryResult
     private readonly string? _info;
     private readonly JsonElement? _additionalInfo;
     private readonly string? _message;
+    private string? _footerMessage;
 
     private DirectInquiryResult(string status, int httpStatus, string? message = null, string? invoiceNumber = null, long amount = 0,
         string? customerName = null, string? customerEmail = null, string? info = null, JsonElement? additionalInfo = null)
@@ -59,6 +60,24 @@ public sealed class DirectInquiryResult
         return new("success", 200, null, invoiceNumber, amount, customerName, customerEmail, info, additionalInfo);
     }
 
+    /// <summary>
+    /// The same bill with a footer message printed on the store's receipt (<c>alfa_info.receipt.footer_message</c>,
+    /// at most 128 characters), as for a code Tunai generated. Insurance data goes in <c>additionalInfo</c> as
+    /// <c>insurance_info</c>: the till shows it and prints it on the receipt.
+    /// </summary>
+    /// <param name="footerMessage">The text, e.g. <c>Call Center 021 555-0525</c>.</param>
+    public DirectInquiryResult WithFooterMessage(string footerMessage)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(footerMessage);
+        if (Status != "success")
+        {
+            throw new InvalidOperationException("Only a success bill carries a receipt footer");
+        }
+        var copy = (DirectInquiryResult)MemberwiseClone();
+        copy._footerMessage = footerMessage;
+        return copy;
+    }
+
     /// <summary>The merchant knows no bill for this code (HTTP 404).</summary>
     public static DirectInquiryResult NotFound(string? message = null) => new("billing_not_found", 404, message);
 
@@ -80,7 +99,8 @@ public sealed class DirectInquiryResult
             success ? new WireInquiryCode(paymentCode, _info) : null,
             new WireInquiryStatus(Status, _message),
             success ? new WireCustomer(_customerName, _customerEmail) : null,
-            success ? _additionalInfo : null);
+            success ? _additionalInfo : null,
+            success && _footerMessage is not null ? new WireAlfaInfo(new WireReceipt(_footerMessage)) : null);
         return JsonSerializer.SerializeToUtf8Bytes(body, TunaiJson.Default.WireInquiryResponse);
     }
 
