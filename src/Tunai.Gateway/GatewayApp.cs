@@ -3,6 +3,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
+using Tunai.Gateway.Health;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
@@ -39,6 +40,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<NotificationSignal>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        builder.Services.AddHealth(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -51,6 +53,7 @@ public static class GatewayApp
         app.MapStore();
         app.MapNotifications();
         app.MapOrderStatus();
+        app.MapHealth();
         return app;
     }
 

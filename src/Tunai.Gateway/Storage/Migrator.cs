@@ -43,6 +43,9 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
         }
     }
 
+    /// <summary>The newest migration this build carries for the provider: a database below it is not ready.</summary>
+    public static long LatestVersion(Configuration.StorageProvider provider) => Scripts(provider.ToString()).Max(s => s.Version);
+
     private static IEnumerable<(long Version, string Name, string Sql)> Scripts(string provider)
     {
         var assembly = Assembly.GetExecutingAssembly();
