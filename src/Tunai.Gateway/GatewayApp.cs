@@ -13,6 +13,7 @@ using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway;
 
@@ -41,6 +42,7 @@ public static class GatewayApp
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         builder.Services.AddHealth(builder.Configuration);
+        builder.Services.AddTelemetry(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -54,6 +56,7 @@ public static class GatewayApp
         app.MapNotifications();
         app.MapOrderStatus();
         app.MapHealth();
+        app.MapTelemetry();
         return app;
     }
 

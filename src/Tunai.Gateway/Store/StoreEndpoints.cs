@@ -11,6 +11,7 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;
 
@@ -159,6 +160,7 @@ public static class StoreEndpoints
             try
             {
                 var (result, fresh) = await PayOnceAsync(database, acquirer, r, body, hash, time.GetUtcNow(), options, signal.Owner, ct);
+                http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, fresh is null ? null : r.Amount, result);
                 if (fresh is not null)
                 {
                     signal.Deliver(fresh);
@@ -264,10 +266,12 @@ public static class StoreEndpoints
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ct = http.RequestAborted;
         Notification? fresh = null;
+        long? reversed = null;
         var result = await database.WriteAsync<IResult>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
             fresh = null;
+            reversed = null;
 
             var payment = await PaymentStore.FindByTrxAsync(connection, tx, acquirer.Id, r.TrxId);
             var paidAfter = now - (long)options.Store.ReversalWindow.TotalMilliseconds;
@@ -286,6 +290,7 @@ public static class StoreEndpoints
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
                 fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
                     DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options), signal.Owner, NotificationWorker.LeaseUntil(options, now));
+                reversed = payment.Amount;
             }
             else
             {
@@ -300,6 +305,7 @@ public static class StoreEndpoints
             unit.Commit();
             return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
         }, ct);
+        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreReversalAnswered(acquirer.Code, r.PaymentCode, reversed, result);
         if (fresh is not null)
         {
             signal.Deliver(fresh);

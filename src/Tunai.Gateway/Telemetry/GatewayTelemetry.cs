@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Dapper;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Telemetry;
+
+/// <summary>
+/// The gateway's own metrics and spans, in one place so the features call one small method each. Attributes never
+/// hold a secret, a customer's e-mail or a whole payment code: codes appear as their last four digits
+/// (<see cref="Mask"/>), merchants by client id, acquirers by their code.
+/// </summary>
+public sealed class GatewayTelemetry
+{
+    /// <summary>Meter and ActivitySource name, for exporters' allow-lists.</summary>
+    public const string Name = "Tunai.Gateway";
+
+    /// <summary>Spans of the gateway's own work (a notification's delivery); requests get theirs from ASP.NET Core.</summary>
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Counter<long> _codesCreated;
+    private readonly Counter<long> _payments;
+    private readonly Counter<long> _paymentAmount;
+    private readonly Counter<long> _reversals;
+    private readonly Counter<long> _reversalAmount;
+    private readonly Counter<long> _refusals;
+    private readonly Counter<long> _notificationAttempts;
+    private readonly Histogram<double> _deliveryLag;
+
+    public GatewayTelemetry(IMeterFactory meters, Database database, TimeProvider time)
+    {
+        // From the host's IMeterFactory: each gateway in a process (the test suite runs hundreds) has its own meter.
+        var meter = meters.Create(Name);
+        _codesCreated = meter.CreateCounter<long>("tunai.payment_codes.created", "{code}", "Payment codes created");
+        _payments = meter.CreateCounter<long>("tunai.payments", "{payment}", "Payments accepted from a store");
+        _paymentAmount = meter.CreateCounter<long>("tunai.payments.amount", "IDR", "Rupiah paid at stores");
+        _reversals = meter.CreateCounter<long>("tunai.reversals", "{reversal}", "Payments reversed by a store");
+        _reversalAmount = meter.CreateCounter<long>("tunai.reversals.amount", "IDR", "Rupiah reversed by stores");
+        _refusals = meter.CreateCounter<long>("tunai.refusals", "{request}", "Requests refused, by reason (the error code or store status)");
+        _notificationAttempts = meter.CreateCounter<long>("tunai.notifications.attempts", "{attempt}", "Notification delivery attempts, by outcome");
+        _deliveryLag = meter.CreateHistogram<double>("tunai.notifications.delivery_lag", "s",
+            "From the payment to the merchant's acknowledgement of its notification");
+        // Read when a reader collects (an OTLP export, a Prometheus scrape), not on every write. Both use the
+        // notifications_due index. Collection calls back synchronously, hence the blocking waits.
+        meter.CreateObservableGauge("tunai.outbox.depth", () => Outbox(database,
+            "SELECT COUNT(*) FROM notifications WHERE status = 'PENDING'") ?? 0, "{notification}", "Notifications not yet delivered nor given up");
+        meter.CreateObservableGauge("tunai.outbox.oldest_pending_age", () => Outbox(database,
+                "SELECT MIN(created_at) FROM notifications WHERE status = 'PENDING'") is { } oldest
+                ? (time.GetUtcNow().ToUnixTimeMilliseconds() - oldest) / 1000.0 : 0.0,
+            "s", "Age of the oldest notification not yet delivered nor given up");
+        Meter = meter;
+    }
+
+    private static long? Outbox(Database database, string sql)
+    {
+        using var connection = database.OpenAsync().GetAwaiter().GetResult();
+        return connection.ExecuteScalar<long?>(sql);
+    }
+
+    public Meter Meter { get; }
+
+    /// <summary>A payment code as telemetry may show it: its last four digits.</summary>
+    public static string Mask(string? code) =>
+        code is null ? "" : code.Length <= 4 ? new string('*', code.Length) : "****" + code[^4..];
+
+    public void CodeCreated(string clientId, string code)
+    {
+        _codesCreated.Add(1);
+        Activity.Current?.SetTag("tunai.merchant.client_id", clientId).SetTag("tunai.payment_code", Mask(code));
+    }
+
+    /// <summary>A store's payment answered: a payment when <paramref name="paid"/> holds its amount, else a refusal or a replay.</summary>
+    public void StoreAnswered(string acquirer, string code, long? paid, IResult answer)
+    {
+        Activity.Current?.SetTag("tunai.payment_code", Mask(code)).SetTag("tunai.acquirer", acquirer);
+        if (paid is { } amount)
+        {
+            var tag = new KeyValuePair<string, object?>("tunai.acquirer", acquirer);
+            _payments.Add(1, tag);
+            _paymentAmount.Add(amount, tag);
+        }
+        else if (StoreRefusal(answer, "online_to_offline_payment") is { } reason)
+        {
+            Refused(reason);
+        }
+    }
+
+    /// <summary>A store's reversal answered: a reversal when <paramref name="reversed"/> holds its amount, else a refusal.</summary>
+    public void StoreReversalAnswered(string acquirer, string code, long? reversed, IResult answer)
+    {
+        Activity.Current?.SetTag("tunai.payment_code", Mask(code)).SetTag("tunai.acquirer", acquirer);
+        if (reversed is { } amount)
+        {
+            var tag = new KeyValuePair<string, object?>("tunai.acquirer", acquirer);
+            _reversals.Add(1, tag);
+            _reversalAmount.Add(amount, tag);
+        }
+        else if (StoreRefusal(answer, null) is { } reason)
+        {
+            Refused(reason);
+        }
+    }
+
+    /// <summary>
+    /// The reason a store answer gives for a refusal: the payment's status (billing_already_paid, ...) or the
+    /// reversal's reason. Read back from the answer's bytes, only for refusals, so the store's handlers need not
+    /// carry it out of their unit of work.
+    /// </summary>
+    private static string? StoreRefusal(IResult answer, string? section)
+    {
+        if (answer is not JsonBytesResult { Status: not StatusCodes.Status200OK } refusal)
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(refusal.Body);
+            var root = document.RootElement;
+            if (section is not null && root.TryGetProperty(section, out var inner) && inner.TryGetProperty("status", out var status))
+            {
+                return status.GetString();
+            }
+            return root.TryGetProperty("reason", out var reason) ? reason.GetString() : "refused";
+        }
+        catch (JsonException)
+        {
+            return "refused";
+        }
+    }
+
+    public void Refused(string reason)
+    {
+        _refusals.Add(1, new KeyValuePair<string, object?>("tunai.reason", reason));
+        Activity.Current?.SetTag("tunai.refusal", reason);
+    }
+
+    public void NotificationAttempt(string outcome) =>
+        _notificationAttempts.Add(1, new KeyValuePair<string, object?>("tunai.outcome", outcome));
+
+    public void NotificationDelivered(TimeSpan sincePayment) => _deliveryLag.Record(sincePayment.TotalSeconds);
+}
