@@ -71,36 +71,23 @@ public sealed class GatewayTelemetry
         Activity.Current?.SetTag("tunai.merchant.client_id", clientId).SetTag("tunai.payment_code", Mask(code));
     }
 
-    /// <summary>A store's payment answered: a payment when <paramref name="paid"/> holds its amount, else a refusal or a replay.</summary>
-    public void StoreAnswered(string acquirer, string code, long? paid, IResult answer)
+    /// <summary>A store's payment or reversal answered: names the code on the request's span, counts a refusal by its reason.</summary>
+    public void StoreAnswered(string acquirer, string code, IResult answer)
     {
         Activity.Current?.SetTag("tunai.payment_code", Mask(code)).SetTag("tunai.acquirer", acquirer);
-        if (paid is { } amount)
-        {
-            var tag = new KeyValuePair<string, object?>("tunai.acquirer", acquirer);
-            _payments.Add(1, tag);
-            _paymentAmount.Add(amount, tag);
-        }
-        else if (StoreRefusal(answer, "online_to_offline_payment") is { } reason)
+        if (StoreRefusal(answer) is { } reason)
         {
             Refused(reason);
         }
     }
 
-    /// <summary>A store's reversal answered: a reversal when <paramref name="reversed"/> holds its amount, else a refusal.</summary>
-    public void StoreReversalAnswered(string acquirer, string code, long? reversed, IResult answer)
+    /// <summary>A payment (event SUCCESS) or its reversal (FAILED) is durable: counted once, where its notification is written.</summary>
+    public void PaymentEvent(string acquirer, string @event, long amount)
     {
-        Activity.Current?.SetTag("tunai.payment_code", Mask(code)).SetTag("tunai.acquirer", acquirer);
-        if (reversed is { } amount)
-        {
-            var tag = new KeyValuePair<string, object?>("tunai.acquirer", acquirer);
-            _reversals.Add(1, tag);
-            _reversalAmount.Add(amount, tag);
-        }
-        else if (StoreRefusal(answer, null) is { } reason)
-        {
-            Refused(reason);
-        }
+        var tag = new KeyValuePair<string, object?>("tunai.acquirer", acquirer);
+        var (count, sum) = @event == "SUCCESS" ? (_payments, _paymentAmount) : (_reversals, _reversalAmount);
+        count.Add(1, tag);
+        sum.Add(amount, tag);
     }
 
     /// <summary>
@@ -108,7 +95,7 @@ public sealed class GatewayTelemetry
     /// reversal's reason. Read back from the answer's bytes, only for refusals, so the store's handlers need not
     /// carry it out of their unit of work.
     /// </summary>
-    private static string? StoreRefusal(IResult answer, string? section)
+    private static string? StoreRefusal(IResult answer)
     {
         if (answer is not JsonBytesResult { Status: not StatusCodes.Status200OK } refusal)
         {
@@ -118,7 +105,7 @@ public sealed class GatewayTelemetry
         {
             using var document = JsonDocument.Parse(refusal.Body);
             var root = document.RootElement;
-            if (section is not null && root.TryGetProperty(section, out var inner) && inner.TryGetProperty("status", out var status))
+            if (root.TryGetProperty("online_to_offline_payment", out var payment) && payment.TryGetProperty("status", out var status))
             {
                 return status.GetString();
             }
