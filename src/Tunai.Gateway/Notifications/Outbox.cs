@@ -40,6 +40,7 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Tele
             NextAttemptAt = at,
             CreatedAt = at,
             LeaseUntil = NotificationPolicy.LeaseUntil(options, at),
+            TraceParent = unit.TraceParent,
         };
         row = await NotificationStore.InsertAsync(unit.Connection, unit.Transaction, row, signal.Owner);
         unit.AfterCommit(() => signal.Deliver(row));

@@ -29,8 +29,11 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> _notificationAttempts;
     private readonly Histogram<double> _deliveryLag;
 
+    private readonly TimeProvider _time;
+
     public GatewayTelemetry(IMeterFactory meters, Database database, TimeProvider time)
     {
+        _time = time;
         // From the host's IMeterFactory: each gateway in a process (the test suite runs hundreds) has its own meter.
         var meter = meters.Create(Name);
         _codesCreated = meter.CreateCounter<long>("tunai.payment_codes.created", "{code}", "Payment codes created");
@@ -123,8 +126,29 @@ public sealed class GatewayTelemetry
         Activity.Current?.SetTag("tunai.refusal", reason);
     }
 
-    public void NotificationAttempt(string outcome) =>
-        _notificationAttempts.Add(1, new KeyValuePair<string, object?>("tunai.outcome", outcome));
+    /// <summary>
+    /// The span of one delivery attempt. It runs in the worker, long after the payment's request ended, so it is a
+    /// trace of its own with a link to that request's span (when the payment was traced).
+    /// </summary>
+    public static Activity? StartDelivery(Notifications.Notification notification)
+    {
+        ActivityLink[]? links = ActivityContext.TryParse(notification.TraceParent, null, out var payment) ? [new ActivityLink(payment)] : null;
+        return Source.StartActivity(ActivityKind.Internal, parentContext: default, name: "notification deliver", links: links)
+            ?.SetTag("tunai.notification_id", notification.NotificationId)
+            .SetTag("tunai.event", notification.Event)
+            .SetTag("tunai.attempt", notification.Attempts + 1);
+    }
 
-    public void NotificationDelivered(TimeSpan sincePayment) => _deliveryLag.Record(sincePayment.TotalSeconds);
+    /// <summary>An attempt ended: delivered, failed with a retry to come, or given up (no attempt left).</summary>
+    public void DeliveryAttempted(Activity? span, Notifications.Notification notification, bool delivered, int? status, bool retry)
+    {
+        var outcome = delivered ? "delivered" : retry ? "retry" : "given_up";
+        _notificationAttempts.Add(1, new KeyValuePair<string, object?>("tunai.outcome", outcome));
+        if (delivered)
+        {
+            _deliveryLag.Record((_time.GetUtcNow().ToUnixTimeMilliseconds() - notification.CreatedAt) / 1000.0);
+        }
+        span?.SetTag("tunai.outcome", outcome).SetTag("http.response.status_code", status)
+            .SetStatus(delivered ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+    }
 }

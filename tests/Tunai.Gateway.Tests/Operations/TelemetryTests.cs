@@ -29,23 +29,37 @@ public sealed class TelemetryTests
     }
 
     /// <summary>The gateway's spans of a trace: the test's own client spans hold the URLs the test called.</summary>
-    private static Activity[] GatewaySpans(List<Activity> spans, ActivityTraceId trace) =>
+    private static Activity[] GatewaySpans(Spans spans, ActivityTraceId trace) =>
         Of(spans, trace).Where(s => !(s.Kind == ActivityKind.Client && s.Parent?.OperationName == "test")).ToArray();
 
-    private static async Task<(GatewayHost Gateway, List<Activity> Spans)> StartTracedAsync(params string[] settings)
+    /// <summary>The exporter adds from the gateway's threads while the test reads.</summary>
+    private sealed class Spans : System.Collections.ObjectModel.Collection<Activity>
     {
-        var spans = new List<Activity>();
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (this)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+
+        public Activity[] Snapshot()
+        {
+            lock (this)
+            {
+                return [.. this];
+            }
+        }
+    }
+
+    private static async Task<(GatewayHost Gateway, Spans Spans)> StartTracedAsync(params string[] settings)
+    {
+        var spans = new Spans();
         var gateway = await GatewayHost.StartWithAsync(b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)), settings);
         return (gateway, spans);
     }
 
-    private static Activity[] Of(List<Activity> spans, ActivityTraceId trace)
-    {
-        lock (spans)
-        {
-            return spans.Where(s => s.TraceId == trace).ToArray();
-        }
-    }
+    private static Activity[] Of(Spans spans, ActivityTraceId trace) => spans.Snapshot().Where(s => s.TraceId == trace).ToArray();
 
     [Fact]
     public async Task CreateAndPaymentAreServerSpansThatShowOnlyTheCodesLastFourDigits()
@@ -69,7 +83,7 @@ public sealed class TelemetryTests
 
         // A server span ends once its response is written, which can be after the client has read it.
         await Eventually.WaitAsync(() => Of(spans, createTrace).Length > 0 && Of(spans, payTrace).Length > 0 && Of(spans, pageTrace).Length > 0,
-            $"the three server spans (have {spans.Count}: {string.Join(", ", spans.Select(s => s.DisplayName + " " + s.TraceId))}; want {createTrace} {payTrace} {pageTrace})");
+            $"the three server spans (have {spans.Count}: {string.Join(", ", spans.Snapshot().Select(s => s.DisplayName + " " + s.TraceId))}; want {createTrace} {payTrace} {pageTrace})");
         var create = Assert.Single(Of(spans, createTrace), s => s.Kind == ActivityKind.Server);
         Assert.Equal(TestMerchant.CreatePath, create.GetTagItem("http.route"));
         Assert.Equal("****" + code[^4..], create.GetTagItem("tunai.payment_code"));
@@ -95,6 +109,39 @@ public sealed class TelemetryTests
                 Assert.False(secrets.Any(secret => text.Contains(secret, StringComparison.Ordinal)), $"{span.DisplayName}: {key}={text} holds a secret or a whole code");
             }
         }
+    }
+
+    [Fact]
+    public async Task ADeliveryIsATraceOfItsOwnLinkedToThePaymentWithTheMerchantCallAsItsChild()
+    {
+        var (gateway, spans) = await StartTracedAsync();
+        await using var _ = gateway;
+        await using var endpoint = await MerchantEndpoint.StartAsync();
+        endpoint.Handler = _ => MerchantReply.Ok();
+        var merchant = await endpoint.RegisterAsync(gateway);
+        var store = await TestStore.CreateAsync(gateway);
+        var meters = gateway.Services.GetRequiredService<IMeterFactory>();
+        using var attempts = new MetricCollector<long>(meters, GatewayTelemetry.Name, "tunai.notifications.attempts");
+        using var lag = new MetricCollector<double>(meters, GatewayTelemetry.Name, "tunai.notifications.delivery_lag");
+        var (code, _) = await merchant.CreateCodeAsync();
+
+        var (paid, payTrace) = await TracedAsync(() => store.PayAsync(code, 150000));
+        Assert.Equal(HttpStatusCode.OK, paid.Status);
+
+        var delivery = await Eventually.WaitAsync(
+            () => Task.FromResult(spans.Snapshot().FirstOrDefault(s => s.DisplayName == "notification deliver" && s.Links.Any(l => l.Context.TraceId == payTrace))),
+            s => s is not null, "a delivery span linked to the payment's trace");
+        var payment = Assert.Single(Of(spans, payTrace), s => s.Kind == ActivityKind.Server);
+        Assert.Equal(payment.SpanId, Assert.Single(delivery!.Links).Context.SpanId);
+        Assert.NotEqual(payTrace, delivery.TraceId);
+        Assert.Equal("delivered", delivery.GetTagItem("tunai.outcome"));
+        var call = Assert.Single(Of(spans, delivery.TraceId), s => s.Kind == ActivityKind.Client);
+        Assert.Equal(delivery.SpanId, call.ParentSpanId);
+        Assert.Equal("POST", call.GetTagItem("http.request.method"));
+
+        var attempt = Assert.Single(attempts.GetMeasurementSnapshot());
+        Assert.Equal("delivered", attempt.Tags["tunai.outcome"]);
+        Assert.InRange(Assert.Single(lag.GetMeasurementSnapshot()).Value, 0, 60);
     }
 
     [Fact]
