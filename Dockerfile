@@ -16,7 +16,8 @@ ENV ASPNETCORE_URLS=http://+:8080 \
     Tunai__Mode=Production \
     Tunai__Storage__SqlitePath=/data/tunai.db \
     Tunai__PrintSandboxCredentials=false \
-    Logging__Console__FormatterName=json
+    Logging__Console__FormatterName=json \
+    Logging__Console__FormatterOptions__IncludeScopes=true
 EXPOSE 8080
 USER app
 ENTRYPOINT ["dotnet", "Tunai.Gateway.dll"]

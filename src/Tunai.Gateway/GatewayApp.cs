@@ -54,6 +54,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);
         app.MapMerchants();

@@ -29,6 +29,10 @@ public sealed class NotificationAttempt(
     {
         // The outbound call's span is this one's child; this one links to the payment's request.
         using var span = Telemetry.GatewayTelemetry.StartDelivery(notification);
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["NotificationId"] = notification.NotificationId, ["MerchantId"] = notification.MerchantId, ["PaymentRowId"] = notification.PaymentId,
+        });
         var result = await AttemptAsync(notification, stoppingToken);
         telemetry.DeliveryAttempted(span, notification, result.Delivered, result.StatusCode, result.NextAttemptAt is not null);
         return result;
