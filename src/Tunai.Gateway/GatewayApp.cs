@@ -10,6 +10,7 @@ using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
+using Tunai.Gateway.OpenApi;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
@@ -51,6 +52,7 @@ public static class GatewayApp
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         builder.Services.AddHealth(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
+        builder.Services.AddApiDocuments();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -66,6 +68,7 @@ public static class GatewayApp
         app.MapOrderStatus();
         app.MapHealth();
         app.MapTelemetry();
+        app.MapApiDocuments();
         return app;
     }
 
