@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Scalar.AspNetCore;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.OpenApi;
@@ -9,7 +11,8 @@ namespace Tunai.Gateway.OpenApi;
 /// The gateway's routes as three OpenAPI documents, one per audience: <c>/openapi/merchant.json</c> (what a
 /// merchant's integration calls, and the how-to-pay pages it hands to customers), <c>/openapi/store.json</c> (what
 /// a store system calls) and <c>/openapi/admin.json</c> (the operator's API). A route belongs to the document its
-/// path says; operational routes (health, metrics, these documents) belong to none.
+/// path says; operational routes (health, metrics, these documents) belong to none. In sandbox mode <c>/reference</c>
+/// shows them as an interactive reference (Scalar).
 /// </summary>
 public static class ApiDocuments
 {
@@ -100,6 +103,17 @@ public static class ApiDocuments
     public static IEndpointRouteBuilder MapApiDocuments(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
+        if (app.ServiceProvider.GetRequiredService<TunaiOptions>().IsSandbox)
+        {
+            // An interactive reference to try the API against the sandbox; a production gateway serves only the documents.
+            app.MapScalarApiReference("/reference", options => options
+                .WithTitle("Tunai API reference")
+                .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+                .AddDocument(Merchant, "Merchant API", isDefault: true)
+                .AddDocument(Store, "Store API")
+                .AddDocument(Admin, "Admin API")
+                .DisableTelemetry());
+        }
         return app;
     }
 

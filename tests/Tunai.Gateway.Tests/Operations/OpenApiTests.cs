@@ -12,7 +12,7 @@ namespace Tunai.Gateway.Tests.Operations;
 /// <summary>The OpenAPI documents the gateway serves, checked against the routes it really has.</summary>
 public sealed partial class OpenApiTests : IAsyncLifetime
 {
-    /// <summary>Routes for operators and tools, in no API document on purpose.</summary>
+    /// <summary>Routes for operators and tools, in no API document on purpose (and the sandbox's /reference pages).</summary>
     private static readonly string[] Operational = ["/healthz", "/readyz", "/metrics", "/openapi/{documentName}.json"];
 
     private GatewayHost _gateway = null!;
@@ -53,7 +53,7 @@ public sealed partial class OpenApiTests : IAsyncLifetime
         var missing = new List<string>();
         foreach (var (method, path) in routes)
         {
-            if (Operational.Contains(path))
+            if (Operational.Contains(path) || path.StartsWith("/reference", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -66,6 +66,21 @@ public sealed partial class OpenApiTests : IAsyncLifetime
             }
         }
         Assert.True(missing.Count == 0, "routes not described:\n" + string.Join("\n", missing));
+    }
+
+    [Fact]
+    public async Task TheSandboxServesAnInteractiveReferenceAndProductionDoesNot()
+    {
+        using var page = await _gateway.Http.GetAsync("/reference/merchant", TestContext.Current.CancellationToken);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(page.StatusCode == HttpStatusCode.OK, html);
+        Assert.True(html.Contains("merchant.json", StringComparison.Ordinal), html);
+
+        await using var production = await GatewayHost.StartAsync(null, "Tunai:Mode=Production", "Tunai:PublicBaseUrl=https://pay.example.test");
+        using var none = await production.Http.GetAsync("/reference/merchant", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        using var document = await production.Http.GetAsync("/openapi/merchant.json", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
     }
 
     [Fact]
