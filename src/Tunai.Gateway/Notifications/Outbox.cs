@@ -4,6 +4,7 @@ using System.Text.Json;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Notifications;
@@ -14,7 +15,7 @@ namespace Tunai.Gateway.Notifications;
 /// that the row reaches this instance's worker once the commit is durable. Callers know nothing of leases,
 /// attempts or the worker: that policy is <see cref="NotificationPolicy"/>'s.
 /// </summary>
-public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
+public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Telemetry.GatewayTelemetry telemetry)
 {
     /// <summary>
     /// Writes the notification of <paramref name="payment"/>: <paramref name="event"/> is SUCCESS for a payment and
@@ -22,7 +23,7 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
     /// (no claim stands between the commit and the first attempt); if this instance dies first, another takes the
     /// lease over as soon as the instance is known dead (see <c>Instances/InstanceRegistry</c>).
     /// </summary>
-    public async Task<Notification> EnqueueAsync(WriteUnit unit, PaymentCode code, Payment payment,
+    public async Task<Notification> EnqueueAsync(WriteUnit unit, Acquirer acquirer, PaymentCode code, Payment payment,
         string @event, DateTimeOffset eventTime)
     {
         var at = eventTime.ToUnixTimeMilliseconds();
@@ -40,9 +41,11 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
             NextAttemptAt = at,
             CreatedAt = at,
             LeaseUntil = NotificationPolicy.LeaseUntil(options, at),
+            TraceParent = unit.TraceParent,
         };
         row = await NotificationStore.InsertAsync(unit.Connection, unit.Transaction, row, signal.Owner);
         unit.AfterCommit(() => signal.Deliver(row));
+        unit.AfterCommit(() => telemetry.PaymentEvent(acquirer.Code, @event, payment.Amount));
         return row;
     }
 

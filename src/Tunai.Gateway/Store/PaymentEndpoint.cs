@@ -5,6 +5,7 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;
 
@@ -24,7 +25,9 @@ public static class PaymentEndpoint
         }
         var r = request!;
         var hash = Convert.ToHexString(SHA256.HashData(body));
-        return await StoreReplay.RunAsync(() => PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
+        var result = await StoreReplay.RunAsync(() => PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
+        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
+        return result;
     }
 
     /// <summary>One payment request as one unit: the payment, its notification and the stored answer commit together.</summary>
@@ -69,7 +72,7 @@ public static class PaymentEndpoint
                     PaidAt = at,
                 });
                 // The merchant's notification commits with the payment, or neither does.
-                await outbox.EnqueueAsync(unit, code, payment, "SUCCESS", now);
+                await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);
                 answer = StoreAnswers.Paid(code, payment.PaymentId);
             }
             else

@@ -7,6 +7,7 @@ using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;
 
@@ -36,8 +37,10 @@ public static class ReversalEndpoint
             r = parsed!;
         }
         var hash = Convert.ToHexString(SHA256.HashData(body));
-        return await StoreReplay.RunAsync(() => ReverseOnceAsync(database, outbox, options, acquirer, r, body, hash,
+        var result = await StoreReplay.RunAsync(() => ReverseOnceAsync(database, outbox, options, acquirer, r, body, hash,
             time.GetUtcNow().ToUnixTimeMilliseconds(), http.RequestAborted));
+        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
+        return result;
     }
 
     private static async Task<IResult> ReverseOnceAsync(Database database, Outbox outbox, TunaiOptions options, Acquirer acquirer,
@@ -73,7 +76,7 @@ public static class ReversalEndpoint
             {
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
-                await outbox.EnqueueAsync(unit, code!, payment, "FAILED", DateTimeOffset.FromUnixTimeMilliseconds(now));
+                await outbox.EnqueueAsync(unit, acquirer, code!, payment, "FAILED", DateTimeOffset.FromUnixTimeMilliseconds(now));
             }
             else
             {
