@@ -181,9 +181,8 @@ public static partial class PaymentCodeRequests
             var item = new FieldReader(items[i]);
             var id = item.Text("bank_account_settlement_id", 64, required: true);
             var type = item.Text("type", 16, required: true);
-            var valueText = items[i].TryGetProperty("value", out var v)
-                ? v.ValueKind switch { JsonValueKind.Number => v.GetRawText(), JsonValueKind.String => v.GetString(), _ => null }
-                : null;
+            // Bounded by the reader (at most the largest amount, 4 decimals), so 50 of them add up without overflow.
+            var value = item.Number("value", max: 999_999_999_999m, maxDecimals: 4, required: true);
             if (item.Error is { } e)
             {
                 return f.Fail<string>($"{at}.{e.Field}", $"{at}.{e.Message}");
@@ -192,23 +191,23 @@ public static partial class PaymentCodeRequests
             {
                 return f.Fail<string>($"{at}.type", $"{at}.type must be PERCENTAGE or FIX");
             }
-            if (!decimal.TryParse(valueText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0)
+            if (value <= 0)
             {
                 return f.Fail<string>($"{at}.value", $"{at}.value must be a number greater than 0");
             }
-            if (type == "FIX" && value != decimal.Truncate(value))
+            if (type == "FIX" && value != decimal.Truncate(value!.Value))
             {
                 return f.Fail<string>($"{at}.value", $"{at}.value must be a whole rupiah amount for type FIX");
             }
             if (type == "PERCENTAGE")
             {
-                percent += value;
+                percent += value!.Value;
             }
             else
             {
-                fix += value;
+                fix += value!.Value;
             }
-            splits.Add(new SettlementSplit(id!, value, type));
+            splits.Add(new SettlementSplit(id!, value!.Value, type));
         }
         if (percent > 100)
         {
