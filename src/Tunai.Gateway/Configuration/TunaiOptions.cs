@@ -19,7 +19,15 @@ public sealed class TunaiOptions
 {
     public const string Section = "Tunai";
 
-    public GatewayMode Mode { get; set; } = GatewayMode.Sandbox;
+    /// <summary>
+    /// Sandbox or Production. Unset, the gateway runs as a sandbox only when it listens on loopback addresses only,
+    /// and otherwise refuses to start: a forgotten setting must not put a sandbox (printed secrets, strings to sign
+    /// in errors, private networks allowed) on a public address.
+    /// </summary>
+    public GatewayMode? Mode { get; set; }
+
+    /// <summary>Where the gateway listens, as the start-up check of an unset <see cref="Mode"/> saw it (not configuration).</summary>
+    internal IReadOnlyList<string> ListenUrls { get; set; } = [];
 
     /// <summary>Bearer token of the admin API. Also read from TUNAI_ADMIN_TOKEN.</summary>
     public string? AdminToken { get; set; }
@@ -32,6 +40,13 @@ public sealed class TunaiOptions
     /// where standard output is collected as a log (and by the test suite, whose gateways would fill CI's output).
     /// </summary>
     public bool PrintSandboxCredentials { get; set; } = true;
+
+    /// <summary>
+    /// Production only: allow http:// for PublicBaseUrl and merchants' notification and inquiry URLs, for a gateway
+    /// and merchants on one private network. Off by default: signatures protect integrity, not confidentiality, and
+    /// a notification or how-to-pay link in clear text can be read and replayed by anyone on the path.
+    /// </summary>
+    public bool AllowPlainHttp { get; set; }
 
     public StorageOptions Storage { get; set; } = new();
 
@@ -46,6 +61,9 @@ public sealed class TunaiOptions
     public OutboundOptions Outbound { get; set; } = new();
 
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
+
+    /// <summary>Whether a URL Tunai gives out or calls may be plain http (sandbox, or production on a private network).</summary>
+    public bool PlainHttpAllowed => IsSandbox || AllowPlainHttp;
 }
 
 public sealed class StorageOptions

@@ -32,8 +32,8 @@ public static partial class MerchantEndpoints
             var clientId = f.Text("client_id", 64);
             var secret = f.Text("secret_key", 256);
             var prefix = f.Text("code_prefix", 12);
-            var notificationUrl = Url(f, "notification_url");
-            var inquiryUrl = Url(f, "inquiry_url");
+            var notificationUrl = Url(f, "notification_url", options);
+            var inquiryUrl = Url(f, "inquiry_url", options);
             if (clientId is not null && !ClientIdShape().IsMatch(clientId))
             {
                 f.Fail<string>("client_id", "client_id may hold letters, digits, '-' and '_' only");
@@ -136,8 +136,8 @@ public static partial class MerchantEndpoints
             var name = f.Text("name", 128);
             var secret = f.Text("secret_key", 256);
             var regenerate = f.Flag("regenerate_secret_key") ?? false;
-            var notificationUrl = Url(f, "notification_url");
-            var inquiryUrl = Url(f, "inquiry_url");
+            var notificationUrl = Url(f, "notification_url", options);
+            var inquiryUrl = Url(f, "inquiry_url", options);
             if (secret is not null && secret.Length < 8)
             {
                 f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
@@ -180,12 +180,18 @@ public static partial class MerchantEndpoints
         }
     }
 
-    private static string? Url(FieldReader f, string path)
+    private static string? Url(FieldReader f, string path, TunaiOptions options)
     {
         var url = f.Text(path, 2048);
         if (url is not null && !TunaiOptionsValidator.IsHttpUrl(url))
         {
             return f.Fail<string>(path, $"{path} must be an absolute http(s) URL");
+        }
+        // Notifications and inquiries carry customers' data and payment results; in clear text anyone on the path
+        // reads them (the signature stops changes, not reading).
+        if (url is not null && !options.PlainHttpAllowed && !TunaiOptionsValidator.IsHttpsUrl(url))
+        {
+            return f.Fail<string>(path, $"{path} must be https in Production mode (Tunai:AllowPlainHttp allows http on a private network)");
         }
         return url;
     }

@@ -236,10 +236,19 @@ public static partial class PaymentCodeRequests
         {
             return f.Fail<string>(path, $"{path} needs a notification URL configured for the merchant; its path must equal that URL's path");
         }
-        var configured = new Uri(merchant.NotificationUrl).AbsolutePath;
-        if (!string.Equals(new Uri(url).AbsolutePath, configured, StringComparison.Ordinal))
+        // Scheme, host and port stay the configured ones (the query may differ), or whoever holds the merchant's key
+        // could downgrade its notifications to http or send payment results, signed, to any host.
+        var configured = new Uri(merchant.NotificationUrl);
+        var given = new Uri(url);
+        if (given.Scheme != configured.Scheme
+            || !string.Equals(given.IdnHost, configured.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || given.Port != configured.Port)
         {
-            return f.Fail<string>(path, $"{path} must have the same path as the configured notification URL ({configured})");
+            return f.Fail<string>(path, $"{path} must keep the configured notification URL's scheme, host and port ({configured.GetLeftPart(UriPartial.Authority)})");
+        }
+        if (!string.Equals(given.AbsolutePath, configured.AbsolutePath, StringComparison.Ordinal))
+        {
+            return f.Fail<string>(path, $"{path} must have the same path as the configured notification URL ({configured.AbsolutePath})");
         }
         return url;
     }
