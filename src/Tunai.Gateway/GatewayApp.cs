@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
@@ -35,6 +36,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<AcquirerSignatureFilter>();
         builder.Services.AddSingleton<RetryTransientFailures>();
+        builder.Services.AddRateLimits();
         builder.Services.AddOutboundHttp();
         builder.Services.AddHttpClient<DirectInquiryClient>().UseOutboundHandler();
         builder.Services.AddSingleton<GatewayInstance>();

@@ -60,6 +60,8 @@ public sealed class TunaiOptions
 
     public OutboundOptions Outbound { get; set; } = new();
 
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     public InstanceOptions Instances { get; set; } = new();
 
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
@@ -179,4 +181,26 @@ public sealed class InstanceOptions
     /// missed heartbeat (a long pause, a slow database) is not death.
     /// </summary>
     public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(6);
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Failed authentications (bad signature, unknown Client-Id, wrong admin or how-to-pay token) per minute from one address.</summary>
+    [Range(1, 1_000_000)]
+    public int AuthenticationFailuresPerMinutePerAddress { get; set; } = 60;
+
+    /// <summary>Failed authentications per minute naming one Client-Id, from any address.</summary>
+    [Range(1, 1_000_000)]
+    public int AuthenticationFailuresPerMinutePerClientId { get; set; } = 30;
+
+    /// <summary>Requests per second one merchant may send to the merchant API (a burst of one second's worth).</summary>
+    [Range(1, 1_000_000)]
+    public int MerchantRequestsPerSecond { get; set; } = 100;
+
+    /// <summary>
+    /// Requests per second one acquirer connection may send (inquiries, payments, reversals). Generous: a POS network's
+    /// peak comes through one connection.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int StoreRequestsPerSecond { get; set; } = 5000;
 }

@@ -16,6 +16,7 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
                      ("Tunai:Storage", options.Storage),
                      ("Tunai:Store", options.Store),
                      ("Tunai:Notifications", options.Notifications),
+                     ("Tunai:RateLimits", options.RateLimits),
                  })
         {
             var results = new List<ValidationResult>();

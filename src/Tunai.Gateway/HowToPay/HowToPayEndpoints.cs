@@ -5,6 +5,8 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
+using Tunai.Gateway.Abuse;
+
 namespace Tunai.Gateway.HowToPay;
 
 public sealed record HowToPayOrder(string InvoiceNumber, long Amount);
@@ -32,10 +34,13 @@ public static class HowToPayEndpoints
 {
     public static IEndpointRouteBuilder MapHowToPay(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/how-to-pay/v2/alfa-online-to-offline/{code}/{token}", Page);
-        app.MapGet("/alfa-online-to-offline/v2/how-to-pay-api/{code}/{token}", Api);
+        // A wrong token answers 404 like an unknown code; each is a guess, counted like a failed signature.
+        app.MapGet("/how-to-pay/v2/alfa-online-to-offline/{code}/{token}", Page).LimitAuthenticationFailures(IsGuess);
+        app.MapGet("/alfa-online-to-offline/v2/how-to-pay-api/{code}/{token}", Api).LimitAuthenticationFailures(IsGuess);
         return app;
     }
+
+    private static bool IsGuess(int status) => status == StatusCodes.Status404NotFound;
 
     private static async Task<IResult> Page(string code, string token, HttpContext http, Database database, TimeProvider time)
     {

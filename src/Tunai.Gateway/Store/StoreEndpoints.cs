@@ -12,6 +12,8 @@ using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
+using Tunai.Gateway.Abuse;
+
 namespace Tunai.Gateway.Store;
 
 /// <summary>
@@ -22,7 +24,9 @@ public static class StoreEndpoints
     public static IEndpointRouteBuilder MapStore(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/acquirer/v1/alfa")
+            .LimitAuthenticationFailures()
             .AddEndpointFilter<AcquirerSignatureFilter>()
+            .LimitPerCaller("store", limits => limits.StoreRequestsPerSecond)
             .AddEndpointFilter<RetryTransientFailures>();
         group.MapPost("/inquiry", Inquiry);
         group.MapPost("/payment", Pay);
