@@ -195,7 +195,7 @@ public sealed class RateLimitOptions
 
     /// <summary>Requests per second one merchant may send to the merchant API (a burst of one second's worth).</summary>
     [Range(1, 1_000_000)]
-    public int MerchantRequestsPerSecond { get; set; } = 100;
+    public int MerchantRequestsPerSecond { get; set; } = 500;
 
     /// <summary>
     /// Requests per second one acquirer connection may send (inquiries, payments, reversals). Generous: a POS network's

@@ -22,15 +22,16 @@ public sealed record MerchantRequest(Merchant Merchant, string RequestId, byte[]
 public sealed record MerchantView(
     string ClientId,
     string Name,
-    string SecretKey,
+    string? SecretKey,
     string CodePrefix,
     string? NotificationUrl,
     string? InquiryUrl,
     string CreatedAt,
     string UpdatedAt)
 {
-    public static MerchantView From(Merchant m) => new(
-        m.ClientId, m.Name, m.SecretKey, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,
+    /// <param name="withSecret">Only when the key was just made or changed: it is shown once, never by a GET.</param>
+    public static MerchantView From(Merchant m, bool withSecret) => new(
+        m.ClientId, m.Name, withSecret ? m.SecretKey : null, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,
         Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt)),
         Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(m.UpdatedAt)));
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Merchants;
@@ -18,7 +19,7 @@ public static partial class MerchantEndpoints
         return app;
     }
 
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -50,8 +51,9 @@ public static partial class MerchantEndpoints
             {
                 return invalid;
             }
-            var result = await CreateAsync(database, time, options, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
-            return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!), StatusCodes.Status201Created);
+            var result = await CreateAsync(database, time, options, box, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
+            // The secret key is shown here, once; it is stored sealed and no GET returns it.
+            return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!, withSecret: true), StatusCodes.Status201Created);
         }
     }
 
@@ -62,7 +64,7 @@ public static partial class MerchantEndpoints
     /// at BEGIN), so two merchants can never receive overlapping prefixes.
     /// </summary>
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
-        Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct)
+        Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m, CancellationToken ct)
     {
         return await database.WriteAsync<(Merchant?, ApiError?)>(async unit =>
         {
@@ -105,7 +107,7 @@ public static partial class MerchantEndpoints
                 InquiryUrl = m.InquiryUrl,
                 CreatedAt = now,
                 UpdatedAt = now,
-            });
+            }, box);
             if (inserted is null)
             {
                 return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
@@ -119,10 +121,10 @@ public static partial class MerchantEndpoints
     {
         await using var connection = await database.OpenAsync(http.RequestAborted);
         var merchant = await MerchantStore.FindAsync(connection, clientId);
-        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant));
+        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant, withSecret: false));
     }
 
-    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time)
+    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time, SecretBox box)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -162,12 +164,13 @@ public static partial class MerchantEndpoints
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl);
             var updated = await database.WriteAsync(async unit =>
             {
-                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds(), box);
                 unit.Commit();
                 return changed;
             }, http.RequestAborted);
             merchants.Changed();
-            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated));
+            // A new secret key is shown in this answer only.
+            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated, withSecret: patch.SecretKey is not null));
         }
     }
 

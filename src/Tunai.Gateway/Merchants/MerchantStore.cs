@@ -1,26 +1,34 @@
 using System.Data.Common;
 using Dapper;
+using Tunai.Gateway.Secrets;
 
 namespace Tunai.Gateway.Merchants;
 
+/// <summary>
+/// Merchants' rows. The secret key is sealed (<see cref="SecretBox"/>) on the way in; a read given the box opens it,
+/// a read without one (a lookup that needs only the id) leaves it sealed.
+/// </summary>
 public static class MerchantStore
 {
     private const string Columns =
         "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at";
 
-    public static Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
-            $"SELECT {Columns} FROM merchants WHERE client_id = @clientId", new { clientId }, tx);
+    public static async Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null, SecretBox? box = null) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"SELECT {Columns} FROM merchants WHERE client_id = @clientId", new { clientId }, tx));
 
-    public static Task<Merchant?> FindByIdAsync(DbConnection connection, long id, DbTransaction? tx = null) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
-            $"SELECT {Columns} FROM merchants WHERE id = @id", new { id }, tx);
+    public static async Task<Merchant?> FindByIdAsync(DbConnection connection, long id, DbTransaction? tx = null, SecretBox? box = null) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"SELECT {Columns} FROM merchants WHERE id = @id", new { id }, tx));
 
     /// <summary>The merchant with an Inquiry URL whose prefix starts <paramref name="code"/> (prefixes never overlap).</summary>
-    public static Task<Merchant?> FindInquiryOwnerAsync(DbConnection connection, string code) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
+    public static async Task<Merchant?> FindInquiryOwnerAsync(DbConnection connection, string code, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"SELECT {Columns} FROM merchants WHERE inquiry_url IS NOT NULL AND substr(@code, 1, length(code_prefix)) = code_prefix",
-            new { code });
+            new { code }));
+
+    private static Merchant? Open(SecretBox? box, Merchant? m) =>
+        box is null || m is null ? m : m with { SecretKey = box.Open(m.SecretKey) };
 
     /// <summary>
     /// The prefix of another merchant that equals, extends or is extended by <paramref name="prefix"/>.
@@ -36,18 +44,18 @@ public static class MerchantStore
             """, new { prefix }, tx);
 
     /// <summary>Inserts; null when the client_id is taken (the unique constraint decides).</summary>
-    public static Task<Merchant?> InsertAsync(DbConnection connection, DbTransaction tx, Merchant m) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
+    public static async Task<Merchant?> InsertAsync(DbConnection connection, DbTransaction tx, Merchant m, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"""
             INSERT INTO merchants (client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at)
             VALUES (@ClientId, @Name, @SecretKey, @CodePrefix, @NotificationUrl, @InquiryUrl, @CreatedAt, @UpdatedAt)
             ON CONFLICT (client_id) DO NOTHING
             RETURNING {Columns}
-            """, m, tx);
+            """, m with { SecretKey = box.Seal(m.SecretKey) }, tx));
 
     /// <summary>Changes only the fields the patch names, in one statement; null when the merchant is unknown.</summary>
-    public static Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
+    public static async Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"""
             UPDATE merchants
             SET name = COALESCE(@Name, name),
@@ -60,10 +68,28 @@ public static class MerchantStore
             """,
             new
             {
-                clientId, now, p.Name, p.SecretKey, p.NotificationUrl, p.InquiryUrl,
+                clientId, now, p.Name, SecretKey = p.SecretKey is null ? null : box.Seal(p.SecretKey), p.NotificationUrl, p.InquiryUrl,
                 SetNotificationUrl = p.SetNotificationUrl ? 1 : 0,
                 SetInquiryUrl = p.SetInquiryUrl ? 1 : 0,
-            }, tx);
+            }, tx));
+
+    /// <summary>
+    /// Seals every secret key still stored in clear (rows written before sealing existed), each with a conditional
+    /// update on the value read, so two instances starting at once never seal a key twice. Returns how many.
+    /// </summary>
+    public static async Task<int> SealStoredSecretsAsync(DbConnection connection, DbTransaction tx, SecretBox box, string table)
+    {
+        var rows = await connection.QueryAsync<(long Id, string SecretKey)>(
+            $"SELECT id, secret_key FROM {table} WHERE secret_key NOT LIKE 'dp1:%'", transaction: tx);
+        var sealedCount = 0;
+        foreach (var (id, secret) in rows)
+        {
+            sealedCount += await connection.ExecuteAsync(
+                $"UPDATE {table} SET secret_key = @sealed WHERE id = @id AND secret_key = @secret",
+                new { id, secret, @sealed = box.Seal(secret) }, tx);
+        }
+        return sealedCount;
+    }
 }
 
 public sealed record MerchantPatch(

@@ -4,6 +4,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Store;
@@ -27,23 +28,26 @@ public static class AcquirerStore
 {
     private const string Columns = "id, code, name, client_id, secret_key, created_at";
 
-    public static Task<Acquirer?> FindByClientIdAsync(DbConnection c, string clientId) =>
-        c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE client_id = @clientId", new { clientId });
+    // The secret key is sealed in the row (SecretBox) and opened here, where acquirers are read.
+    public static async Task<Acquirer?> FindByClientIdAsync(DbConnection c, string clientId, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE client_id = @clientId", new { clientId }));
 
-    public static Task<Acquirer?> FindByCodeAsync(DbConnection c, string code) =>
-        c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE code = @code", new { code });
+    public static async Task<Acquirer?> FindByCodeAsync(DbConnection c, string code, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE code = @code", new { code }));
 
     /// <summary>Null when the code or client_id is taken.</summary>
-    public static Task<Acquirer?> InsertAsync(DbConnection c, DbTransaction tx, Acquirer a) =>
-        c.QuerySingleOrDefaultAsync<Acquirer>(
+    public static async Task<Acquirer?> InsertAsync(DbConnection c, DbTransaction tx, Acquirer a, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
             $"""
             INSERT INTO acquirers (code, name, client_id, secret_key, created_at)
             VALUES (@Code, @Name, @ClientId, @SecretKey, @CreatedAt)
             ON CONFLICT DO NOTHING
             RETURNING {Columns}
-            """, a, tx);
+            """, a with { SecretKey = box.Seal(a.SecretKey) }, tx));
 
-    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, string code, string name)
+    private static Acquirer? Open(SecretBox box, Acquirer? a) => a is null ? null : a with { SecretKey = box.Open(a.SecretKey) };
+
+    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, SecretBox box, string code, string name)
     {
         var created = await database.WriteAsync(async unit =>
         {
@@ -54,7 +58,7 @@ public static class AcquirerStore
                 ClientId = $"ACQ-{code}-{Credentials.RandomDigits(12)}",
                 SecretKey = Credentials.NewSecretKey(),
                 CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            });
+            }, box);
             if (inserted is not null)
             {
                 unit.Commit();
@@ -76,7 +80,7 @@ public static class AcquirerEndpoints
         return app;
     }
 
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -96,14 +100,14 @@ public static class AcquirerEndpoints
             {
                 return invalid;
             }
-            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, id!, name!);
+            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!);
             return conflict ?? WireJson.Ok(new AcquirerView(acquirer!.Code, acquirer.Name, acquirer.ClientId, acquirer.SecretKey), StatusCodes.Status201Created);
         }
     }
 }
 
 /// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/> (acquirers are never changed).</summary>
-public sealed class AcquirerCache(Database database)
+public sealed class AcquirerCache(Database database, SecretBox box)
 {
     private readonly ReadCache<string, Acquirer> _byClientId = new();
 
@@ -111,6 +115,6 @@ public sealed class AcquirerCache(Database database)
         _byClientId.GetAsync(clientId, async key =>
         {
             await using var connection = await database.OpenAsync(ct);
-            return await AcquirerStore.FindByClientIdAsync(connection, key);
+            return await AcquirerStore.FindByClientIdAsync(connection, key, box);
         });
 }

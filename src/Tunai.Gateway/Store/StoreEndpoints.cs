@@ -53,7 +53,7 @@ public static class StoreEndpoints
             code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode);
             if (code is null || code.Kind == "DIPC")
             {
-                owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode);
+                owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode, http.RequestServices.GetRequiredService<Secrets.SecretBox>());
             }
         }
         InquiryResponse answer;
