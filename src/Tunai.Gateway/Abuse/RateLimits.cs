@@ -46,7 +46,8 @@ public static class RateLimits
                 IStatusCodeHttpResult r => r.StatusCode ?? StatusCodes.Status200OK,
                 _ => StatusCodes.Status200OK,
             };
-            if (isFailure(status))
+            // A disabled merchant or acquirer authenticated: its 401 says so each time and is no guess.
+            if (isFailure(status) && result is not ApiError { Code: "merchant_disabled" or "acquirer_disabled" })
             {
                 failures.Record(http, address, clientId, result is ApiError error ? error.Code : status.ToString(CultureInfo.InvariantCulture));
             }

@@ -16,9 +16,12 @@ public sealed record SignedCaller(string ClientId, string SecretKey, string Requ
 /// </summary>
 public static class SignedRequests
 {
-    /// <param name="findSecret">The caller's secret key for a Client-Id, with whatever the caller is; null when unknown.</param>
+    /// <param name="findSecrets">
+    /// The keys a Client-Id may sign with (two during a key rotation), with whatever the caller is; null when unknown.
+    /// The answer is signed with the key that signed the request.
+    /// </param>
     public static async Task<(SignedCaller? Caller, T? Party, ApiError? Error)> VerifyAsync<T>(
-        HttpContext http, TunaiOptions options, TimeProvider time, Func<string, Task<(string Secret, T Party)?>> findSecret)
+        HttpContext http, TunaiOptions options, TimeProvider time, Func<string, Task<(IReadOnlyList<string> Secrets, T Party)?>> findSecrets)
         where T : class
     {
         var request = http.Request;
@@ -48,7 +51,7 @@ public static class SignedRequests
             }
         }
 
-        if (await findSecret(clientId) is not { } found)
+        if (await findSecrets(clientId) is not { } found)
         {
             return (null, null, ApiError.Unauthorized("unknown_client", "The Client-Id is not known", SignatureHeaders.ClientId));
         }
@@ -67,11 +70,12 @@ public static class SignedRequests
 
         var target = request.Path.Value ?? "/";
         var input = new SignatureInput(clientId, requestId, timestamp, target, body);
-        if (!Signature.Verify(found.Secret, input, signature))
+        var secret = found.Secrets.FirstOrDefault(key => Signature.Verify(key, input, signature));
+        if (secret is null)
         {
             // A request without a body is signed without the Digest line; a client that hashed an empty body
             // is told so rather than left to guess (still refused: the scheme has one string to sign).
-            var message = body is null && Signature.Verify(found.Secret, input with { Body = Array.Empty<byte>() }, signature)
+            var message = body is null && found.Secrets.Any(key => Signature.Verify(key, input with { Body = Array.Empty<byte>() }, signature))
                 ? $"The Signature covers a Digest line; a {request.Method} has no body and is signed without it"
                 : "The Signature does not match the request";
             // The first wall every integrator hits: the sandbox shows the string it signed (never the key).
@@ -79,7 +83,7 @@ public static class SignedRequests
                 message, SignatureHeaders.Signature,
                 options.IsSandbox ? Signature.StringToSign(input) : null));
         }
-        var caller = new SignedCaller(clientId, found.Secret, requestId, body, target);
+        var caller = new SignedCaller(clientId, secret, requestId, body, target);
         http.Features.Set(caller);
         return (caller, found.Party, null);
     }

@@ -78,7 +78,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         request.Headers.Add(SignatureHeaders.RequestId, requestId);
         request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
         request.Headers.Add(SignatureHeaders.Signature,
-            Signature.Compute(merchant.SecretKey, new SignatureInput(merchant.ClientId, requestId, timestamp, target, body)));
+            Signature.Compute(merchant.OutboundKey(time.GetUtcNow()), new SignatureInput(merchant.ClientId, requestId, timestamp, target, body)));
 
         // Wall-clock timeout on purpose: it bounds how long the till waits on the network, whatever the
         // gateway's (possibly fake) TimeProvider says.
@@ -161,7 +161,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             return Decline(merchant, "The merchant's answer has no valid Response-Timestamp");
         }
         var input = new SignatureInput(merchant.ClientId, requestId, timestamp!, target, body, IsResponse: true);
-        if (!Signature.Verify(merchant.SecretKey, input, signature))
+        if (!merchant.VerifyingKeys(time.GetUtcNow()).Any(key => Signature.Verify(key, input, signature)))
         {
             return Decline(merchant, "The merchant's answer has a wrong Signature");
         }

@@ -16,7 +16,47 @@ public static partial class MerchantEndpoints
         group.MapPost("", Create);
         group.MapGet("/{clientId}", Get);
         group.MapPatch("/{clientId}", Patch);
+        group.MapPost("/{clientId}/secret-keys", Rotate);
+        group.MapPost("/{clientId}/secret-keys/sign-with-new", SignWithNewKey);
         return app;
+    }
+
+    /// <summary>
+    /// A second key: answered once, here. Requests signed with either verify until the old one expires; what the
+    /// gateway sends the merchant stays signed with the old one until <see cref="SignWithNewKey"/> (or the expiry).
+    /// </summary>
+    private static async Task<IResult> Rotate(string clientId, HttpContext http, Database database, MerchantCache merchants,
+        TunaiOptions options, TimeProvider time, SecretBox box)
+    {
+        var (expiresIn, error) = await SecretKeyRotation.ReadAsync(http.Request, options);
+        if (error is not null)
+        {
+            return error;
+        }
+        var now = time.GetUtcNow();
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var m = await MerchantStore.RotateAsync(unit.Connection, unit.Transaction, clientId, Credentials.NewSecretKey(),
+                now.Add(expiresIn).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), box);
+            unit.Commit();
+            return m;
+        }, http.RequestAborted);
+        merchants.Changed();
+        return rotated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    /// <summary>The merchant checks signatures with the new key now: notifications and inquiries switch to it.</summary>
+    private static async Task<IResult> SignWithNewKey(string clientId, HttpContext http, Database database, MerchantCache merchants,
+        TimeProvider time, SecretBox box)
+    {
+        var switched = await database.WriteAsync(async unit =>
+        {
+            var m = await MerchantStore.SignWithNewKeyAsync(unit.Connection, unit.Transaction, clientId, time.GetUtcNow().ToUnixTimeMilliseconds(), box);
+            unit.Commit();
+            return m;
+        }, http.RequestAborted);
+        merchants.Changed();
+        return switched is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(switched, withSecret: false));
     }
 
     private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
@@ -138,6 +178,7 @@ public static partial class MerchantEndpoints
             var name = f.Text("name", 128);
             var secret = f.Text("secret_key", 256);
             var regenerate = f.Flag("regenerate_secret_key") ?? false;
+            var disabled = f.Flag("disabled");
             var notificationUrl = Url(f, "notification_url", options);
             var inquiryUrl = Url(f, "inquiry_url", options);
             if (secret is not null && secret.Length < 8)
@@ -161,7 +202,8 @@ public static partial class MerchantEndpoints
                 name,
                 regenerate ? Credentials.NewSecretKey() : secret,
                 root.TryGetProperty("notification_url", out _), notificationUrl,
-                root.TryGetProperty("inquiry_url", out _), inquiryUrl);
+                root.TryGetProperty("inquiry_url", out _), inquiryUrl,
+                disabled);
             var updated = await database.WriteAsync(async unit =>
             {
                 var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds(), box);

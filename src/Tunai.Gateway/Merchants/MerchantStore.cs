@@ -11,7 +11,8 @@ namespace Tunai.Gateway.Merchants;
 public static class MerchantStore
 {
     private const string Columns =
-        "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at";
+        "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at, " +
+        "previous_secret_key, previous_key_expires_at, signs_with_new_key, disabled_at";
 
     public static async Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null, SecretBox? box = null) =>
         Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
@@ -28,7 +29,32 @@ public static class MerchantStore
             new { code }));
 
     private static Merchant? Open(SecretBox? box, Merchant? m) =>
-        box is null || m is null ? m : m with { SecretKey = box.Open(m.SecretKey) };
+        box is null || m is null ? m : m with
+        {
+            SecretKey = box.Open(m.SecretKey),
+            PreviousSecretKey = m.PreviousSecretKey is null ? null : box.Open(m.PreviousSecretKey),
+        };
+
+    /// <summary>
+    /// A new key; the current one becomes the previous, verifying until <paramref name="previousExpiresAt"/> and
+    /// signing outbound messages until the merchant switches. One statement; null when the merchant is unknown.
+    /// </summary>
+    public static async Task<Merchant?> RotateAsync(DbConnection connection, DbTransaction tx, string clientId, string newKey,
+        long previousExpiresAt, long now, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"""
+            UPDATE merchants
+            SET previous_secret_key = secret_key, previous_key_expires_at = @previousExpiresAt, secret_key = @key,
+                signs_with_new_key = 0, updated_at = @now
+            WHERE client_id = @clientId
+            RETURNING {Columns}
+            """, new { clientId, key = box.Seal(newKey), previousExpiresAt, now }, tx));
+
+    /// <summary>Outbound messages are signed with the new key from now on; null when the merchant is unknown.</summary>
+    public static async Task<Merchant?> SignWithNewKeyAsync(DbConnection connection, DbTransaction tx, string clientId, long now, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"UPDATE merchants SET signs_with_new_key = 1, updated_at = @now WHERE client_id = @clientId RETURNING {Columns}",
+            new { clientId, now }, tx));
 
     /// <summary>
     /// The prefix of another merchant that equals, extends or is extended by <paramref name="prefix"/>.
@@ -60,6 +86,9 @@ public static class MerchantStore
             UPDATE merchants
             SET name = COALESCE(@Name, name),
                 secret_key = COALESCE(@SecretKey, secret_key),
+                previous_secret_key = CASE WHEN @ChangeSecret = 1 THEN NULL ELSE previous_secret_key END,
+                previous_key_expires_at = CASE WHEN @ChangeSecret = 1 THEN NULL ELSE previous_key_expires_at END,
+                disabled_at = CASE WHEN @SetDisabled = 1 THEN @DisabledAt ELSE disabled_at END,
                 notification_url = CASE WHEN @SetNotificationUrl = 1 THEN @NotificationUrl ELSE notification_url END,
                 inquiry_url = CASE WHEN @SetInquiryUrl = 1 THEN @InquiryUrl ELSE inquiry_url END,
                 updated_at = @now
@@ -71,6 +100,9 @@ public static class MerchantStore
                 clientId, now, p.Name, SecretKey = p.SecretKey is null ? null : box.Seal(p.SecretKey), p.NotificationUrl, p.InquiryUrl,
                 SetNotificationUrl = p.SetNotificationUrl ? 1 : 0,
                 SetInquiryUrl = p.SetInquiryUrl ? 1 : 0,
+                ChangeSecret = p.SecretKey is null ? 0 : 1,
+                SetDisabled = p.Disabled is null ? 0 : 1,
+                DisabledAt = p.Disabled == true ? now : (long?)null,
             }, tx));
 
     /// <summary>
@@ -98,4 +130,5 @@ public sealed record MerchantPatch(
     bool SetNotificationUrl,
     string? NotificationUrl,
     bool SetInquiryUrl,
-    string? InquiryUrl);
+    string? InquiryUrl,
+    bool? Disabled = null);

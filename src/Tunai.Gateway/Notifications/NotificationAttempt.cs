@@ -33,8 +33,12 @@ public sealed class NotificationAttempt(
             return Failed(notification, url, null, 0, null, "The merchant has no notification URL configured", null);
         }
 
+        if (merchant.IsDisabled)
+        {
+            return Failed(notification, url, null, 0, null, "The merchant is disabled; nothing is sent to it", null);
+        }
         var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
-        var signature = Signature.Compute(merchant.SecretKey,
+        var signature = Signature.Compute(merchant.OutboundKey(time.GetUtcNow()),
             new SignatureInput(merchant.ClientId, notification.RequestId, timestamp, uri.AbsolutePath, notification.Body));
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

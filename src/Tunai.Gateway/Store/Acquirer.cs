@@ -18,15 +18,27 @@ public sealed record Acquirer
     public required string ClientId { get; init; }
     public required string SecretKey { get; init; }
     public long CreatedAt { get; init; }
+    public string? PreviousSecretKey { get; init; }
+    public long? PreviousKeyExpiresAt { get; init; }
+    public long? DisabledAt { get; init; }
+
+    public bool IsDisabled => DisabledAt is not null;
+
+    public IReadOnlyList<string> VerifyingKeys(DateTimeOffset now) => SecretKeys.Verifying(SecretKey, PreviousSecretKey, PreviousKeyExpiresAt, now);
 
     public override string ToString() => $"Acquirer {{ Code = {Code}, ClientId = {ClientId} }}";
 }
 
-public sealed record AcquirerView(string Id, string Name, string ClientId, string SecretKey);
+public sealed record AcquirerView(string Id, string Name, string ClientId, string? SecretKey, string? PreviousKeyExpiresAt = null, bool Disabled = false)
+{
+    public static AcquirerView From(Acquirer a, bool withSecret) => new(a.Code, a.Name, a.ClientId, withSecret ? a.SecretKey : null,
+        a.PreviousKeyExpiresAt is { } expires ? Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(expires)) : null,
+        a.IsDisabled);
+}
 
 public static class AcquirerStore
 {
-    private const string Columns = "id, code, name, client_id, secret_key, created_at";
+    private const string Columns = "id, code, name, client_id, secret_key, created_at, previous_secret_key, previous_key_expires_at, disabled_at";
 
     // The secret key is sealed in the row (SecretBox) and opened here, where acquirers are read.
     public static async Task<Acquirer?> FindByClientIdAsync(DbConnection c, string clientId, SecretBox box) =>
@@ -45,7 +57,24 @@ public static class AcquirerStore
             RETURNING {Columns}
             """, a with { SecretKey = box.Seal(a.SecretKey) }, tx));
 
-    private static Acquirer? Open(SecretBox box, Acquirer? a) => a is null ? null : a with { SecretKey = box.Open(a.SecretKey) };
+    private static Acquirer? Open(SecretBox box, Acquirer? a) => a is null ? null : a with
+    {
+        SecretKey = box.Open(a.SecretKey),
+        PreviousSecretKey = a.PreviousSecretKey is null ? null : box.Open(a.PreviousSecretKey),
+    };
+
+    /// <summary>A new key; the current one keeps verifying until <paramref name="previousExpiresAt"/>. Null when unknown.</summary>
+    public static async Task<Acquirer?> RotateAsync(DbConnection c, DbTransaction tx, string code, string newKey, long previousExpiresAt, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
+            $"""
+            UPDATE acquirers SET previous_secret_key = secret_key, previous_key_expires_at = @previousExpiresAt, secret_key = @key
+            WHERE code = @code
+            RETURNING {Columns}
+            """, new { code, key = box.Seal(newKey), previousExpiresAt }, tx));
+
+    public static async Task<Acquirer?> SetDisabledAsync(DbConnection c, DbTransaction tx, string code, long? disabledAt, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
+            $"UPDATE acquirers SET disabled_at = @disabledAt WHERE code = @code RETURNING {Columns}", new { code, disabledAt }, tx));
 
     public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, SecretBox box, string code, string name)
     {
@@ -77,8 +106,60 @@ public static class AcquirerEndpoints
     {
         var group = app.MapGroup("/admin/v1/acquirers").RequireAdminToken();
         group.MapPost("", Create);
+        group.MapPost("/{id}/secret-keys", Rotate);
+        group.MapPatch("/{id}", Patch);
         return app;
     }
+
+    private static async Task<IResult> Rotate(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,
+        TimeProvider time, SecretBox box)
+    {
+        var (expiresIn, error) = await SecretKeyRotation.ReadAsync(http.Request, options);
+        if (error is not null)
+        {
+            return error;
+        }
+        var expiresAt = time.GetUtcNow().Add(expiresIn).ToUnixTimeMilliseconds();
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), expiresAt, box);
+            unit.Commit();
+            return a;
+        }, http.RequestAborted);
+        acquirers.Changed();
+        // The new key is shown in this answer only.
+        return rotated is null ? NotFound(id) : WireJson.Ok(AcquirerView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> Patch(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,
+        TimeProvider time, SecretBox box)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var disabled = f.Flag("disabled", required: true);
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            var changed = await database.WriteAsync(async unit =>
+            {
+                var a = await AcquirerStore.SetDisabledAsync(unit.Connection, unit.Transaction, id,
+                    disabled == true ? time.GetUtcNow().ToUnixTimeMilliseconds() : null, box);
+                unit.Commit();
+                return a;
+            }, http.RequestAborted);
+            acquirers.Changed();
+            return changed is null ? NotFound(id) : WireJson.Ok(AcquirerView.From(changed, withSecret: false));
+        }
+    }
+
+    private static ApiError NotFound(string id) => ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}");
 
     private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
     {
@@ -101,12 +182,12 @@ public static class AcquirerEndpoints
                 return invalid;
             }
             var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!);
-            return conflict ?? WireJson.Ok(new AcquirerView(acquirer!.Code, acquirer.Name, acquirer.ClientId, acquirer.SecretKey), StatusCodes.Status201Created);
+            return conflict ?? WireJson.Ok(AcquirerView.From(acquirer!, withSecret: true), StatusCodes.Status201Created);
         }
     }
 }
 
-/// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/> (acquirers are never changed).</summary>
+/// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/>; a rotation or a disabling calls <see cref="Changed"/>.</summary>
 public sealed class AcquirerCache(Database database, SecretBox box)
 {
     private readonly ReadCache<string, Acquirer> _byClientId = new();
@@ -117,4 +198,6 @@ public sealed class AcquirerCache(Database database, SecretBox box)
             await using var connection = await database.OpenAsync(ct);
             return await AcquirerStore.FindByClientIdAsync(connection, key, box);
         });
+
+    public void Changed() => _byClientId.Clear();
 }

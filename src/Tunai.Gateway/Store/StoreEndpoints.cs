@@ -54,6 +54,8 @@ public static class StoreEndpoints
             if (code is null || code.Kind == "DIPC")
             {
                 owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode, http.RequestServices.GetRequiredService<Secrets.SecretBox>());
+                // A disabled merchant is not asked: its codes are unknown to the store meanwhile.
+                owner = owner is { IsDisabled: true } ? null : owner;
             }
         }
         InquiryResponse answer;
@@ -348,11 +350,15 @@ public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOption
         var http = context.HttpContext;
         var (_, acquirer, error) = await SignedRequests.VerifyAsync<Acquirer>(http, options, time, async clientId =>
         {
-            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? (a.SecretKey, a) : null;
+            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? (a.VerifyingKeys(time.GetUtcNow()), a) : null;
         });
         if (error is not null)
         {
             return error;
+        }
+        if (acquirer!.IsDisabled)
+        {
+            return ApiError.Unauthorized("acquirer_disabled", "This acquirer connection is disabled", Tunai.Signing.SignatureHeaders.ClientId);
         }
         http.Features.Set(acquirer!);
         return await next(context);
