@@ -5,16 +5,19 @@ using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
+using Tunai.Gateway.Health;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
+using Tunai.Gateway.OpenApi;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway;
 
@@ -51,9 +54,13 @@ public static class GatewayApp
         builder.Services.AddHostedService<InstanceRegistry>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        builder.Services.AddHealth(builder.Configuration);
+        builder.Services.AddTelemetry(builder.Configuration);
+        builder.Services.AddApiDocuments();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);
         app.MapMerchants();
@@ -63,6 +70,9 @@ public static class GatewayApp
         app.MapStore();
         app.MapNotifications();
         app.MapOrderStatus();
+        app.MapHealth();
+        app.MapTelemetry();
+        app.MapApiDocuments();
         return app;
     }
 
