@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
@@ -39,6 +41,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<AcquirerSignatureFilter>();
         builder.Services.AddSingleton<RetryTransientFailures>();
+        builder.Services.AddRateLimits();
+        builder.Services.AddSecrets(builder.Configuration);
         builder.Services.AddOutboundHttp();
         builder.Services.AddHttpClient<DirectInquiryClient>().UseOutboundHandler();
         builder.Services.AddSingleton<GatewayInstance>();

@@ -4,6 +4,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Acquirers;
@@ -17,33 +18,65 @@ public sealed record Acquirer
     public required string ClientId { get; init; }
     public required string SecretKey { get; init; }
     public long CreatedAt { get; init; }
+    public string? PreviousSecretKey { get; init; }
+    public long? PreviousKeyExpiresAt { get; init; }
+    public long? DisabledAt { get; init; }
+
+    public bool IsDisabled => DisabledAt is not null;
+
+    public IReadOnlyList<string> VerifyingKeys(DateTimeOffset now) => SecretKeys.Verifying(SecretKey, PreviousSecretKey, PreviousKeyExpiresAt, now);
 
     public override string ToString() => $"Acquirer {{ Code = {Code}, ClientId = {ClientId} }}";
 }
 
-public sealed record AcquirerView(string Id, string Name, string ClientId, string SecretKey);
+public sealed record AcquirerView(string Id, string Name, string ClientId, string? SecretKey, string? PreviousKeyExpiresAt = null, bool Disabled = false)
+{
+    public static AcquirerView From(Acquirer a, bool withSecret) => new(a.Code, a.Name, a.ClientId, withSecret ? a.SecretKey : null,
+        a.PreviousKeyExpiresAt is { } expires ? Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(expires)) : null,
+        a.IsDisabled);
+}
 
 public static class AcquirerStore
 {
-    private const string Columns = "id, code, name, client_id, secret_key, created_at";
+    private const string Columns = "id, code, name, client_id, secret_key, created_at, previous_secret_key, previous_key_expires_at, disabled_at";
 
-    public static Task<Acquirer?> FindByClientIdAsync(DbConnection c, string clientId) =>
-        c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE client_id = @clientId", new { clientId });
+    // The secret key is sealed in the row (SecretBox) and opened here, where acquirers are read.
+    public static async Task<Acquirer?> FindByClientIdAsync(DbConnection c, string clientId, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE client_id = @clientId", new { clientId }));
 
-    public static Task<Acquirer?> FindByCodeAsync(DbConnection c, string code) =>
-        c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE code = @code", new { code });
+    public static async Task<Acquirer?> FindByCodeAsync(DbConnection c, string code, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>($"SELECT {Columns} FROM acquirers WHERE code = @code", new { code }));
 
     /// <summary>Null when the code or client_id is taken.</summary>
-    public static Task<Acquirer?> InsertAsync(DbConnection c, DbTransaction tx, Acquirer a) =>
-        c.QuerySingleOrDefaultAsync<Acquirer>(
+    public static async Task<Acquirer?> InsertAsync(DbConnection c, DbTransaction tx, Acquirer a, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
             $"""
             INSERT INTO acquirers (code, name, client_id, secret_key, created_at)
             VALUES (@Code, @Name, @ClientId, @SecretKey, @CreatedAt)
             ON CONFLICT DO NOTHING
             RETURNING {Columns}
-            """, a, tx);
+            """, a with { SecretKey = box.Seal(a.SecretKey) }, tx));
 
-    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, string code, string name)
+    private static Acquirer? Open(SecretBox box, Acquirer? a) => a is null ? null : a with
+    {
+        SecretKey = box.Open(a.SecretKey),
+        PreviousSecretKey = a.PreviousSecretKey is null ? null : box.Open(a.PreviousSecretKey),
+    };
+
+    /// <summary>A new key; the current one keeps verifying until <paramref name="previousExpiresAt"/>. Null when unknown.</summary>
+    public static async Task<Acquirer?> RotateAsync(DbConnection c, DbTransaction tx, string code, string newKey, long previousExpiresAt, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
+            $"""
+            UPDATE acquirers SET previous_secret_key = secret_key, previous_key_expires_at = @previousExpiresAt, secret_key = @key
+            WHERE code = @code
+            RETURNING {Columns}
+            """, new { code, key = box.Seal(newKey), previousExpiresAt }, tx));
+
+    public static async Task<Acquirer?> SetDisabledAsync(DbConnection c, DbTransaction tx, string code, long? disabledAt, SecretBox box) =>
+        Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
+            $"UPDATE acquirers SET disabled_at = @disabledAt WHERE code = @code RETURNING {Columns}", new { code, disabledAt }, tx));
+
+    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, SecretBox box, string code, string name)
     {
         var created = await database.WriteAsync(async unit =>
         {
@@ -54,7 +87,7 @@ public static class AcquirerStore
                 ClientId = $"ACQ-{code}-{Credentials.RandomDigits(12)}",
                 SecretKey = Credentials.NewSecretKey(),
                 CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            });
+            }, box);
             if (inserted is not null)
             {
                 unit.Commit();

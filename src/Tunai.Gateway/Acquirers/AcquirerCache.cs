@@ -1,9 +1,10 @@
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Acquirers;
 
-/// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/> (acquirers are never changed).</summary>
-public sealed class AcquirerCache(Database database)
+/// <summary>Acquirers by Client-Id for every store request, read through a <see cref="ReadCache{TKey, TValue}"/>; a rotation or a disabling calls <see cref="Changed"/>.</summary>
+public sealed class AcquirerCache(Database database, SecretBox box)
 {
     private readonly ReadCache<string, Acquirer> _byClientId = new();
 
@@ -11,6 +12,8 @@ public sealed class AcquirerCache(Database database)
         _byClientId.GetAsync(clientId, async key =>
         {
             await using var connection = await database.OpenAsync(ct);
-            return await AcquirerStore.FindByClientIdAsync(connection, key);
+            return await AcquirerStore.FindByClientIdAsync(connection, key, box);
         });
+
+    public void Changed() => _byClientId.Clear();
 }

@@ -1,6 +1,8 @@
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Acquirers;
@@ -12,10 +14,62 @@ public static class AcquirerEndpoints
     {
         var group = app.MapGroup("/admin/v1/acquirers").RequireAdminToken();
         group.MapPost("", Create);
+        group.MapPost("/{id}/secret-keys", Rotate);
+        group.MapPatch("/{id}", Patch);
         return app;
     }
 
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    private static async Task<IResult> Rotate(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,
+        TimeProvider time, SecretBox box)
+    {
+        var (expiresIn, error) = await SecretKeyRotation.ReadAsync(http.Request, options);
+        if (error is not null)
+        {
+            return error;
+        }
+        var expiresAt = time.GetUtcNow().Add(expiresIn).ToUnixTimeMilliseconds();
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), expiresAt, box);
+            unit.Commit();
+            return a;
+        }, http.RequestAborted);
+        acquirers.Changed();
+        // The new key is shown in this answer only.
+        return rotated is null ? NotFound(id) : WireJson.Ok(AcquirerView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> Patch(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,
+        TimeProvider time, SecretBox box)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var disabled = f.Flag("disabled", required: true);
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            var changed = await database.WriteAsync(async unit =>
+            {
+                var a = await AcquirerStore.SetDisabledAsync(unit.Connection, unit.Transaction, id,
+                    disabled == true ? time.GetUtcNow().ToUnixTimeMilliseconds() : null, box);
+                unit.Commit();
+                return a;
+            }, http.RequestAborted);
+            acquirers.Changed();
+            return changed is null ? NotFound(id) : WireJson.Ok(AcquirerView.From(changed, withSecret: false));
+        }
+    }
+
+    private static ApiError NotFound(string id) => ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}");
+
+    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -35,8 +89,8 @@ public static class AcquirerEndpoints
             {
                 return invalid;
             }
-            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, id!, name!);
-            return conflict ?? WireJson.Ok(new AcquirerView(acquirer!.Code, acquirer.Name, acquirer.ClientId, acquirer.SecretKey), StatusCodes.Status201Created);
+            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!);
+            return conflict ?? WireJson.Ok(AcquirerView.From(acquirer!, withSecret: true), StatusCodes.Status201Created);
         }
     }
 }

@@ -11,11 +11,15 @@ public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOption
         var http = context.HttpContext;
         var (_, acquirer, error) = await SignedRequests.VerifyAsync<Acquirer>(http, options, time, async clientId =>
         {
-            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? ([a.SecretKey], a) : null;
+            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? (a.VerifyingKeys(time.GetUtcNow()), a) : null;
         });
         if (error is not null)
         {
             return error;
+        }
+        if (acquirer!.IsDisabled)
+        {
+            return ApiError.Unauthorized("acquirer_disabled", "This acquirer connection is disabled", Tunai.Signing.SignatureHeaders.ClientId);
         }
         http.Features.Set(acquirer!);
         return await next(context);

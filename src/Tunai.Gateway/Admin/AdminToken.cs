@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Tunai.Gateway.Api;
 
+using Tunai.Gateway.Abuse;
+
 namespace Tunai.Gateway.Admin;
 
 /// <summary>The admin API's bearer token: configured, or (sandbox only) generated once and kept in the database.</summary>
@@ -21,6 +23,7 @@ public static class AdminAuth
     /// <summary>Every route of the group needs <c>Authorization: Bearer {admin token}</c>.</summary>
     public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group)
     {
+        group.LimitAuthenticationFailures();
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;

@@ -52,6 +52,7 @@ public sealed partial class FieldReader(JsonElement root)
     /// <summary>A whole number written with digits only (a JSON number or a numeric string).</summary>
     public long? Digits(string path, int maxDigits, bool required = false, long min = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDigits, 18);
         var element = Find(path);
         if (Error is not null)
         {
@@ -76,10 +77,64 @@ public sealed partial class FieldReader(JsonElement root)
         {
             return Fail<long?>(path, $"{path} must be at most {maxDigits} digits");
         }
+        // maxDigits is at most 18 (checked below), so the text fits a long whatever its digits.
         var value = long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
         if (value < min)
         {
             return Fail<long?>(path, min == 1 ? $"{path} must be greater than 0" : $"{path} must be at least {min}");
+        }
+        return value;
+    }
+
+    /// <summary>
+    /// A positive or zero decimal written with digits and at most one point (a JSON number or a numeric string), at
+    /// most <paramref name="max"/> and with at most <paramref name="maxDecimals"/> digits after the point. The bounds
+    /// are checked on the text before it becomes a <see cref="decimal"/>, so whatever the caller adds up afterwards
+    /// stays far from decimal's range ("79228162514264337593543950335" is decimal.MaxValue: one more split and the sum
+    /// overflowed into a 500).
+    /// </summary>
+    public decimal? Number(string path, decimal max, int maxDecimals, bool required = false)
+    {
+        var element = Find(path);
+        if (Error is not null)
+        {
+            return null;
+        }
+        string? text = element switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => null,
+            { ValueKind: JsonValueKind.Number } e => e.GetRawText(),
+            { ValueKind: JsonValueKind.String } e => e.GetString()?.Trim(),
+            _ => "invalid",
+        };
+        if (string.IsNullOrEmpty(text))
+        {
+            return required ? Fail<decimal?>(path, $"{path} is mandatory") : null;
+        }
+        var match = DecimalShape().Match(text);
+        if (!match.Success)
+        {
+            return Fail<decimal?>(path, $"{path} must be a number written with digits and at most one decimal point");
+        }
+        var whole = match.Groups["whole"].Value.TrimStart('0');
+        var fraction = match.Groups["fraction"].Value.TrimEnd('0');
+        var maxWholeDigits = decimal.Truncate(max).ToString(CultureInfo.InvariantCulture).Length;
+        if (whole.Length > maxWholeDigits)
+        {
+            return Fail<decimal?>(path, $"{path} must be at most {max.ToString(CultureInfo.InvariantCulture)}");
+        }
+        if (fraction.Length > maxDecimals)
+        {
+            return Fail<decimal?>(path, maxDecimals == 0
+                ? $"{path} must be a whole number"
+                : $"{path} must have at most {maxDecimals} digits after the decimal point");
+        }
+        // At most 29 significant digits by now (maxWholeDigits + maxDecimals), so the parse cannot overflow.
+        var value = decimal.Parse($"{(whole.Length == 0 ? "0" : whole)}.{(fraction.Length == 0 ? "0" : fraction)}",
+            NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        if (value > max)
+        {
+            return Fail<decimal?>(path, $"{path} must be at most {max.ToString(CultureInfo.InvariantCulture)}");
         }
         return value;
     }
@@ -168,4 +223,7 @@ public sealed partial class FieldReader(JsonElement root)
 
     [GeneratedRegex("^[0-9]+$")]
     private static partial Regex DigitsOnly();
+
+    [GeneratedRegex(@"^(?<whole>[0-9]+)(?:\.(?<fraction>[0-9]+))?$")]
+    private static partial Regex DecimalShape();
 }

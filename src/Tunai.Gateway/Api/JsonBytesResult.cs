@@ -17,6 +17,8 @@ public sealed class JsonBytesResult(int status, byte[] body, bool replayed = fal
         var response = httpContext.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";
+        // A browser must never take an answer (which echoes what merchants sent) for HTML or script.
+        response.Headers.XContentTypeOptions = "nosniff";
         response.ContentLength = body.Length;
         if (replayed)
         {

@@ -50,13 +50,39 @@ public static class RequestBody
         return (document, error);
     }
 
+    /// <summary>
+    /// The one way a request body is read as JSON. Strict (RFC 8259: no comments, no single quotes, no NaN) with one
+    /// leniency and one refusal beyond the parser's defaults:
+    /// a trailing comma is accepted, because the reference's own MGPC sample has one and clients copy it;
+    /// a key given twice is refused, because readers disagree about which one wins (a proxy, a WAF or the
+    /// merchant's own log may read <c>"amount": 1</c> where Tunai would read the second <c>"amount"</c>).
+    /// </summary>
+    public static readonly JsonDocumentOptions JsonOptions = new()
+    {
+        MaxDepth = 32,
+        AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+    };
+
     /// <summary>Parses the body as a JSON object; anything else is a 400 that says what is wrong.</summary>
     public static ApiError? ParseObject(byte[] body, out JsonDocument? document)
     {
         document = null;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+            document = JsonDocument.Parse(body, JsonOptions);
+        }
+        catch (JsonException e) when (e.GetType() == typeof(JsonException))
+        {
+            // Syntax errors come as the parser's own subclass; a plain JsonException is the duplicate-key check.
+            return new ApiError(StatusCodes.Status400BadRequest, "duplicate_json_key",
+                $"The body gives a key twice, which readers resolve differently: {e.Message.Split(" Path:")[0]}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check compares unescaped names, and throws this on a name holding a lone surrogate.
+            return LoneSurrogate();
         }
         catch (JsonException e)
         {
@@ -73,11 +99,13 @@ public static class RequestBody
         {
             document.Dispose();
             document = null;
-            return new ApiError(StatusCodes.Status400BadRequest, "malformed_json",
-                "The body is not valid JSON: a string holds a \\u escape of an unpaired surrogate (\\ud800-\\udfff)");
+            return LoneSurrogate();
         }
         return null;
     }
+
+    private static ApiError LoneSurrogate() => new(StatusCodes.Status400BadRequest, "malformed_json",
+        "The body is not valid JSON: a string holds a \\u escape of an unpaired surrogate (\\ud800-\\udfff)");
 
     /// <summary>
     /// The parser lets a lone surrogate escape such as "\ud800" through and only throws when that string or

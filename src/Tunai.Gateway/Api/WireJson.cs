@@ -36,7 +36,38 @@ public static class WireJson
     });
 
     public static byte[] Serialize<T>(T value) =>
-        JsonSerializer.SerializeToUtf8Bytes(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Context.GetTypeInfo(typeof(T))!);
+        EscapeAngleBrackets(JsonSerializer.SerializeToUtf8Bytes(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Context.GetTypeInfo(typeof(T))!));
+
+    /// <summary>
+    /// '&lt;' and '&gt;' as \u003c and \u003e, so an echoed "&lt;/script&gt;&lt;script&gt;..." cannot close a script block or open a
+    /// tag wherever a client embeds an answer in a page. Relaxed escaping keeps every other character readable. In
+    /// JSON text both bytes can only stand inside a string, and no UTF-8 multi-byte sequence contains them, so
+    /// replacing the bytes is exact.
+    /// </summary>
+    private static byte[] EscapeAngleBrackets(byte[] json)
+    {
+        var count = json.AsSpan().Count((byte)'<') + json.AsSpan().Count((byte)'>');
+        if (count == 0)
+        {
+            return json;
+        }
+        var escaped = new byte[json.Length + count * 5];
+        var at = 0;
+        foreach (var b in json)
+        {
+            if (b is (byte)'<' or (byte)'>')
+            {
+                "\\u003"u8.CopyTo(escaped.AsSpan(at));
+                escaped[at + 5] = b == (byte)'<' ? (byte)'c' : (byte)'e';
+                at += 6;
+            }
+            else
+            {
+                escaped[at++] = b;
+            }
+        }
+        return escaped;
+    }
 
     public static IResult Ok<T>(T value, int status = StatusCodes.Status200OK) => new JsonBytesResult(status, Serialize(value));
 }

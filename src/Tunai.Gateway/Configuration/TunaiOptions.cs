@@ -19,7 +19,15 @@ public sealed class TunaiOptions
 {
     public const string Section = "Tunai";
 
-    public GatewayMode Mode { get; set; } = GatewayMode.Sandbox;
+    /// <summary>
+    /// Sandbox or Production. Unset, the gateway runs as a sandbox only when it listens on loopback addresses only,
+    /// and otherwise refuses to start: a forgotten setting must not put a sandbox (printed secrets, strings to sign
+    /// in errors, private networks allowed) on a public address.
+    /// </summary>
+    public GatewayMode? Mode { get; set; }
+
+    /// <summary>Where the gateway listens, as the start-up check of an unset <see cref="Mode"/> saw it (not configuration).</summary>
+    internal IReadOnlyList<string> ListenUrls { get; set; } = [];
 
     /// <summary>Bearer token of the admin API. Also read from TUNAI_ADMIN_TOKEN.</summary>
     public string? AdminToken { get; set; }
@@ -33,6 +41,13 @@ public sealed class TunaiOptions
     /// </summary>
     public bool PrintSandboxCredentials { get; set; } = true;
 
+    /// <summary>
+    /// Production only: allow http:// for PublicBaseUrl and merchants' notification and inquiry URLs, for a gateway
+    /// and merchants on one private network. Off by default: signatures protect integrity, not confidentiality, and
+    /// a notification or how-to-pay link in clear text can be read and replayed by anyone on the path.
+    /// </summary>
+    public bool AllowPlainHttp { get; set; }
+
     public StorageOptions Storage { get; set; } = new();
 
     public MerchantApiOptions MerchantApi { get; set; } = new();
@@ -45,9 +60,14 @@ public sealed class TunaiOptions
 
     public OutboundOptions Outbound { get; set; } = new();
 
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     public InstanceOptions Instances { get; set; } = new();
 
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
+
+    /// <summary>Whether a URL Tunai gives out or calls may be plain http (sandbox, or production on a private network).</summary>
+    public bool PlainHttpAllowed => IsSandbox || AllowPlainHttp;
 }
 
 public sealed class StorageOptions
@@ -161,4 +181,26 @@ public sealed class InstanceOptions
     /// missed heartbeat (a long pause, a slow database) is not death.
     /// </summary>
     public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(6);
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Failed authentications (bad signature, unknown Client-Id, wrong admin or how-to-pay token) per minute from one address.</summary>
+    [Range(1, 1_000_000)]
+    public int AuthenticationFailuresPerMinutePerAddress { get; set; } = 60;
+
+    /// <summary>Failed authentications per minute naming one Client-Id, from any address.</summary>
+    [Range(1, 1_000_000)]
+    public int AuthenticationFailuresPerMinutePerClientId { get; set; } = 30;
+
+    /// <summary>Requests per second one merchant may send to the merchant API (a burst of one second's worth).</summary>
+    [Range(1, 1_000_000)]
+    public int MerchantRequestsPerSecond { get; set; } = 500;
+
+    /// <summary>
+    /// Requests per second one acquirer connection may send (inquiries, payments, reversals). Generous: a POS network's
+    /// peak comes through one connection.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int StoreRequestsPerSecond { get; set; } = 5000;
 }

@@ -16,6 +16,7 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
                      ("Tunai:Storage", options.Storage),
                      ("Tunai:Store", options.Store),
                      ("Tunai:Notifications", options.Notifications),
+                     ("Tunai:RateLimits", options.RateLimits),
                  })
         {
             var results = new List<ValidationResult>();
@@ -25,6 +26,11 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
             }
         }
 
+        if (options.Mode is null)
+        {
+            failures.Add($"Tunai:Mode is not set and the gateway listens on {string.Join(", ", options.ListenUrls)}, not on loopback only: " +
+                "set Tunai:Mode to Production (or to Sandbox, deliberately)");
+        }
         if (!string.IsNullOrEmpty(options.PublicBaseUrl) && !IsHttpUrl(options.PublicBaseUrl))
         {
             failures.Add("Tunai:PublicBaseUrl must be an absolute http(s) URL");
@@ -35,14 +41,31 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
             {
                 failures.Add("Tunai:AdminToken (or TUNAI_ADMIN_TOKEN) is required in Production mode");
             }
+            else if (!IsStrongAdminToken(options.AdminToken))
+            {
+                failures.Add($"Tunai:AdminToken must be at least {StrongTokenLength} characters with at least {StrongTokenDistinct} different ones " +
+                    "in Production mode (e.g. openssl rand -base64 33)");
+            }
             if (string.IsNullOrWhiteSpace(options.PublicBaseUrl))
             {
                 failures.Add("Tunai:PublicBaseUrl is required in Production mode");
+            }
+            else if (!options.PlainHttpAllowed && !IsHttpsUrl(options.PublicBaseUrl))
+            {
+                failures.Add("Tunai:PublicBaseUrl must be https in Production mode (Tunai:AllowPlainHttp=true allows http on a private network)");
             }
         }
         if (options.AdminToken is { Length: > 0 and < 16 })
         {
             failures.Add("Tunai:AdminToken must be at least 16 characters");
+        }
+        // A signed request is accepted for TimestampTolerance either side of the clock, so for up to twice that
+        // after it was signed; its Request-Id must be remembered at least that long, or a captured request could
+        // be sent again, after its key was swept, while its signature still passes.
+        if (options.MerchantApi.IdempotencyRetention < 2 * options.MerchantApi.TimestampTolerance)
+        {
+            failures.Add($"Tunai:MerchantApi:IdempotencyRetention ({options.MerchantApi.IdempotencyRetention}) must be at least twice " +
+                $"Tunai:MerchantApi:TimestampTolerance ({options.MerchantApi.TimestampTolerance}), so a request is never executed again while its signature is still accepted");
         }
         if (options.Storage.Provider == StorageProvider.Postgres && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {
@@ -75,6 +98,17 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    public const int StrongTokenLength = 32;
+
+    public const int StrongTokenDistinct = 10;
+
+    /// <summary>Long, and not a repetition (aaaa..., abab...): a random token of 32 characters has about 20 different ones.</summary>
+    public static bool IsStrongAdminToken(string token) =>
+        token.Length >= StrongTokenLength && token.Distinct().Count() >= StrongTokenDistinct;
+
+    public static bool IsHttpsUrl(string value) =>
+        IsHttpUrl(value) && new Uri(value).Scheme == Uri.UriSchemeHttps;
 
     public static bool IsHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri)

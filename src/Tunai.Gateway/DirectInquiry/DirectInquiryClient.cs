@@ -81,7 +81,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         var requestId = Guid.NewGuid().ToString();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        foreach (var (name, value) in SignedEnvelope.SignRequest(merchant.ClientId, merchant.SecretKey, requestId, time.GetUtcNow(), target, body).ToList())
+        foreach (var (name, value) in SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), requestId, time.GetUtcNow(), target, body).ToList())
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
@@ -151,7 +151,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         // The envelope decides: Client-Id, the Request-Id echo, the time window, and the HMAC under either
         // timestamp label (the provider's client libraries sign answers with the Request-Timestamp label).
         var check = SignedEnvelope.VerifyResponse(name => Header(response, name), body, target, merchant.ClientId, requestId,
-            [merchant.SecretKey], time.GetUtcNow(), options.MerchantApi.TimestampTolerance);
+            merchant.VerifyingKeys(time.GetUtcNow()), time.GetUtcNow(), options.MerchantApi.TimestampTolerance);
         if (!check.IsValid)
         {
             return Decline(merchant, check.Failure switch

@@ -5,6 +5,8 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
+using Tunai.Gateway.Abuse;
+
 namespace Tunai.Gateway.HowToPay;
 
 public sealed record HowToPayOrder(string InvoiceNumber, long Amount);
@@ -32,19 +34,21 @@ public static class HowToPayEndpoints
 {
     public static IEndpointRouteBuilder MapHowToPay(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/how-to-pay/v2/alfa-online-to-offline/{code}/{token}", Page);
-        app.MapGet("/alfa-online-to-offline/v2/how-to-pay-api/{code}/{token}", Api);
+        // A wrong token answers 404 like an unknown code; each is a guess, counted like a failed signature.
+        app.MapGet("/how-to-pay/v2/alfa-online-to-offline/{code}/{token}", Page).LimitAuthenticationFailures(IsGuess);
+        app.MapGet("/alfa-online-to-offline/v2/how-to-pay-api/{code}/{token}", Api).LimitAuthenticationFailures(IsGuess);
         return app;
     }
+
+    private static bool IsGuess(int status) => status == StatusCodes.Status404NotFound;
 
     private static async Task<IResult> Page(string code, string token, HttpContext http, Database database, TimeProvider time)
     {
         var found = await FindAsync(database, code, token, http.RequestAborted);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        http.Response.Headers["X-Content-Type-Options"] = "nosniff";
         http.Response.Headers.ContentSecurityPolicy =
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+            $"default-src 'none'; style-src 'unsafe-inline'; script-src {HowToPayPage.ScriptHashSource}; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         if (found is null)
         {
             return Results.Content(HowToPayPage.RenderNotFound(), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
@@ -75,6 +79,8 @@ public static class HowToPayEndpoints
             status == CodeStatus.Active ? HowToPayInstructions.For(p.Code, p.Amount, merchantName) : []));
     }
 
+    private static readonly string StandInToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+
     private static async Task<(PaymentCode Code, string MerchantName)?> FindAsync(Database database, string code, string token, CancellationToken ct)
     {
         if (code.Length > PaymentCodeRequests.MaxCodeLength || token.Length > 64)
@@ -89,11 +95,10 @@ public static class HowToPayEndpoints
             WHERE p.code = @code
             """, (p, name) => (p, name), new { code }, splitOn: "name");
         var row = rows.SingleOrDefault();
-        if (row.Item1 is null
-            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(row.Item1.HowToPayToken), Encoding.UTF8.GetBytes(token)))
-        {
-            return null;
-        }
-        return row;
+        // An unknown code is compared against a stand-in token, so it does the same work as a wrong token: the time
+        // of the answer does not tell which codes exist.
+        var matches = CryptographicOperations.FixedTimeEquals(
+            Encoding.UTF8.GetBytes(row.Item1?.HowToPayToken ?? StandInToken), Encoding.UTF8.GetBytes(token));
+        return row.Item1 is null || !matches ? null : row;
     }
 }

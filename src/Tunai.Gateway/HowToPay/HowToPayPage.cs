@@ -112,14 +112,12 @@ public static class HowToPayPage
         }
 
         body.Append("""
-            <div class="actions"><button type="button" onclick="window.print()">Cetak · Print</button></div>
+            <div class="actions"><button type="button" id="print">Cetak · Print</button></div>
             </main>
 
             """);
-        if (active)
-        {
-            body.Append(CountdownScript);
-        }
+        // Always the same script, so the page's CSP allows it by its hash and no inline script or handler runs.
+        body.Append(Script);
 
         return Document($"{view.MerchantName}: {Group(view.PaymentCode)}", body.ToString());
     }
@@ -282,9 +280,10 @@ public static class HowToPayPage
 
     // Counts down from the gateway's clock rather than the phone's, which is often set wrong: the offset
     // between the two is taken once at load and applied on every tick.
-    private const string CountdownScript = """
-        <script>
+    private const string ScriptText = """
         (function () {
+          var print = document.getElementById('print');
+          if (print) print.addEventListener('click', function () { window.print(); });
           var el = document.getElementById('countdown');
           if (!el) return;
           var expires = Number(el.getAttribute('data-expires-utc-ms'));
@@ -309,7 +308,12 @@ public static class HowToPayPage
           var timer = setInterval(tick, 1000);
           tick();
         })();
-        </script>
 
         """;
+
+    private const string Script = "<script>" + ScriptText + "</script>\n";
+
+    /// <summary>The CSP source that allows the page's one script and nothing else (no 'unsafe-inline').</summary>
+    public static readonly string ScriptHashSource =
+        $"'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(ScriptText)))}'";
 }

@@ -6,7 +6,7 @@ namespace Tunai.Gateway.Merchants;
 /// Merchants as every signed request and every notification needs them, read through a <see cref="ReadCache{TKey, TValue}"/>.
 /// Whatever changes a merchant calls <see cref="Changed"/>.
 /// </summary>
-public sealed class MerchantCache(Database database)
+public sealed class MerchantCache(Database database, Secrets.SecretBox box)
 {
     private readonly ReadCache<string, Merchant> _byClientId = new();
     private readonly ReadCache<long, Merchant> _byId = new();
@@ -15,14 +15,14 @@ public sealed class MerchantCache(Database database)
         _byClientId.GetAsync(clientId, async key =>
         {
             await using var connection = await database.OpenAsync(ct);
-            return await MerchantStore.FindAsync(connection, key);
+            return await MerchantStore.FindAsync(connection, key, box: box);
         });
 
     public ValueTask<Merchant?> FindByIdAsync(long id, CancellationToken ct) =>
         _byId.GetAsync(id, async key =>
         {
             await using var connection = await database.OpenAsync(ct);
-            return await MerchantStore.FindByIdAsync(connection, key);
+            return await MerchantStore.FindByIdAsync(connection, key, box: box);
         });
 
     public void Changed()

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Merchants;
@@ -15,10 +16,50 @@ public static partial class MerchantEndpoints
         group.MapPost("", Create);
         group.MapGet("/{clientId}", Get);
         group.MapPatch("/{clientId}", Patch);
+        group.MapPost("/{clientId}/secret-keys", Rotate);
+        group.MapPost("/{clientId}/secret-keys/sign-with-new", SignWithNewKey);
         return app;
     }
 
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    /// <summary>
+    /// A second key: answered once, here. Requests signed with either verify until the old one expires; what the
+    /// gateway sends the merchant stays signed with the old one until <see cref="SignWithNewKey"/> (or the expiry).
+    /// </summary>
+    private static async Task<IResult> Rotate(string clientId, HttpContext http, Database database, MerchantCache merchants,
+        TunaiOptions options, TimeProvider time, SecretBox box)
+    {
+        var (expiresIn, error) = await SecretKeyRotation.ReadAsync(http.Request, options);
+        if (error is not null)
+        {
+            return error;
+        }
+        var now = time.GetUtcNow();
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var m = await MerchantStore.RotateAsync(unit.Connection, unit.Transaction, clientId, Credentials.NewSecretKey(),
+                now.Add(expiresIn).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), box);
+            unit.Commit();
+            return m;
+        }, http.RequestAborted);
+        merchants.Changed();
+        return rotated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    /// <summary>The merchant checks signatures with the new key now: notifications and inquiries switch to it.</summary>
+    private static async Task<IResult> SignWithNewKey(string clientId, HttpContext http, Database database, MerchantCache merchants,
+        TimeProvider time, SecretBox box)
+    {
+        var switched = await database.WriteAsync(async unit =>
+        {
+            var m = await MerchantStore.SignWithNewKeyAsync(unit.Connection, unit.Transaction, clientId, time.GetUtcNow().ToUnixTimeMilliseconds(), box);
+            unit.Commit();
+            return m;
+        }, http.RequestAborted);
+        merchants.Changed();
+        return switched is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(switched, withSecret: false));
+    }
+
+    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -32,8 +73,8 @@ public static partial class MerchantEndpoints
             var clientId = f.Text("client_id", 64);
             var secret = f.Text("secret_key", 256);
             var prefix = f.Text("code_prefix", 12);
-            var notificationUrl = Url(f, "notification_url");
-            var inquiryUrl = Url(f, "inquiry_url");
+            var notificationUrl = Url(f, "notification_url", options);
+            var inquiryUrl = Url(f, "inquiry_url", options);
             if (clientId is not null && !ClientIdShape().IsMatch(clientId))
             {
                 f.Fail<string>("client_id", "client_id may hold letters, digits, '-' and '_' only");
@@ -50,8 +91,9 @@ public static partial class MerchantEndpoints
             {
                 return invalid;
             }
-            var result = await CreateAsync(database, time, options, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
-            return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!), StatusCodes.Status201Created);
+            var result = await CreateAsync(database, time, options, box, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
+            // The secret key is shown here, once; it is stored sealed and no GET returns it.
+            return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!, withSecret: true), StatusCodes.Status201Created);
         }
     }
 
@@ -62,7 +104,7 @@ public static partial class MerchantEndpoints
     /// at BEGIN), so two merchants can never receive overlapping prefixes.
     /// </summary>
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
-        Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct)
+        Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m, CancellationToken ct)
     {
         return await database.WriteAsync<(Merchant?, ApiError?)>(async unit =>
         {
@@ -105,7 +147,7 @@ public static partial class MerchantEndpoints
                 InquiryUrl = m.InquiryUrl,
                 CreatedAt = now,
                 UpdatedAt = now,
-            });
+            }, box);
             if (inserted is null)
             {
                 return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
@@ -119,10 +161,10 @@ public static partial class MerchantEndpoints
     {
         await using var connection = await database.OpenAsync(http.RequestAborted);
         var merchant = await MerchantStore.FindAsync(connection, clientId);
-        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant));
+        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant, withSecret: false));
     }
 
-    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time)
+    private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time, SecretBox box)
     {
         var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
         if (error is not null)
@@ -136,8 +178,9 @@ public static partial class MerchantEndpoints
             var name = f.Text("name", 128);
             var secret = f.Text("secret_key", 256);
             var regenerate = f.Flag("regenerate_secret_key") ?? false;
-            var notificationUrl = Url(f, "notification_url");
-            var inquiryUrl = Url(f, "inquiry_url");
+            var disabled = f.Flag("disabled");
+            var notificationUrl = Url(f, "notification_url", options);
+            var inquiryUrl = Url(f, "inquiry_url", options);
             if (secret is not null && secret.Length < 8)
             {
                 f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
@@ -159,15 +202,17 @@ public static partial class MerchantEndpoints
                 name,
                 regenerate ? Credentials.NewSecretKey() : secret,
                 root.TryGetProperty("notification_url", out _), notificationUrl,
-                root.TryGetProperty("inquiry_url", out _), inquiryUrl);
+                root.TryGetProperty("inquiry_url", out _), inquiryUrl,
+                disabled);
             var updated = await database.WriteAsync(async unit =>
             {
-                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds(), box);
                 unit.Commit();
                 return changed;
             }, http.RequestAborted);
             merchants.Changed();
-            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated));
+            // A new secret key is shown in this answer only.
+            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated, withSecret: patch.SecretKey is not null));
         }
     }
 
@@ -180,12 +225,18 @@ public static partial class MerchantEndpoints
         }
     }
 
-    private static string? Url(FieldReader f, string path)
+    private static string? Url(FieldReader f, string path, TunaiOptions options)
     {
         var url = f.Text(path, 2048);
         if (url is not null && !TunaiOptionsValidator.IsHttpUrl(url))
         {
             return f.Fail<string>(path, $"{path} must be an absolute http(s) URL");
+        }
+        // Notifications and inquiries carry customers' data and payment results; in clear text anyone on the path
+        // reads them (the signature stops changes, not reading).
+        if (url is not null && !options.PlainHttpAllowed && !TunaiOptionsValidator.IsHttpsUrl(url))
+        {
+            return f.Fail<string>(path, $"{path} must be https in Production mode (Tunai:AllowPlainHttp allows http on a private network)");
         }
         return url;
     }

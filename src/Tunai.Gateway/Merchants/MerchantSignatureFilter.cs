@@ -14,11 +14,15 @@ public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOption
         var http = context.HttpContext;
         var (caller, merchant, error) = await SignedRequests.VerifyAsync<Merchant>(http, options, time, async clientId =>
         {
-            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? ([m.SecretKey], m) : null;
+            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? (m.VerifyingKeys(time.GetUtcNow()), m) : null;
         });
         if (error is not null)
         {
             return error;
+        }
+        if (merchant!.IsDisabled)
+        {
+            return ApiError.Unauthorized("merchant_disabled", "This merchant is disabled; ask the gateway's operator", Tunai.Signing.SignatureHeaders.ClientId);
         }
         http.Features.Set(new MerchantRequest(merchant!, caller!.RequestId, caller.Body, caller.Target));
         return await next(context);

@@ -1,26 +1,60 @@
 using System.Data.Common;
 using Dapper;
+using Tunai.Gateway.Secrets;
 
 namespace Tunai.Gateway.Merchants;
 
+/// <summary>
+/// Merchants' rows. The secret key is sealed (<see cref="SecretBox"/>) on the way in; a read given the box opens it,
+/// a read without one (a lookup that needs only the id) leaves it sealed.
+/// </summary>
 public static class MerchantStore
 {
     private const string Columns =
-        "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at";
+        "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at, " +
+        "previous_secret_key, previous_key_expires_at, signs_with_new_key, disabled_at";
 
-    public static Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
-            $"SELECT {Columns} FROM merchants WHERE client_id = @clientId", new { clientId }, tx);
+    public static async Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null, SecretBox? box = null) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"SELECT {Columns} FROM merchants WHERE client_id = @clientId", new { clientId }, tx));
 
-    public static Task<Merchant?> FindByIdAsync(DbConnection connection, long id, DbTransaction? tx = null) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
-            $"SELECT {Columns} FROM merchants WHERE id = @id", new { id }, tx);
+    public static async Task<Merchant?> FindByIdAsync(DbConnection connection, long id, DbTransaction? tx = null, SecretBox? box = null) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"SELECT {Columns} FROM merchants WHERE id = @id", new { id }, tx));
 
     /// <summary>The merchant with an Inquiry URL whose prefix starts <paramref name="code"/> (prefixes never overlap).</summary>
-    public static Task<Merchant?> FindInquiryOwnerAsync(DbConnection connection, string code) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
+    public static async Task<Merchant?> FindInquiryOwnerAsync(DbConnection connection, string code, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"SELECT {Columns} FROM merchants WHERE inquiry_url IS NOT NULL AND substr(@code, 1, length(code_prefix)) = code_prefix",
-            new { code });
+            new { code }));
+
+    private static Merchant? Open(SecretBox? box, Merchant? m) =>
+        box is null || m is null ? m : m with
+        {
+            SecretKey = box.Open(m.SecretKey),
+            PreviousSecretKey = m.PreviousSecretKey is null ? null : box.Open(m.PreviousSecretKey),
+        };
+
+    /// <summary>
+    /// A new key; the current one becomes the previous, verifying until <paramref name="previousExpiresAt"/> and
+    /// signing outbound messages until the merchant switches. One statement; null when the merchant is unknown.
+    /// </summary>
+    public static async Task<Merchant?> RotateAsync(DbConnection connection, DbTransaction tx, string clientId, string newKey,
+        long previousExpiresAt, long now, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"""
+            UPDATE merchants
+            SET previous_secret_key = secret_key, previous_key_expires_at = @previousExpiresAt, secret_key = @key,
+                signs_with_new_key = 0, updated_at = @now
+            WHERE client_id = @clientId
+            RETURNING {Columns}
+            """, new { clientId, key = box.Seal(newKey), previousExpiresAt, now }, tx));
+
+    /// <summary>Outbound messages are signed with the new key from now on; null when the merchant is unknown.</summary>
+    public static async Task<Merchant?> SignWithNewKeyAsync(DbConnection connection, DbTransaction tx, string clientId, long now, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
+            $"UPDATE merchants SET signs_with_new_key = 1, updated_at = @now WHERE client_id = @clientId RETURNING {Columns}",
+            new { clientId, now }, tx));
 
     /// <summary>
     /// The prefix of another merchant that equals, extends or is extended by <paramref name="prefix"/>.
@@ -36,22 +70,25 @@ public static class MerchantStore
             """, new { prefix }, tx);
 
     /// <summary>Inserts; null when the client_id is taken (the unique constraint decides).</summary>
-    public static Task<Merchant?> InsertAsync(DbConnection connection, DbTransaction tx, Merchant m) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
+    public static async Task<Merchant?> InsertAsync(DbConnection connection, DbTransaction tx, Merchant m, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"""
             INSERT INTO merchants (client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at)
             VALUES (@ClientId, @Name, @SecretKey, @CodePrefix, @NotificationUrl, @InquiryUrl, @CreatedAt, @UpdatedAt)
             ON CONFLICT (client_id) DO NOTHING
             RETURNING {Columns}
-            """, m, tx);
+            """, m with { SecretKey = box.Seal(m.SecretKey) }, tx));
 
     /// <summary>Changes only the fields the patch names, in one statement; null when the merchant is unknown.</summary>
-    public static Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now) =>
-        connection.QuerySingleOrDefaultAsync<Merchant>(
+    public static async Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now, SecretBox box) =>
+        Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"""
             UPDATE merchants
             SET name = COALESCE(@Name, name),
                 secret_key = COALESCE(@SecretKey, secret_key),
+                previous_secret_key = CASE WHEN @ChangeSecret = 1 THEN NULL ELSE previous_secret_key END,
+                previous_key_expires_at = CASE WHEN @ChangeSecret = 1 THEN NULL ELSE previous_key_expires_at END,
+                disabled_at = CASE WHEN @SetDisabled = 1 THEN @DisabledAt ELSE disabled_at END,
                 notification_url = CASE WHEN @SetNotificationUrl = 1 THEN @NotificationUrl ELSE notification_url END,
                 inquiry_url = CASE WHEN @SetInquiryUrl = 1 THEN @InquiryUrl ELSE inquiry_url END,
                 updated_at = @now
@@ -60,10 +97,31 @@ public static class MerchantStore
             """,
             new
             {
-                clientId, now, p.Name, p.SecretKey, p.NotificationUrl, p.InquiryUrl,
+                clientId, now, p.Name, SecretKey = p.SecretKey is null ? null : box.Seal(p.SecretKey), p.NotificationUrl, p.InquiryUrl,
                 SetNotificationUrl = p.SetNotificationUrl ? 1 : 0,
                 SetInquiryUrl = p.SetInquiryUrl ? 1 : 0,
-            }, tx);
+                ChangeSecret = p.SecretKey is null ? 0 : 1,
+                SetDisabled = p.Disabled is null ? 0 : 1,
+                DisabledAt = p.Disabled == true ? now : (long?)null,
+            }, tx));
+
+    /// <summary>
+    /// Seals every secret key still stored in clear (rows written before sealing existed), each with a conditional
+    /// update on the value read, so two instances starting at once never seal a key twice. Returns how many.
+    /// </summary>
+    public static async Task<int> SealStoredSecretsAsync(DbConnection connection, DbTransaction tx, SecretBox box, string table)
+    {
+        var rows = await connection.QueryAsync<(long Id, string SecretKey)>(
+            $"SELECT id, secret_key FROM {table} WHERE secret_key NOT LIKE 'dp1:%'", transaction: tx);
+        var sealedCount = 0;
+        foreach (var (id, secret) in rows)
+        {
+            sealedCount += await connection.ExecuteAsync(
+                $"UPDATE {table} SET secret_key = @sealed WHERE id = @id AND secret_key = @secret",
+                new { id, secret, @sealed = box.Seal(secret) }, tx);
+        }
+        return sealedCount;
+    }
 }
 
 public sealed record MerchantPatch(
@@ -72,4 +130,5 @@ public sealed record MerchantPatch(
     bool SetNotificationUrl,
     string? NotificationUrl,
     bool SetInquiryUrl,
-    string? InquiryUrl);
+    string? InquiryUrl,
+    bool? Disabled = null);

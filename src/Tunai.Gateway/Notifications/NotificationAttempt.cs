@@ -48,7 +48,11 @@ public sealed class NotificationAttempt(
         }
 
         // Request-Target is the URL's path as it goes on the wire (a %20 stays %20), the form every verifier accepts.
-        var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.SecretKey, notification.RequestId, time.GetUtcNow(),
+        if (merchant.IsDisabled)
+        {
+            return Failed(notification, url, null, 0, null, "The merchant is disabled; nothing is sent to it", null);
+        }
+        var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), notification.RequestId, time.GetUtcNow(),
             RequestTarget.Of(uri), notification.Body);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

@@ -5,6 +5,8 @@ using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Store;
 
+using Tunai.Gateway.Abuse;
+
 namespace Tunai.Gateway.OrderStatus;
 
 /// <summary>
@@ -18,7 +20,9 @@ public static class OrderStatusEndpoints
         // A read: no Request-Id bookkeeping, so no idempotency filter. The catch-all takes invoice numbers
         // holding '/' (INV/2026/11/0001 is a common format).
         app.MapGroup("/orders/v1/status")
+            .LimitAuthenticationFailures()
             .AddEndpointFilter<MerchantSignatureFilter>()
+            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond)
             .MapGet("/{**invoice_number}", Status);
         return app;
     }

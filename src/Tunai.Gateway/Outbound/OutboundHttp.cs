@@ -31,6 +31,9 @@ public static class OutboundHttp
     public static SocketsHttpHandler CreateHandler(bool allowPrivate) => new()
     {
         AllowAutoRedirect = false,
+        // A proxy from the environment (HTTP_PROXY, ALL_PROXY) would make the connection below go to the proxy, so
+        // the address check would see the proxy's address and never the merchant's.
+        UseProxy = false,
         UseCookies = false,
         ConnectTimeout = TimeSpan.FromSeconds(5),
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -63,37 +66,55 @@ public static class OutboundHttp
         },
     };
 
-    /// <summary>False for loopback, private, shared, link-local, multicast, documentation and reserved ranges.</summary>
+    /// <summary>
+    /// False for loopback, private, shared, link-local, multicast, documentation and reserved ranges. IPv6 must be
+    /// global unicast (2000::/3) outside the special ranges; an IPv4 address carried inside IPv6 (mapped, NAT64 64:ff9b::/96,
+    /// 6to4 2002::/16) is checked as itself, and the forms whose route cannot be told (IPv4-compatible ::a.b.c.d,
+    /// translated ::ffff:0:a.b.c.d, local NAT64 64:ff9b:1::/48, Teredo 2001::/32) are refused.
+    /// </summary>
     public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
         }
-        if (IPAddress.IsLoopback(address))
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return IsPublicIPv4(address.GetAddressBytes());
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
         {
             return false;
         }
-        if (address.AddressFamily == AddressFamily.InterNetwork)
+        var b = address.GetAddressBytes();
+        // NAT64 well-known prefix 64:ff9b::/96: the last four bytes are the IPv4 destination.
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
         {
-            var b = address.GetAddressBytes();
-            return !(b[0] is 0 or 10 or 127 or >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 198 && b[1] is 18 or 19)
-                || (b[0] == 198 && b[1] == 51 && b[2] == 100)
-                || (b[0] == 203 && b[1] == 0 && b[2] == 113));
+            return IsPublicIPv4(b[12..16]);
         }
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        // 6to4 2002:a.b.c.d::/48: bytes 2-5 are the IPv4 relay the packets go through.
+        if (b[0] == 0x20 && b[1] == 0x02)
         {
-            var b = address.GetAddressBytes();
-            return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-                || (b[0] & 0xfe) == 0xfc                       // unique local fc00::/7
-                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)); // documentation 2001:db8::/32
+            return IsPublicIPv4(b[2..6]);
         }
-        return false;
+        if ((b[0] & 0xe0) != 0x20)
+        {
+            return false; // not global unicast: ::, ::1, ::a.b.c.d, ::ffff:0:a.b.c.d, 64:ff9b:1::/48, fc00::/7, fe80::/10, ff00::/8...
+        }
+        return !((b[0] == 0x20 && b[1] == 0x01 && b[2] < 0x02)           // 2001::/23 protocol assignments, Teredo 2001::/32 among them
+            || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) // documentation 2001:db8::/32
+            || (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0x00));     // documentation 3fff::/20
     }
+
+    private static bool IsPublicIPv4(byte[] b) =>
+        !(b[0] is 0 or 10 or 127 or >= 224
+            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
+            || (b[0] == 169 && b[1] == 254)
+            || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+            || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2)
+            || (b[0] == 192 && b[1] == 88 && b[2] == 99)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 198 && b[1] is 18 or 19)
+            || (b[0] == 198 && b[1] == 51 && b[2] == 100)
+            || (b[0] == 203 && b[1] == 0 && b[2] == 113));
 }

@@ -8,6 +8,8 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Telemetry;
 
+using Tunai.Gateway.Abuse;
+
 namespace Tunai.Gateway.PaymentCodes;
 
 public static class PaymentCodeEndpoints
@@ -15,7 +17,9 @@ public static class PaymentCodeEndpoints
     public static IEndpointRouteBuilder MapPaymentCodes(this IEndpointRouteBuilder app)
     {
         var merchantApi = app.MapGroup("")
+            .LimitAuthenticationFailures()
             .AddEndpointFilter<MerchantSignatureFilter>()
+            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond)
             .AddEndpointFilter<IdempotencyFilter>()
             .AddEndpointFilter<RetryTransientFailures>();
         // The reference names the first path; the provider's plugins and older docs use the second.

@@ -250,9 +250,8 @@ public static partial class PaymentCodeRequests
             var item = new FieldReader(items[i]);
             var id = item.Text("bank_account_settlement_id", 64, required: true);
             var type = item.Text("type", 16, required: true);
-            var valueText = items[i].TryGetProperty("value", out var v)
-                ? v.ValueKind switch { JsonValueKind.Number => v.GetRawText(), JsonValueKind.String => v.GetString(), _ => null }
-                : null;
+            // Bounded by the reader (at most the largest amount, 4 decimals), so 50 of them add up without overflow.
+            var value = item.Number("value", max: 999_999_999_999m, maxDecimals: 4, required: true);
             if (item.Error is { } e)
             {
                 return f.Fail<string>($"{at}.{e.Field}", $"{at}.{e.Message}");
@@ -261,23 +260,23 @@ public static partial class PaymentCodeRequests
             {
                 return f.Fail<string>($"{at}.type", $"{at}.type must be PERCENTAGE or FIX");
             }
-            if (!decimal.TryParse(valueText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0)
+            if (value <= 0)
             {
                 return f.Fail<string>($"{at}.value", $"{at}.value must be a number greater than 0");
             }
-            if (type == "FIX" && value != decimal.Truncate(value))
+            if (type == "FIX" && value != decimal.Truncate(value!.Value))
             {
                 return f.Fail<string>($"{at}.value", $"{at}.value must be a whole rupiah amount for type FIX");
             }
             if (type == "PERCENTAGE")
             {
-                percent += value;
+                percent += value!.Value;
             }
             else
             {
-                fix += value;
+                fix += value!.Value;
             }
-            splits.Add(new SettlementSplit(id!, value, type));
+            splits.Add(new SettlementSplit(id!, value!.Value, type));
         }
         if (percent > 100)
         {
@@ -306,10 +305,19 @@ public static partial class PaymentCodeRequests
         {
             return f.Fail<string>(path, $"{path} needs a notification URL configured for the merchant; its path must equal that URL's path");
         }
-        var configured = new Uri(merchant.NotificationUrl).AbsolutePath;
-        if (!string.Equals(new Uri(url).AbsolutePath, configured, StringComparison.Ordinal))
+        // Scheme, host and port stay the configured ones (the query may differ), or whoever holds the merchant's key
+        // could downgrade its notifications to http or send payment results, signed, to any host.
+        var configured = new Uri(merchant.NotificationUrl);
+        var given = new Uri(url);
+        if (given.Scheme != configured.Scheme
+            || !string.Equals(given.IdnHost, configured.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || given.Port != configured.Port)
         {
-            return f.Fail<string>(path, $"{path} must have the same path as the configured notification URL ({configured})");
+            return f.Fail<string>(path, $"{path} must keep the configured notification URL's scheme, host and port ({configured.GetLeftPart(UriPartial.Authority)})");
+        }
+        if (!string.Equals(given.AbsolutePath, configured.AbsolutePath, StringComparison.Ordinal))
+        {
+            return f.Fail<string>(path, $"{path} must have the same path as the configured notification URL ({configured.AbsolutePath})");
         }
         return url;
     }

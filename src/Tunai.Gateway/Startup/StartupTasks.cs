@@ -2,6 +2,7 @@ using Dapper;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
@@ -23,17 +24,47 @@ public static class StartupTasks
         var options = services.GetRequiredService<TunaiOptions>();
         var database = services.GetRequiredService<Database>();
         var time = services.GetRequiredService<TimeProvider>();
+        var box = services.GetRequiredService<SecretBox>();
         string? adminToken;
         await using (await StartupLock.AcquireAsync(database, options))
         {
             await services.GetRequiredService<Migrator>().MigrateAsync();
-            adminToken = options.IsSandbox ? await SeedSandboxAsync(options, database, time) : options.AdminToken;
+            await SealStoredSecretsAsync(database, box, services.GetRequiredService<ILogger<SecretBox>>());
+            adminToken = options.IsSandbox ? await SeedSandboxAsync(options, database, time, box) : options.AdminToken;
         }
         services.GetRequiredService<AdminToken>().Set(adminToken!);
     }
 
+    /// <summary>
+    /// Secrets written in clear by a gateway from before sealing existed (merchants' and acquirers' keys, the sandbox
+    /// admin token) are sealed in place, once: rows already sealed are left alone, so every later start does nothing.
+    /// </summary>
+    private static async Task SealStoredSecretsAsync(Database database, SecretBox box, ILogger logger)
+    {
+        var sealedCount = await database.WriteAsync(async unit =>
+        {
+            var (c, tx) = (unit.Connection, unit.Transaction);
+            var count = await MerchantStore.SealStoredSecretsAsync(c, tx, box, "merchants")
+                + await MerchantStore.SealStoredSecretsAsync(c, tx, box, "acquirers");
+            var token = await c.QuerySingleOrDefaultAsync<string>(
+                "SELECT value FROM gateway_settings WHERE key = 'sandbox_admin_token'", transaction: tx);
+            if (token is not null && !SecretBox.IsSealed(token))
+            {
+                count += await c.ExecuteAsync(
+                    "UPDATE gateway_settings SET value = @sealed WHERE key = 'sandbox_admin_token' AND value = @token",
+                    new { token, @sealed = box.Seal(token) }, tx);
+            }
+            unit.Commit();
+            return count;
+        });
+        if (sealedCount > 0)
+        {
+            logger.LogInformation("Sealed {Count} secrets stored in clear by an earlier version", sealedCount);
+        }
+    }
+
     /// <summary>The sandbox's admin token, merchant and acquirer: created when missing, printed either way.</summary>
-    private static async Task<string> SeedSandboxAsync(TunaiOptions options, Database database, TimeProvider time)
+    private static async Task<string> SeedSandboxAsync(TunaiOptions options, Database database, TimeProvider time, SecretBox box)
     {
         var adminToken = options.AdminToken;
         await using var connection = await database.OpenAsync();
@@ -42,14 +73,14 @@ public static class StartupTasks
             // Kept in the database so the token stays the same across restarts of the sandbox.
             await connection.ExecuteAsync(
                 "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_admin_token', @token) ON CONFLICT (key) DO NOTHING",
-                new { token = Credentials.NewAdminToken() });
-            adminToken = await connection.QuerySingleAsync<string>(
-                "SELECT value FROM gateway_settings WHERE key = 'sandbox_admin_token'");
+                new { token = box.Seal(Credentials.NewAdminToken()) });
+            adminToken = box.Open(await connection.QuerySingleAsync<string>(
+                "SELECT value FROM gateway_settings WHERE key = 'sandbox_admin_token'"));
         }
         if (await connection.QuerySingleOrDefaultAsync<string>(
                 "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'") is null)
         {
-            var (merchant, error) = await MerchantEndpoints.CreateAsync(database, time, options,
+            var (merchant, error) = await MerchantEndpoints.CreateAsync(database, time, options, box,
                 new MerchantEndpoints.NewMerchant("Sandbox Merchant", null, null, null, null, null), CancellationToken.None);
             if (error is not null)
             {
@@ -59,15 +90,15 @@ public static class StartupTasks
                 "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_client_id', @id) ON CONFLICT (key) DO NOTHING",
                 new { id = merchant!.ClientId });
         }
-        if (await AcquirerStore.FindByCodeAsync(connection, "ALFA") is null)
+        if (await AcquirerStore.FindByCodeAsync(connection, "ALFA", box) is null)
         {
             // An existing ALFA (acquirer_exists) is what this step wants, not a failure.
-            await AcquirerStore.CreateAsync(database, time, "ALFA", "Alfa Group (sandbox)");
+            await AcquirerStore.CreateAsync(database, time, box, "ALFA", "Alfa Group (sandbox)");
         }
-        var acquirer = await AcquirerStore.FindByCodeAsync(connection, "ALFA");
+        var acquirer = await AcquirerStore.FindByCodeAsync(connection, "ALFA", box);
         var clientId = await connection.QuerySingleOrDefaultAsync<string>(
             "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'");
-        var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId);
+        var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId, box: box);
         if (sandboxMerchant is not null && acquirer is not null)
         {
             PrintSandbox(options, sandboxMerchant, acquirer, adminToken!);

@@ -29,7 +29,10 @@ public sealed class Database : IAsyncDisposable
         if (Provider == StorageProvider.Sqlite)
         {
             var path = Path.GetFullPath(options.Storage.SqlitePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // The database holds customers' data and (sealed) secrets: its folder and files are the owner's alone.
+            // SQLite creates the -wal and -shm files with the main file's mode, so creating that one 0600 is enough.
+            Secrets.OwnerOnly.CreateFolder(Path.GetDirectoryName(path)!);
+            Secrets.OwnerOnly.CreateFile(path);
             var builder = new SqliteConnectionStringBuilder
             {
                 DataSource = path,

@@ -35,7 +35,9 @@ public static class InquiryEndpoint
             code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode);
             if (code is null || code.Kind == "DIPC")
             {
-                owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode);
+                owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode, http.RequestServices.GetRequiredService<Secrets.SecretBox>());
+                // A disabled merchant is not asked: its codes are unknown to the store meanwhile.
+                owner = owner is { IsDisabled: true } ? null : owner;
             }
         }
         InquiryResponse answer;

@@ -18,7 +18,7 @@ namespace Tunai.Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
-    public const string AdminToken = "test-admin-token-0123456789";
+    public const string AdminToken = "test-admin-token-0123456789abcdefghij";
 
     private readonly WebApplication _app;
     private readonly TestDatabase _database;

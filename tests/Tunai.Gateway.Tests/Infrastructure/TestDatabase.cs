@@ -74,8 +74,13 @@ public abstract partial class TestDatabase : IAsyncDisposable
             return new PostgresDatabase(server, name);
         }
 
+        // Every gateway on one database shares one key ring (its secrets are sealed with it), as the README says
+        // instances must: a folder per database.
+        private string KeyRing => Path.Combine(Path.GetTempPath(), "tunai-test-keys", name);
+
         public override IEnumerable<string> Settings =>
-            ["Tunai:Storage:Provider=Postgres", $"Tunai:Storage:ConnectionString={new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString}"];
+            ["Tunai:Storage:Provider=Postgres", $"Tunai:Storage:ConnectionString={new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString}",
+             $"Tunai:Secrets:KeyRingPath={KeyRing}"];
 
         public override DbConnection Open(bool forReading) => new NpgsqlConnection(ConnectionString);
 
@@ -92,6 +97,10 @@ public abstract partial class TestDatabase : IAsyncDisposable
                 {
                     await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
                     await drop.ExecuteNonQueryAsync();
+                    if (Directory.Exists(KeyRing))
+                    {
+                        Directory.Delete(KeyRing, recursive: true);
+                    }
                     return;
                 }
                 catch (PostgresException) when (attempt < 5)

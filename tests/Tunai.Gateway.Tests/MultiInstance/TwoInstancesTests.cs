@@ -14,7 +14,7 @@ namespace Tunai.Gateway.Tests.MultiInstance;
 [Collection(nameof(GatewayProcess))]
 public sealed class TwoInstancesTests
 {
-    private const string AdminToken = "two-instances-admin-token-0123";
+    private const string AdminToken = "two-instances-admin-token-0123456789";
 
     private sealed class Cluster : IAsyncDisposable
     {
@@ -49,7 +49,7 @@ public sealed class TwoInstancesTests
         [
             .. database.Settings.Select(s => "--" + s),
             "--Tunai:Mode=Production", $"--Tunai:AdminToken={AdminToken}", "--Tunai:PublicBaseUrl=https://pay.example.com",
-            "--Tunai:Outbound:AllowPrivateNetworks=true", $"--Tunai:Notifications:Timeout={notificationTimeout}",
+            "--Tunai:Outbound:AllowPrivateNetworks=true", "--Tunai:AllowPlainHttp=true", $"--Tunai:Notifications:Timeout={notificationTimeout}",
             "--Tunai:Notifications:PollInterval=00:00:00.100", "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
         ];

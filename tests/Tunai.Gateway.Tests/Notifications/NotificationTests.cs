@@ -168,7 +168,8 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task TheOverrideUrlOfTheCodeIsUsedWhenItsPathMatches()
     {
-        var overrideUrl = $"http://localhost:{_endpoint.BaseAddress.Port}{MerchantEndpoint.NotificationPath}";
+        // Scheme, host, port and path are the configured URL's (issue 15 point 9); the query string is the code's own.
+        var overrideUrl = $"http://127.0.0.1:{_endpoint.BaseAddress.Port}{MerchantEndpoint.NotificationPath}?store=2";
         await PaidCodeAsync(additionalInfo: new { override_notification_url = overrideUrl });
         await NotificationsAsync(1);
         var admin = await WaitForAttemptsAsync(1);
@@ -356,7 +357,9 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task APrivateAddressIsRefusedInProductionMode()
     {
-        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Mode=Production", "Tunai:PublicBaseUrl=https://pay.example.com");
+        // AllowPlainHttp: the test's merchant listens on http://127.0.0.1, as one on a private network would.
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Mode=Production", "Tunai:PublicBaseUrl=https://pay.example.com",
+            "Tunai:AllowPlainHttp=true");
         var endpoint = await MerchantEndpoint.StartAsync();
         await using var _ = endpoint;
         var merchant = await endpoint.RegisterAsync(gateway);

@@ -92,7 +92,7 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
     public async Task WhatRealClientsSendIsAcceptedAndStored()
     {
         // Numbers as strings and info1 (a PHP plugin), receipt footer, insurance data, sub-account, split
-        // settlement, integration block, override URL with the configured path, and fields nobody knows.
+        // settlement, integration block, override URL with the configured scheme, host and path, and fields nobody knows.
         var invoice = "INV/2026/11/" + Guid.NewGuid().ToString("N")[..8];
         var body = $$$"""
         {"order":{"invoice_number":"{{{invoice}}}","amount":"250000","currency":"IDR"},
@@ -105,14 +105,14 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
            "account":{"id":"SAC-0001-1234"},
            "settlement":[{"bank_account_settlement_id":"SBA-0001-123123123","value":10,"type":"PERCENTAGE"},
                          {"bank_account_settlement_id":"SBA-0002-123","value":"50000","type":"FIX"}],
-           "override_notification_url":"https://another.example.com/payments/notifications",
+           "override_notification_url":"https://shop.example.com/payments/notifications?outlet=12",
            "something_new":true},
          "unknown_top_level":{"a":1}}
         """;
         var response = await Merchant.CreateRawAsync(body);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
         var echoed = response.Json["additional_info"]!;
-        Assert.Equal("https://another.example.com/payments/notifications", (string)echoed["override_notification_url"]!);
+        Assert.Equal("https://shop.example.com/payments/notifications?outlet=12", (string)echoed["override_notification_url"]!);
         Assert.Equal("woocommerce-plugin", (string)echoed["integration"]!["name"]!);
 
         var code = (string)response.Json["online_to_offline_info"]!["payment_code"]!;
@@ -127,7 +127,7 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
         var splits = JsonNode.Parse((string)row["settlement"]!)!.AsArray();
         Assert.Equal(2, splits.Count);
         Assert.Equal(50000m, (decimal)splits[1]!["value"]!);
-        Assert.Equal("https://another.example.com/payments/notifications", row["override_notification_url"]);
+        Assert.Equal("https://shop.example.com/payments/notifications?outlet=12", row["override_notification_url"]);
         Assert.Equal(response.Headers["Request-Id"], row["request_id"]);
         var expires = DateTimeOffset.FromUnixTimeMilliseconds((long)row["expires_at"]!) - DateTimeOffset.FromUnixTimeMilliseconds((long)row["created_at"]!);
         Assert.Equal(TimeSpan.FromMinutes(120), expires);

@@ -208,7 +208,10 @@ public static class JsonGen
         select $"{mantissa}{e}{exponent}",
         Gen.Elements("0", "-0", "0.0", "1.0", "150000.00", "150000.5", "99999", "100000", "999999999999", "1000000000000",
             "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
-            "18446744073709551616", "1e308", "1e309", "-1e309", "5e-324", "1e-400"))
+            "18446744073709551616", "1e308", "1e309", "-1e309", "5e-324", "1e-400",
+            // decimal's edges: the largest parses, and a second such value overflowed a sum into a 500.
+            "79228162514264337593543950335", "79228162514264337593543950336", "-79228162514264337593543950335",
+            "7922816251426433759354395033.5", "0.0000000000000000000000000001", "0.00000000000000000000000000001"))
         .Select(text => (Json)new JsonLiteral(text));
 
     private static Gen<string> Character { get; } = Gen.Frequency(
@@ -270,7 +273,7 @@ public static class JsonGen
         from open in Gen.Elements("[", "{\"a\":")
         select Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(open, depth))),
         Gen.Elements(
-            "", " ", "\n", "null", "{", "}", "{}}", "{\"order\":}", "{'order':{}}", "{order:{}}", "{\"a\":1,}", "[1,2,]",
+            "", " ", "\n", "null", "{", "}", "{}}", "{\"order\":}", "{'order':{}}", "{order:{}}", "{\"a\":1,,}", "[1,,2]",
             "{\"a\":01}", "{\"a\":NaN}", "{\"a\":.5}", "{\"a\":\"\\x41\"}", "{\"a\":\"\\u12\"}", "/* c */{}", "{} {}",
             "invoice_number=INV-1&amount=150000", "<xml/>", "\ufeff{}")
             .Select(Encoding.UTF8.GetBytes),
@@ -389,7 +392,15 @@ public static class Mutations
                            select new Mutated($"payment_code {code}",
                                body.Set(["online_to_offline_info", "payment_code"], new JsonString(code)));
 
-        return Gen.OneOf(drop, replace, rename, addUnknown, numberAsString, atLimit, merchantCode);
+        // Split settlement is the one place values are added up: lists of splits with any number, often huge ones.
+        var split = from value in Gen.Frequency((3, JsonGen.Number), (1, JsonGen.Number.Select(n => (Json)new JsonString(n.ToString()))))
+                    from type in Gen.Elements("FIX", "PERCENTAGE")
+                    select (Json)JsonMap.Of(("bank_account_settlement_id", new JsonString("SBA-1")), ("value", value), ("type", new JsonString(type)));
+        var settlement = from n in Gen.Choose(1, 4)
+                         from splits in Gen.ArrayOf(split, n)
+                         select new Mutated($"settlement of {n} splits", body.Set(["additional_info", "settlement"], new JsonList(splits)));
+
+        return Gen.OneOf(drop, replace, rename, addUnknown, numberAsString, atLimit, merchantCode, settlement);
     }
 
     /// <summary>150000 written the Indonesian way, 150.000.</summary>

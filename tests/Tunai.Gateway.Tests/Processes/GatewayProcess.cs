@@ -62,11 +62,18 @@ public sealed class GatewayProcess : IDisposable
     }
 
     /// <summary>Starts the gateway in <paramref name="folder"/> on a free port; <paramref name="args"/> come after --urls.</summary>
-    public static GatewayProcess Start(string folder, params string[] args)
+    public static GatewayProcess Start(string folder, params string[] args) => Start(folder, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string, string[])"/>, with environment variables set for the process.</summary>
+    public static GatewayProcess Start(string folder, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = Command(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", folder,
             [GatewayDll, "--urls", baseAddress.ToString().TrimEnd('/'), .. args]);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         var process = new System.Diagnostics.Process { StartInfo = start, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process, folder, baseAddress);
         process.OutputDataReceived += (_, e) => Append(gateway._stdout, e.Data);

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
+using Tunai.Signing;
+
+namespace Tunai.Gateway.Abuse;
+
+/// <summary>
+/// Limits put on route groups (never globally, so health, metrics and documentation routes are untouched), built
+/// on System.Threading.RateLimiting, the limiters under ASP.NET Core's rate-limiting middleware. They are endpoint
+/// filters rather than that middleware because both kinds must know what the middleware runs too early to know:
+/// whether the request failed to authenticate, and which caller it authenticated as. A request that merely names
+/// a merchant's Client-Id must not spend that merchant's budget.
+/// </summary>
+public static class RateLimits
+{
+    public static IServiceCollection AddRateLimits(this IServiceCollection services) =>
+        services.AddSingleton<AuthenticationFailures>().AddSingleton<CallerRateLimiter>();
+
+    /// <summary>
+    /// Counts the group's authentication failures per client address and per Client-Id header, and answers 429
+    /// with Retry-After while either has used its allowance. <paramref name="isFailure"/> says which answers are
+    /// failures (401 for signed and admin routes; 404 for the how-to-pay routes, where a guessed token is one).
+    /// </summary>
+    public static TBuilder LimitAuthenticationFailures<TBuilder>(this TBuilder builder, Func<int, bool>? isFailure = null)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        isFailure ??= status => status == StatusCodes.Status401Unauthorized;
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var failures = http.RequestServices.GetRequiredService<AuthenticationFailures>();
+            var address = http.Connection.RemoteIpAddress;
+            var clientId = ClientIdOf(http);
+            if (failures.Blocked(address, clientId) is { } retryAfter)
+            {
+                return TooMany(http, retryAfter, "too_many_authentication_failures",
+                    "Too many failed authentications from this address or for this Client-Id; wait before trying again");
+            }
+            var result = await next(context);
+            var status = result switch
+            {
+                ApiError e => e.Status,
+                IStatusCodeHttpResult r => r.StatusCode ?? StatusCodes.Status200OK,
+                _ => StatusCodes.Status200OK,
+            };
+            // A disabled merchant or acquirer authenticated: its 401 says so each time and is no guess.
+            if (isFailure(status) && result is not ApiError { Code: "merchant_disabled" or "acquirer_disabled" })
+            {
+                failures.Record(http, address, clientId, result is ApiError error ? error.Code : status.ToString(CultureInfo.InvariantCulture));
+            }
+            return result;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// A request rate per authenticated caller (merchant or acquirer connection), checked after the signature
+    /// filter that precedes it in the group. <paramref name="perSecond"/> reads the configured rate.
+    /// </summary>
+    public static TBuilder LimitPerCaller<TBuilder>(this TBuilder builder, string kind, Func<RateLimitOptions, int> perSecond)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            if (http.Features.Get<SignedCaller>() is not { } caller)
+            {
+                throw new InvalidOperationException("LimitPerCaller must follow a signature filter in its group");
+            }
+            var limiter = http.RequestServices.GetRequiredService<CallerRateLimiter>();
+            using var lease = limiter.Acquire(kind, caller.ClientId, perSecond);
+            if (!lease.IsAcquired)
+            {
+                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                return TooMany(http, retryAfter, "rate_limited",
+                    $"More than {perSecond(limiter.Options)} requests per second for this Client-Id; wait before sending more");
+            }
+            return await next(context);
+        });
+        return builder;
+    }
+
+    private static string? ClientIdOf(HttpContext http) =>
+        http.Request.Headers[SignatureHeaders.ClientId].ToString() is { Length: > 0 and <= 128 } id ? id : null;
+
+    private static ApiError TooMany(HttpContext http, TimeSpan retryAfter, string code, string message)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return new ApiError(StatusCodes.Status429TooManyRequests, code, message);
+    }
+}
+
+/// <summary>Authentication failures per client address and per Client-Id: a token bucket each, one failure one token.</summary>
+public sealed class AuthenticationFailures(TunaiOptions options, ILogger<AuthenticationFailures> logger) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetTokenBucketLimiter(key, k => Bucket(k.StartsWith("ip:", StringComparison.Ordinal)
+            ? options.RateLimits.AuthenticationFailuresPerMinutePerAddress
+            : options.RateLimits.AuthenticationFailuresPerMinutePerClientId)));
+
+    private static TokenBucketRateLimiterOptions Bucket(int perMinute) => new()
+    {
+        TokenLimit = perMinute,
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    /// <summary>How long to wait when the address or the Client-Id has no failure left; null when both have.</summary>
+    public TimeSpan? Blocked(IPAddress? address, string? clientId)
+    {
+        foreach (var (key, perMinute) in Keys(address, clientId))
+        {
+            // Whole tokens left, without spending one. (Asking for zero tokens is no test: the bucket refills in
+            // fractions, and any fraction above zero grants it.)
+            if (_limiter.GetStatistics(key) is { CurrentAvailablePermits: < 1 })
+            {
+                return TimeSpan.FromMinutes(1) / perMinute;
+            }
+        }
+        return null;
+    }
+
+    public void Record(HttpContext http, IPAddress? address, string? clientId, string reason)
+    {
+        foreach (var (key, _) in Keys(address, clientId))
+        {
+            _limiter.AttemptAcquire(key, 1).Dispose();
+        }
+        // The address, the Client-Id as sent and the refusal's code: never a signature, a token or a body.
+        logger.LogWarning("Authentication failed: {Method} {Path} from {Address}, Client-Id {ClientId}: {Reason}",
+            http.Request.Method, http.Request.Path.Value, address?.ToString() ?? "unknown", clientId ?? "(none)", reason);
+    }
+
+    private IEnumerable<(string Key, int PerMinute)> Keys(IPAddress? address, string? clientId)
+    {
+        yield return ($"ip:{address}", options.RateLimits.AuthenticationFailuresPerMinutePerAddress);
+        if (clientId is not null)
+        {
+            yield return ($"id:{clientId}", options.RateLimits.AuthenticationFailuresPerMinutePerClientId);
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+/// <summary>Requests per second per authenticated caller, a token bucket per kind and Client-Id (one second of burst).</summary>
+public sealed class CallerRateLimiter(TunaiOptions options) : IDisposable
+{
+    private readonly Dictionary<string, PartitionedRateLimiter<string>> _byKind = [];
+    private readonly Lock _gate = new();
+
+    public RateLimitOptions Options => options.RateLimits;
+
+    public RateLimitLease Acquire(string kind, string clientId, Func<RateLimitOptions, int> perSecond)
+    {
+        PartitionedRateLimiter<string> limiter;
+        lock (_gate)
+        {
+            if (!_byKind.TryGetValue(kind, out limiter!))
+            {
+                var rate = perSecond(options.RateLimits);
+                limiter = _byKind[kind] = PartitionedRateLimiter.Create<string, string>(key =>
+                    RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = rate,
+                        TokensPerPeriod = rate,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    }));
+            }
+        }
+        return limiter.AttemptAcquire(clientId, 1);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var limiter in _byKind.Values)
+            {
+                limiter.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.DataProtection;
+using Tunai.Gateway.Configuration;
+
+namespace Tunai.Gateway.Secrets;
+
+/// <summary>
+/// Seals the secrets the gateway must keep readable (HMAC needs the key itself, so no hash will do): merchants' and
+/// acquirers' secret keys and the sandbox's stored admin token. ASP.NET Core Data Protection (AES-256-CBC with
+/// HMAC-SHA256, keys rotated every 90 days and kept to read older values) with its key ring in a folder outside the
+/// database, so a copy of the database alone gives no secret away. A sealed value reads <c>dp1:</c> and the payload;
+/// a value without the prefix is one written before sealing existed, opened as is until the start-up step seals it.
+/// </summary>
+public sealed class SecretBox(IDataProtectionProvider provider)
+{
+    private const string Prefix = "dp1:";
+
+    private readonly IDataProtector _protector = provider.CreateProtector("Tunai.Secrets.v1");
+
+    public string Seal(string secret) => Prefix + _protector.Protect(secret);
+
+    public string Open(string stored) => IsSealed(stored) ? _protector.Unprotect(stored[Prefix.Length..]) : stored;
+
+    public static bool IsSealed(string stored) => stored.StartsWith(Prefix, StringComparison.Ordinal);
+}
+
+public static class SecretsSetup
+{
+    /// <summary>Data Protection with its key ring in <see cref="KeyRingPath"/>, created readable by the owner only.</summary>
+    public static IServiceCollection AddSecrets(this IServiceCollection services, IConfiguration configuration)
+    {
+        var folder = KeyRingPath(configuration);
+        OwnerOnly.CreateFolder(folder);
+        services.AddDataProtection()
+            .SetApplicationName("Tunai")
+            .PersistKeysToFileSystem(new DirectoryInfo(folder));
+        services.AddSingleton<SecretBox>();
+        return services;
+    }
+
+    /// <summary>
+    /// <c>Tunai:Secrets:KeyRingPath</c>, or <c>keys</c> beside the SQLite file, or <c>data/keys</c> (PostgreSQL). Several
+    /// instances on one database must share one key ring: the same folder (a shared mount) or copies kept in step.
+    /// </summary>
+    public static string KeyRingPath(IConfiguration configuration)
+    {
+        if (configuration["Tunai:Secrets:KeyRingPath"] is { Length: > 0 } configured)
+        {
+            return Path.GetFullPath(configured);
+        }
+        var provider = configuration["Tunai:Storage:Provider"];
+        if (string.Equals(provider, nameof(StorageProvider.Postgres), StringComparison.OrdinalIgnoreCase))
+        {
+            return Path.GetFullPath(Path.Combine("data", "keys"));
+        }
+        var sqlite = configuration["Tunai:Storage:SqlitePath"] is { Length: > 0 } path ? path : new StorageOptions().SqlitePath;
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite))!, "keys");
+    }
+}
+
+/// <summary>Folders and files that hold secrets are created readable and writable by their owner only (0700, 0600).</summary>
+public static class OwnerOnly
+{
+    public static void CreateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+        // Every folder created here is the owner's alone, parents included (data/ for data/keys); folders that
+        // already exist keep the mode their owner gave them.
+        var missing = new Stack<string>();
+        for (var at = Path.GetFullPath(folder); !Directory.Exists(at); at = Path.GetDirectoryName(at)!)
+        {
+            missing.Push(at);
+        }
+        while (missing.TryPop(out var create))
+        {
+            Directory.CreateDirectory(create);
+            // CreateDirectory applies the umask; set the mode exactly.
+            File.SetUnixFileMode(create, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    /// <summary>Creates the file empty when missing, with mode 0600, so whatever opens it next (SQLite) keeps that mode.</summary>
+    public static void CreateFile(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+        try
+        {
+            using var _ = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // another instance created it first
+        }
+    }
+}
