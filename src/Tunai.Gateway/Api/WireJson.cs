@@ -23,6 +23,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Store.PaymentResponse))]
 [JsonSerializable(typeof(Store.ReversalResponse))]
 [JsonSerializable(typeof(OrderStatus.OrderStatusResponse))]
+[JsonSerializable(typeof(Money.AcquirerCostView))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

@@ -29,6 +29,9 @@ public sealed record MerchantView(
     string CreatedAt,
     string UpdatedAt)
 {
+    /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Money.FeeSchedule"/>).</summary>
+    public Money.FeeView? Fee { get; init; }
+
     public static MerchantView From(Merchant m) => new(
         m.ClientId, m.Name, m.SecretKey, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,
         Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt)),

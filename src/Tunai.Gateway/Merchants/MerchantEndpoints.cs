@@ -119,7 +119,8 @@ public static partial class MerchantEndpoints
     {
         await using var connection = await database.OpenAsync(http.RequestAborted);
         var merchant = await MerchantStore.FindAsync(connection, clientId);
-        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant));
+        return merchant is null ? NotFound(clientId)
+            : WireJson.Ok(MerchantView.From(merchant) with { Fee = (await Money.FeeStore.MerchantAsync(connection, merchant.Id)).ToView() });
     }
 
     private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time)
@@ -138,6 +139,7 @@ public static partial class MerchantEndpoints
             var regenerate = f.Flag("regenerate_secret_key") ?? false;
             var notificationUrl = Url(f, "notification_url");
             var inquiryUrl = Url(f, "inquiry_url");
+            var fee = Money.FeeSchedule.Read(f, root, "fee");
             if (secret is not null && secret.Length < 8)
             {
                 f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
@@ -162,12 +164,21 @@ public static partial class MerchantEndpoints
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl);
             var updated = await database.WriteAsync(async unit =>
             {
-                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, now);
+                if (changed is null)
+                {
+                    return null;
+                }
+                if (fee is not null)
+                {
+                    await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
+                }
                 unit.Commit();
-                return changed;
+                return MerchantView.From(changed) with { Fee = (await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction)).ToView() };
             }, http.RequestAborted);
             merchants.Changed();
-            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated));
+            return updated is null ? NotFound(clientId) : WireJson.Ok(updated);
         }
     }
 

@@ -108,6 +108,10 @@ public static class PaymentCodeEndpoints
                 {
                     throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
                 }
+                if (await Money.CodeMoney.AcceptNewAsync(unit, stored) is { } refused)
+                {
+                    return refused;
+                }
 
                 var body = WireJson.Serialize(new CreateResponse(
                     new OrderRef(stored.InvoiceNumber),

@@ -73,6 +73,7 @@ public static class AcquirerEndpoints
     {
         var group = app.MapGroup("/admin/v1/acquirers").RequireAdminToken();
         group.MapPost("", Create);
+        group.MapPatch("/{id}", Money.FeeEndpoints.PatchAcquirer);
         return app;
     }
 

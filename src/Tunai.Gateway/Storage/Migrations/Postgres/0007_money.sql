@@ -1,0 +1,98 @@
+-- Money: fees, settlement accounts, and the append-only double-entry ledger. Amounts are whole rupiah.
+-- A percentage is kept in hundredths of a percent (0.50 % = 50), so nothing fractional is stored.
+CREATE TABLE merchant_fees (
+    merchant_id        BIGINT PRIMARY KEY REFERENCES merchants (id),
+    fixed              BIGINT NOT NULL CHECK (fixed >= 0),
+    percent_hundredths BIGINT NOT NULL CHECK (percent_hundredths BETWEEN 0 AND 10000),
+    min                BIGINT NOT NULL CHECK (min >= 0),
+    max                BIGINT CHECK (max >= min),
+    updated_at         BIGINT NOT NULL
+);
+
+CREATE TABLE acquirer_costs (
+    acquirer_id        BIGINT PRIMARY KEY REFERENCES acquirers (id),
+    fixed              BIGINT NOT NULL CHECK (fixed >= 0),
+    percent_hundredths BIGINT NOT NULL CHECK (percent_hundredths BETWEEN 0 AND 10000),
+    min                BIGINT NOT NULL CHECK (min >= 0),
+    max                BIGINT CHECK (max >= min),
+    updated_at         BIGINT NOT NULL
+);
+
+-- The merchant's schedule in force when the code was created, copied with it: a later price change does not
+-- change what an existing code was sold at. No row: the merchant had no fee.
+CREATE TABLE code_fees (
+    payment_code_id    BIGINT PRIMARY KEY REFERENCES payment_codes (id),
+    fixed              BIGINT NOT NULL,
+    percent_hundredths BIGINT NOT NULL,
+    min                BIGINT NOT NULL,
+    max                BIGINT
+);
+
+CREATE TABLE settlement_accounts (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    merchant_id    BIGINT NOT NULL REFERENCES merchants (id),
+    account_id     TEXT    NOT NULL,
+    bank_code      TEXT    NOT NULL,
+    account_number TEXT    NOT NULL,
+    account_name   TEXT    NOT NULL,
+    active         BIGINT NOT NULL,
+    created_at     BIGINT NOT NULL,
+    deactivated_at BIGINT,
+    UNIQUE (merchant_id, account_id)
+);
+
+CREATE TABLE sub_accounts (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    merchant_id    BIGINT NOT NULL REFERENCES merchants (id),
+    account_id     TEXT    NOT NULL,
+    name           TEXT    NOT NULL,
+    active         BIGINT NOT NULL,
+    created_at     BIGINT NOT NULL,
+    deactivated_at BIGINT,
+    UNIQUE (merchant_id, account_id)
+);
+
+-- One journal transaction per payment and at most one reversal of it (the unique key makes a second one fail).
+CREATE TABLE journal_transactions (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payment_id    BIGINT NOT NULL REFERENCES payments (id),
+    kind          TEXT    NOT NULL CHECK (kind IN ('PAYMENT', 'REVERSAL')),
+    merchant_id   BIGINT NOT NULL REFERENCES merchants (id),
+    acquirer_id   BIGINT NOT NULL REFERENCES acquirers (id),
+    gross         BIGINT NOT NULL,
+    fee           BIGINT NOT NULL,
+    acquirer_cost BIGINT NOT NULL,
+    net           BIGINT NOT NULL,
+    business_date TEXT    NOT NULL,
+    created_at    BIGINT NOT NULL,
+    UNIQUE (payment_id, kind)
+);
+CREATE INDEX journal_by_merchant_day ON journal_transactions (merchant_id, business_date);
+
+-- Balances are derived: the sum of an account's postings (indexed). No running balance row, so concurrent
+-- payments never queue on one hot row (the operator's fee revenue is in every transaction).
+CREATE TABLE postings (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    journal_id    BIGINT NOT NULL REFERENCES journal_transactions (id),
+    merchant_id   BIGINT NOT NULL REFERENCES merchants (id),
+    account       TEXT    NOT NULL,
+    role          TEXT    NOT NULL CHECK (role IN ('ACQUIRER_RECEIVABLE', 'ACQUIRER_COST', 'FEE_REVENUE', 'PAYABLE')),
+    split_type    TEXT    CHECK (split_type IN ('FIX', 'PERCENTAGE', 'REMAINDER')),
+    payee         TEXT,
+    amount        BIGINT NOT NULL,
+    business_date TEXT    NOT NULL
+);
+CREATE INDEX postings_by_journal ON postings (journal_id);
+CREATE INDEX postings_by_account ON postings (account, amount);
+CREATE INDEX postings_by_merchant_day ON postings (merchant_id, business_date);
+
+-- Append-only, enforced by the database rather than by remembering.
+CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END;
+$$;
+CREATE TRIGGER journal_transactions_append_only BEFORE UPDATE OR DELETE ON journal_transactions
+    FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+CREATE TRIGGER postings_append_only BEFORE UPDATE OR DELETE ON postings
+    FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
