@@ -7,6 +7,7 @@ using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Money;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
@@ -51,6 +52,7 @@ public static class GatewayApp
         app.MapStore();
         app.MapNotifications();
         app.MapOrderStatus();
+        app.MapMoney();
         return app;
     }
 

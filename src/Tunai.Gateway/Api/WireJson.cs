@@ -24,6 +24,10 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Store.ReversalResponse))]
 [JsonSerializable(typeof(OrderStatus.OrderStatusResponse))]
 [JsonSerializable(typeof(Money.AcquirerCostView))]
+[JsonSerializable(typeof(Money.SettlementAccountView))]
+[JsonSerializable(typeof(Money.SettlementAccountList))]
+[JsonSerializable(typeof(Money.SubAccountView))]
+[JsonSerializable(typeof(Money.SubAccountList))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

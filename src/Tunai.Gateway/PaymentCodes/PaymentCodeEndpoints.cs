@@ -172,10 +172,6 @@ public static class PaymentCodeEndpoints
                         $"Payment code {u.PaymentCode} has expired; send online_to_offline_info.expired_time to extend it",
                         "online_to_offline_info.expired_time");
                 }
-                if (u.Amount is { } amount && amount < PaymentCodeRequests.FixedSettlementTotal(current.Settlement))
-                {
-                    return ApiError.Validation("order.amount", "order.amount must be at least the sum of the FIX settlement splits");
-                }
 
                 PaymentCode? changed;
                 try
@@ -199,6 +195,10 @@ public static class PaymentCodeEndpoints
                     return new ApiError(StatusCodes.Status400BadRequest, $"payment_code_{state}",
                         $"Payment code {u.PaymentCode} is {state} and can no longer be {(u.Cancel ? "cancelled" : "updated")}",
                         "online_to_offline_info.payment_code");
+                }
+                if (!u.Cancel && await Money.CodeMoney.RecheckAsync(unit, changed, u.Amount is null ? Money.CodeMoney.SettlementField : "order.amount") is { } refused)
+                {
+                    return refused;
                 }
 
                 var body = WireJson.Serialize(new UpdateResponse(

@@ -1,0 +1,13 @@
+using Tunai.Gateway.Admin;
+
+namespace Tunai.Gateway.Money;
+
+/// <summary>The routes of money: a merchant's accounts, payments with their journal, settlements, reports.</summary>
+public static class MoneyEndpoints
+{
+    public static IEndpointRouteBuilder MapMoney(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/admin/v1/merchants/{clientId}").RequireAdminToken().MapAccounts();
+        return app;
+    }
+}
