@@ -28,6 +28,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Money.SettlementAccountList))]
 [JsonSerializable(typeof(Money.SubAccountView))]
 [JsonSerializable(typeof(Money.SubAccountList))]
+[JsonSerializable(typeof(Money.PaymentView))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

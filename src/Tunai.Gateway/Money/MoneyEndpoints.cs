@@ -8,6 +8,7 @@ public static class MoneyEndpoints
     public static IEndpointRouteBuilder MapMoney(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/admin/v1/merchants/{clientId}").RequireAdminToken().MapAccounts();
+        app.MapGroup("/admin/v1/payments").RequireAdminToken().MapGet("/{paymentId}", PaymentEndpoints.Get);
         return app;
     }
 }

@@ -120,8 +120,10 @@ public static class Postings
             new(OperatorFeeRevenue, PostingRole.FeeRevenue, null, null, -feeAmount),
         };
         lines.AddRange(shares.Select(s => new PostingLine(PayeeAccount(clientId, s.PayeeKind, s.Payee), PostingRole.Payable, s.SplitType, s.Payee, -s.Amount)));
-        // Zero lines say nothing and are not written.
-        return new PaymentMoney(amount, feeAmount, costAmount, net, shares, lines.Where(l => l.Amount != 0).ToList());
+        // A zero fee or cost says nothing and is not written; a payee's line is, even at zero, so every payee the
+        // rules name shows in the journal.
+        return new PaymentMoney(amount, feeAmount, costAmount, net, shares,
+            lines.Where(l => l.Amount != 0 || l.Role == PostingRole.Payable).ToList());
     }
 
     /// <summary>The exact opposite of a transaction's lines: what a reversal writes.</summary>

@@ -218,6 +218,7 @@ public static class StoreEndpoints
                     AdditionalInfo = code.AdditionalInfo,
                     PaidAt = at,
                 });
+                await Money.Ledger.PostPaymentAsync(unit, code, payment, acquirer);
                 // The merchant's notification commits with the payment, or neither does.
                 fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now,
                     NotificationWorker.MaxAttempts(options), worker, NotificationWorker.LeaseUntil(options, at));
@@ -282,6 +283,7 @@ public static class StoreEndpoints
             };
             if (refusal is null && await PaymentStore.ReverseAsync(connection, tx, payment!.Id, now, paidAfter) == 1)
             {
+                await Money.Ledger.PostReversalAsync(unit, payment, now);
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
                 fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
