@@ -40,6 +40,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<NotificationSignal>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        builder.Services.AddHostedService<SettlementCloser>();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -29,6 +29,8 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Money.SubAccountView))]
 [JsonSerializable(typeof(Money.SubAccountList))]
 [JsonSerializable(typeof(Money.PaymentView))]
+[JsonSerializable(typeof(Money.SettlementBatchView))]
+[JsonSerializable(typeof(Money.SettlementBatchList))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

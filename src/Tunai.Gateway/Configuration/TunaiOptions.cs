@@ -45,6 +45,8 @@ public sealed class TunaiOptions
 
     public OutboundOptions Outbound { get; set; } = new();
 
+    public Money.SettlementOptions Settlement { get; set; } = new();
+
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
 }
 

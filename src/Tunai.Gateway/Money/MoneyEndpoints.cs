@@ -9,6 +9,7 @@ public static class MoneyEndpoints
     {
         app.MapGroup("/admin/v1/merchants/{clientId}").RequireAdminToken().MapAccounts();
         app.MapGroup("/admin/v1/payments").RequireAdminToken().MapGet("/{paymentId}", PaymentEndpoints.Get);
+        app.MapGroup("/admin/v1/settlements").RequireAdminToken().MapSettlements();
         return app;
     }
 }

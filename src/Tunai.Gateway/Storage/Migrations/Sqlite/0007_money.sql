@@ -86,6 +86,42 @@ CREATE INDEX postings_by_journal ON postings (journal_id);
 CREATE INDEX postings_by_account ON postings (account, amount);
 CREATE INDEX postings_by_merchant_day ON postings (merchant_id, business_date);
 
+-- Settlement: one batch per merchant and business day (WIB), enforced by the unique key. A batch's lines are
+-- the sums, per payee, of the payable postings it claimed; a posting is claimed by at most one batch (primary
+-- key of settled_postings). A negative line claims nothing and is carried forward: its postings stay unclaimed
+-- and count in the next batch.
+CREATE TABLE settlement_batches (
+    id             INTEGER PRIMARY KEY,
+    batch_id       TEXT    NOT NULL UNIQUE,
+    merchant_id    INTEGER NOT NULL REFERENCES merchants (id),
+    business_date  TEXT    NOT NULL,
+    status         TEXT    NOT NULL CHECK (status IN ('CLOSED', 'PAID')),
+    total          INTEGER NOT NULL,
+    closed_at      INTEGER NOT NULL,
+    paid_at        INTEGER,
+    paid_reference TEXT,
+    UNIQUE (merchant_id, business_date)
+);
+
+CREATE TABLE settlement_lines (
+    id              INTEGER PRIMARY KEY,
+    batch_id        INTEGER NOT NULL REFERENCES settlement_batches (id),
+    line            INTEGER NOT NULL,
+    account         TEXT    NOT NULL,
+    payee_type      TEXT    NOT NULL,
+    payee           TEXT    NOT NULL,
+    amount          INTEGER NOT NULL,
+    carried_forward INTEGER NOT NULL,
+    UNIQUE (batch_id, line)
+);
+
+CREATE TABLE settled_postings (
+    posting_id INTEGER PRIMARY KEY REFERENCES postings (id),
+    batch_id   INTEGER NOT NULL REFERENCES settlement_batches (id)
+);
+CREATE INDEX settled_postings_by_batch ON settled_postings (batch_id);
+CREATE INDEX postings_payable_by_merchant ON postings (merchant_id, role, business_date);
+
 -- Append-only, enforced by the database rather than by remembering.
 CREATE TRIGGER journal_transactions_append_only_update BEFORE UPDATE ON journal_transactions
 BEGIN SELECT RAISE(ABORT, 'journal_transactions is append-only'); END;
