@@ -31,6 +31,8 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Money.PaymentView))]
 [JsonSerializable(typeof(Money.SettlementBatchView))]
 [JsonSerializable(typeof(Money.SettlementBatchList))]
+[JsonSerializable(typeof(Money.TransactionReport))]
+[JsonSerializable(typeof(Money.MerchantSettlementReport))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

@@ -10,6 +10,7 @@ public static class MoneyEndpoints
         app.MapGroup("/admin/v1/merchants/{clientId}").RequireAdminToken().MapAccounts();
         app.MapGroup("/admin/v1/payments").RequireAdminToken().MapGet("/{paymentId}", PaymentEndpoints.Get);
         app.MapGroup("/admin/v1/settlements").RequireAdminToken().MapSettlements();
+        app.MapReports();
         return app;
     }
 }

@@ -196,12 +196,13 @@ public static class Settlements
         {
             string[] fields = [l.BankCode ?? "", l.AccountNumber ?? "", l.AccountName ?? "", l.Amount.ToString(CultureInfo.InvariantCulture),
                 $"{batch.BatchId}-{l.Line}", l.PayeeType, l.Payee];
-            csv.Append(string.Join(',', fields.Select(Field))).Append("\r\n");
+            csv.Append(string.Join(',', fields.Select(CsvField))).Append("\r\n");
         }
         return csv.ToString();
     }
 
-    private static string Field(string value) =>
+    /// <summary>An RFC 4180 field: quoted when it holds a comma, quote or line break, quotes doubled.</summary>
+    public static string CsvField(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 
     /// <summary>The WIB date <paramref name="delayDays"/> before the WIB day of the last cut-off at or before <paramref name="now"/>, and the next cut-off.</summary>
