@@ -33,6 +33,9 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Money.SettlementBatchList))]
 [JsonSerializable(typeof(Money.TransactionReport))]
 [JsonSerializable(typeof(Money.MerchantSettlementReport))]
+[JsonSerializable(typeof(Money.ReconciliationView))]
+[JsonSerializable(typeof(Money.ReconciliationList))]
+[JsonSerializable(typeof(Money.ReconciliationRowView))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

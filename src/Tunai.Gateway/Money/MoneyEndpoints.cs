@@ -11,6 +11,7 @@ public static class MoneyEndpoints
         app.MapGroup("/admin/v1/payments").RequireAdminToken().MapGet("/{paymentId}", PaymentEndpoints.Get);
         app.MapGroup("/admin/v1/settlements").RequireAdminToken().MapSettlements();
         app.MapReports();
+        app.MapReconciliation();
         return app;
     }
 }

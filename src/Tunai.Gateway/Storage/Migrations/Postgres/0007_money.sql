@@ -122,6 +122,39 @@ CREATE TABLE settled_postings (
 CREATE INDEX settled_postings_by_batch ON settled_postings (batch_id);
 CREATE INDEX postings_payable_by_merchant ON postings (merchant_id, role, business_date);
 
+-- Reconciliation with an acquirer's daily file. The same file (by its SHA-256) is imported once: importing it
+-- again returns the first result. Every file row and every Tunai payment of the day missing from the file is a row.
+CREATE TABLE reconciliations (
+    id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reconciliation_id TEXT    NOT NULL UNIQUE,
+    acquirer_id       BIGINT NOT NULL REFERENCES acquirers (id),
+    business_date     TEXT    NOT NULL,
+    file_hash         TEXT    NOT NULL,
+    created_at        BIGINT NOT NULL,
+    UNIQUE (acquirer_id, file_hash)
+);
+
+CREATE TABLE reconciliation_rows (
+    id                  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reconciliation_id   BIGINT NOT NULL REFERENCES reconciliations (id),
+    line                BIGINT NOT NULL,
+    class               TEXT    NOT NULL CHECK (class IN ('MATCHED', 'AMOUNT_MISMATCH', 'STATUS_MISMATCH', 'UNKNOWN_TO_TUNAI', 'MISSING_FROM_FILE')),
+    trx_id              TEXT    NOT NULL,
+    payment_code        TEXT    NOT NULL,
+    file_amount         BIGINT,
+    file_status         TEXT,
+    file_paid_at        BIGINT,
+    store_id            TEXT,
+    terminal_id         TEXT,
+    tunai_amount        BIGINT,
+    tunai_status        TEXT,
+    payment_id          TEXT,
+    detail              TEXT,
+    resolved_payment_id TEXT,
+    resolved_at         BIGINT,
+    UNIQUE (reconciliation_id, line)
+);
+
 -- Append-only, enforced by the database rather than by remembering.
 CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -122,6 +122,39 @@ CREATE TABLE settled_postings (
 CREATE INDEX settled_postings_by_batch ON settled_postings (batch_id);
 CREATE INDEX postings_payable_by_merchant ON postings (merchant_id, role, business_date);
 
+-- Reconciliation with an acquirer's daily file. The same file (by its SHA-256) is imported once: importing it
+-- again returns the first result. Every file row and every Tunai payment of the day missing from the file is a row.
+CREATE TABLE reconciliations (
+    id                INTEGER PRIMARY KEY,
+    reconciliation_id TEXT    NOT NULL UNIQUE,
+    acquirer_id       INTEGER NOT NULL REFERENCES acquirers (id),
+    business_date     TEXT    NOT NULL,
+    file_hash         TEXT    NOT NULL,
+    created_at        INTEGER NOT NULL,
+    UNIQUE (acquirer_id, file_hash)
+);
+
+CREATE TABLE reconciliation_rows (
+    id                  INTEGER PRIMARY KEY,
+    reconciliation_id   INTEGER NOT NULL REFERENCES reconciliations (id),
+    line                INTEGER NOT NULL,
+    class               TEXT    NOT NULL CHECK (class IN ('MATCHED', 'AMOUNT_MISMATCH', 'STATUS_MISMATCH', 'UNKNOWN_TO_TUNAI', 'MISSING_FROM_FILE')),
+    trx_id              TEXT    NOT NULL,
+    payment_code        TEXT    NOT NULL,
+    file_amount         INTEGER,
+    file_status         TEXT,
+    file_paid_at        INTEGER,
+    store_id            TEXT,
+    terminal_id         TEXT,
+    tunai_amount        INTEGER,
+    tunai_status        TEXT,
+    payment_id          TEXT,
+    detail              TEXT,
+    resolved_payment_id TEXT,
+    resolved_at         INTEGER,
+    UNIQUE (reconciliation_id, line)
+);
+
 -- Append-only, enforced by the database rather than by remembering.
 CREATE TRIGGER journal_transactions_append_only_update BEFORE UPDATE ON journal_transactions
 BEGIN SELECT RAISE(ABORT, 'journal_transactions is append-only'); END;
