@@ -6,6 +6,7 @@ using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
+using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Money;
 using Tunai.Gateway.Notifications;
@@ -37,7 +38,14 @@ public static class GatewayApp
         builder.Services.AddSingleton<RetryTransientFailures>();
         builder.Services.AddOutboundHttp();
         builder.Services.AddHttpClient<DirectInquiryClient>().UseOutboundHandler();
+        builder.Services.AddSingleton<GatewayInstance>();
         builder.Services.AddSingleton<NotificationSignal>();
+        builder.Services.AddSingleton<Outbox>();
+        builder.Services.AddSingleton<NotificationAttempt>();
+        builder.Services.AddSingleton<MerchantLimiter>();
+        // The registry before the worker: it starts first (a previous life's leases are freed before the first
+        // claim) and stops last (the worker gives its leases back first).
+        builder.Services.AddHostedService<InstanceRegistry>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         builder.Services.AddHostedService<SettlementCloser>();

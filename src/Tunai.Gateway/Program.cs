@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Tunai.Gateway;
-using Tunai.Gateway.Sandbox;
+using Tunai.Gateway.Startup;
+using Tunai.Gateway.Storage;
 
 try
 {
@@ -8,6 +9,11 @@ try
     await app.InitializeAsync();
     await app.RunAsync();
     return 0;
+}
+catch (MigrationChangedException e)
+{
+    Console.Error.WriteLine($"tunai: database error: {e.Message}");
+    return 1;
 }
 catch (Exception e) when (e is OptionsValidationException or InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" })
 {

@@ -45,6 +45,8 @@ public sealed class TunaiOptions
 
     public OutboundOptions Outbound { get; set; } = new();
 
+    public InstanceOptions Instances { get; set; } = new();
+
     public Money.SettlementOptions Settlement { get; set; } = new();
 
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
@@ -149,4 +151,16 @@ public sealed class OutboundOptions
     /// addresses. Unset: allowed in sandbox mode, refused in production.
     /// </summary>
     public bool? AllowPrivateNetworks { get; set; }
+}
+
+public sealed class InstanceOptions
+{
+    /// <summary>How often an instance renews its heartbeat and looks for dead instances.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// An instance whose heartbeat is older than this is dead and its leases are taken over. Three intervals: one
+    /// missed heartbeat (a long pause, a slow database) is not death.
+    /// </summary>
+    public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(6);
 }

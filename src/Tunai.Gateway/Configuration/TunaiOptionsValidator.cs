@@ -64,6 +64,10 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
         {
             failures.Add("Tunai:Notifications:RetrySchedule must be Default, Provider or a comma-separated list of TimeSpans (e.g. 00:00:05,00:05:00)");
         }
+        if (options.Instances.HeartbeatInterval <= TimeSpan.Zero || options.Instances.DeadAfter < options.Instances.HeartbeatInterval * 2)
+        {
+            failures.Add("Tunai:Instances:HeartbeatInterval must be positive and Tunai:Instances:DeadAfter at least twice as long");
+        }
         // A generated code needs room for the prefix, at least 8 random digits and the check digit.
         if (options.PaymentCodes.GeneratedPrefixLength + 9 > options.PaymentCodes.GeneratedLength)
         {

@@ -4,7 +4,6 @@ using System.Text;
 using Dapper;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
@@ -348,16 +347,13 @@ public static class Reconciliation
     /// expired since), in one unit of work with its journal transaction, the merchant's notification and an audit
     /// entry naming the reconciliation. The row's conditional update decides: it is resolved once.
     /// </summary>
-    private static async Task<IResult> Resolve(string reconciliationId, int line, HttpContext http, Database database, TimeProvider time,
-        TunaiOptions options, NotificationSignal signal)
+    private static async Task<IResult> Resolve(string reconciliationId, int line, HttpContext http, Database database, TimeProvider time, Outbox outbox)
     {
         var now = time.GetUtcNow();
         var at = now.ToUnixTimeMilliseconds();
-        Notification? fresh = null;
-        var result = await database.WriteAsync<IResult>(async unit =>
+        return await database.WriteAsync<IResult>(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
-            fresh = null;
             var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId }, tx);
             var row = header is null ? null : await c.QuerySingleOrDefaultAsync<Row>(
                 """
@@ -421,8 +417,7 @@ public static class Reconciliation
                 PaidAt = paidAt,
             });
             await Ledger.PostPaymentAsync(unit, code, payment, acquirer);
-            fresh = await NotificationStore.EnqueueAsync(c, tx, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(paidAt),
-                NotificationWorker.MaxAttempts(options), signal.Owner, NotificationWorker.LeaseUntil(options, at));
+            await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(paidAt));
             await PaymentStore.RecordAsync(c, tx, new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
                 row.TerminalId, StoreOutcome.Success, $"recorded by an operator from reconciliation {reconciliationId} line {line}", payment.PaymentId,
                 $"{row.TrxId},{row.PaymentCode},{row.FileAmount},{WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt))},{row.StoreId},{row.TerminalId},{row.FileStatus}", at));
@@ -435,10 +430,5 @@ public static class Reconciliation
             return WireJson.Ok(new ReconciliationRowView(line, row.Class, row.TrxId, row.PaymentCode, row.FileAmount, row.FileStatus,
                 payment.Amount, "PAID", payment.PaymentId, row.Detail, payment.PaymentId));
         }, http.RequestAborted);
-        if (fresh is not null)
-        {
-            signal.Deliver(fresh);
-        }
-        return result;
     }
 }

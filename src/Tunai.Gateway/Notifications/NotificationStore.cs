@@ -1,11 +1,6 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Notifications;
 
@@ -39,47 +34,10 @@ public static class NotificationStore
         max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, lease_until
         """;
 
-    /// <summary>
-    /// Writes the notification of a payment event in the caller's transaction: it commits with the payment or
-    /// not at all. <paramref name="event"/> is SUCCESS for a payment and FAILED for its reversal. The row is born
-    /// leased to <paramref name="owner"/> (this instance's worker, which gets it handed over after the commit);
-    /// if this instance dies first, the lease runs out and any worker claims it.
-    /// </summary>
-    public static async Task<Notification> EnqueueAsync(DbConnection c, DbTransaction tx, Acquirer acquirer, PaymentCode code, Payment payment,
-        string @event, DateTimeOffset eventTime, int maxAttempts, string owner, long leaseUntil)
-    {
-        // additional_info as it was when paid (a direct-inquiry code's row is rewritten by the next inquiry).
-        var additional = payment.AdditionalInfo ?? "{}";
-        using var additionalDoc = JsonDocument.Parse(additional);
-        var body = WireJson.Serialize(new PaymentNotification(
-            new IdRef("ONLINE_TO_OFFLINE"), new IdRef(acquirer.Code), new IdRef("ONLINE_TO_OFFLINE_ALFA"),
-            new NotificationOrder(payment.InvoiceNumber, payment.Amount),
-            new NotificationCodeInfo(payment.Code),
-            new NotificationPayment([
-                new Identifier("AGENT_ID", payment.AgentId),
-                new Identifier("AGENT_STORE_ID", payment.StoreId),
-                new Identifier("AGENT_TRX_ID", payment.TrxId),
-            ]),
-            new NotificationTransaction(@event, WireDates.Utc(eventTime), code.RequestId),
-            additionalDoc.RootElement));
-        var at = eventTime.ToUnixTimeMilliseconds();
-        var row = new Notification
-        {
-            NotificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
-            MerchantId = code.MerchantId,
-            PaymentId = payment.Id,
-            Event = @event,
-            RequestId = Guid.NewGuid().ToString(),
-            OverrideUrl = code.OverrideNotificationUrl,
-            Body = body,
-            Status = "PENDING",
-            MaxAttempts = maxAttempts,
-            NextAttemptAt = at,
-            CreatedAt = at,
-            LeaseUntil = leaseUntil,
-        };
+    /// <summary>Inserts a new row leased to <paramref name="owner"/>; only <see cref="Outbox"/> writes notifications.</summary>
+    public static async Task<Notification> InsertAsync(DbConnection c, DbTransaction tx, Notification row, string owner) =>
         // Only the id is read back: a wide RETURNING costs SQLite more than the insert itself.
-        return row with
+        row with
         {
             Id = await c.ExecuteScalarAsync<long>(
                 """
@@ -95,7 +53,6 @@ public static class NotificationStore
                     row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil,
                 }, tx),
         };
-    }
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>, oldest first, at most
@@ -159,6 +116,24 @@ public static class NotificationStore
             return released;
         });
     }
+
+    /// <summary>Gives back every row <paramref name="owner"/> holds: its instance is stopping.</summary>
+    public static Task<int> ReleaseAllAsync(Database database, string owner) =>
+        database.WriteAsync(async unit =>
+        {
+            var released = await ReleaseLeasesOfAsync(unit, owner);
+            unit.Commit();
+            return released;
+        });
+
+    /// <summary>
+    /// In the caller's unit, makes every row leased to <paramref name="owner"/> claimable at once (a stopping
+    /// instance, or one known dead). Delivered and failed rows hold no lease, so this touches only pending ones.
+    /// </summary>
+    public static Task<int> ReleaseLeasesOfAsync(WriteUnit unit, string owner) =>
+        unit.Connection.ExecuteAsync(
+            "UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @owner",
+            new { owner }, unit.Transaction);
 
     public sealed record AttemptResult(string? Url, int? StatusCode, long LatencyMs, string? Excerpt, string? Error, bool Delivered, long? NextAttemptAt);
 

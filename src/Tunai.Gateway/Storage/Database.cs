@@ -75,6 +75,14 @@ public sealed class Database : IAsyncDisposable
     public string SkipLocked => IsSqlite ? "" : "FOR UPDATE SKIP LOCKED";
 
     /// <summary>
+    /// The database server's clock in unix milliseconds, as SQL. For what instances compare with each other (their
+    /// heartbeats): one clock for all, whatever the machines' clocks say.
+    /// </summary>
+    public string NowMillis => IsSqlite
+        ? "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+        : "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+
+    /// <summary>
     /// "<paramref name="column"/> is none of the array <paramref name="parameter"/>": Dapper spreads an array
     /// into a list for SQLite, while Npgsql sends it as one PostgreSQL array.
     /// </summary>
@@ -119,6 +127,7 @@ public sealed class Database : IAsyncDisposable
         {
             // Not cancellable: once asked, the outcome must be known.
             await tx.CommitAsync(CancellationToken.None);
+            unit.RunAfterCommit();
         }
         return result;
     }

@@ -1,11 +1,16 @@
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using Dapper;
 
 namespace Tunai.Gateway.Storage;
 
 /// <summary>
 /// Applies the embedded, numbered SQL scripts of the configured provider that the database has not seen yet,
-/// each in its own transaction, recording each in schema_migrations.
+/// each in its own transaction, recording each in schema_migrations with the SHA-256 of its text. A script
+/// changed after it was applied stops the start (<see cref="MigrationChangedException"/>): the database was
+/// built by another text than the one shipped, and running on would hide that. Callers hold the startup lock,
+/// so instances starting together migrate one at a time.
 /// </summary>
 public sealed class Migrator(Database database, TimeProvider time, ILogger<Migrator> logger)
 {
@@ -17,31 +22,55 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
             // Persistent for the file: write-ahead log, so readers never block the writer.
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
         }
-        else
-        {
-            // Several instances may start at once: one migrates, the others wait and then find nothing to do.
-            // The lock belongs to this session and ends with it.
-            await connection.ExecuteAsync("SELECT pg_advisory_lock(7201000)");
-        }
         await connection.ExecuteAsync(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-        var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL, checksum TEXT)");
+        await AddChecksumColumnAsync(connection);
+        var applied = (await connection.QueryAsync<(long Version, string Name, string? Checksum)>(
+            "SELECT version, name, checksum FROM schema_migrations")).ToDictionary(a => a.Version);
 
         foreach (var (version, name, sql) in Scripts(database.Provider.ToString()))
         {
-            if (applied.Contains(version))
+            var checksum = Checksum(sql);
+            if (applied.TryGetValue(version, out var done))
             {
+                if (done.Checksum is null)
+                {
+                    // Applied before checksums were kept: recorded as shipped now, checked from then on.
+                    await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = @checksum WHERE version = @version AND checksum IS NULL",
+                        new { checksum, version });
+                }
+                else if (!string.Equals(done.Checksum, checksum, StringComparison.Ordinal))
+                {
+                    throw new MigrationChangedException(version, done.Name, done.Checksum, checksum);
+                }
                 continue;
             }
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(sql, transaction: tx);
             await connection.ExecuteAsync(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)",
-                new { version, name, at = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
+                "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (@version, @name, @at, @checksum)",
+                new { version, name, at = time.GetUtcNow().ToUnixTimeMilliseconds(), checksum }, tx);
             await tx.CommitAsync(ct);
             logger.LogInformation("Applied migration {Version} {Name}", version, name);
         }
     }
+
+    /// <summary>Databases migrated before checksums existed have the table without the column.</summary>
+    private async Task AddChecksumColumnAsync(System.Data.Common.DbConnection connection)
+    {
+        var has = database.IsSqlite
+            ? await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'")
+            : await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum'");
+        if (has == 0)
+        {
+            await connection.ExecuteAsync("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT");
+        }
+    }
+
+    /// <summary>SHA-256 of the script with line endings made \n, so a checkout on another platform is not a change.</summary>
+    public static string Checksum(string sql) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
 
     private static IEnumerable<(long Version, string Name, string Sql)> Scripts(string provider)
     {
@@ -60,4 +89,13 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
             })
             .OrderBy(s => s.Item1);
     }
+}
+
+/// <summary>An applied migration's script is not the one this build ships.</summary>
+public sealed class MigrationChangedException(long version, string name, string appliedChecksum, string shippedChecksum)
+    : Exception($"migration {version} ({name}) was changed after it was applied to this database " +
+        $"(applied checksum {appliedChecksum[..12]}, this build's {shippedChecksum[..12]}); " +
+        "run the build that applied it, or restore the migration's original text")
+{
+    public long Version { get; } = version;
 }

@@ -251,8 +251,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
         }
 
+        private WriteUnit? _unit;
+
         public override async Task<bool> RunAsync(WriteUnit unit)
         {
+            _unit = unit;
             try
             {
                 _value = await work(unit);
@@ -269,7 +272,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
             return unit.Committed;
         }
 
-        public override void Written() => Result.TrySetResult(_value);
+        public override void Written()
+        {
+            _unit!.RunAfterCommit();
+            Result.TrySetResult(_value);
+        }
 
         public override void Failed(Exception e) => Result.TrySetException(e);
     }

@@ -28,6 +28,38 @@ public sealed class WriteUnit(DbConnection connection, DbTransaction transaction
         }
         Committed = true;
     }
+
+    private List<Action>? _afterCommit;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the unit's writes are durable (after the COMMIT that holds them), and
+    /// never if they were rolled back. For hand-overs that must not happen before the data exists, such as giving a
+    /// new notification to this instance's worker. Runs on the committing thread: keep it short and non-blocking.
+    /// </summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>Called by the database once the transaction holding this unit has committed.</summary>
+    internal void RunAfterCommit()
+    {
+        if (_afterCommit is null)
+        {
+            return;
+        }
+        foreach (var action in _afterCommit)
+        {
+            try
+            {
+                action();
+            }
+#pragma warning disable CA1031 // The writes are durable whatever a hand-over does: its failure must not report them lost.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                // What a hand-over would have sped up is still found by its owner's poll (see Outbox).
+            }
+        }
+        _afterCommit = null;
+    }
 }
 
 /// <summary>

@@ -142,7 +142,7 @@ public static class StoreEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> Pay(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
+    private static async Task<IResult> Pay(HttpContext http, Database database, TimeProvider time, Outbox outbox)
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
@@ -158,12 +158,7 @@ public static class StoreEndpoints
         {
             try
             {
-                var (result, fresh) = await PayOnceAsync(database, acquirer, r, body, hash, time.GetUtcNow(), options, signal.Owner, ct);
-                if (fresh is not null)
-                {
-                    signal.Deliver(fresh);
-                }
-                return result;
+                return await PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), ct);
             }
             catch (Exception e) when (Database.IsUniqueViolation(e) && attempt == 0)
             {
@@ -172,12 +167,12 @@ public static class StoreEndpoints
         }
     }
 
-    /// <summary>One payment request as one unit: the answer, and the notification it committed (if it paid).</summary>
-    private static async Task<(IResult Result, Notification? Fresh)> PayOnceAsync(Database database, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
-        DateTimeOffset now, TunaiOptions options, string worker, CancellationToken ct)
+    /// <summary>One payment request as one unit: the payment, its notification and the stored answer commit together.</summary>
+    private static async Task<IResult> PayOnceAsync(Database database, Outbox outbox, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
+        DateTimeOffset now, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
-        return await database.WriteAsync<(IResult, Notification?)>(async unit =>
+        return await database.WriteAsync<IResult>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
             if (await PaymentStore.FindAnswerAsync(connection, tx, acquirer.Id, r.TrxId) is { } first)
@@ -188,14 +183,13 @@ public static class StoreEndpoints
                         null, new StoreCodeInfo(r.PaymentCode));
                     await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, StoreOutcome.Decline, "trx_id reused with a different body", null, body, at));
                     unit.Commit();
-                    return (new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused)), null);
+                    return new JsonBytesResult(StatusCodes.Status400BadRequest, WireJson.Serialize(reused));
                 }
-                return (new JsonBytesResult((int)first.Status, first.Body), null);
+                return new JsonBytesResult((int)first.Status, first.Body);
             }
 
             PaymentResponse answer;
             Payment? payment = null;
-            Notification? fresh = null;
             var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx);
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : Refuse(code, r.Amount, now);
             if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
@@ -220,8 +214,7 @@ public static class StoreEndpoints
                 });
                 await Money.Ledger.PostPaymentAsync(unit, code, payment, acquirer);
                 // The merchant's notification commits with the payment, or neither does.
-                fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code, payment, "SUCCESS", now,
-                    NotificationWorker.MaxAttempts(options), worker, NotificationWorker.LeaseUntil(options, at));
+                await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);
                 answer = new PaymentResponse(new PaymentStatus(StoreOutcome.Success, payment.PaymentId),
                     new StoreOrder(code.InvoiceNumber, code.Amount), new StoreCodeInfo(code.Code, code.Info),
                     new StoreCustomer(code.CustomerName), Alfa(code));
@@ -240,11 +233,11 @@ public static class StoreEndpoints
             await PaymentStore.SaveAnswerAsync(connection, tx, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
             await PaymentStore.RecordAsync(connection, tx, Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
             unit.Commit();
-            return (new JsonBytesResult(httpStatus, bytes), fresh);
+            return new JsonBytesResult(httpStatus, bytes);
         }, ct);
     }
 
-    private static async Task<IResult> Reverse(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
+    private static async Task<IResult> Reverse(HttpContext http, Database database, TimeProvider time, TunaiOptions options, Outbox outbox)
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
@@ -264,11 +257,9 @@ public static class StoreEndpoints
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ct = http.RequestAborted;
-        Notification? fresh = null;
-        var result = await database.WriteAsync<IResult>(async unit =>
+        return await database.WriteAsync<IResult>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
-            fresh = null;
 
             var payment = await PaymentStore.FindByTrxAsync(connection, tx, acquirer.Id, r.TrxId);
             var paidAfter = now - (long)options.Store.ReversalWindow.TotalMilliseconds;
@@ -286,8 +277,7 @@ public static class StoreEndpoints
                 await Money.Ledger.PostReversalAsync(unit, payment, now);
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
-                fresh = await NotificationStore.EnqueueAsync(connection, tx, acquirer, code!, payment, "FAILED",
-                    DateTimeOffset.FromUnixTimeMilliseconds(now), NotificationWorker.MaxAttempts(options), signal.Owner, NotificationWorker.LeaseUntil(options, now));
+                await outbox.EnqueueAsync(unit, acquirer, code!, payment, "FAILED", DateTimeOffset.FromUnixTimeMilliseconds(now));
             }
             else
             {
@@ -302,11 +292,6 @@ public static class StoreEndpoints
             unit.Commit();
             return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
         }, ct);
-        if (fresh is not null)
-        {
-            signal.Deliver(fresh);
-        }
-        return result;
     }
 
     /// <summary>Why a code cannot be paid now (with this amount, for a payment), or null when it can.</summary>

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Tunai.Gateway.Sandbox;
+using Tunai.Gateway.Startup;
 
 namespace Tunai.Gateway.Tests.Infrastructure;
 

@@ -38,14 +38,18 @@ public sealed class TwoInstancesTests
         }
     }
 
-    private static async Task<Cluster> StartAsync(CancellationToken ct)
+    /// <summary>
+    /// Two instances on a fresh database. <paramref name="notificationTimeout"/> short by default (1 s, so a lease
+    /// lasts 7 s); the takeover test keeps the default 15 s (35 s leases) so only the takeover can hand rows on in time.
+    /// </summary>
+    private static async Task<Cluster> StartAsync(CancellationToken ct, string notificationTimeout = "00:00:01")
     {
         var database = await TestDatabase.CreatePostgresAsync();
         string[] args =
         [
             .. database.Settings.Select(s => "--" + s),
             "--Tunai:Mode=Production", $"--Tunai:AdminToken={AdminToken}", "--Tunai:PublicBaseUrl=https://pay.example.com",
-            "--Tunai:Outbound:AllowPrivateNetworks=true", "--Tunai:Notifications:Timeout=00:00:01",
+            "--Tunai:Outbound:AllowPrivateNetworks=true", $"--Tunai:Notifications:Timeout={notificationTimeout}",
             "--Tunai:Notifications:PollInterval=00:00:00.100", "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
         ];
@@ -164,6 +168,104 @@ public sealed class TwoInstancesTests
         await using var query = db.CreateCommand();
         query.CommandText = "SELECT count(*) FROM payments";
         Assert.Equal(count, Convert.ToInt64(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task WhenOneInstanceIsKilledTheOtherDeliversWhatItHeldWithinTenSecondsAndNoneTwiceWhileBothLive()
+    {
+        const int count = 20;
+        var ct = TestContext.Current.CancellationToken;
+        await using var c = await StartAsync(ct, notificationTimeout: "00:00:15");
+        await using var merchant = await MerchantEndpoint.StartAsync();
+        string TrxOf(MerchantCall call) => (string)call.Json["online_to_offline_payment"]!["identifier"]![2]!["value"]!;
+        // Hangs until the kill: instance A holds every notification, its attempts waiting for an answer.
+        var healthy = false;
+        var delivered = new ConcurrentDictionary<string, bool>();
+        merchant.Handler = call =>
+        {
+            if (!Volatile.Read(ref healthy))
+            {
+                return new MerchantReply(200, "{}", Delay: TimeSpan.FromMinutes(5));
+            }
+            if (call.SignatureValid)
+            {
+                delivered[TrxOf(call)] = true;
+            }
+            return MerchantReply.Ok();
+        };
+        await RegisterAsync(c.HttpA, merchant);
+        var (acquirer, secret) = await AcquirerAsync(c.HttpA);
+        var codes = await CreateCodesAsync(c, merchant, count);
+        var acknowledged = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var answer = await SignedHttp.PostJsonAsync(c.HttpA, acquirer, secret, "/acquirer/v1/alfa/payment",
+                TestStore.Body(codes[i], $"TAKE-{i:D2}", 1000 + i).ToJsonString());
+            Assert.True(answer.Status == HttpStatusCode.OK, answer.Body);
+            acknowledged.Add($"TAKE-{i:D2}");
+        }
+        await Eventually.WaitAsync(() => merchant.CallsTo(MerchantEndpoint.NotificationPath).Count >= 8, "A's attempts in flight");
+        // Both alive for two more heartbeats of each (every 2 s, each followed by a look for the dead): nothing of
+        // A's may be sent by B meanwhile. A talks to the merchant 8 at a time, so any more calls would be B's.
+        await using (var db = c.Database.Open(forReading: true))
+        {
+            await db.OpenAsync(ct);
+            async Task<long> Scalar(string sql)
+            {
+                await using var query = db.CreateCommand();
+                query.CommandText = sql;
+                return Convert.ToInt64(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            var since = await Scalar("SELECT max(heartbeat_at) FROM gateway_instances");
+            await Eventually.WaitAsync(() => Scalar("SELECT min(heartbeat_at) FROM gateway_instances"), at => at > since + 4000, "two more heartbeats of both");
+            Assert.Equal(2L, await Scalar("SELECT count(*) FROM gateway_instances"));
+        }
+        var beforeKill = merchant.CallsTo(MerchantEndpoint.NotificationPath);
+        Assert.Equal(8, beforeKill.Count);
+        Assert.All(beforeKill.GroupBy(call => call.Headers["Request-Id"]), g => Assert.Single(g));
+
+        c.A.Kill();
+        var killedAt = System.Diagnostics.Stopwatch.StartNew();
+        Volatile.Write(ref healthy, true);
+
+        await Eventually.WaitAsync(() => acknowledged.All(delivered.ContainsKey), "B delivers every payment A held", TimeSpan.FromSeconds(10));
+        Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(10), $"took {killedAt.Elapsed}");
+        // Each notification keeps its Request-Id whoever sends it.
+        Assert.All(merchant.CallsTo(MerchantEndpoint.NotificationPath).GroupBy(TrxOf),
+            g => Assert.Single(g.Select(call => call.Headers["Request-Id"]).Distinct()));
+    }
+
+    [Fact]
+    public async Task TenRoundsOfTwoInstancesStartedTogetherOnAFreshDatabaseAllComeUpWithOneSandboxMerchant()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        for (var round = 0; round < 10; round++)
+        {
+            await using var database = await TestDatabase.CreatePostgresAsync();
+            string[] args = [.. database.Settings.Select(s => "--" + s), "--Tunai:Mode=Sandbox", "--Tunai:PrintSandboxCredentials=false",
+                "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information"];
+            using TempFolder folderA = new(), folderB = new();
+            using var a = GatewayProcess.Start(folderA.Path, args);
+            using var b = GatewayProcess.Start(folderB.Path, args);
+            await Task.WhenAll(a.WaitUntilReadyAsync(ct), b.WaitUntilReadyAsync(ct));
+
+            await using var db = database.Open(forReading: true);
+            await db.OpenAsync(ct);
+            async Task<long> Count(string sql)
+            {
+                await using var query = db.CreateCommand();
+                query.CommandText = sql;
+                return Convert.ToInt64(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            Assert.Equal(1, await Count("SELECT count(*) FROM merchants"));
+            Assert.Equal(1, await Count("SELECT count(*) FROM acquirers WHERE code = 'ALFA'"));
+            Assert.Equal(2, await Count("SELECT count(*) FROM gateway_instances"));
+            // The startup lock is not left held by a pooled connection once both are up.
+            Assert.Equal(0, await Count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+            // Both hand out the same sandbox credentials.
+            Assert.Equal(a.SandboxEnv()["TUNAI_CLIENT_ID"], b.SandboxEnv()["TUNAI_CLIENT_ID"]);
+            Assert.False(a.HasExited || b.HasExited, $"round {round}: an instance exited\n{a.Output()}\n{b.Output()}");
+        }
     }
 
     private static async Task RegisterAsync(HttpClient admin, MerchantEndpoint merchant)

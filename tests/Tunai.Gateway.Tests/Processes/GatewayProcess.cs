@@ -169,6 +169,13 @@ public sealed class GatewayProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM, as a service manager stops a service: the gateway shuts down cleanly and exits on its own.</summary>
+    public void Terminate()
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL on Unix: no shutdown code runs, exactly like a crash or a pulled plug.</summary>
     public void Kill()
     {

@@ -1,0 +1,108 @@
+using Tunai.Gateway.Configuration;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Outbound;
+using Tunai.Signing;
+
+namespace Tunai.Gateway.Notifications;
+
+/// <summary>
+/// One delivery attempt: signed with the merchant's credentials at the moment of sending, the row's Request-Id
+/// and body bytes unchanged, to the merchant's URL as it is now (so fixing a URL and replaying works). Any 2xx
+/// within the timeout is a delivery; redirects are not followed; a failure is given its next attempt time from
+/// the retry schedule (Retry-After honoured on 429 and 503).
+/// </summary>
+public sealed class NotificationAttempt(
+    MerchantCache merchants,
+    TunaiOptions options,
+    TimeProvider time,
+    IHttpClientFactory httpClients,
+    ILogger<NotificationAttempt> logger)
+{
+    private const int ExcerptBytes = 4096;
+    private readonly IReadOnlyList<TimeSpan> _delays = options.Notifications.Delays();
+
+    public async Task<NotificationStore.AttemptResult> SendAsync(Notification notification, CancellationToken stoppingToken)
+    {
+        var merchant = await merchants.FindByIdAsync(notification.MerchantId, stoppingToken);
+        var url = notification.OverrideUrl ?? merchant?.NotificationUrl;
+        if (merchant is null || url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return Failed(notification, url, null, 0, null, "The merchant has no notification URL configured", null);
+        }
+
+        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
+        var signature = Signature.Compute(merchant.SecretKey,
+            new SignatureInput(merchant.ClientId, notification.RequestId, timestamp, uri.AbsolutePath, notification.Body));
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add(SignatureHeaders.ClientId, merchant.ClientId);
+        request.Headers.Add(SignatureHeaders.RequestId, notification.RequestId);
+        request.Headers.Add(SignatureHeaders.RequestTimestamp, timestamp);
+        request.Headers.Add(SignatureHeaders.Signature, signature);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.Notifications.Timeout);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await httpClients.CreateClient(OutboundHttp.ClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var excerpt = await ReadExcerptAsync(response, timeout.Token);
+            var code = (int)response.StatusCode;
+            if (code is >= 200 and < 300)
+            {
+                return new NotificationStore.AttemptResult(url, code, watch.ElapsedMilliseconds, excerpt, null, Delivered: true, null);
+            }
+            var retryAfter = code is 429 or 503 ? RetryAfter(response) : null;
+            var error = code is >= 300 and < 400 ? $"HTTP {code} redirect (not followed)" : $"HTTP {code}";
+            return Failed(notification, url, code, watch.ElapsedMilliseconds, excerpt, error, retryAfter);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, $"No answer within {options.Notifications.Timeout.TotalSeconds} s", null);
+        }
+        catch (HttpRequestException e)
+        {
+            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, e.InnerException is OutboundAddressRefusedException r ? r.Message : e.Message, null);
+        }
+    }
+
+    private NotificationStore.AttemptResult Failed(Notification n, string? url, int? code, long latency, string? excerpt, string error, TimeSpan? retryAfter)
+    {
+        var attempt = n.Attempts + 1; // the one just made
+        long? next = null;
+        if (attempt < n.MaxAttempts && attempt - 1 < _delays.Count)
+        {
+            var delay = retryAfter ?? Jitter(_delays[attempt - 1]);
+            next = time.GetUtcNow().Add(delay).ToUnixTimeMilliseconds();
+        }
+        logger.LogInformation("Notification {NotificationId} attempt {Attempt} failed: {Error}", n.NotificationId, attempt, error);
+        return new NotificationStore.AttemptResult(url, code, latency, excerpt, error, Delivered: false, next);
+    }
+
+    /// <summary>±20 %, so merchants coming back after an outage are not hit by every retry at once.</summary>
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.8 + (Random.Shared.NextDouble() * 0.4));
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var delay = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromDays(1).Ticks)) : null;
+    }
+
+    private static async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[ExcerptBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), ct)) > 0)
+        {
+            total += read;
+        }
+        return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}

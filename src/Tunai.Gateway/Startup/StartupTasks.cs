@@ -1,0 +1,131 @@
+using Dapper;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Storage;
+using Tunai.Gateway.Store;
+
+namespace Tunai.Gateway.Startup;
+
+/// <summary>
+/// What happens once before the gateway listens, in every mode: migrations, the admin token, and in sandbox mode a
+/// ready merchant and <c>ALFA</c> acquirer whose credentials are printed (and written to data/sandbox.env) so a
+/// newcomer can call the API at once. Several instances may start at the same moment on one database: all of it
+/// runs under <see cref="StartupLock"/>, so one does the work and the others find it done, and each step is
+/// idempotent on its own as well (a step interrupted by a crash is simply done at the next start).
+/// </summary>
+public static class StartupTasks
+{
+    public static async Task InitializeAsync(this WebApplication app)
+    {
+        var services = app.Services;
+        var options = services.GetRequiredService<TunaiOptions>();
+        var database = services.GetRequiredService<Database>();
+        var time = services.GetRequiredService<TimeProvider>();
+        string? adminToken;
+        await using (await StartupLock.AcquireAsync(database, options))
+        {
+            await services.GetRequiredService<Migrator>().MigrateAsync();
+            adminToken = options.IsSandbox ? await SeedSandboxAsync(options, database, time) : options.AdminToken;
+        }
+        services.GetRequiredService<AdminToken>().Set(adminToken!);
+    }
+
+    /// <summary>The sandbox's admin token, merchant and acquirer: created when missing, printed either way.</summary>
+    private static async Task<string> SeedSandboxAsync(TunaiOptions options, Database database, TimeProvider time)
+    {
+        var adminToken = options.AdminToken;
+        await using var connection = await database.OpenAsync();
+        if (string.IsNullOrWhiteSpace(adminToken))
+        {
+            // Kept in the database so the token stays the same across restarts of the sandbox.
+            await connection.ExecuteAsync(
+                "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_admin_token', @token) ON CONFLICT (key) DO NOTHING",
+                new { token = Credentials.NewAdminToken() });
+            adminToken = await connection.QuerySingleAsync<string>(
+                "SELECT value FROM gateway_settings WHERE key = 'sandbox_admin_token'");
+        }
+        if (await connection.QuerySingleOrDefaultAsync<string>(
+                "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'") is null)
+        {
+            var (merchant, error) = await MerchantEndpoints.CreateAsync(database, time, options,
+                new MerchantEndpoints.NewMerchant("Sandbox Merchant", null, null, null, null, null), CancellationToken.None);
+            if (error is not null)
+            {
+                throw new InvalidOperationException($"Could not create the sandbox merchant: {error.Message}");
+            }
+            await connection.ExecuteAsync(
+                "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_client_id', @id) ON CONFLICT (key) DO NOTHING",
+                new { id = merchant!.ClientId });
+        }
+        if (await AcquirerStore.FindByCodeAsync(connection, "ALFA") is null)
+        {
+            // An existing ALFA (acquirer_exists) is what this step wants, not a failure.
+            await AcquirerStore.CreateAsync(database, time, "ALFA", "Alfa Group (sandbox)");
+        }
+        var acquirer = await AcquirerStore.FindByCodeAsync(connection, "ALFA");
+        var clientId = await connection.QuerySingleOrDefaultAsync<string>(
+            "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'");
+        var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId);
+        if (sandboxMerchant is not null && acquirer is not null)
+        {
+            PrintSandbox(options, sandboxMerchant, acquirer, adminToken!);
+        }
+        return adminToken!;
+    }
+
+    private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken)
+    {
+        var folder = options.Storage.Provider == StorageProvider.Sqlite
+            ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
+            : Path.GetFullPath("data");
+        Directory.CreateDirectory(folder);
+        var envFile = Path.Combine(folder, "sandbox.env");
+        // Written beside and renamed into place, so whoever reads it never sees half a file, even while gateways
+        // starting side by side (one PostgreSQL database, one working folder) write it at once. Created readable by
+        // the owner only: it holds secrets.
+        var temporary = $"{envFile}.{Guid.NewGuid():N}.tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var writer = new StreamWriter(temporary, new System.Text.UTF8Encoding(false), fileOptions))
+        {
+            writer.Write(
+                $"""
+                # Tunai sandbox credentials (sandbox mode only). Use: source {envFile}
+                export TUNAI_CLIENT_ID={merchant.ClientId}
+                export TUNAI_SECRET_KEY={merchant.SecretKey}
+                export TUNAI_CODE_PREFIX={merchant.CodePrefix}
+                export TUNAI_ADMIN_TOKEN={adminToken}
+                export TUNAI_ACQUIRER_CLIENT_ID={acquirer.ClientId}
+                export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
+
+                """);
+        }
+        File.Move(temporary, envFile, overwrite: true);
+        if (!options.PrintSandboxCredentials)
+        {
+            return;
+        }
+        // Straight to the console, not to the log: secrets never go through logging.
+        Console.WriteLine(
+            $"""
+
+            Tunai sandbox is ready.
+
+              Merchant "{merchant.Name}"
+              Client-Id    {merchant.ClientId}
+              Secret key   {merchant.SecretKey}
+              Code prefix  {merchant.CodePrefix}
+              Admin token  {adminToken}
+
+              Store (acquirer ALFA, for the POS simulator)
+              Client-Id    {acquirer.ClientId}
+              Secret key   {acquirer.SecretKey}
+              (also in {envFile})
+
+            """);
+    }
+}
