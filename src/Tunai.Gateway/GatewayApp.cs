@@ -3,6 +3,7 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
+using Tunai.Gateway.Health;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
@@ -10,10 +11,12 @@ using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Money;
 using Tunai.Gateway.Notifications;
+using Tunai.Gateway.OpenApi;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway;
 
@@ -49,9 +52,13 @@ public static class GatewayApp
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         builder.Services.AddHostedService<SettlementCloser>();
+        builder.Services.AddHealth(builder.Configuration);
+        builder.Services.AddTelemetry(builder.Configuration);
+        builder.Services.AddApiDocuments();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);
         app.MapMerchants();
@@ -62,6 +69,9 @@ public static class GatewayApp
         app.MapNotifications();
         app.MapOrderStatus();
         app.MapMoney();
+        app.MapHealth();
+        app.MapTelemetry();
+        app.MapApiDocuments();
         return app;
     }
 
