@@ -12,6 +12,7 @@ using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Money;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.OpenApi;
 using Tunai.Gateway.Outbound;
@@ -55,6 +56,7 @@ public static class GatewayApp
         builder.Services.AddHostedService<InstanceRegistry>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        builder.Services.AddHostedService<SettlementCloser>();
         builder.Services.AddHealth(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
         builder.Services.AddApiDocuments();
@@ -71,6 +73,7 @@ public static class GatewayApp
         app.MapStore();
         app.MapNotifications();
         app.MapOrderStatus();
+        app.MapMoney();
         app.MapHealth();
         app.MapTelemetry();
         app.MapApiDocuments();

@@ -21,6 +21,9 @@ public sealed class TunaiMerchantClient
     /// <summary>The check-status path prefix; the invoice number follows.</summary>
     public const string StatusPath = "/orders/v1/status/";
 
+    /// <summary>The settlement report path prefix; the business day (yyyy-MM-dd) follows.</summary>
+    public const string SettlementReportPath = "/settlements/v1/reports/";
+
     private const string ReplayedHeader = "Tunai-Replayed";
 
     private readonly HttpClient _http;
@@ -104,6 +107,16 @@ public sealed class TunaiMerchantClient
             Time(answer, body.Transaction.Date), body.Transaction.OriginalRequestId ?? "",
             info.PaymentCode, Time(answer, info.CreatedDateUtc), Time(answer, info.ExpiredDateUtc),
             payment is null ? null : new OrderPayment(payment.PaymentId, payment.Identifier ?? [], payment.PaymentCount));
+    }
+
+    /// <summary>The merchant's payments, reversals and settlement batch of one business day (WIB).</summary>
+    /// <exception cref="TunaiApiException">The gateway refused the request.</exception>
+    /// <exception cref="TunaiSignatureException">The answer's signature does not check out.</exception>
+    public async Task<SettlementReport> GetSettlementReportAsync(DateOnly date, CancellationToken cancellationToken = default)
+    {
+        var path = SettlementReportPath + date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var answer = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        return Parse(answer, TunaiJson.Default.SettlementReport);
     }
 
     private async Task<PaymentCodeUpdated> PatchAsync(WireUpdateRequest wire, CancellationToken cancellationToken)

@@ -55,6 +55,7 @@ internal sealed record WireInquiryResponse(WireOrder? Order, WireInquiryCode? On
 [JsonSerializable(typeof(WireCodeResponse))]
 [JsonSerializable(typeof(WireError))]
 [JsonSerializable(typeof(WireStatusResponse))]
+[JsonSerializable(typeof(SettlementReport))]
 [JsonSerializable(typeof(WireInquiryResponse))]
 [JsonSerializable(typeof(PaymentNotification))]
 [JsonSerializable(typeof(DirectInquiryRequest))]

@@ -49,7 +49,17 @@ public static class AcquirerEndpoints
         }
         using (document)
         {
-            var f = new FieldReader(document!.RootElement);
+            var root = document!.RootElement;
+            // One PATCH for the connection: its cost (what the store network keeps) or whether it is disabled.
+            if (root.TryGetProperty("cost", out _))
+            {
+                if (root.TryGetProperty("disabled", out _))
+                {
+                    return ApiError.Validation("disabled", "Send cost and disabled in separate requests");
+                }
+                return await Money.FeeEndpoints.PatchAcquirerCostAsync(id, root, database, time, http.RequestAborted);
+            }
+            var f = new FieldReader(root);
             var disabled = f.Flag("disabled", required: true);
             if (f.Error is { } invalid)
             {

@@ -23,6 +23,19 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Store.PaymentResponse))]
 [JsonSerializable(typeof(Store.ReversalResponse))]
 [JsonSerializable(typeof(OrderStatus.OrderStatusResponse))]
+[JsonSerializable(typeof(Money.AcquirerCostView))]
+[JsonSerializable(typeof(Money.SettlementAccountView))]
+[JsonSerializable(typeof(Money.SettlementAccountList))]
+[JsonSerializable(typeof(Money.SubAccountView))]
+[JsonSerializable(typeof(Money.SubAccountList))]
+[JsonSerializable(typeof(Money.PaymentView))]
+[JsonSerializable(typeof(Money.SettlementBatchView))]
+[JsonSerializable(typeof(Money.SettlementBatchList))]
+[JsonSerializable(typeof(Money.TransactionReport))]
+[JsonSerializable(typeof(Money.MerchantSettlementReport))]
+[JsonSerializable(typeof(Money.ReconciliationView))]
+[JsonSerializable(typeof(Money.ReconciliationList))]
+[JsonSerializable(typeof(Money.ReconciliationRowView))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

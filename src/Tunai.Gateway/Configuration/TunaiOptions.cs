@@ -64,6 +64,8 @@ public sealed class TunaiOptions
 
     public InstanceOptions Instances { get; set; } = new();
 
+    public Money.SettlementOptions Settlement { get; set; } = new();
+
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
 
     /// <summary>Whether a URL Tunai gives out or calls may be plain http (sandbox, or production on a private network).</summary>

@@ -16,6 +16,7 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
                      ("Tunai:Storage", options.Storage),
                      ("Tunai:Store", options.Store),
                      ("Tunai:Notifications", options.Notifications),
+                     ("Tunai:Settlement", options.Settlement),
                      ("Tunai:RateLimits", options.RateLimits),
                  })
         {

@@ -56,6 +56,9 @@ public sealed record MerchantView(
     string? OutboundSigningKey = null,
     bool Disabled = false)
 {
+    /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Money.FeeSchedule"/>).</summary>
+    public Money.FeeView? Fee { get; init; }
+
     /// <param name="withSecret">Only when the key was just made or changed: it is shown once, never by a GET.</param>
     public static MerchantView From(Merchant m, bool withSecret) => new(
         m.ClientId, m.Name, withSecret ? m.SecretKey : null, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,

@@ -161,7 +161,8 @@ public static partial class MerchantEndpoints
     {
         await using var connection = await database.OpenAsync(http.RequestAborted);
         var merchant = await MerchantStore.FindAsync(connection, clientId);
-        return merchant is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(merchant, withSecret: false));
+        return merchant is null ? NotFound(clientId)
+            : WireJson.Ok(MerchantView.From(merchant, withSecret: false) with { Fee = (await Money.FeeStore.MerchantAsync(connection, merchant.Id)).ToView() });
     }
 
     private static async Task<IResult> Patch(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time, SecretBox box)
@@ -181,6 +182,7 @@ public static partial class MerchantEndpoints
             var disabled = f.Flag("disabled");
             var notificationUrl = Url(f, "notification_url", options);
             var inquiryUrl = Url(f, "inquiry_url", options);
+            var fee = Money.FeeSchedule.Read(f, root, "fee");
             if (secret is not null && secret.Length < 8)
             {
                 f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
@@ -206,13 +208,22 @@ public static partial class MerchantEndpoints
                 disabled);
             var updated = await database.WriteAsync(async unit =>
             {
-                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds(), box);
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, now, box);
+                if (changed is null)
+                {
+                    return null;
+                }
+                if (fee is not null)
+                {
+                    await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
+                }
                 unit.Commit();
-                return changed;
+                // A new secret key is shown in this answer only.
+                return MerchantView.From(changed, withSecret: patch.SecretKey is not null) with { Fee = (await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction)).ToView() };
             }, http.RequestAborted);
             merchants.Changed();
-            // A new secret key is shown in this answer only.
-            return updated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(updated, withSecret: patch.SecretKey is not null));
+            return updated is null ? NotFound(clientId) : WireJson.Ok(updated);
         }
     }
 

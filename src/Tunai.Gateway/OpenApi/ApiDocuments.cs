@@ -31,7 +31,7 @@ public static class ApiDocuments
             _ when path.StartsWith("/admin/", StringComparison.Ordinal) => Admin,
             _ when path.StartsWith("/acquirer/", StringComparison.Ordinal) => Store,
             _ when path.StartsWith("/alfa-", StringComparison.Ordinal) || path.StartsWith("/orders/", StringComparison.Ordinal)
-                || path.StartsWith("/how-to-pay/", StringComparison.Ordinal) => Merchant,
+                || path.StartsWith("/how-to-pay/", StringComparison.Ordinal) || path.StartsWith("/settlements/", StringComparison.Ordinal) => Merchant,
             _ => null,
         };
     }
@@ -42,7 +42,7 @@ public static class ApiDocuments
                  {
                      (Merchant, "Tunai merchant API", "Payment codes, their status, and the how-to-pay pages, wire-compatible with the Alfa O2O API. Requests and responses are signed with HMAC-SHA256 over Client-Id, Request-Id, the timestamp, the Request-Target and the body's digest (see the signature headers)."),
                      (Store, "Tunai store API", "Inquiry, payment and reversal as a store system (acquirer) calls them, signed with the acquirer's credentials."),
-                     (Admin, "Tunai admin API", "Merchants, acquirers, payment codes and notifications, for the gateway's operator. Every call needs Authorization: Bearer <admin token>."),
+                     (Admin, "Tunai admin API", "Merchants, acquirers, payment codes, notifications, and money (fees, accounts, payments' journals, settlements, reports, reconciliation), for the gateway's operator. Every call needs Authorization: Bearer <admin token>."),
                  })
         {
             services.AddOpenApi(name, options =>

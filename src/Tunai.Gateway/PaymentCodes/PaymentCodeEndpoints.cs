@@ -115,6 +115,10 @@ public static class PaymentCodeEndpoints
                 {
                     throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
                 }
+                if (await Money.CodeMoney.AcceptNewAsync(unit, stored) is { } refused)
+                {
+                    return refused;
+                }
 
                 var body = WireJson.Serialize(new CreateResponse(
                     new OrderRef(stored.InvoiceNumber),
@@ -181,13 +185,6 @@ public static class PaymentCodeEndpoints
                         $"Payment code {u.PaymentCode} has expired; send online_to_offline_info.expired_time to extend it",
                         "online_to_offline_info.expired_time");
                 }
-                var settlement = u.AdditionalInfo?.Settlement ?? FieldChange.Keep;
-                if ((u.Amount ?? current.Amount) < PaymentCodeRequests.FixedSettlementTotal(settlement.Apply(current.Settlement)))
-                {
-                    return settlement.Given
-                        ? ApiError.Validation("additional_info.settlement", $"additional_info.settlement: FIX values add up to more than the amount {u.Amount ?? current.Amount}")
-                        : ApiError.Validation("order.amount", "order.amount must be at least the sum of the FIX settlement splits");
-                }
 
                 PaymentCode? changed;
                 try
@@ -211,6 +208,14 @@ public static class PaymentCodeEndpoints
                     return new ApiError(StatusCodes.Status400BadRequest, $"payment_code_{state}",
                         $"Payment code {u.PaymentCode} is {state} and can no longer be {(u.Cancel ? "cancelled" : "updated")}",
                         "online_to_offline_info.payment_code");
+                }
+                // The splits (new or kept) against the amount (new or kept) and the fee the code was sold at: the field
+                // named is the one this request changed.
+                var settlementGiven = (u.AdditionalInfo?.Settlement ?? FieldChange.Keep).Given;
+                if (!u.Cancel && await Money.CodeMoney.RecheckAsync(unit, changed,
+                        u.Amount is null || settlementGiven ? Money.CodeMoney.SettlementField : "order.amount") is { } refused)
+                {
+                    return refused;
                 }
 
                 var body = WireJson.Serialize(new UpdateResponse(

@@ -172,19 +172,6 @@ public static partial class PaymentCodeRequests
         return f.Error is null ? new AdditionalInfoPatch(patch.GetRawText(), overrideUrl, insurance, account, settlement) : null;
     }
 
-    /// <summary>
-    /// The sum of the FIX splits of a stored settlement, so an update cannot lower the amount below them.
-    /// </summary>
-    public static long FixedSettlementTotal(string? settlement)
-    {
-        if (settlement is null)
-        {
-            return 0;
-        }
-        var splits = JsonSerializer.Deserialize(settlement, SettlementJsonContext.Default.ListSettlementSplit) ?? [];
-        return (long)splits.Where(s => s.Type == "FIX").Sum(s => s.Value);
-    }
-
     private static string? CodeField(FieldReader f, Merchant merchant, bool required)
     {
         const string path = "online_to_offline_info.payment_code";

@@ -71,7 +71,8 @@ public static class PaymentEndpoint
                     AdditionalInfo = code.AdditionalInfo,
                     PaidAt = at,
                 });
-                // The merchant's notification commits with the payment, or neither does.
+                // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
+                await Money.Ledger.PostPaymentAsync(unit, code, payment, acquirer);
                 await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);
                 answer = StoreAnswers.Paid(code, payment.PaymentId);
             }

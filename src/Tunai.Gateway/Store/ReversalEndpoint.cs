@@ -74,6 +74,7 @@ public static class ReversalEndpoint
             };
             if (refusal is null && await PaymentStore.ReverseAsync(connection, tx, payment!.Id, now, paidAfter) == 1)
             {
+                await Money.Ledger.PostReversalAsync(unit, payment, now);
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
                 await outbox.EnqueueAsync(unit, acquirer, code!, payment, "FAILED", DateTimeOffset.FromUnixTimeMilliseconds(now));

@@ -46,6 +46,20 @@ public abstract partial class TestDatabase : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>The same database for a second gateway instance; disposing it leaves the database to its owner.</summary>
+    public TestDatabase Borrow() => new BorrowedDatabase(this);
+
+    private sealed class BorrowedDatabase(TestDatabase owner) : TestDatabase
+    {
+        public override IEnumerable<string> Settings => owner.Settings;
+
+        public override DbConnection Open(bool forReading) => owner.Open(forReading);
+
+        public override string Sql(string sql) => owner.Sql(sql);
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private sealed class SqliteDatabase(string path) : TestDatabase
     {
         public override IEnumerable<string> Settings => ["Tunai:Storage:Provider=Sqlite", $"Tunai:Storage:SqlitePath={path}"];

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 
 namespace Tunai.Gateway.Tests.PaymentCodes;
 
@@ -109,6 +110,8 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
            "something_new":true},
          "unknown_top_level":{"a":1}}
         """;
+        await fixture.Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-0001-123123123", "SBA-0002-123");
+        await fixture.Gateway.AddSubAccountsAsync(Merchant.ClientId, "SAC-0001-1234");
         var response = await Merchant.CreateRawAsync(body);
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
         var echoed = response.Json["additional_info"]!;

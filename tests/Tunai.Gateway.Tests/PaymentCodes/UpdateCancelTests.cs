@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 
 namespace Tunai.Gateway.Tests.PaymentCodes;
 
@@ -122,6 +123,7 @@ public sealed class UpdateCancelTests(GatewayFixture fixture) : IClassFixture<Ga
     [Fact]
     public async Task AnAmountBelowTheFixedSettlementSplitsIsRefused()
     {
+        await fixture.Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1");
         var body = TestMerchant.ValidCreate();
         body["additional_info"] = new Dictionary<string, object?>
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 
 namespace Tunai.Gateway.Tests.PaymentCodes;
 
@@ -48,12 +49,18 @@ public sealed class ValidationTests(GatewayFixture fixture) : IClassFixture<Gate
         { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":0,\"type\":\"FIX\"}]", "additional_info.settlement[0].value" },
         { "additional_info.settlement", "[]", "additional_info.settlement" },
         { "additional_info.settlement", "{}", "additional_info.settlement" },
+        // 100 % plus a FIX equal to the amount: 200 % of the money.
+        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":60,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-2\",\"value\":40,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-3\",\"value\":150000,\"type\":\"FIX\"}]", "additional_info.settlement" },
+        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":50,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-3\",\"value\":75001,\"type\":\"FIX\"}]", "additional_info.settlement" },
+        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-UNKNOWN\",\"value\":10,\"type\":\"FIX\"}]", "additional_info.settlement[0].bank_account_settlement_id" },
+        { "additional_info.account.id", "\"SAC-UNKNOWN\"", "additional_info.account.id" },
     };
 
     [Theory]
     [MemberData(nameof(CreateRules))]
     public async Task CreateRefusesABrokenRuleNamingTheFieldAndStoresNothing(string path, string value, string field)
     {
+        await fixture.Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1", "SBA-2", "SBA-3");
         var body = Valid();
         Set(body, path, value);
         var codesBefore = await fixture.Gateway.CountAsync("SELECT count(*) FROM payment_codes");
@@ -86,13 +93,17 @@ public sealed class ValidationTests(GatewayFixture fixture) : IClassFixture<Gate
         { "customer.email", $"\"{new string('e', 116)}@example.com\"" },
         { "customer.email", "\"budi@localhost\"" },
         { "customer.email", "\"budi@ñandú.id\"" },
-        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":60,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-2\",\"value\":40,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-3\",\"value\":150000,\"type\":\"FIX\"}]" },
+        // 100 % of the net, or FIX values equal to it, but not both (issue 17: that was 200 % of the money).
+        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":60,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-2\",\"value\":40,\"type\":\"PERCENTAGE\"}]" },
+        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":100000,\"type\":\"FIX\"},{\"bank_account_settlement_id\":\"SBA-3\",\"value\":50000,\"type\":\"FIX\"}]" },
+        { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":50,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-3\",\"value\":75000,\"type\":\"FIX\"}]" },
     };
 
     [Theory]
     [MemberData(nameof(AcceptedEdges))]
     public async Task CreateAcceptsValuesAtTheEdgeOfEachRule(string path, string value)
     {
+        await fixture.Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1", "SBA-2", "SBA-3");
         var body = Valid();
         Set(body, path, value);
         var response = await Merchant.CreateRawAsync(body.ToJsonString());

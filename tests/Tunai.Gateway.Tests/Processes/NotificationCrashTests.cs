@@ -112,5 +112,22 @@ public sealed class NotificationCrashTests
         {
             Assert.Single(group.Select(c => c.Headers["Request-Id"]).Distinct());
         }
+
+        // The ledger commits with the payment: no payment lacks its journal transaction, none is without its
+        // payment, and each balances.
+        foreach (var (sql, what) in new[]
+        {
+            ("SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM journal_transactions j WHERE j.payment_id = p.id AND j.kind = 'PAYMENT')", "payments without a journal transaction"),
+            ("SELECT count(*) FROM journal_transactions j WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = j.payment_id)", "journal transactions without a payment"),
+            ("SELECT count(*) FROM (SELECT journal_id FROM postings GROUP BY journal_id HAVING sum(amount) <> 0) AS unbalanced", "unbalanced journal transactions"),
+        })
+        {
+            await using var check = db.CreateCommand();
+            check.CommandText = sql;
+            Assert.True(0L == (long)(await check.ExecuteScalarAsync(ct))!, what);
+        }
+        await using var journals = db.CreateCommand();
+        journals.CommandText = "SELECT count(*) FROM journal_transactions";
+        Assert.Equal((long)committed.Count, (long)(await journals.ExecuteScalarAsync(ct))!);
     }
 }

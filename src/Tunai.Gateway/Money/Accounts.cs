@@ -1,0 +1,274 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Dapper;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Money;
+
+/// <summary>A merchant's bank account that settlement splits pay into (<c>bank_account_settlement_id</c> of a code).</summary>
+public sealed record SettlementAccount
+{
+    public long Id { get; init; }
+    public long MerchantId { get; init; }
+    public required string AccountId { get; init; }
+    public required string BankCode { get; init; }
+    public required string AccountNumber { get; init; }
+    public required string AccountName { get; init; }
+    public bool Active { get; init; }
+    public long CreatedAt { get; init; }
+    public long? DeactivatedAt { get; init; }
+
+    public SettlementAccountView ToView() => new(AccountId, BankCode, AccountNumber, AccountName, Active,
+        WireTime(CreatedAt), DeactivatedAt is { } d ? WireTime(d) : null);
+
+    internal static string WireTime(long ms) => Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(ms));
+}
+
+/// <summary>A merchant's sub-account (<c>additional_info.account.id</c> of a code): what is left of a payment's net goes there.</summary>
+public sealed record SubAccount
+{
+    public long Id { get; init; }
+    public long MerchantId { get; init; }
+    public required string AccountId { get; init; }
+    public required string Name { get; init; }
+    public bool Active { get; init; }
+    public long CreatedAt { get; init; }
+    public long? DeactivatedAt { get; init; }
+
+    public SubAccountView ToView() => new(AccountId, Name, Active,
+        SettlementAccount.WireTime(CreatedAt), DeactivatedAt is { } d ? SettlementAccount.WireTime(d) : null);
+}
+
+public sealed record SettlementAccountView(string Id, string BankCode, string AccountNumber, string AccountName, bool Active, string CreatedAt, string? DeactivatedAt);
+
+public sealed record SettlementAccountList(IReadOnlyList<SettlementAccountView> Items);
+
+public sealed record SubAccountView(string Id, string Name, bool Active, string CreatedAt, string? DeactivatedAt);
+
+public sealed record SubAccountList(IReadOnlyList<SubAccountView> Items);
+
+public static class AccountStore
+{
+    private const string SettlementColumns = "id, merchant_id, account_id, bank_code, account_number, account_name, active, created_at, deactivated_at";
+    private const string SubColumns = "id, merchant_id, account_id, name, active, created_at, deactivated_at";
+
+    /// <summary>Null when the merchant already has an account with this id (the unique key decides).</summary>
+    public static Task<SettlementAccount?> InsertSettlementAsync(DbConnection c, DbTransaction tx, SettlementAccount a) =>
+        c.QuerySingleOrDefaultAsync<SettlementAccount>(
+            $"""
+            INSERT INTO settlement_accounts (merchant_id, account_id, bank_code, account_number, account_name, active, created_at)
+            VALUES (@MerchantId, @AccountId, @BankCode, @AccountNumber, @AccountName, 1, @CreatedAt)
+            ON CONFLICT (merchant_id, account_id) DO NOTHING
+            RETURNING {SettlementColumns}
+            """, a, tx);
+
+    public static Task<SubAccount?> InsertSubAsync(DbConnection c, DbTransaction tx, SubAccount a) =>
+        c.QuerySingleOrDefaultAsync<SubAccount>(
+            $"""
+            INSERT INTO sub_accounts (merchant_id, account_id, name, active, created_at)
+            VALUES (@MerchantId, @AccountId, @Name, 1, @CreatedAt)
+            ON CONFLICT (merchant_id, account_id) DO NOTHING
+            RETURNING {SubColumns}
+            """, a, tx);
+
+    public static async Task<IReadOnlyList<SettlementAccount>> SettlementAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
+        (await c.QueryAsync<SettlementAccount>(
+            $"SELECT {SettlementColumns} FROM settlement_accounts WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+
+    public static async Task<IReadOnlyList<SubAccount>> SubAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
+        (await c.QueryAsync<SubAccount>(
+            $"SELECT {SubColumns} FROM sub_accounts WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+
+    /// <summary>Deactivates; the row as it is afterwards (already inactive: unchanged), null when unknown.</summary>
+    public static Task<SettlementAccount?> DeactivateSettlementAsync(DbConnection c, DbTransaction tx, long merchantId, string accountId, long now) =>
+        c.QuerySingleOrDefaultAsync<SettlementAccount>(
+            $"""
+            UPDATE settlement_accounts SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
+            WHERE merchant_id = @merchantId AND account_id = @accountId
+            RETURNING {SettlementColumns}
+            """, new { merchantId, accountId, now }, tx);
+
+    public static Task<SubAccount?> DeactivateSubAsync(DbConnection c, DbTransaction tx, long merchantId, string accountId, long now) =>
+        c.QuerySingleOrDefaultAsync<SubAccount>(
+            $"""
+            UPDATE sub_accounts SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
+            WHERE merchant_id = @merchantId AND account_id = @accountId
+            RETURNING {SubColumns}
+            """, new { merchantId, accountId, now }, tx);
+}
+
+/// <summary>
+/// The back office's settlement accounts and sub-accounts of a merchant:
+/// <c>/admin/v1/merchants/{client_id}/settlement-accounts</c> and <c>.../sub-accounts</c>, each with POST
+/// (register), GET (list) and <c>POST .../{id}/deactivate</c>. Accounts are never deleted: payments posted to
+/// them stay explained.
+/// </summary>
+public static partial class AccountEndpoints
+{
+    public static RouteGroupBuilder MapAccounts(this RouteGroupBuilder merchant)
+    {
+        merchant.MapPost("/settlement-accounts", CreateSettlement);
+        merchant.MapGet("/settlement-accounts", ListSettlement);
+        merchant.MapPost("/settlement-accounts/{accountId}/deactivate", DeactivateSettlement);
+        merchant.MapPost("/sub-accounts", CreateSub);
+        merchant.MapGet("/sub-accounts", ListSub);
+        merchant.MapPost("/sub-accounts/{accountId}/deactivate", DeactivateSub);
+        return merchant;
+    }
+
+    private static async Task<IResult> CreateSettlement(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var id = Id(f);
+            var bank = f.Text("bank_code", 11, required: true);
+            var number = f.Text("account_number", 34, required: true);
+            var name = f.Text("account_name", 128, required: true);
+            if (bank is not null && !BankCode().IsMatch(bank))
+            {
+                f.Fail<string>("bank_code", "bank_code must be 3 to 11 letters or digits (e.g. 014)");
+            }
+            if (number is not null && !number.All(char.IsAsciiDigit))
+            {
+                f.Fail<string>("account_number", "account_number must contain digits only");
+            }
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            return await database.WriteAsync<IResult>(async unit =>
+            {
+                if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
+                {
+                    return MerchantNotFound(clientId);
+                }
+                var inserted = await AccountStore.InsertSettlementAsync(unit.Connection, unit.Transaction, new SettlementAccount
+                {
+                    MerchantId = merchant.Id,
+                    AccountId = id!,
+                    BankCode = bank!,
+                    AccountNumber = number!,
+                    AccountName = name!,
+                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                });
+                if (inserted is null)
+                {
+                    return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a settlement account {id}", "id");
+                }
+                unit.Commit();
+                return WireJson.Ok(inserted.ToView(), StatusCodes.Status201Created);
+            }, http.RequestAborted);
+        }
+    }
+
+    private static async Task<IResult> CreateSub(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var id = Id(f);
+            var name = f.Text("name", 128, required: true);
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            return await database.WriteAsync<IResult>(async unit =>
+            {
+                if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
+                {
+                    return MerchantNotFound(clientId);
+                }
+                var inserted = await AccountStore.InsertSubAsync(unit.Connection, unit.Transaction, new SubAccount
+                {
+                    MerchantId = merchant.Id,
+                    AccountId = id!,
+                    Name = name!,
+                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                });
+                if (inserted is null)
+                {
+                    return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a sub-account {id}", "id");
+                }
+                unit.Commit();
+                return WireJson.Ok(inserted.ToView(), StatusCodes.Status201Created);
+            }, http.RequestAborted);
+        }
+    }
+
+    private static async Task<IResult> ListSettlement(string clientId, HttpContext http, Database database)
+    {
+        await using var connection = await database.OpenAsync(http.RequestAborted);
+        return await MerchantStore.FindAsync(connection, clientId) is { } merchant
+            ? WireJson.Ok(new SettlementAccountList((await AccountStore.SettlementAccountsAsync(connection, merchant.Id)).Select(a => a.ToView()).ToList()))
+            : MerchantNotFound(clientId);
+    }
+
+    private static async Task<IResult> ListSub(string clientId, HttpContext http, Database database)
+    {
+        await using var connection = await database.OpenAsync(http.RequestAborted);
+        return await MerchantStore.FindAsync(connection, clientId) is { } merchant
+            ? WireJson.Ok(new SubAccountList((await AccountStore.SubAccountsAsync(connection, merchant.Id)).Select(a => a.ToView()).ToList()))
+            : MerchantNotFound(clientId);
+    }
+
+    private static Task<IResult> DeactivateSettlement(string clientId, string accountId, HttpContext http, Database database, TimeProvider time) =>
+        database.WriteAsync<IResult>(async unit =>
+        {
+            if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
+            {
+                return MerchantNotFound(clientId);
+            }
+            var account = await AccountStore.DeactivateSettlementAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, time.GetUtcNow().ToUnixTimeMilliseconds());
+            unit.Commit();
+            return account is null
+                ? ApiError.NotFound("account_not_found", $"The merchant has no settlement account {accountId}")
+                : WireJson.Ok(account.ToView());
+        }, http.RequestAborted);
+
+    private static Task<IResult> DeactivateSub(string clientId, string accountId, HttpContext http, Database database, TimeProvider time) =>
+        database.WriteAsync<IResult>(async unit =>
+        {
+            if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
+            {
+                return MerchantNotFound(clientId);
+            }
+            var account = await AccountStore.DeactivateSubAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, time.GetUtcNow().ToUnixTimeMilliseconds());
+            unit.Commit();
+            return account is null
+                ? ApiError.NotFound("account_not_found", $"The merchant has no sub-account {accountId}")
+                : WireJson.Ok(account.ToView());
+        }, http.RequestAborted);
+
+    private static string? Id(FieldReader f)
+    {
+        var id = f.Text("id", 64, required: true);
+        if (id is not null && !AccountId().IsMatch(id))
+        {
+            return f.Fail<string>("id", "id may hold letters, digits, '-' and '_' only (e.g. SBA-0001-123123123)");
+        }
+        return id;
+    }
+
+    internal static ApiError MerchantNotFound(string clientId) => ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex AccountId();
+
+    [GeneratedRegex("^[A-Za-z0-9]{3,11}$")]
+    private static partial Regex BankCode();
+}

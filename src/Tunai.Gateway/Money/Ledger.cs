@@ -1,0 +1,163 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+using Tunai.Gateway.Store;
+
+namespace Tunai.Gateway.Money;
+
+/// <summary>A journal transaction as stored: one per payment, and one more, its exact opposite, if it is reversed.</summary>
+public sealed record JournalTransaction
+{
+    public long Id { get; init; }
+    public long PaymentId { get; init; }
+    public required string Kind { get; init; }
+    public long MerchantId { get; init; }
+    public long AcquirerId { get; init; }
+    public long Gross { get; init; }
+    public long Fee { get; init; }
+    public long AcquirerCost { get; init; }
+    public long Net { get; init; }
+    public required string BusinessDate { get; init; }
+    public long CreatedAt { get; init; }
+}
+
+public sealed record StoredPosting
+{
+    public long JournalId { get; init; }
+    public string Account { get; init; } = "";
+    public string Role { get; init; } = "";
+    public string? SplitType { get; init; }
+    public string? Payee { get; init; }
+    public long Amount { get; init; }
+
+    public PostingLine ToLine() => new(Account, Role, SplitType, Payee, Amount);
+}
+
+/// <summary>
+/// The append-only double-entry ledger. The payment and reversal paths call it inside their own unit of work,
+/// beside the statement that writes the payment, so a payment and its journal transaction commit together or not
+/// at all. Nothing here updates or deletes (the database refuses it too: see migration 0007's triggers); balances
+/// are sums of postings.
+/// </summary>
+public static class Ledger
+{
+    public const string Payment = "PAYMENT";
+    public const string Reversal = "REVERSAL";
+
+    private static readonly TimeSpan Wib = TimeSpan.FromHours(7);
+
+    /// <summary>The business day (WIB) of an instant, yyyy-MM-dd.</summary>
+    public static string BusinessDate(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToOffset(Wib).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Read with init properties: Dapper maps columns to them by name, whatever type a NULL column reports.</summary>
+    private sealed record Prices
+    {
+        public string ClientId { get; init; } = "";
+        public long? CodeFixed { get; init; }
+        public long? CodePercent { get; init; }
+        public long? CodeMin { get; init; }
+        public long? CodeMax { get; init; }
+        public long? MerchantFixed { get; init; }
+        public long? MerchantPercent { get; init; }
+        public long? MerchantMin { get; init; }
+        public long? MerchantMax { get; init; }
+        public long? CostFixed { get; init; }
+        public long? CostPercent { get; init; }
+        public long? CostMin { get; init; }
+        public long? CostMax { get; init; }
+    }
+
+    /// <summary>Writes the payment's journal transaction: its postings sum to zero (see <see cref="Postings.Compute"/>).</summary>
+    public static async Task PostPaymentAsync(WriteUnit unit, PaymentCode code, Payment payment, Acquirer acquirer)
+    {
+        var (c, tx) = (unit.Connection, unit.Transaction);
+        // One read for everything priced: the merchant's client id, the code's fee, the merchant's current fee
+        // (for a direct-inquiry bill, which is made at inquiry and has no fee of its own) and the acquirer's cost.
+        var p = await c.QuerySingleAsync<Prices>(
+            """
+            SELECT m.client_id,
+                cf.fixed AS code_fixed, cf.percent_hundredths AS code_percent, cf.min AS code_min, cf.max AS code_max,
+                mf.fixed AS merchant_fixed, mf.percent_hundredths AS merchant_percent, mf.min AS merchant_min, mf.max AS merchant_max,
+                ac.fixed AS cost_fixed, ac.percent_hundredths AS cost_percent, ac.min AS cost_min, ac.max AS cost_max
+            FROM merchants m
+            LEFT JOIN code_fees cf ON cf.payment_code_id = @codeId
+            LEFT JOIN merchant_fees mf ON mf.merchant_id = m.id
+            LEFT JOIN acquirer_costs ac ON ac.acquirer_id = @acquirerId
+            WHERE m.id = @merchantId
+            """, new { codeId = code.Id, acquirerId = acquirer.Id, merchantId = payment.MerchantId }, tx);
+        var fee = p.CodeFixed is not null
+            ? new FeeSchedule(p.CodeFixed.Value, p.CodePercent!.Value, p.CodeMin!.Value, p.CodeMax)
+            : code.Kind == "DIPC" && p.MerchantFixed is not null
+                ? new FeeSchedule(p.MerchantFixed.Value, p.MerchantPercent!.Value, p.MerchantMin!.Value, p.MerchantMax)
+                : FeeSchedule.Zero;
+        var cost = p.CostFixed is not null ? new FeeSchedule(p.CostFixed.Value, p.CostPercent!.Value, p.CostMin!.Value, p.CostMax) : FeeSchedule.Zero;
+
+        var money = Postings.Compute(payment.Amount, fee, cost, CodeMoney.Splits(code.Settlement), code.AccountId, p.ClientId, acquirer.Code);
+        var date = BusinessDate(payment.PaidAt);
+        var journalId = await InsertJournalAsync(c, tx, payment.Id, Payment, payment.MerchantId, payment.AcquirerId,
+            money.Gross, money.Fee, money.AcquirerCost, money.Net, date, payment.PaidAt);
+        await InsertPostingsAsync(c, tx, journalId, payment.MerchantId, date, money.Lines);
+    }
+
+    /// <summary>Writes the exact opposite of the payment's journal transaction (none for a payment older than the ledger).</summary>
+    public static async Task PostReversalAsync(WriteUnit unit, Payment payment, long now)
+    {
+        var (c, tx) = (unit.Connection, unit.Transaction);
+        var original = await c.QuerySingleOrDefaultAsync<JournalTransaction>(
+            $"SELECT {JournalColumns} FROM journal_transactions WHERE payment_id = @id AND kind = 'PAYMENT'", new { id = payment.Id }, tx);
+        if (original is null)
+        {
+            return;
+        }
+        var lines = (await c.QueryAsync<StoredPosting>(
+            "SELECT journal_id, account, role, split_type, payee, amount FROM postings WHERE journal_id = @id ORDER BY id", new { id = original.Id }, tx))
+            .Select(p => p.ToLine());
+        var date = BusinessDate(now);
+        var journalId = await InsertJournalAsync(c, tx, payment.Id, Reversal, original.MerchantId, original.AcquirerId,
+            -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, date, now);
+        await InsertPostingsAsync(c, tx, journalId, original.MerchantId, date, Postings.Reverse(lines));
+    }
+
+    public const string JournalColumns = "id, payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at";
+
+    public static async Task<IReadOnlyList<JournalTransaction>> JournalOfPaymentAsync(DbConnection c, long paymentId) =>
+        (await c.QueryAsync<JournalTransaction>($"SELECT {JournalColumns} FROM journal_transactions WHERE payment_id = @paymentId ORDER BY id", new { paymentId })).ToList();
+
+    public static async Task<IReadOnlyList<StoredPosting>> PostingsOfPaymentAsync(DbConnection c, long paymentId) =>
+        (await c.QueryAsync<StoredPosting>(
+            """
+            SELECT p.journal_id, p.account, p.role, p.split_type, p.payee, p.amount
+            FROM postings p JOIN journal_transactions j ON j.id = p.journal_id
+            WHERE j.payment_id = @paymentId ORDER BY p.id
+            """, new { paymentId })).ToList();
+
+    private static Task<long> InsertJournalAsync(DbConnection c, DbTransaction tx, long paymentId, string kind, long merchantId, long acquirerId,
+        long gross, long fee, long cost, long net, string date, long at) =>
+        c.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
+            VALUES (@paymentId, @kind, @merchantId, @acquirerId, @gross, @fee, @cost, @net, @date, @at)
+            RETURNING id
+            """, new { paymentId, kind, merchantId, acquirerId, gross, fee, cost, net, date, at }, tx);
+
+    /// <summary>All lines in one statement (a handful per payment; one round trip instead of one each).</summary>
+    private static Task<int> InsertPostingsAsync(DbConnection c, DbTransaction tx, long journalId, long merchantId, string date, IReadOnlyList<PostingLine> lines)
+    {
+        var sql = new StringBuilder("INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date) VALUES ");
+        var parameters = new DynamicParameters(new { journalId, merchantId, date });
+        for (var i = 0; i < lines.Count; i++)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@journalId, @merchantId, @a{i}, @r{i}, @s{i}, @p{i}, @v{i}, @date)");
+            parameters.Add($"a{i}", lines[i].Account);
+            parameters.Add($"r{i}", lines[i].Role);
+            parameters.Add($"s{i}", lines[i].SplitType);
+            parameters.Add($"p{i}", lines[i].Payee);
+            parameters.Add($"v{i}", lines[i].Amount);
+        }
+        return c.ExecuteAsync(sql.ToString(), parameters, tx);
+    }
+}

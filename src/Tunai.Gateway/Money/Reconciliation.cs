@@ -1,0 +1,434 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Notifications;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+using Tunai.Gateway.Store;
+
+namespace Tunai.Gateway.Money;
+
+public static class ReconciliationClass
+{
+    public const string Matched = "MATCHED";
+    public const string AmountMismatch = "AMOUNT_MISMATCH";
+    public const string StatusMismatch = "STATUS_MISMATCH";
+    public const string UnknownToTunai = "UNKNOWN_TO_TUNAI";
+    public const string MissingFromFile = "MISSING_FROM_FILE";
+
+    public static readonly string[] All = [Matched, AmountMismatch, StatusMismatch, UnknownToTunai, MissingFromFile];
+}
+
+/// <summary>One row of the acquirer's daily file (see docs/reconciliation.md).</summary>
+public sealed record FileRow(int Line, string TrxId, string PaymentCode, long Amount, DateTimeOffset PaidAt, string StoreId, string? TerminalId, string Status);
+
+public sealed record ReconciliationRowView(int Line, string Class, string TrxId, string PaymentCode, long? FileAmount, string? FileStatus,
+    long? TunaiAmount, string? TunaiStatus, string? PaymentId, string? Detail, string? ResolvedPaymentId);
+
+public sealed record ReconciliationView(string Id, string Acquirer, string Date, string CreatedAt, IReadOnlyDictionary<string, int> Counts,
+    IReadOnlyList<ReconciliationRowView> Rows);
+
+public sealed record ReconciliationList(IReadOnlyList<ReconciliationView> Items);
+
+/// <summary>
+/// The acquirer's daily file against Tunai's payments: <c>POST /admin/v1/acquirers/{id}/reconciliations?date=yyyy-MM-dd</c>
+/// (text/csv), kept and listable; an operator records a payment Tunai never heard of with
+/// <c>POST /admin/v1/reconciliations/{id}/rows/{line}/resolve</c>, which notifies the merchant like any payment.
+/// </summary>
+public static class Reconciliation
+{
+    public const string Header = "trx_id,payment_code,amount,paid_at,store_id,terminal_id,status";
+    private const int MaxFileBytes = 16 * 1024 * 1024;
+
+    private sealed record Row
+    {
+        public long Id { get; init; }
+        public long Line { get; init; }
+        public string Class { get; init; } = "";
+        public string TrxId { get; init; } = "";
+        public string PaymentCode { get; init; } = "";
+        public long? FileAmount { get; init; }
+        public string? FileStatus { get; init; }
+        public long? FilePaidAt { get; init; }
+        public string? StoreId { get; init; }
+        public string? TerminalId { get; init; }
+        public long? TunaiAmount { get; init; }
+        public string? TunaiStatus { get; init; }
+        public string? PaymentId { get; init; }
+        public string? Detail { get; init; }
+        public string? ResolvedPaymentId { get; init; }
+    }
+
+    private sealed record StoredHeader
+    {
+        public long Id { get; init; }
+        public string ReconciliationId { get; init; } = "";
+        public long AcquirerId { get; init; }
+        public string AcquirerCode { get; init; } = "";
+        public string BusinessDate { get; init; } = "";
+        public long CreatedAt { get; init; }
+    }
+
+    public static IEndpointRouteBuilder MapReconciliation(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/admin/v1/acquirers/{id}/reconciliations").RequireAdminToken().MapPost("", Import);
+        app.MapGroup("/admin/v1/acquirers/{id}/reconciliations").RequireAdminToken().MapGet("", List);
+        var one = app.MapGroup("/admin/v1/reconciliations").RequireAdminToken();
+        one.MapGet("/{reconciliationId}", Get);
+        one.MapPost("/{reconciliationId}/rows/{line:int}/resolve", Resolve);
+        return app;
+    }
+
+    /// <summary>RFC 4180 rows of the file; the header must be <see cref="Header"/>. A refusal names the line and column.</summary>
+    public static (List<FileRow>? Rows, ApiError? Error) Parse(string text)
+    {
+        var records = new List<List<string>>();
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (ch == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(ch);
+                }
+                continue;
+            }
+            switch (ch)
+            {
+                case '"' when field.Length == 0:
+                    quoted = true;
+                    break;
+                case ',':
+                    fields.Add(field.ToString());
+                    field.Clear();
+                    break;
+                case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
+                    break;
+                case '\n':
+                    fields.Add(field.ToString());
+                    field.Clear();
+                    records.Add(fields);
+                    fields = [];
+                    break;
+                default:
+                    field.Append(ch);
+                    break;
+            }
+        }
+        if (quoted)
+        {
+            return (null, ApiError.Validation("body", "the file ends inside a quoted field"));
+        }
+        if (field.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(field.ToString());
+            records.Add(fields);
+        }
+        if (records.Count == 0 || string.Join(',', records[0]).Trim() != Header)
+        {
+            return (null, ApiError.Validation("line 1", $"the first line must be the header {Header}"));
+        }
+        var rows = new List<FileRow>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var r = 1; r < records.Count; r++)
+        {
+            var line = r + 1;
+            var f = records[r];
+            if (f.Count == 1 && f[0].Length == 0)
+            {
+                continue;
+            }
+            if (f.Count != 7)
+            {
+                return (null, ApiError.Validation($"line {line}", $"line {line} must have 7 fields ({Header})"));
+            }
+            string Fail(string column, string rule) => $"line {line}.{column} {rule}";
+            if (f[0].Length is 0 or > 64 || !seen.Add(f[0]))
+            {
+                return (null, ApiError.Validation($"line {line}.trx_id", Fail("trx_id", "must be 1 to 64 characters and appear once in the file")));
+            }
+            if (f[1].Length is 0 or > 20 || !f[1].All(char.IsAsciiDigit))
+            {
+                return (null, ApiError.Validation($"line {line}.payment_code", Fail("payment_code", "must be up to 20 digits")));
+            }
+            if (!long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount < 1 || f[2].Length > 12)
+            {
+                return (null, ApiError.Validation($"line {line}.amount", Fail("amount", "must be a whole rupiah amount of 1 to 12 digits")));
+            }
+            if (!DateTimeOffset.TryParse(f[3], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var paidAt) || !f[3].Contains('T', StringComparison.Ordinal))
+            {
+                return (null, ApiError.Validation($"line {line}.paid_at", Fail("paid_at", "must be ISO-8601 with a time and offset, e.g. 2026-11-30T03:15:00Z")));
+            }
+            if (f[4].Length is 0 or > 32 || f[5].Length > 32)
+            {
+                return (null, ApiError.Validation($"line {line}.store_id", Fail("store_id", "must be 1 to 32 characters (terminal_id at most 32)")));
+            }
+            if (f[6] is not ("PAID" or "REVERSED"))
+            {
+                return (null, ApiError.Validation($"line {line}.status", Fail("status", "must be PAID or REVERSED")));
+            }
+            rows.Add(new FileRow(line, f[0], f[1], amount, paidAt, f[4], f[5].Length == 0 ? null : f[5], f[6]));
+        }
+        return (rows, null);
+    }
+
+    /// <summary>The class of a file row against Tunai's payment of the same trx_id (null: none).</summary>
+    public static (string Class, string? Detail) Classify(FileRow row, Payment? payment) => payment switch
+    {
+        null => (ReconciliationClass.UnknownToTunai, "the store took this payment but Tunai has no record of it"),
+        _ when payment.Code != row.PaymentCode => (ReconciliationClass.AmountMismatch, $"Tunai recorded trx_id {row.TrxId} on payment code {payment.Code}"),
+        _ when payment.Amount != row.Amount => (ReconciliationClass.AmountMismatch, $"the file says {row.Amount}, Tunai {payment.Amount}"),
+        _ when (payment.Status == "REVERSED") != (row.Status == "REVERSED") => (ReconciliationClass.StatusMismatch, $"the file says {row.Status}, Tunai {payment.Status}"),
+        _ => (ReconciliationClass.Matched, null),
+    };
+
+    private static async Task<IResult> Import(string id, HttpContext http, Database database, TimeProvider time, string? date)
+    {
+        if (!Reports.TryParseDate(date, out var day))
+        {
+            return ApiError.Validation("date", "date must be the business day (WIB) of the file as yyyy-MM-dd");
+        }
+        if (http.Request.ContentType?.Split(';')[0].Trim().Equals("text/csv", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return new ApiError(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "The reconciliation file must be sent as text/csv");
+        }
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        if (buffer.Length > MaxFileBytes)
+        {
+            return new ApiError(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes} bytes");
+        }
+        var bytes = buffer.ToArray();
+        var (rows, invalid) = Parse(Encoding.UTF8.GetString(bytes));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+        var hash = Convert.ToHexString(SHA256.HashData(bytes));
+        var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(7)).ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        var reconciliationId = await database.WriteAsync<string?>(async unit =>
+        {
+            var (c, tx) = (unit.Connection, unit.Transaction);
+            var acquirerId = await c.QuerySingleOrDefaultAsync<long?>("SELECT id FROM acquirers WHERE code = @id", new { id }, tx);
+            if (acquirerId is null)
+            {
+                return null;
+            }
+            var recId = $"REC-{date!.Replace("-", "", StringComparison.Ordinal)}-{id}-{hash[..12]}";
+            var inserted = await c.QuerySingleOrDefaultAsync<long?>(
+                """
+                INSERT INTO reconciliations (reconciliation_id, acquirer_id, business_date, file_hash, created_at)
+                VALUES (@recId, @acquirerId, @date, @hash, @now)
+                ON CONFLICT (acquirer_id, file_hash) DO NOTHING
+                RETURNING id
+                """, new { recId, acquirerId, date, hash, now }, tx);
+            if (inserted is null)
+            {
+                // The same file again: the first import's result stands, nothing changes.
+                return await c.QuerySingleAsync<string>("SELECT reconciliation_id FROM reconciliations WHERE acquirer_id = @acquirerId AND file_hash = @hash",
+                    new { acquirerId, hash }, tx);
+            }
+            var ofTheDay = (await c.QueryAsync<Payment>(
+                """
+                SELECT id, payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount, status,
+                    agent_id, store_id, terminal_id, store_date, additional_info, paid_at, reversed_at
+                FROM payments WHERE acquirer_id = @acquirerId AND paid_at >= @start AND paid_at < @end
+                """, new { acquirerId, start, end = start + 86_400_000L }, tx)).ToDictionary(p => p.TrxId, StringComparer.Ordinal);
+            var line = 0;
+            foreach (var row in rows!)
+            {
+                var payment = ofTheDay.GetValueOrDefault(row.TrxId) ?? await PaymentStore.FindByTrxAsync(c, tx, acquirerId.Value, row.TrxId);
+                var (kind, detail) = Classify(row, payment);
+                await InsertRowAsync(c, tx, inserted.Value, ++line, kind, row.TrxId, row.PaymentCode, row.Amount, row.Status,
+                    row.PaidAt.ToUnixTimeMilliseconds(), row.StoreId, row.TerminalId, payment, detail);
+            }
+            var inFile = rows!.Select(r => r.TrxId).ToHashSet(StringComparer.Ordinal);
+            foreach (var missing in ofTheDay.Values.Where(p => !inFile.Contains(p.TrxId)).OrderBy(p => p.Id))
+            {
+                await InsertRowAsync(c, tx, inserted.Value, ++line, ReconciliationClass.MissingFromFile, missing.TrxId, missing.Code, null, null, null,
+                    missing.StoreId, missing.TerminalId, missing, "Tunai recorded this payment; the store's file does not list it");
+            }
+            unit.Commit();
+            return recId;
+        }, http.RequestAborted);
+        if (reconciliationId is null)
+        {
+            return ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}");
+        }
+        await using var read = await database.OpenAsync(http.RequestAborted);
+        return WireJson.Ok(await ViewAsync(read, reconciliationId, matched: false));
+    }
+
+    private static Task<int> InsertRowAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long reconciliation, int line, string kind,
+        string trxId, string code, long? fileAmount, string? fileStatus, long? filePaidAt, string? storeId, string? terminalId, Payment? payment, string? detail) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO reconciliation_rows (reconciliation_id, line, class, trx_id, payment_code, file_amount, file_status, file_paid_at,
+                store_id, terminal_id, tunai_amount, tunai_status, payment_id, detail)
+            VALUES (@reconciliation, @line, @kind, @trxId, @code, @fileAmount, @fileStatus, @filePaidAt,
+                @storeId, @terminalId, @tunaiAmount, @tunaiStatus, @paymentId, @detail)
+            """,
+            new
+            {
+                reconciliation, line, kind, trxId, code, fileAmount, fileStatus, filePaidAt, storeId, terminalId,
+                tunaiAmount = payment?.Amount, tunaiStatus = payment is null ? null : payment.Status == "REVERSED" ? "REVERSED" : "PAID",
+                paymentId = payment?.PaymentId, detail,
+            }, tx);
+
+    private const string HeaderSql =
+        """
+        SELECT r.id, r.reconciliation_id, r.acquirer_id, a.code AS acquirer_code, r.business_date, r.created_at
+        FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id
+        """;
+
+    private static async Task<ReconciliationView?> ViewAsync(System.Data.Common.DbConnection c, string reconciliationId, bool matched)
+    {
+        var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId });
+        if (header is null)
+        {
+            return null;
+        }
+        var rows = (await c.QueryAsync<Row>(
+            """
+            SELECT id, line, class, trx_id, payment_code, file_amount, file_status, file_paid_at, store_id, terminal_id,
+                tunai_amount, tunai_status, payment_id, detail, resolved_payment_id
+            FROM reconciliation_rows WHERE reconciliation_id = @id ORDER BY line
+            """, new { id = header.Id })).ToList();
+        var counts = ReconciliationClass.All.ToDictionary(k => k, k => rows.Count(r => r.Class == k));
+        return new ReconciliationView(header.ReconciliationId, header.AcquirerCode, header.BusinessDate,
+            WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(header.CreatedAt)), counts,
+            rows.Where(r => matched || r.Class != ReconciliationClass.Matched)
+                .Select(r => new ReconciliationRowView((int)r.Line, r.Class, r.TrxId, r.PaymentCode, r.FileAmount, r.FileStatus, r.TunaiAmount,
+                    r.TunaiStatus, r.PaymentId, r.Detail, r.ResolvedPaymentId)).ToList());
+    }
+
+    private static async Task<IResult> Get(string reconciliationId, HttpContext http, Database database)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        return await ViewAsync(c, reconciliationId, matched: true) is { } view
+            ? WireJson.Ok(view)
+            : ApiError.NotFound("reconciliation_not_found", $"No reconciliation has id {reconciliationId}");
+    }
+
+    private static async Task<IResult> List(string id, HttpContext http, Database database)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        var ids = (await c.QueryAsync<string>(
+            "SELECT r.reconciliation_id FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id WHERE a.code = @id ORDER BY r.id DESC LIMIT 100",
+            new { id })).ToList();
+        var views = new List<ReconciliationView>();
+        foreach (var recId in ids)
+        {
+            views.Add((await ViewAsync(c, recId, matched: false))! with { Rows = [] });
+        }
+        return WireJson.Ok(new ReconciliationList(views));
+    }
+
+    /// <summary>
+    /// Records an UNKNOWN_TO_TUNAI row's payment as the store took it (its trx_id, amount and time; the code may have
+    /// expired since), in one unit of work with its journal transaction, the merchant's notification and an audit
+    /// entry naming the reconciliation. The row's conditional update decides: it is resolved once.
+    /// </summary>
+    private static async Task<IResult> Resolve(string reconciliationId, int line, HttpContext http, Database database, TimeProvider time, Outbox outbox)
+    {
+        var now = time.GetUtcNow();
+        var at = now.ToUnixTimeMilliseconds();
+        return await database.WriteAsync<IResult>(async unit =>
+        {
+            var (c, tx) = (unit.Connection, unit.Transaction);
+            var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId }, tx);
+            var row = header is null ? null : await c.QuerySingleOrDefaultAsync<Row>(
+                """
+                SELECT id, line, class, trx_id, payment_code, file_amount, file_status, file_paid_at, store_id, terminal_id,
+                    tunai_amount, tunai_status, payment_id, detail, resolved_payment_id
+                FROM reconciliation_rows WHERE reconciliation_id = @id AND line = @line
+                """, new { id = header.Id, line }, tx);
+            if (row is null)
+            {
+                return ApiError.NotFound("row_not_found", $"Reconciliation {reconciliationId} has no line {line}");
+            }
+            if (row.Class != ReconciliationClass.UnknownToTunai || row.FileStatus != "PAID")
+            {
+                return ApiError.Conflict("row_not_resolvable", $"Only an UNKNOWN_TO_TUNAI row of a PAID payment can be recorded; line {line} is {row.Class}");
+            }
+            if (row.ResolvedPaymentId is not null)
+            {
+                return ApiError.Conflict("row_already_resolved", $"Line {line} was already recorded as payment {row.ResolvedPaymentId}");
+            }
+            var acquirer = await c.QuerySingleAsync<Acquirer>(
+                "SELECT id, code, name, client_id, secret_key, created_at FROM acquirers WHERE id = @id", new { id = header!.AcquirerId }, tx);
+            if (await PaymentStore.FindByTrxAsync(c, tx, acquirer.Id, row.TrxId) is { } known)
+            {
+                return ApiError.Conflict("payment_exists", $"trx_id {row.TrxId} has been recorded since, as payment {known.PaymentId}; import the file again");
+            }
+            var code = await PaymentCodeStore.FindByCodeAsync(c, row.PaymentCode, tx);
+            if (code is null)
+            {
+                return ApiError.NotFound("payment_code_not_found", $"Payment code {row.PaymentCode} is not known; the payment cannot be attributed to a merchant");
+            }
+            if (code.Amount != row.FileAmount)
+            {
+                return new ApiError(StatusCodes.Status400BadRequest, "amount_mismatch", $"The file's amount {row.FileAmount} is not the code's amount {code.Amount}");
+            }
+            var paidAt = row.FilePaidAt!.Value;
+            var taken = await c.ExecuteAsync(
+                code.Reusable
+                    ? "UPDATE payment_codes SET updated_at = @at WHERE id = @Id AND status IN ('ACTIVE', 'EXPIRED')"
+                    : "UPDATE payment_codes SET status = 'PAID', paid_at = @paidAt, updated_at = @at WHERE id = @Id AND status IN ('ACTIVE', 'EXPIRED')",
+                new { code.Id, paidAt, at }, tx);
+            if (taken == 0)
+            {
+                return ApiError.Conflict($"payment_code_{code.Status.ToLowerInvariant()}", $"Payment code {code.Code} is {code.Status.ToLowerInvariant()}; record this payment by hand");
+            }
+            var payment = await PaymentStore.InsertAsync(c, tx, new Payment
+            {
+                PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+                PaymentCodeId = code.Id,
+                MerchantId = code.MerchantId,
+                AcquirerId = acquirer.Id,
+                TrxId = row.TrxId,
+                Code = code.Code,
+                InvoiceNumber = code.InvoiceNumber,
+                Amount = code.Amount,
+                Status = "SUCCESS",
+                AgentId = acquirer.Code,
+                StoreId = row.StoreId ?? "",
+                TerminalId = row.TerminalId,
+                StoreDate = WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt)),
+                AdditionalInfo = code.AdditionalInfo,
+                PaidAt = paidAt,
+            });
+            await Ledger.PostPaymentAsync(unit, code, payment, acquirer);
+            await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(paidAt));
+            await PaymentStore.RecordAsync(c, tx, new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
+                row.TerminalId, StoreOutcome.Success, $"recorded by an operator from reconciliation {reconciliationId} line {line}", payment.PaymentId,
+                $"{row.TrxId},{row.PaymentCode},{row.FileAmount},{WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt))},{row.StoreId},{row.TerminalId},{row.FileStatus}", at));
+            if (await c.ExecuteAsync("UPDATE reconciliation_rows SET resolved_payment_id = @paymentId, resolved_at = @at WHERE id = @id AND resolved_payment_id IS NULL",
+                    new { paymentId = payment.PaymentId, at, id = row.Id }, tx) != 1)
+            {
+                return ApiError.Conflict("row_already_resolved", $"Line {line} was resolved meanwhile");
+            }
+            unit.Commit();
+            return WireJson.Ok(new ReconciliationRowView(line, row.Class, row.TrxId, row.PaymentCode, row.FileAmount, row.FileStatus,
+                payment.Amount, "PAID", payment.PaymentId, row.Detail, payment.PaymentId));
+        }, http.RequestAborted);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Merchants;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Money;
+
+public sealed record SettlementLineView(int Line, string PayeeType, string Payee, string Account, long Amount, bool CarriedForward,
+    string? BankCode, string? AccountNumber, string? AccountName);
+
+public sealed record SettlementBatchView(string Id, string ClientId, string Date, string Status, long Total, string ClosedAt,
+    string? PaidAt, string? Reference, IReadOnlyList<SettlementLineView>? Lines);
+
+public sealed record SettlementBatchList(IReadOnlyList<SettlementBatchView> Items);
+
+/// <summary>
+/// <c>/admin/v1/settlements</c>: close a business day now (for one merchant or all), list batches, read one with its
+/// lines, its payout CSV, and mark it paid.
+/// </summary>
+public static class SettlementEndpoints
+{
+    public static RouteGroupBuilder MapSettlements(this RouteGroupBuilder group)
+    {
+        group.MapPost("/close", Close);
+        group.MapGet("", List);
+        group.MapGet("/{id}", Get);
+        group.MapGet("/{id}/payout.csv", Payout);
+        group.MapPost("/{id}/paid", Paid);
+        return group;
+    }
+
+    private static async Task<IResult> Close(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        string? date, clientId;
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            date = f.Text("date", 10, required: true);
+            clientId = f.Text("client_id", 64);
+            var now = time.GetUtcNow();
+            if (date is not null && (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+                || day > DateOnly.FromDateTime(now.ToOffset(TimeSpan.FromHours(7)).DateTime)))
+            {
+                f.Fail<string>("date", "date must be a business day (WIB) as yyyy-MM-dd, today or earlier");
+            }
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+        }
+        var at = time.GetUtcNow().ToUnixTimeMilliseconds();
+        IReadOnlyList<SettlementBatch> batches;
+        if (clientId is not null)
+        {
+            await using var c = await database.OpenAsync(http.RequestAborted);
+            if (await MerchantStore.FindAsync(c, clientId) is not { } merchant)
+            {
+                return AccountEndpoints.MerchantNotFound(clientId);
+            }
+            batches = [await Settlements.CloseAsync(database, merchant.Id, merchant.ClientId, date!, at, http.RequestAborted)];
+        }
+        else
+        {
+            batches = await Settlements.CloseAllAsync(database, date!, at, http.RequestAborted);
+        }
+        return WireJson.Ok(new SettlementBatchList(batches.Select(b => View(b, null)).ToList()));
+    }
+
+    private static async Task<IResult> List(HttpContext http, Database database, string? client_id, string? date)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        return WireJson.Ok(new SettlementBatchList((await Settlements.ListAsync(c, client_id, date)).Select(b => View(b, null)).ToList()));
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, Database database)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        return await Settlements.FindAsync(c, id) is { } batch
+            ? WireJson.Ok(View(batch, await Settlements.LinesAsync(c, batch)))
+            : NotFound(id);
+    }
+
+    private static async Task<IResult> Payout(string id, HttpContext http, Database database)
+    {
+        await using var c = await database.OpenAsync(http.RequestAborted);
+        if (await Settlements.FindAsync(c, id) is not { } batch)
+        {
+            return NotFound(id);
+        }
+        var csv = Settlements.PayoutCsv(batch, await Settlements.LinesAsync(c, batch));
+        return Results.Bytes(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"{batch.BatchId}.csv");
+    }
+
+    private static async Task<IResult> Paid(string id, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        string reference;
+        using (document)
+        {
+            var f = new FieldReader(document!.RootElement);
+            var given = f.Text("reference", 128, required: true);
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            reference = given!;
+        }
+        return await database.WriteAsync<IResult>(async unit =>
+        {
+            if (await Settlements.FindAsync(unit.Connection, id, unit.Transaction) is not { } batch)
+            {
+                return NotFound(id);
+            }
+            if (await Settlements.MarkPaidAsync(unit.Connection, unit.Transaction, batch.Id, reference, time.GetUtcNow().ToUnixTimeMilliseconds()) == 0
+                && batch.PaidReference != reference)
+            {
+                return new ApiError(StatusCodes.Status409Conflict, "batch_already_paid",
+                    $"Settlement {id} was already marked paid with reference {batch.PaidReference}", "reference");
+            }
+            unit.Commit();
+            var paid = (await Settlements.FindAsync(unit.Connection, id, unit.Transaction))!;
+            return WireJson.Ok(View(paid, null));
+        }, http.RequestAborted);
+    }
+
+    private static ApiError NotFound(string id) => ApiError.NotFound("settlement_not_found", $"No settlement batch has id {id}");
+
+    public static SettlementBatchView View(SettlementBatch b, IReadOnlyList<SettlementLine>? lines) => new(
+        b.BatchId, b.ClientId, b.BusinessDate, b.Status, b.Total, Time(b.ClosedAt), b.PaidAt is { } p ? Time(p) : null, b.PaidReference,
+        lines?.Select(l => new SettlementLineView((int)l.Line, l.PayeeType, l.Payee, l.Account, l.Amount, l.CarriedForward,
+            l.BankCode, l.AccountNumber, l.AccountName)).ToList());
+
+    private static string Time(long ms) => WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(ms));
+}
