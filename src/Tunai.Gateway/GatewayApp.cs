@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.Store;
@@ -47,7 +48,10 @@ public static class GatewayApp
         builder.Services.AddHostedService<InstanceRegistry>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        builder.Services.AddBackOffice();
         configure?.Invoke(builder);
+        // Last: the sandbox's test clock wraps whichever clock was registered (a test's fake one included).
+        builder.Services.AddSandboxClock();
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
@@ -59,6 +63,7 @@ public static class GatewayApp
         app.MapStore();
         app.MapNotifications();
         app.MapOrderStatus();
+        app.MapBackOffice();
         return app;
     }
 

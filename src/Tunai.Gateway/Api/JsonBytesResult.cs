@@ -1,3 +1,4 @@
+using Tunai.Gateway.BackOffice;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Api;
@@ -25,7 +26,7 @@ public sealed class JsonBytesResult(int status, byte[] body, bool replayed = fal
         if (httpContext.Features.Get<SignedCaller>() is { } caller)
         {
             var time = httpContext.RequestServices.GetRequiredService<TimeProvider>();
-            var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
+            var timestamp = Signature.FormatTimestamp(time.WallClock().GetUtcNow());
             var input = new SignatureInput(caller.ClientId, caller.RequestId, timestamp, caller.Target, body, IsResponse: true);
             response.Headers[SignatureHeaders.ClientId] = caller.ClientId;
             response.Headers[SignatureHeaders.RequestId] = caller.RequestId;

@@ -1,3 +1,4 @@
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Signing;
 
@@ -57,7 +58,7 @@ public static class SignedRequests
             return (null, null, ApiError.Unauthorized("invalid_timestamp",
                 "Request-Timestamp must be UTC ISO-8601, e.g. 2020-08-11T08:45:42Z", SignatureHeaders.RequestTimestamp));
         }
-        var skew = (time.GetUtcNow() - sentAt).Duration();
+        var skew = (time.WallClock().GetUtcNow() - sentAt).Duration();
         if (skew > options.MerchantApi.TimestampTolerance)
         {
             return (null, null, ApiError.Unauthorized("stale_timestamp",

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Storage;
 
@@ -50,7 +51,17 @@ public static partial class MerchantEndpoints
             {
                 return invalid;
             }
-            var result = await CreateAsync(database, time, options, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
+            var result = await database.WriteAsync(async unit =>
+            {
+                var created = await CreateAsync(unit, database, time, options, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl));
+                if (created.Merchant is { } m)
+                {
+                    await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "merchant.create", m.ClientId, null, AuditView(m),
+                        time.GetUtcNow().ToUnixTimeMilliseconds());
+                    unit.Commit();
+                }
+                return created;
+            }, http.RequestAborted);
             return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!), StatusCodes.Status201Created);
         }
     }
@@ -61,10 +72,25 @@ public static partial class MerchantEndpoints
     /// Creates a merchant. Prefix assignment runs in one write transaction (on SQLite the write lock is taken
     /// at BEGIN), so two merchants can never receive overlapping prefixes.
     /// </summary>
+    public static Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
+        Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct) =>
+        database.WriteAsync(async unit =>
+        {
+            var created = await CreateAsync(unit, database, time, options, m);
+            if (created.Merchant is not null)
+            {
+                unit.Commit();
+            }
+            return created;
+        }, ct);
+
+    /// <summary>
+    /// Creates a merchant in the caller's unit, which commits it (with whatever else belongs to the change, such
+    /// as its audit entry); nothing is written when an error is returned.
+    /// </summary>
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
-        Database database, TimeProvider time, TunaiOptions options, NewMerchant m, CancellationToken ct)
+        WriteUnit unit, Database database, TimeProvider time, TunaiOptions options, NewMerchant m)
     {
-        return await database.WriteAsync<(Merchant?, ApiError?)>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
             await LockPrefixesAsync(database, connection, tx);
@@ -110,10 +136,12 @@ public static partial class MerchantEndpoints
             {
                 return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
             }
-            unit.Commit();
             return (inserted, null);
-        }, ct);
+        }
     }
+
+    /// <summary>What the audit trail keeps of a merchant: everything but its secret key.</summary>
+    public static object AuditView(Merchant m) => new { m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl };
 
     private static async Task<IResult> Get(string clientId, HttpContext http, Database database)
     {
@@ -162,7 +190,14 @@ public static partial class MerchantEndpoints
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl);
             var updated = await database.WriteAsync(async unit =>
             {
-                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, time.GetUtcNow().ToUnixTimeMilliseconds());
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var before = await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction);
+                var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, now);
+                if (changed is not null)
+                {
+                    await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "merchant.update", clientId,
+                        before is null ? null : AuditView(before), new { after = AuditView(changed), secretKeyChanged = patch.SecretKey is not null }, now);
+                }
                 unit.Commit();
                 return changed;
             }, http.RequestAborted);

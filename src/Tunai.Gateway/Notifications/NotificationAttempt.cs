@@ -1,3 +1,4 @@
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -33,7 +34,7 @@ public sealed class NotificationAttempt(
             return Failed(notification, url, null, 0, null, "The merchant has no notification URL configured", null);
         }
 
-        var timestamp = Signature.FormatTimestamp(time.GetUtcNow());
+        var timestamp = Signature.FormatTimestamp(time.WallClock().GetUtcNow());
         var signature = Signature.Compute(merchant.SecretKey,
             new SignatureInput(merchant.ClientId, notification.RequestId, timestamp, uri.AbsolutePath, notification.Body));
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
