@@ -187,14 +187,7 @@ public static class BackOfficeQueries
         return rows.ToLookup(a => a.NotificationId);
     }
 
-    public sealed record NotificationFilter
-{
-    public long? Scope { get; init; }
-    public string? ClientId { get; init; }
-    public string? Status { get; init; }
-    public long? Since { get; init; }
-    public int Limit { get; init; }
-}
+    public sealed record NotificationFilter(long? Scope, string? ClientId, string? Status, long? Since, int Limit);
 
     public static async Task<IReadOnlyList<NotificationRow>> NotificationsAsync(DbConnection c, NotificationFilter f) =>
         (await c.QueryAsync<NotificationRow>(

@@ -36,6 +36,17 @@ public static class BackOfficeSetup
 
     public static WebApplication MapBackOffice(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<TunaiOptions>();
+        app.Use(async (http, next) =>
+        {
+            // The sandbox's tools do not exist outside sandbox mode: 404 before anything else, signed in or not.
+            if (!options.IsSandbox && http.Request.Path.StartsWithSegments("/backoffice/sandbox"))
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await next(http);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
