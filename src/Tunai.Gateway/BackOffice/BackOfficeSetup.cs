@@ -19,14 +19,17 @@ public static class BackOfficeSetup
         services.AddAuthentication(SessionAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthentication>(SessionAuthentication.SchemeName, null);
         services.AddAuthorization();
-        services.AddAntiforgery();
-        services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>().Configure<TunaiOptions>((o, tunai) =>
+        // The antiforgery cookie follows the request's scheme: a gateway behind a proxy that ends TLS sees plain HTTP,
+        // and Always would refuse every form there. What must be Secure is the session cookie, and it is.
+        services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "tunai_bo_af";
             o.Cookie.Path = "/backoffice";
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = tunai.IsSandbox ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
+        // The keys sit in the database beside the merchants' own secrets; the warning would be printed at every start.
+        services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
         services.AddDataProtection().SetApplicationName("Tunai");
         services.AddOptions<KeyManagementOptions>().Configure<Database>((o, database) => o.XmlRepository = new DatabaseKeyRepository(database));
         services.AddHttpClient(PaymentSimulator.HttpClientName);
@@ -55,7 +58,9 @@ public static class BackOfficeSetup
             if (http.Request.Path.StartsWithSegments("/backoffice"))
             {
                 var headers = http.Response.Headers;
-                headers.CacheControl = "no-store";
+                // As antiforgery sets it on every page with a form (it warns when it finds another value).
+                headers.CacheControl = "no-cache, no-store";
+                headers.Pragma = "no-cache";
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "same-origin";
                 headers.ContentSecurityPolicy =

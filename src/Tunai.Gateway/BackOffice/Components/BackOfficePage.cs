@@ -28,6 +28,9 @@ public abstract class BackOfficePage : ComponentBase
 
     protected string Lang => Language.Of(Http);
 
+    /// <summary>This page's address with its query: forms post back to it (Blazor's default action drops the query).</summary>
+    protected string Here => Http.Request.Path + Http.Request.QueryString;
+
     protected string T(string english, string indonesian) => Lang == "id" ? indonesian : english;
 
     protected string? Message { get; set; }
