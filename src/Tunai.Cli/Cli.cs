@@ -32,6 +32,7 @@ public static class Cli
         {
             StoreCommands.Create(console),
             SignCommand.Create(console),
+            OperatorsCommand.Create(console),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
