@@ -21,32 +21,39 @@ public sealed class InstanceRegistryTests
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM gateway_instances"));
     }
 
+    /// <summary>
+    /// A paid code whose notification (its merchant had no URL yet, so its first attempt failed) is due now but leased
+    /// for an hour to <paramref name="owner"/>, an instance registered with <paramref name="heartbeatAt"/> (SQL); then
+    /// the merchant gets a URL. Only a takeover can now free the row: the business clock does not move.
+    /// </summary>
+    private static async Task LeaseANotificationToAsync(GatewayHost gateway, MerchantEndpoint endpoint, string owner, string heartbeatAt)
+    {
+        var merchant = await gateway.CreateMerchantAsync(new { name = "Leased", client_id = endpoint.ClientId, secret_key = endpoint.SecretKey });
+        var store = await TestStore.CreateAsync(gateway);
+        var (code, _) = await merchant.CreateCodeAsync();
+        await store.PayAsync(code, 150000);
+        await Eventually.WaitAsync(() => gateway.CountAsync("SELECT count(*) FROM notifications WHERE attempts = 1 AND lease_owner IS NULL"),
+            n => n == 1, "the first attempt recorded");
+        var now = gateway.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        await gateway.ExecuteAsync($"INSERT INTO gateway_instances (id, host, process_id, started_at, heartbeat_at) VALUES ($owner, 'elsewhere', 1, 0, {heartbeatAt})",
+            ("$owner", owner));
+        await gateway.ExecuteAsync("UPDATE notifications SET lease_owner = $owner, lease_until = $until, next_attempt_at = $now",
+            ("$owner", owner), ("$until", now + 3_600_000), ("$now", now));
+        using var patch = await gateway.Admin.PatchAsync($"/admin/v1/merchants/{merchant.ClientId}",
+            new StringContent($"{{\"notification_url\":\"{endpoint.NotificationUrl}\"}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(patch.IsSuccessStatusCode);
+    }
+
     [Fact]
     public async Task ADeadInstancesNotificationIsDeliveredAtOnceInsteadOfWhenItsLeaseRunsOut()
     {
         await using var gateway = await GatewayHost.StartAsync(null, FastHeartbeat);
         await using var endpoint = await MerchantEndpoint.StartAsync();
         endpoint.Handler = _ => MerchantReply.Ok();
-        // No URL yet: the payment's notification is attempted once, fails and waits for its retry.
-        var merchant = await gateway.CreateMerchantAsync(new { name = "Takeover", client_id = endpoint.ClientId, secret_key = endpoint.SecretKey });
-        var store = await TestStore.CreateAsync(gateway);
-        var (code, _) = await merchant.CreateCodeAsync();
-        await store.PayAsync(code, 150000);
-        await Eventually.WaitAsync(() => gateway.CountAsync("SELECT count(*) FROM notifications WHERE attempts = 1 AND lease_owner IS NULL"),
-            n => n == 1, "the first attempt recorded");
 
-        // An instance that stopped renewing its heartbeat a minute ago holds the notification, due now, leased for an hour.
-        var now = gateway.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        await gateway.ExecuteAsync("INSERT INTO gateway_instances (id, host, process_id, started_at, heartbeat_at) VALUES ('ghost', 'elsewhere', 1, 0, 0)");
-        await gateway.ExecuteAsync("UPDATE notifications SET lease_owner = 'ghost', lease_until = $until, next_attempt_at = $now",
-            ("$until", now + 3_600_000), ("$now", now));
-        using (var patch = await gateway.Admin.PatchAsync($"/admin/v1/merchants/{merchant.ClientId}",
-            new StringContent($"{{\"notification_url\":\"{endpoint.NotificationUrl}\"}}", System.Text.Encoding.UTF8, "application/json")))
-        {
-            Assert.True(patch.IsSuccessStatusCode);
-        }
+        // Its last heartbeat was at the epoch.
+        await LeaseANotificationToAsync(gateway, endpoint, "ghost", "0");
 
-        // The business clock does not move: only the takeover can free the row.
         await Eventually.WaitAsync(() => gateway.CountAsync("SELECT count(*) FROM notifications WHERE status = 'DELIVERED'"), n => n == 1, "delivered");
         Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM gateway_instances WHERE id = 'ghost'"));
         Assert.True(Assert.Single(endpoint.CallsTo(MerchantEndpoint.NotificationPath)).SignatureValid);
@@ -58,24 +65,9 @@ public sealed class InstanceRegistryTests
         await using var gateway = await GatewayHost.StartAsync(null, FastHeartbeat);
         await using var endpoint = await MerchantEndpoint.StartAsync();
         endpoint.Handler = _ => MerchantReply.Ok();
-        var merchant = await gateway.CreateMerchantAsync(new { name = "Kept", client_id = endpoint.ClientId, secret_key = endpoint.SecretKey });
-        var store = await TestStore.CreateAsync(gateway);
-        var (code, _) = await merchant.CreateCodeAsync();
-        await store.PayAsync(code, 150000);
-        await Eventually.WaitAsync(() => gateway.CountAsync("SELECT count(*) FROM notifications WHERE attempts = 1 AND lease_owner IS NULL"),
-            n => n == 1, "the first attempt recorded");
 
-        // Another instance, alive: its heartbeat is kept fresh by the test while the registry looks.
-        var now = gateway.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var fresh = "(SELECT max(heartbeat_at) FROM gateway_instances)";
-        await gateway.ExecuteAsync($"INSERT INTO gateway_instances (id, host, process_id, started_at, heartbeat_at) VALUES ('other', 'elsewhere', 1, 0, {fresh})");
-        await gateway.ExecuteAsync("UPDATE notifications SET lease_owner = 'other', lease_until = $until, next_attempt_at = $now",
-            ("$until", now + 3_600_000), ("$now", now));
-        using (var patch = await gateway.Admin.PatchAsync($"/admin/v1/merchants/{merchant.ClientId}",
-            new StringContent($"{{\"notification_url\":\"{endpoint.NotificationUrl}\"}}", System.Text.Encoding.UTF8, "application/json")))
-        {
-            Assert.True(patch.IsSuccessStatusCode);
-        }
+        await LeaseANotificationToAsync(gateway, endpoint, "other", "(SELECT max(heartbeat_at) FROM gateway_instances)");
+
         // Several rounds of the registry (each renews this gateway's heartbeat, then looks for the dead), with the
         // other instance's heartbeat kept as fresh as this one's: its lease must stay its own.
         var seen = (long)(await gateway.RowAsync("SELECT heartbeat_at FROM gateway_instances WHERE id <> 'other'"))["heartbeat_at"]!;
