@@ -91,53 +91,51 @@ public static partial class MerchantEndpoints
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
         WriteUnit unit, Database database, TimeProvider time, TunaiOptions options, NewMerchant m)
     {
+        var (connection, tx) = (unit.Connection, unit.Transaction);
+        await LockPrefixesAsync(database, connection, tx);
+        var prefix = m.CodePrefix;
+        if (prefix is not null)
         {
-            var (connection, tx) = (unit.Connection, unit.Transaction);
-            await LockPrefixesAsync(database, connection, tx);
-            var prefix = m.CodePrefix;
-            if (prefix is not null)
+            if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
             {
-                if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
-                {
-                    return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
-                        $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
-                }
+                return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
+                    $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
             }
-            else
-            {
-                for (var attempt = 0; prefix is null && attempt < 50; attempt++)
-                {
-                    var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
-                    prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
-                }
-                if (prefix is null)
-                {
-                    return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
-                }
-            }
-            if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
-            {
-                return (null, ApiError.Validation("code_prefix",
-                    $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
-            }
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
-            {
-                ClientId = m.ClientId ?? Credentials.NewClientId(),
-                Name = m.Name,
-                SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
-                CodePrefix = prefix,
-                NotificationUrl = m.NotificationUrl,
-                InquiryUrl = m.InquiryUrl,
-                CreatedAt = now,
-                UpdatedAt = now,
-            });
-            if (inserted is null)
-            {
-                return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
-            }
-            return (inserted, null);
         }
+        else
+        {
+            for (var attempt = 0; prefix is null && attempt < 50; attempt++)
+            {
+                var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
+                prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
+            }
+            if (prefix is null)
+            {
+                return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
+            }
+        }
+        if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
+        {
+            return (null, ApiError.Validation("code_prefix",
+                $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
+        }
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
+        {
+            ClientId = m.ClientId ?? Credentials.NewClientId(),
+            Name = m.Name,
+            SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
+            CodePrefix = prefix,
+            NotificationUrl = m.NotificationUrl,
+            InquiryUrl = m.InquiryUrl,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        if (inserted is null)
+        {
+            return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
+        }
+        return (inserted, null);
     }
 
     /// <summary>What the audit trail keeps of a merchant: everything but its secret key.</summary>

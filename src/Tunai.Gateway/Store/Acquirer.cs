@@ -43,7 +43,9 @@ public static class AcquirerStore
             RETURNING {Columns}
             """, a, tx);
 
-    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, string code, string name)
+    /// <summary>Creates an acquirer; with <paramref name="auditAs"/>, its audit entry is written in the same unit.</summary>
+    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, string code, string name,
+        Tunai.Gateway.BackOffice.AuditActor? auditAs = null)
     {
         var created = await database.WriteAsync(async unit =>
         {
@@ -57,6 +59,12 @@ public static class AcquirerStore
             });
             if (inserted is not null)
             {
+                if (auditAs is not null)
+                {
+                    // The secret key stays out of the trail.
+                    await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "acquirer.create", code, null,
+                        new { inserted.Code, inserted.Name, inserted.ClientId }, inserted.CreatedAt);
+                }
                 unit.Commit();
             }
             return inserted;
@@ -96,7 +104,7 @@ public static class AcquirerEndpoints
             {
                 return invalid;
             }
-            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, id!, name!);
+            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, id!, name!, Tunai.Gateway.BackOffice.AuditActor.AdminToken(http));
             return conflict ?? WireJson.Ok(new AcquirerView(acquirer!.Code, acquirer.Name, acquirer.ClientId, acquirer.SecretKey), StatusCodes.Status201Created);
         }
     }

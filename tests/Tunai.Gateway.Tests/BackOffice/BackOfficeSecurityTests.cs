@@ -198,6 +198,43 @@ public sealed class BackOfficeSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminApiChangesAreAuditedWithoutSecretsAndListedForAnAdmin()
+    {
+        var merchant = await _gateway.CreateMerchantAsync();
+        using var patch = await _gateway.Admin.PatchAsync($"/admin/v1/merchants/{merchant.ClientId}",
+            System.Net.Http.Json.JsonContent.Create(new { notification_url = "https://shop.example.test/n", regenerate_secret_key = true }));
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        var newSecret = (string)GatewayHost.Json(await patch.Content.ReadAsStringAsync())["secret_key"]!;
+        var store = await TestStore.CreateAsync(_gateway);
+        var payer = await _gateway.CreateMerchantAsync(new { name = "Toko Bayar" });
+        var (code, _) = await payer.CreateCodeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(code, 150000)).Status);
+        using var retry = await _gateway.Admin.PostAsync("/admin/v1/notifications/retry",
+            System.Net.Http.Json.JsonContent.Create(new { client_id = merchant.ClientId, status = "PENDING" }));
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+
+        foreach (var action in new[] { "merchant.create", "merchant.update", "acquirer.create", "notification.replay_matching" })
+        {
+            Assert.True(await _gateway.CountAsync("SELECT count(*) FROM audit_log WHERE action = @a AND actor = 'admin-token' AND address = '127.0.0.1'", ("a", action)) >= 1, action);
+        }
+        var update = await _gateway.RowAsync("SELECT before, after FROM audit_log WHERE action = 'merchant.update'");
+        Assert.Contains("https://shop.example.test/n", (string)update["after"]!, StringComparison.Ordinal);
+        var secrets = new[] { merchant.SecretKey, newSecret, payer.SecretKey, store.SecretKey };
+        var entries = await _gateway.CountAsync("SELECT count(*) FROM audit_log");
+        var everything = string.Join("\n", await Task.WhenAll(Enumerable.Range(0, (int)entries).Select(async i =>
+            string.Join(" ", (await _gateway.RowAsync("SELECT before, after FROM audit_log ORDER BY id LIMIT 1 OFFSET @i", ("i", i))).Values))));
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, everything, StringComparison.Ordinal));
+
+        var (email, password) = await BackOfficeAccounts.SandboxAdminAsync(_gateway);
+        using var client = new BackOfficeHttp(_gateway);
+        await client.SignInAsync(email, password);
+        var listed = await client.GetAsync("/backoffice/audit?action=merchant.update");
+        Assert.Equal(HttpStatusCode.OK, listed.Status);
+        Assert.Contains(merchant.ClientId, listed.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("acquirer.create", listed.Body.Replace("e.g. payment_code.cancel", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheAuditTrailCannotBeChangedOrDeleted()
     {
         await _gateway.CreateMerchantAsync();
