@@ -59,6 +59,7 @@ internal static class OperatorsCommand
             }
 
             await using var database = OpenGatewayDatabase(parsed.UnmatchedTokens, console);
+            var hash = Operators.HashPassword(password);
             var outcome = await database.WriteAsync(async unit =>
             {
                 if (await unit.Connection.ExecuteScalarAsync<long?>(
@@ -77,7 +78,7 @@ internal static class OperatorsCommand
                     }
                 }
                 var now = console.Time.GetUtcNow().ToUnixTimeMilliseconds();
-                var account = await Operators.AddAsync(unit, address, password, roleName, id, now);
+                var account = await Operators.AddAsync(unit, address, hash, roleName, id, now);
                 if (account is null)
                 {
                     return $"{Operators.NormalizeEmail(address)} already has an account";

@@ -61,46 +61,57 @@ public static class Operators
     public static async Task<IReadOnlyList<OperatorAccount>> ListAsync(DbConnection c) =>
         (await c.QueryAsync<OperatorAccount>($"SELECT {Columns} FROM operators ORDER BY email")).ToList();
 
+    /// <summary>
+    /// The stored form of a password. Slow on purpose (PBKDF2), so callers hash before their unit of work starts:
+    /// on SQLite every other writer would wait for it.
+    /// </summary>
+    public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
+
     /// <summary>Adds an account in the caller's unit; null when the email is taken (the unique constraint decides).</summary>
-    public static async Task<OperatorAccount?> AddAsync(WriteUnit unit, string email, string password, string role, long? merchantId, long now)
+    public static async Task<OperatorAccount?> AddAsync(WriteUnit unit, string email, string passwordHash, string role, long? merchantId, long now)
     {
         if (!Roles.IsKnown(role))
         {
             throw new ArgumentException($"Unknown role {role}", nameof(role));
         }
-        var hash = Hasher.HashPassword(null!, password);
         return await unit.Connection.QuerySingleOrDefaultAsync<OperatorAccount>(
             $"""
             INSERT INTO operators (email, password_hash, role, merchant_id, created_at, updated_at)
-            VALUES (@email, @hash, @role, @merchantId, @now, @now)
+            VALUES (@email, @passwordHash, @role, @merchantId, @now, @now)
             ON CONFLICT (email) DO NOTHING
             RETURNING {Columns}
-            """, new { email = NormalizeEmail(email), hash, role, merchantId, now }, unit.Transaction);
+            """, new { email = NormalizeEmail(email), passwordHash, role, merchantId, now }, unit.Transaction);
     }
 
     /// <summary>
-    /// Checks a password and opens a session: the token for the cookie, or why not. A failure counts towards
-    /// lock-out in one conditional statement, so concurrent guesses cannot slip past the limit.
+    /// Checks a password and opens a session: the token for the cookie, or why not. The hash is checked outside
+    /// any unit of work (it is slow on purpose); then one conditional statement decides: a failure counts towards
+    /// lock-out (concurrent guesses cannot slip past the limit), a success is refused if a lock-out began meanwhile.
     /// </summary>
-    public static Task<(SignInOutcome Outcome, string? Token, OperatorAccount? Account)> SignInAsync(
-        Database database, TimeProvider wallClock, string email, string password, CancellationToken ct) =>
-        database.WriteAsync<(SignInOutcome, string?, OperatorAccount?)>(async unit =>
+    public static async Task<(SignInOutcome Outcome, string? Token, OperatorAccount? Account)> SignInAsync(
+        Database database, TimeProvider wallClock, string email, string password, CancellationToken ct)
+    {
+        OperatorAccount? account;
+        await using (var c = await database.OpenAsync(ct))
         {
-            var now = wallClock.GetUtcNow().ToUnixTimeMilliseconds();
-            var account = await FindAsync(unit.Connection, email, unit.Transaction);
-            if (account is null)
+            account = await FindAsync(c, email);
+        }
+        var now = wallClock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (account is null)
+        {
+            // Hash anyway, so an unknown email takes as long as a wrong password.
+            Hasher.VerifyHashedPassword(null!, DummyHash, password);
+            return (SignInOutcome.Refused, null, null);
+        }
+        if (account.LockedUntil is { } until && until > now)
+        {
+            return (SignInOutcome.LockedOut, null, null);
+        }
+        if (Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed)
+        {
+            var lockedUntil = await database.WriteAsync(async unit =>
             {
-                // Hash anyway, so an unknown email takes as long as a wrong password.
-                Hasher.VerifyHashedPassword(null!, DummyHash, password);
-                return (SignInOutcome.Refused, null, null);
-            }
-            if (account.LockedUntil is { } until && until > now)
-            {
-                return (SignInOutcome.LockedOut, null, null);
-            }
-            if (Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed)
-            {
-                var lockedUntil = await unit.Connection.ExecuteScalarAsync<long?>(
+                var locked = await unit.Connection.ExecuteScalarAsync<long?>(
                     """
                     UPDATE operators
                     SET failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN 1 ELSE failed_sign_ins + 1 END,
@@ -112,14 +123,27 @@ public static class Operators
                     RETURNING locked_until
                     """, new { id = account.Id, now, max = MaxFailedSignIns, until = now + (long)LockOut.TotalMilliseconds }, unit.Transaction);
                 unit.Commit();
-                return (lockedUntil is { } l && l > now ? SignInOutcome.LockedOut : SignInOutcome.Refused, null, null);
+                return locked;
+            }, ct);
+            return (lockedUntil is { } l && l > now ? SignInOutcome.LockedOut : SignInOutcome.Refused, null, null);
+        }
+        var token = await database.WriteAsync(async unit =>
+        {
+            var open = await unit.Connection.ExecuteAsync(
+                """
+                UPDATE operators SET failed_sign_ins = 0, locked_until = NULL
+                WHERE id = @id AND password_hash = @hash AND (locked_until IS NULL OR locked_until <= @now)
+                """, new { id = account.Id, hash = account.PasswordHash, now }, unit.Transaction);
+            if (open == 0)
+            {
+                return null;
             }
-            await unit.Connection.ExecuteAsync(
-                "UPDATE operators SET failed_sign_ins = 0, locked_until = NULL WHERE id = @id", new { id = account.Id }, unit.Transaction);
-            var token = await OpenSessionAsync(unit, account.Id, now);
+            var opened = await OpenSessionAsync(unit, account.Id, now);
             unit.Commit();
-            return (SignInOutcome.SignedIn, token, account);
+            return opened;
         }, ct);
+        return token is null ? (SignInOutcome.LockedOut, null, null) : (SignInOutcome.SignedIn, token, account);
+    }
 
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not a password of anyone");
 
@@ -156,22 +180,38 @@ public static class Operators
         }, ct);
 
     /// <summary>
-    /// Changes a password after checking the current one; every other session of the account ends (whoever
-    /// knew the old password is out). False when the current password is wrong.
+    /// Changes a password after checking the current one; every other session of the account ends (whoever knew
+    /// the old password is out). Hashing happens before the unit; the update is conditional on the hash that was
+    /// checked, so two changes at once cannot both win. False when the current password is wrong.
     /// </summary>
-    public static async Task<bool> ChangePasswordAsync(WriteUnit unit, long operatorId, string current, string next, string keepToken, long now)
+    public static async Task<bool> ChangePasswordAsync(Database database, long operatorId, string current, string next, string keepToken,
+        long now, Func<WriteUnit, Task> audit, CancellationToken ct)
     {
-        var account = await unit.Connection.QuerySingleAsync<OperatorAccount>(
-            $"SELECT {Columns} FROM operators WHERE id = @operatorId", new { operatorId }, unit.Transaction);
+        OperatorAccount account;
+        await using (var c = await database.OpenAsync(ct))
+        {
+            account = await c.QuerySingleAsync<OperatorAccount>($"SELECT {Columns} FROM operators WHERE id = @operatorId", new { operatorId });
+        }
         if (Hasher.VerifyHashedPassword(account, account.PasswordHash, current) == PasswordVerificationResult.Failed)
         {
             return false;
         }
-        await unit.Connection.ExecuteAsync(
-            """
-            UPDATE operators SET password_hash = @hash, updated_at = @now WHERE id = @operatorId;
-            DELETE FROM operator_sessions WHERE operator_id = @operatorId AND token_hash <> @keep;
-            """, new { operatorId, hash = Hasher.HashPassword(account, next), now, keep = HashToken(keepToken) }, unit.Transaction);
-        return true;
+        var hash = Hasher.HashPassword(account, next);
+        return await database.WriteAsync(async unit =>
+        {
+            var changed = await unit.Connection.ExecuteAsync(
+                "UPDATE operators SET password_hash = @hash, updated_at = @now WHERE id = @operatorId AND password_hash = @old",
+                new { operatorId, hash, now, old = account.PasswordHash }, unit.Transaction);
+            if (changed == 0)
+            {
+                return false;
+            }
+            await unit.Connection.ExecuteAsync(
+                "DELETE FROM operator_sessions WHERE operator_id = @operatorId AND token_hash <> @keep",
+                new { operatorId, keep = HashToken(keepToken) }, unit.Transaction);
+            await audit(unit);
+            unit.Commit();
+            return true;
+        }, ct);
     }
 }

@@ -12,22 +12,36 @@ public static class SandboxOperator
 {
     public const string Email = "admin@sandbox.tunai.test";
 
-    public static Task<(string Email, string Password)> EnsureAsync(Database database, TimeProvider time) =>
-        database.WriteAsync(async unit =>
+    public static async Task<(string Email, string Password)> EnsureAsync(Database database, TimeProvider time)
+    {
+        string password;
+        bool exists;
+        await using (var c = await database.OpenAsync())
         {
-            var c = unit.Connection;
-            await c.ExecuteAsync(
+            password = await c.QuerySingleOrDefaultAsync<string>("SELECT value FROM gateway_settings WHERE key = 'sandbox_operator_password'")
+                ?? Operators.NewPassword();
+            exists = await Operators.FindAsync(c, Email) is not null;
+        }
+        if (exists)
+        {
+            // Every sandbox start comes here; hashing (slow on purpose) only when there is an account to create.
+            return (Email, password);
+        }
+        var hash = Operators.HashPassword(password);
+        return await database.WriteAsync(async unit =>
+        {
+            await unit.Connection.ExecuteAsync(
                 "INSERT INTO gateway_settings (key, value) VALUES ('sandbox_operator_password', @password) ON CONFLICT (key) DO NOTHING",
-                new { password = Operators.NewPassword() }, unit.Transaction);
-            var password = await c.QuerySingleAsync<string>(
+                new { password }, unit.Transaction);
+            // Instances starting together: the first one's password and account stand, the others' inserts do nothing.
+            var kept = await unit.Connection.QuerySingleAsync<string>(
                 "SELECT value FROM gateway_settings WHERE key = 'sandbox_operator_password'", transaction: unit.Transaction);
-            // Nothing when the account exists (a restart, or instances starting together: then the insert does nothing).
-            // Checked first because hashing a password is slow on purpose, and every sandbox start comes here.
-            if (await Operators.FindAsync(c, Email, unit.Transaction) is null)
+            if (kept == password)
             {
-                await Operators.AddAsync(unit, Email, password, Roles.Admin, null, time.GetUtcNow().ToUnixTimeMilliseconds());
+                await Operators.AddAsync(unit, Email, hash, Roles.Admin, null, time.GetUtcNow().ToUnixTimeMilliseconds());
             }
             unit.Commit();
-            return (Email, password);
+            return (Email, kept);
         });
+    }
 }

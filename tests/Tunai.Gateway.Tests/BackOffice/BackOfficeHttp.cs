@@ -71,13 +71,15 @@ public static class BackOfficeAccounts
 {
     public const string Password = "correct horse battery staple";
 
+    private static readonly string Hash = Operators.HashPassword(Password);
+
     public static async Task<string> AddAsync(GatewayHost gateway, string role, long? merchantId = null)
     {
         var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@example.test";
         var database = gateway.Services.GetRequiredService<Database>();
         await database.WriteAsync(async unit =>
         {
-            Assert.NotNull(await Operators.AddAsync(unit, email, Password, role, merchantId, gateway.Time.GetUtcNow().ToUnixTimeMilliseconds()));
+            Assert.NotNull(await Operators.AddAsync(unit, email, Hash, role, merchantId, gateway.Time.GetUtcNow().ToUnixTimeMilliseconds()));
             unit.Commit();
             return 0;
         });
