@@ -28,12 +28,16 @@ public static class Cli
 
     internal static async Task<int> RunAsync(string[] args, CliConsole console)
     {
-        var root = new RootCommand("Tunai command line: play the store side against a gateway, or compute request signatures.")
+        var root = new RootCommand("Tunai command line: play the store side against a gateway, compute request signatures, or back up and restore a SQLite database.")
         {
             StoreCommands.Create(console),
             SignCommand.Create(console),
             OperatorsCommand.Create(console),
         };
+        foreach (var command in BackupCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

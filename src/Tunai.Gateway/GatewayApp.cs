@@ -4,16 +4,19 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
+using Tunai.Gateway.Health;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
+using Tunai.Gateway.OpenApi;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway;
 
@@ -48,12 +51,16 @@ public static class GatewayApp
         builder.Services.AddHostedService<InstanceRegistry>();
         builder.Services.AddHostedService<NotificationWorker>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
+        builder.Services.AddHealth(builder.Configuration);
+        builder.Services.AddTelemetry(builder.Configuration);
+        builder.Services.AddApiDocuments();
         builder.Services.AddBackOffice();
         configure?.Invoke(builder);
         // Last: the sandbox's test clock wraps whichever clock was registered (a test's fake one included).
         builder.Services.AddSandboxClock();
 
         var app = builder.Build();
+        app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);
         app.MapMerchants();
@@ -63,6 +70,9 @@ public static class GatewayApp
         app.MapStore();
         app.MapNotifications();
         app.MapOrderStatus();
+        app.MapHealth();
+        app.MapTelemetry();
+        app.MapApiDocuments();
         app.MapBackOffice();
         return app;
     }

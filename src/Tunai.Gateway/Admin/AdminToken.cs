@@ -24,9 +24,7 @@ public static class AdminAuth
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            var header = http.Request.Headers.Authorization.ToString();
-            var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-            if (!http.RequestServices.GetRequiredService<AdminToken>().Matches(token))
+            if (!http.HasAdminToken())
             {
                 http.Response.Headers.WWWAuthenticate = "Bearer";
                 return ApiError.Unauthorized("invalid_admin_token", "The admin API needs Authorization: Bearer <admin token>");
@@ -34,5 +32,13 @@ public static class AdminAuth
             return await next(context);
         });
         return group;
+    }
+
+    /// <summary>Whether the request carries <c>Authorization: Bearer {admin token}</c>.</summary>
+    public static bool HasAdminToken(this HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        return http.RequestServices.GetRequiredService<AdminToken>().Matches(token);
     }
 }

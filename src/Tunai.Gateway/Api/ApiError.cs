@@ -19,7 +19,11 @@ public sealed record ApiError(int Status, string Code, string Message, string? F
 
     public byte[] ToJson() => WireJson.Serialize(new ErrorBody(new ErrorDetail(Code, Message, Field, StringToSign)));
 
-    public Task ExecuteAsync(HttpContext httpContext) => new JsonBytesResult(Status, ToJson()).ExecuteAsync(httpContext);
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.RequestServices.GetService<Telemetry.GatewayTelemetry>()?.Refused(Code);
+        return new JsonBytesResult(Status, ToJson()).ExecuteAsync(httpContext);
+    }
 }
 
 public sealed record ErrorBody(ErrorDetail Error);

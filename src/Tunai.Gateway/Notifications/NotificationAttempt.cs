@@ -20,12 +20,26 @@ public sealed class NotificationAttempt(
     TunaiOptions options,
     TimeProvider time,
     IHttpClientFactory httpClients,
+    Telemetry.GatewayTelemetry telemetry,
     ILogger<NotificationAttempt> logger)
 {
     private const int ExcerptBytes = 4096;
     private readonly IReadOnlyList<TimeSpan> _delays = options.Notifications.Delays();
 
     public async Task<NotificationStore.AttemptResult> SendAsync(Notification notification, CancellationToken stoppingToken)
+    {
+        // The outbound call's span is this one's child; this one links to the payment's request.
+        using var span = Telemetry.GatewayTelemetry.StartDelivery(notification);
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["NotificationId"] = notification.NotificationId, ["MerchantId"] = notification.MerchantId, ["PaymentRowId"] = notification.PaymentId,
+        });
+        var result = await AttemptAsync(notification, stoppingToken);
+        telemetry.DeliveryAttempted(span, notification, result.Delivered, result.StatusCode, result.NextAttemptAt is not null);
+        return result;
+    }
+
+    private async Task<NotificationStore.AttemptResult> AttemptAsync(Notification notification, CancellationToken stoppingToken)
     {
         var merchant = await merchants.FindByIdAsync(notification.MerchantId, stoppingToken);
         var url = notification.OverrideUrl ?? merchant?.NotificationUrl;

@@ -23,6 +23,9 @@ public sealed record Notification
     public long CreatedAt { get; init; }
     public long? DeliveredAt { get; init; }
     public long? LeaseUntil { get; init; }
+
+    /// <summary>The traceparent of the request that caused it, for the delivery span's link.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>The outbox. Rows are written inside the payment's transaction and leased by one worker at a time.</summary>
@@ -31,7 +34,7 @@ public static class NotificationStore
     public const string Columns =
         """
         id, notification_id, merchant_id, payment_id, event, request_id, override_url, body, status, attempts,
-        max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, lease_until
+        max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, lease_until, trace_parent
         """;
 
     /// <summary>Inserts a new row leased to <paramref name="owner"/>; only <see cref="Outbox"/> writes notifications.</summary>
@@ -42,15 +45,15 @@ public static class NotificationStore
             Id = await c.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
-                    attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until)
+                    attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until, trace_parent)
                 VALUES (@NotificationId, @MerchantId, @PaymentId, @Event, @RequestId, @OverrideUrl, @Body, @Status,
-                    0, @MaxAttempts, @NextAttemptAt, @CreatedAt, @owner, @LeaseUntil)
+                    0, @MaxAttempts, @NextAttemptAt, @CreatedAt, @owner, @LeaseUntil, @TraceParent)
                 RETURNING id
                 """,
                 new
                 {
                     row.NotificationId, row.MerchantId, row.PaymentId, row.Event, row.RequestId, row.OverrideUrl, row.Body, row.Status,
-                    row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil,
+                    row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil, row.TraceParent,
                 }, tx),
         };
 

@@ -14,7 +14,7 @@ namespace Tunai.Gateway.Notifications;
 /// that the row reaches this instance's worker once the commit is durable. Callers know nothing of leases,
 /// attempts or the worker: that policy is <see cref="NotificationPolicy"/>'s.
 /// </summary>
-public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
+public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Telemetry.GatewayTelemetry telemetry)
 {
     /// <summary>
     /// Writes the notification of <paramref name="payment"/>: <paramref name="event"/> is SUCCESS for a payment and
@@ -40,9 +40,11 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal)
             NextAttemptAt = at,
             CreatedAt = at,
             LeaseUntil = NotificationPolicy.LeaseUntil(options, at),
+            TraceParent = unit.TraceParent,
         };
         row = await NotificationStore.InsertAsync(unit.Connection, unit.Transaction, row, signal.Owner);
         unit.AfterCommit(() => signal.Deliver(row));
+        unit.AfterCommit(() => telemetry.PaymentEvent(acquirer.Code, @event, payment.Amount));
         return row;
     }
 

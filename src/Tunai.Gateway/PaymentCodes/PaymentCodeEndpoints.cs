@@ -6,6 +6,7 @@ using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.PaymentCodes;
 
@@ -73,8 +74,10 @@ public static class PaymentCodeEndpoints
             };
 
             var baseUrl = PublicBaseUrl(http, options);
-            return await database.WriteAsync<IResult>(async unit =>
+            string? created = null;
+            var result = await database.WriteAsync<IResult>(async unit =>
             {
+                created = null;
                 if (await key.ClaimAsync(unit) is { } answered)
                 {
                     return answered;
@@ -120,8 +123,14 @@ public static class PaymentCodeEndpoints
                     c.AdditionalInfo));
                 await key.CompleteAsync(unit, StatusCodes.Status200OK, body);
                 unit.Commit();
+                created = stored.Code;
                 return new JsonBytesResult(StatusCodes.Status200OK, body);
             }, http.RequestAborted);
+            if (created is not null)
+            {
+                http.RequestServices.GetRequiredService<GatewayTelemetry>().CodeCreated(merchant.ClientId, created);
+            }
+            return result;
         }
     }
 

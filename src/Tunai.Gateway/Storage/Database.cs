@@ -121,7 +121,7 @@ public sealed class Database : IAsyncDisposable
         }
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var unit = new WriteUnit(connection, tx);
+        var unit = new WriteUnit(connection, tx) { TraceParent = System.Diagnostics.Activity.Current?.Id };
         var result = await work(unit);
         if (unit.Committed)
         {

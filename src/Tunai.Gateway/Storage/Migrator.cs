@@ -55,6 +55,9 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
         }
     }
 
+    /// <summary>The newest migration this build carries for the provider: a database below it is not ready.</summary>
+    public static long LatestVersion(Configuration.StorageProvider provider) => Scripts(provider.ToString()).Max(s => s.Version);
+
     /// <summary>Databases migrated before checksums existed have the table without the column.</summary>
     private async Task AddChecksumColumnAsync(System.Data.Common.DbConnection connection)
     {

@@ -88,7 +88,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                             continue; // its caller gave up before it ran
                         }
                         await tx.SaveAsync(Savepoint, stop);
-                        var unit = new WriteUnit(connection, tx);
+                        var unit = new WriteUnit(connection, tx) { TraceParent = work.TraceParent };
                         if (await work.RunAsync(unit))
                         {
                             await tx.ReleaseAsync(Savepoint, stop);
@@ -235,6 +235,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         public abstract void Written();
 
         public abstract void Failed(Exception e);
+
+        /// <summary>The asking request's trace, captured on its thread (see <see cref="WriteUnit.TraceParent"/>).</summary>
+        public string? TraceParent { get; } = System.Diagnostics.Activity.Current?.Id;
     }
 
     private sealed class Work<T>(Func<WriteUnit, Task<T>> work) : Work

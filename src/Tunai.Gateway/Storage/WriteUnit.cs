@@ -13,6 +13,12 @@ public sealed class WriteUnit(DbConnection connection, DbTransaction transaction
 
     public DbTransaction Transaction { get; } = transaction;
 
+    /// <summary>
+    /// The W3C traceparent of the request that asked for this unit, taken where it asked: on SQLite the unit runs on
+    /// the writer's loop, where <see cref="System.Diagnostics.Activity.Current"/> is not the request's.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>True once <see cref="Commit"/> was called.</summary>
     public bool Committed { get; private set; }
 

@@ -11,6 +11,7 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;
 
@@ -158,7 +159,9 @@ public static class StoreEndpoints
         {
             try
             {
-                return await PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), ct);
+                var result = await PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), ct);
+                http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
+                return result;
             }
             catch (Exception e) when (Database.IsUniqueViolation(e) && attempt == 0)
             {
@@ -256,7 +259,7 @@ public static class StoreEndpoints
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ct = http.RequestAborted;
-        return await database.WriteAsync<IResult>(async unit =>
+        var result = await database.WriteAsync<IResult>(async unit =>
         {
             var (connection, tx) = (unit.Connection, unit.Transaction);
 
@@ -290,6 +293,8 @@ public static class StoreEndpoints
             unit.Commit();
             return new JsonBytesResult(refusal?.Status ?? StatusCodes.Status200OK, WireJson.Serialize(answer));
         }, ct);
+        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
+        return result;
     }
 
     /// <summary>Why a code cannot be paid now (with this amount, for a payment), or null when it can.</summary>

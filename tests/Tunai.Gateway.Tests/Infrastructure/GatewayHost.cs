@@ -69,7 +69,15 @@ public sealed class GatewayHost : IAsyncDisposable
         return folder;
     }
 
-    private static async Task<GatewayHost> StartAsync(string folder, TestDatabase database, DateTimeOffset? now, string[] settings)
+    /// <summary>A gateway whose builder the test adds to (an in-memory telemetry exporter, say).</summary>
+    public static async Task<GatewayHost> StartWithAsync(Action<WebApplicationBuilder> configure, params string[] settings)
+    {
+        var folder = NewFolder();
+        return await StartAsync(folder, await TestDatabase.CreateAsync(folder), null, settings, configure);
+    }
+
+    private static async Task<GatewayHost> StartAsync(string folder, TestDatabase database, DateTimeOffset? now, string[] settings,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var time = new FakeTimeProvider(now ?? DateTimeOffset.UtcNow);
         var args = new List<string>
@@ -82,7 +90,11 @@ public sealed class GatewayHost : IAsyncDisposable
             "--Tunai:PrintSandboxCredentials=false",
         };
         args.AddRange(database.Settings.Concat(settings).Select(s => "--" + s));
-        var app = GatewayApp.Build([.. args], b => b.Services.AddSingleton<TimeProvider>(time));
+        var app = GatewayApp.Build([.. args], b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(time);
+            configure?.Invoke(b);
+        });
         await app.InitializeAsync();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

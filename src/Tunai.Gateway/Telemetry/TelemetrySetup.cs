@@ -1,0 +1,107 @@
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Tunai.Gateway.Admin;
+using Tunai.Gateway.Api;
+
+namespace Tunai.Gateway.Telemetry;
+
+/// <summary>Under <c>Tunai:Telemetry</c>.</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "Tunai:Telemetry";
+
+    /// <summary>Traces and metrics are collected (and exported where configured). Off: no OpenTelemetry at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Serve Prometheus' text format at <c>/metrics</c>, behind the admin token. Off by default: OTLP (set the
+    /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is the usual way out.
+    /// </summary>
+    public bool Prometheus { get; set; }
+}
+
+/// <summary>
+/// OpenTelemetry as the ecosystem wires it: ASP.NET Core, HttpClient and Npgsql instrumentations, the gateway's own
+/// meters, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus when asked for.
+/// </summary>
+public static class TelemetrySetup
+{
+    /// <summary>Meters of other parts of the gateway (the SQLite writer's group sizes).</summary>
+    private static readonly string[] Meters = [GatewayTelemetry.Name, "Tunai.Gateway.Storage"];
+
+    public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        services.AddSingleton(options);
+        services.AddSingleton<GatewayTelemetry>();
+        if (!options.Enabled)
+        {
+            return services;
+        }
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("tunai-gateway"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(GatewayTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(o =>
+                    {
+                        // Probes and scrapes every few seconds would drown the requests that matter.
+                        o.Filter = http => !IsOperational(http.Request.Path);
+                        // The raw path can hold a how-to-pay page's token and a whole payment code; the route template
+                        // says which endpoint it was without either.
+                        o.EnrichWithHttpResponse = (activity, response) =>
+                            activity.SetTag("url.path", (response.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched");
+                    })
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql();
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                // ASP.NET Core's own meters come with it: request durations, Kestrel, and rate-limiting rejections
+                // (aspnetcore.rate_limiting.requests by result).
+                metrics.AddMeter(Meters)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsqlInstrumentation();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+                if (options.Prometheus)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+            });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapTelemetry(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<TelemetryOptions>();
+        if (options is { Enabled: true, Prometheus: true })
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, optionsName: null,
+                configureBranchedPipeline: metrics => metrics.Use(async (http, next) =>
+                {
+                    if (!http.HasAdminToken())
+                    {
+                        http.Response.Headers.WWWAuthenticate = "Bearer";
+                        await ApiError.Unauthorized("invalid_admin_token", "/metrics needs Authorization: Bearer <admin token>").ExecuteAsync(http);
+                        return;
+                    }
+                    await next(http);
+                }));
+        }
+        return app;
+    }
+
+    private static bool IsOperational(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+}
