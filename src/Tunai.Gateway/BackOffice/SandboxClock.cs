@@ -65,6 +65,14 @@ public sealed class SandboxClockRefresher(SandboxClock clock, Database database,
     {
         if (!options.IsSandbox)
         {
+            // Nothing to read outside sandbox mode, but a worker that ended would read as a stopped one to /readyz.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
             return;
         }
         while (!stoppingToken.IsCancellationRequested)
