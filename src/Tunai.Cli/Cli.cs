@@ -32,6 +32,7 @@ public static class Cli
         {
             StoreCommands.Create(console),
             SignCommand.Create(console),
+            OperatorsCommand.Create(console),
         };
         foreach (var command in BackupCommands.Create(console))
         {

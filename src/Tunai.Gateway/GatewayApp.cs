@@ -3,6 +3,7 @@ using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.Acquirers;
@@ -60,7 +61,10 @@ public static class GatewayApp
         builder.Services.AddHealth(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
         builder.Services.AddApiDocuments();
+        builder.Services.AddBackOffice();
         configure?.Invoke(builder);
+        // Last: the sandbox's test clock wraps whichever clock was registered (a test's fake one included).
+        builder.Services.AddSandboxClock();
 
         var app = builder.Build();
         app.UseLogScopes();
@@ -77,6 +81,7 @@ public static class GatewayApp
         app.MapHealth();
         app.MapTelemetry();
         app.MapApiDocuments();
+        app.MapBackOffice();
         return app;
     }
 

@@ -76,7 +76,9 @@ public static class AcquirerStore
         Open(box, await c.QuerySingleOrDefaultAsync<Acquirer>(
             $"UPDATE acquirers SET disabled_at = @disabledAt WHERE code = @code RETURNING {Columns}", new { code, disabledAt }, tx));
 
-    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, SecretBox box, string code, string name)
+    /// <summary>Creates an acquirer; with <paramref name="auditAs"/>, its audit entry is written in the same unit.</summary>
+    public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, SecretBox box, string code, string name,
+        Tunai.Gateway.BackOffice.AuditActor? auditAs = null)
     {
         var created = await database.WriteAsync(async unit =>
         {
@@ -90,6 +92,12 @@ public static class AcquirerStore
             }, box);
             if (inserted is not null)
             {
+                if (auditAs is not null)
+                {
+                    // The secret key stays out of the trail.
+                    await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "acquirer.create", code, null,
+                        new { inserted.Code, inserted.Name, inserted.ClientId }, inserted.CreatedAt);
+                }
                 unit.Commit();
             }
             return inserted;

@@ -99,7 +99,7 @@ public static class AcquirerEndpoints
             {
                 return invalid;
             }
-            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!);
+            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!, Tunai.Gateway.BackOffice.AuditActor.AdminToken(http));
             return conflict ?? WireJson.Ok(AcquirerView.From(acquirer!, withSecret: true), StatusCodes.Status201Created);
         }
     }

@@ -1,3 +1,4 @@
+using Tunai.Gateway.BackOffice;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Api;
@@ -27,7 +28,7 @@ public sealed class JsonBytesResult(int status, byte[] body, bool replayed = fal
         if (httpContext.Features.Get<SignedCaller>() is { } caller)
         {
             var time = httpContext.RequestServices.GetRequiredService<TimeProvider>();
-            var signed = SignedEnvelope.SignResponse(caller.ClientId, caller.SecretKey, caller.RequestId, time.GetUtcNow(), caller.Target, body);
+            var signed = SignedEnvelope.SignResponse(caller.ClientId, caller.SecretKey, caller.RequestId, time.WallClock().GetUtcNow(), caller.Target, body);
             foreach (var (name, value) in signed.ToList())
             {
                 response.Headers[name] = value;

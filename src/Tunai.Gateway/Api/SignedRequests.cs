@@ -1,3 +1,4 @@
+using Tunai.Gateway.BackOffice;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Configuration;
 using Tunai.Signing;
@@ -50,7 +51,7 @@ public static class SignedRequests
             return (null, null, ApiError.Unauthorized("unknown_client", "The Client-Id is not known", SignatureHeaders.ClientId));
         }
         var target = EncodedPath(http);
-        var check = SignedEnvelope.Verify(headers, found.Secrets, target, body, time.GetUtcNow(), options.MerchantApi.TimestampTolerance);
+        var check = SignedEnvelope.Verify(headers, found.Secrets, target, body, time.WallClock().GetUtcNow(), options.MerchantApi.TimestampTolerance);
         if (!check.IsValid)
         {
             var code = check.Failure switch

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
@@ -91,7 +92,17 @@ public static partial class MerchantEndpoints
             {
                 return invalid;
             }
-            var result = await CreateAsync(database, time, options, box, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl), http.RequestAborted);
+            var result = await database.WriteAsync(async unit =>
+            {
+                var created = await CreateAsync(unit, database, time, options, box, new NewMerchant(name!, clientId, secret, prefix, notificationUrl, inquiryUrl));
+                if (created.Merchant is { } m)
+                {
+                    await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "merchant.create", m.ClientId, null, AuditView(m),
+                        time.GetUtcNow().ToUnixTimeMilliseconds());
+                    unit.Commit();
+                }
+                return created;
+            }, http.RequestAborted);
             // The secret key is shown here, once; it is stored sealed and no GET returns it.
             return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!, withSecret: true), StatusCodes.Status201Created);
         }
@@ -99,63 +110,76 @@ public static partial class MerchantEndpoints
 
     public sealed record NewMerchant(string Name, string? ClientId, string? SecretKey, string? CodePrefix, string? NotificationUrl, string? InquiryUrl);
 
+    /// <summary>Creates a merchant in a unit of its own (see the overload taking the caller's unit).</summary>
+    public static Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
+        Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m, CancellationToken ct) =>
+        database.WriteAsync(async unit =>
+        {
+            var created = await CreateAsync(unit, database, time, options, box, m);
+            if (created.Merchant is not null)
+            {
+                unit.Commit();
+            }
+            return created;
+        }, ct);
+
     /// <summary>
-    /// Creates a merchant. Prefix assignment runs in one write transaction (on SQLite the write lock is taken
-    /// at BEGIN), so two merchants can never receive overlapping prefixes.
+    /// Creates a merchant in the caller's unit, which commits it (with whatever else belongs to the change, such as
+    /// its audit entry); nothing is written when an error is returned. Prefix assignment runs in one write
+    /// transaction (on SQLite the write lock is taken at BEGIN), so two merchants can never receive overlapping prefixes.
     /// </summary>
     public static async Task<(Merchant? Merchant, ApiError? Error)> CreateAsync(
-        Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m, CancellationToken ct)
+        WriteUnit unit, Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m)
     {
-        return await database.WriteAsync<(Merchant?, ApiError?)>(async unit =>
+        var (connection, tx) = (unit.Connection, unit.Transaction);
+        await LockPrefixesAsync(database, connection, tx);
+        var prefix = m.CodePrefix;
+        if (prefix is not null)
         {
-            var (connection, tx) = (unit.Connection, unit.Transaction);
-            await LockPrefixesAsync(database, connection, tx);
-            var prefix = m.CodePrefix;
-            if (prefix is not null)
+            if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
             {
-                if (await MerchantStore.OverlappingPrefixAsync(connection, tx, prefix) is { } taken)
-                {
-                    return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
-                        $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
-                }
+                return (null, new ApiError(StatusCodes.Status409Conflict, "code_prefix_overlaps",
+                    $"code_prefix {prefix} overlaps the prefix {taken} of another merchant; no prefix may be a prefix of another", "code_prefix"));
             }
-            else
+        }
+        else
+        {
+            for (var attempt = 0; prefix is null && attempt < 50; attempt++)
             {
-                for (var attempt = 0; prefix is null && attempt < 50; attempt++)
-                {
-                    var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
-                    prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
-                }
-                if (prefix is null)
-                {
-                    return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
-                }
+                var candidate = Credentials.NewPrefix(options.PaymentCodes.GeneratedPrefixLength);
+                prefix = await MerchantStore.OverlappingPrefixAsync(connection, tx, candidate) is null ? candidate : null;
             }
-            if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
+            if (prefix is null)
             {
-                return (null, ApiError.Validation("code_prefix",
-                    $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
+                return (null, ApiError.Conflict("code_prefix_exhausted", "No free code prefix could be found; give one explicitly"));
             }
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
-            {
-                ClientId = m.ClientId ?? Credentials.NewClientId(),
-                Name = m.Name,
-                SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
-                CodePrefix = prefix,
-                NotificationUrl = m.NotificationUrl,
-                InquiryUrl = m.InquiryUrl,
-                CreatedAt = now,
-                UpdatedAt = now,
-            }, box);
-            if (inserted is null)
-            {
-                return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
-            }
-            unit.Commit();
-            return (inserted, null);
-        }, ct);
+        }
+        if (prefix.Length + 9 > options.PaymentCodes.GeneratedLength)
+        {
+            return (null, ApiError.Validation("code_prefix",
+                $"code_prefix must be at most {options.PaymentCodes.GeneratedLength - 9} digits so generated codes keep 8 random digits"));
+        }
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var inserted = await MerchantStore.InsertAsync(connection, tx, new Merchant
+        {
+            ClientId = m.ClientId ?? Credentials.NewClientId(),
+            Name = m.Name,
+            SecretKey = m.SecretKey ?? Credentials.NewSecretKey(),
+            CodePrefix = prefix,
+            NotificationUrl = m.NotificationUrl,
+            InquiryUrl = m.InquiryUrl,
+            CreatedAt = now,
+            UpdatedAt = now,
+        }, box);
+        if (inserted is null)
+        {
+            return (null, new ApiError(StatusCodes.Status409Conflict, "client_id_taken", $"client_id {m.ClientId} is already taken", "client_id"));
+        }
+        return (inserted, null);
     }
+
+    /// <summary>What the audit trail keeps of a merchant: everything but its secret key.</summary>
+    public static object AuditView(Merchant m) => new { m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl };
 
     private static async Task<IResult> Get(string clientId, HttpContext http, Database database)
     {
@@ -209,11 +233,14 @@ public static partial class MerchantEndpoints
             var updated = await database.WriteAsync(async unit =>
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var before = await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction, box);
                 var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, now, box);
                 if (changed is null)
                 {
                     return null;
                 }
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "merchant.update", clientId,
+                    before is null ? null : AuditView(before), new { after = AuditView(changed), secretKeyChanged = patch.SecretKey is not null }, now);
                 if (fee is not null)
                 {
                     await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);

@@ -4,6 +4,7 @@ using System.Text;
 using Dapper;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Money;

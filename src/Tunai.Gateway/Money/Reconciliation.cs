@@ -7,6 +7,7 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Money;

@@ -1,3 +1,4 @@
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -52,7 +53,7 @@ public sealed class NotificationAttempt(
         {
             return Failed(notification, url, null, 0, null, "The merchant is disabled; nothing is sent to it", null);
         }
-        var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), notification.RequestId, time.GetUtcNow(),
+        var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), notification.RequestId, time.WallClock().GetUtcNow(),
             RequestTarget.Of(uri), notification.Body);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

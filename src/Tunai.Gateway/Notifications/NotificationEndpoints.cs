@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
@@ -118,27 +119,69 @@ public static class NotificationEndpoints
     {
         var result = await database.WriteAsync<IResult>(async unit =>
         {
-            var c = unit.Connection;
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var queued = await c.ExecuteAsync(
-                """
-                UPDATE notifications
-                SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
-                    status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
-                WHERE notification_id = @id AND (lease_until IS NULL OR lease_until <= @now)
-                """, new { id, now }, unit.Transaction);
-            if (queued == 0)
+            switch (await ReplayOneAsync(unit, id, null, now))
             {
-                return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications WHERE notification_id = @id", new { id }, unit.Transaction) == 0
-                    ? NotFound(id)
-                    : ApiError.Conflict("delivery_in_progress", "The notification is being delivered right now; try again in a moment");
+                case ReplayOutcome.NotFound:
+                    return NotFound(id);
+                case ReplayOutcome.InProgress:
+                    return ApiError.Conflict("delivery_in_progress", "The notification is being delivered right now; try again in a moment");
             }
+            await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "notification.replay", id, null, null, now);
             unit.Commit();
-            return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+            return WireJson.Ok(new RetryResult(1), StatusCodes.Status202Accepted);
         }, http.RequestAborted);
         signal.Wake();
         return result;
     }
+
+    public enum ReplayOutcome
+    {
+        Queued,
+        NotFound,
+        InProgress,
+    }
+
+    /// <summary>
+    /// Queues one notification to be sent again now with its original Request-Id and body, in the caller's unit:
+    /// once more for a delivered or failed one; for a pending one, its next attempt is brought forward and the
+    /// rest of its schedule kept. <paramref name="merchantId"/>, when given, limits it to that merchant's
+    /// notifications (another's is not found). The caller wakes the worker after the commit.
+    /// </summary>
+    public static async Task<ReplayOutcome> ReplayOneAsync(WriteUnit unit, string id, long? merchantId, long now)
+    {
+        var c = unit.Connection;
+        var queued = await c.ExecuteAsync(
+            """
+            UPDATE notifications
+            SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
+                status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
+            WHERE notification_id = @id AND (@merchantId IS NULL OR merchant_id = @merchantId)
+              AND (lease_until IS NULL OR lease_until <= @now)
+            """, new { id, now, merchantId }, unit.Transaction);
+        if (queued > 0)
+        {
+            return ReplayOutcome.Queued;
+        }
+        return await c.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM notifications WHERE notification_id = @id AND (@merchantId IS NULL OR merchant_id = @merchantId)",
+            new { id, merchantId }, unit.Transaction) == 0 ? ReplayOutcome.NotFound : ReplayOutcome.InProgress;
+    }
+
+    /// <summary>
+    /// Queues again, in the caller's unit, every notification of a merchant in a status created in a time range
+    /// (the same rules as <see cref="ReplayOneAsync"/>); returns how many.
+    /// </summary>
+    public static Task<int> ReplayManyAsync(WriteUnit unit, long merchantId, string status, long? sinceMs, long? untilMs, long now) =>
+        unit.Connection.ExecuteAsync(
+            """
+            UPDATE notifications
+            SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
+            status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
+            WHERE merchant_id = @merchantId AND status = @status
+              AND (@sinceMs IS NULL OR created_at >= @sinceMs) AND (@untilMs IS NULL OR created_at < @untilMs)
+              AND (lease_until IS NULL OR lease_until <= @now)
+            """, new { merchantId, status, sinceMs, untilMs, now }, unit.Transaction);
 
     /// <summary>Sends again every notification of a merchant in a status, created in a time range.</summary>
     private static async Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
@@ -178,15 +221,9 @@ public static class NotificationEndpoints
                     return ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
                 }
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                var queued = await c.ExecuteAsync(
-                    """
-                    UPDATE notifications
-                    SET max_attempts = CASE WHEN status = 'PENDING' THEN max_attempts ELSE attempts + 1 END,
-                    status = 'PENDING', next_attempt_at = @now, lease_owner = NULL, lease_until = NULL
-                    WHERE merchant_id = @merchantId AND status = @status
-                      AND (@sinceMs IS NULL OR created_at >= @sinceMs) AND (@untilMs IS NULL OR created_at < @untilMs)
-                      AND (lease_until IS NULL OR lease_until <= @now)
-                    """, new { merchantId = merchant.Id, status, sinceMs, untilMs, now }, unit.Transaction);
+                var queued = await ReplayManyAsync(unit, merchant.Id, status, sinceMs, untilMs, now);
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "notification.replay_matching", clientId,
+                    null, new { status, since, until, queued }, now);
                 unit.Commit();
                 return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
             }, http.RequestAborted);

@@ -1,5 +1,6 @@
 using Dapper;
 using Tunai.Gateway.Admin;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Secrets;
@@ -99,14 +100,16 @@ public static class StartupTasks
         var clientId = await connection.QuerySingleOrDefaultAsync<string>(
             "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'");
         var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId, box: box);
+        var (operatorEmail, operatorPassword) = await SandboxOperator.EnsureAsync(database, time);
         if (sandboxMerchant is not null && acquirer is not null)
         {
-            PrintSandbox(options, sandboxMerchant, acquirer, adminToken!);
+            PrintSandbox(options, sandboxMerchant, acquirer, adminToken!, operatorEmail, operatorPassword);
         }
         return adminToken!;
     }
 
-    private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken)
+    private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken,
+        string operatorEmail, string operatorPassword)
     {
         var folder = options.Storage.Provider == StorageProvider.Sqlite
             ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
@@ -133,6 +136,8 @@ public static class StartupTasks
                 export TUNAI_ADMIN_TOKEN={adminToken}
                 export TUNAI_ACQUIRER_CLIENT_ID={acquirer.ClientId}
                 export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
+                export TUNAI_OPERATOR_EMAIL={operatorEmail}
+                export TUNAI_OPERATOR_PASSWORD={operatorPassword}
 
                 """);
         }
@@ -156,6 +161,10 @@ public static class StartupTasks
               Store (acquirer ALFA, for the POS simulator)
               Client-Id    {acquirer.ClientId}
               Secret key   {acquirer.SecretKey}
+
+              Back office  http://<this gateway>/backoffice
+              Email        {operatorEmail}
+              Password     {operatorPassword}  (until changed there)
               (also in {envFile})
 
             """);

@@ -49,6 +49,9 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The settings that point a gateway (or the CLI) at this gateway's database, without the leading "--".</summary>
+    public IEnumerable<string> DatabaseSettings => _database.Settings;
+
     public static async Task<GatewayHost> StartAsync(DateTimeOffset? now = null, params string[] settings)
     {
         var folder = NewFolder();

@@ -1,0 +1,107 @@
+using System.Xml.Linq;
+using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Tunai.Gateway.BackOffice.Components;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.BackOffice;
+
+/// <summary>The back office at /backoffice: Razor components rendered on the server, forms posting back.</summary>
+public static class BackOfficeSetup
+{
+    public static IServiceCollection AddBackOffice(this IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.AddAuthentication(SessionAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthentication>(SessionAuthentication.SchemeName, null);
+        services.AddAuthorization();
+        // The antiforgery cookie follows the request's scheme: a gateway behind a proxy that ends TLS sees plain HTTP,
+        // and Always would refuse every form there. What must be Secure is the session cookie, and it is.
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "tunai_bo_af";
+            o.Cookie.Path = "/backoffice";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        // The keys sit in the database beside the merchants' own secrets; the warning would be printed at every start.
+        services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
+        services.AddDataProtection().SetApplicationName("Tunai");
+        services.AddOptions<KeyManagementOptions>().Configure<Database>((o, database) => o.XmlRepository = new DatabaseKeyRepository(database));
+        services.AddHttpClient(PaymentSimulator.HttpClientName);
+        services.AddSingleton<PaymentSimulator>();
+        return services;
+    }
+
+    public static WebApplication MapBackOffice(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<TunaiOptions>();
+        app.Use(async (http, next) =>
+        {
+            // The sandbox's tools do not exist outside sandbox mode: 404 before anything else, signed in or not.
+            if (!options.IsSandbox && http.Request.Path.StartsWithSegments("/backoffice/sandbox"))
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await next(http);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/backoffice"))
+            {
+                var headers = http.Response.Headers;
+                // As antiforgery sets it on every page with a form (it warns when it finds another value).
+                headers.CacheControl = "no-cache, no-store";
+                headers.Pragma = "no-cache";
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "same-origin";
+                headers.ContentSecurityPolicy =
+                    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+            }
+            await next(http);
+        });
+        app.MapGet("/backoffice/app.css", () => Results.Text(BackOfficeAssets.Css, "text/css; charset=utf-8"));
+        app.MapGet("/backoffice/language/{language}", (string language, string? back, HttpContext http) =>
+        {
+            http.Response.Cookies.Append(Language.CookieName, language == "id" ? "id" : "en",
+                new CookieOptions { Path = "/backoffice", SameSite = SameSiteMode.Lax, HttpOnly = true, MaxAge = TimeSpan.FromDays(365) });
+            return Results.LocalRedirect(back is not null && back.StartsWith("/backoffice", StringComparison.Ordinal) ? back : "/backoffice");
+        });
+        app.MapRazorComponents<App>();
+        return app;
+    }
+}
+
+/// <summary>
+/// Data-protection keys (they protect the antiforgery tokens) in the database, so a form served by one instance
+/// can be posted to another and tokens survive a restart.
+/// </summary>
+internal sealed class DatabaseKeyRepository(Database database) : IXmlRepository
+{
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        // The interface is synchronous; this runs when keys are first needed and when they roll over.
+        using var c = database.OpenAsync().GetAwaiter().GetResult();
+        return c.Query<string>("SELECT xml FROM data_protection_keys").Select(XElement.Parse).ToList();
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        database.WriteAsync(async unit =>
+        {
+            await unit.Connection.ExecuteAsync(
+                "INSERT INTO data_protection_keys (name, xml) VALUES (@friendlyName, @xml) ON CONFLICT (name) DO NOTHING",
+                new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting) }, unit.Transaction);
+            unit.Commit();
+            return 0;
+        }).GetAwaiter().GetResult();
+    }
+}

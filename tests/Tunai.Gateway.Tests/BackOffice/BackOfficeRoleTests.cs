@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Tunai.Gateway.BackOffice;
+using Tunai.Gateway.Tests.Infrastructure;
+
+namespace Tunai.Gateway.Tests.BackOffice;
+
+/// <summary>What each role is shown and may do, over HTTP; the server's answer is what counts, not the menu.</summary>
+public sealed partial class BackOfficeRoleTests : IAsyncLifetime
+{
+    private GatewayHost _gateway = null!;
+
+    public async ValueTask InitializeAsync() => _gateway = await GatewayHost.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    private async Task<BackOfficeHttp> SignedInAsync(string role, long? merchantId = null)
+    {
+        var client = new BackOfficeHttp(_gateway);
+        var signIn = await client.SignInAsync(await BackOfficeAccounts.AddAsync(_gateway, role, merchantId), BackOfficeAccounts.Password);
+        Assert.Equal(HttpStatusCode.Redirect, signIn.Status);
+        return client;
+    }
+
+    private static string[] Menu(string html) =>
+        [.. MenuLink().Matches(html.Split("<nav class=\"main\"")[1].Split("</nav>")[0]).Select(m => m.Groups[1].Value)];
+
+    [Fact]
+    public async Task EachRoleIsShownItsOwnMenuAndRefusedTheRest()
+    {
+        var merchant = await _gateway.CreateMerchantAsync();
+        var merchantId = await BackOfficeAccounts.MerchantIdAsync(_gateway, merchant.ClientId);
+        string[] common = ["/backoffice", "/backoffice/search", "/backoffice/notifications", "/backoffice/merchants"];
+        string[] sandbox = ["/backoffice/sandbox/simulator", "/backoffice/sandbox/clock", "/backoffice/sandbox/signature"];
+        string[] admin = ["/backoffice/audit", "/backoffice/operators"];
+        var expected = new Dictionary<string, string[]>
+        {
+            [Roles.Viewer] = common,
+            [Roles.Merchant] = common,
+            [Roles.Operator] = [.. common, .. sandbox],
+            [Roles.Admin] = [.. common, .. admin, .. sandbox],
+        };
+        foreach (var (role, menu) in expected)
+        {
+            using var client = await SignedInAsync(role, role == Roles.Merchant ? merchantId : null);
+            var home = await client.GetAsync("/backoffice");
+            Assert.Equal(HttpStatusCode.OK, home.Status);
+            Assert.Equal(menu.Order(), Menu(home.Body).Order());
+            foreach (var page in admin)
+            {
+                var answer = await client.GetAsync(page);
+                Assert.True((answer.Status == HttpStatusCode.OK) == (role == Roles.Admin), $"{role} {page}: {answer.Status}");
+            }
+            var clock = await client.GetAsync("/backoffice/sandbox/clock");
+            Assert.Equal(role is Roles.Operator or Roles.Admin, clock.Body.Contains("id=\"forward\"", StringComparison.Ordinal));
+            var merchants = await client.GetAsync("/backoffice/merchants");
+            Assert.Equal(role == Roles.Admin, merchants.Body.Contains("id=\"create-merchant\"", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task AnAdminAddsAnAccountWhosePasswordIsShownOnce()
+    {
+        using var admin = await SignedInAsync(Roles.Admin);
+        await admin.GetAsync("/backoffice/operators");
+
+        var added = await admin.PostAsync("/backoffice/operators", "add-operator", [new("Email", "new.viewer@example.test"), new("Role", "Viewer")]);
+
+        Assert.Equal(HttpStatusCode.OK, added.Status);
+        var password = WebUtility.HtmlDecode(NewPassword().Match(added.Body).Groups[1].Value);
+        Assert.True(password.Length >= Operators.MinPasswordLength, added.Body);
+        Assert.DoesNotContain(password, (await admin.GetAsync("/backoffice/operators")).Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, (await admin.GetAsync("/backoffice/audit")).Body, StringComparison.Ordinal);
+        using var viewer = new BackOfficeHttp(_gateway);
+        Assert.Equal(HttpStatusCode.Redirect, (await viewer.SignInAsync("new.viewer@example.test", password)).Status);
+        // A Viewer's post to the same form is refused by the server.
+        await viewer.GetAsync("/backoffice/account");
+        var refused = await viewer.PostAsync("/backoffice/operators", "add-operator", [new("Email", "sneaky@example.test"), new("Role", "Admin")]);
+        Assert.NotEqual(HttpStatusCode.OK, refused.Status);
+        Assert.Equal(0, await _gateway.CountAsync("SELECT count(*) FROM operators WHERE email = 'sneaky@example.test'"));
+    }
+
+    [Fact]
+    public async Task APasswordChangeSignsOutTheOtherSessions()
+    {
+        var email = await BackOfficeAccounts.AddAsync(_gateway, Roles.Operator);
+        using var first = new BackOfficeHttp(_gateway);
+        using var second = new BackOfficeHttp(_gateway);
+        await first.SignInAsync(email, BackOfficeAccounts.Password);
+        await second.SignInAsync(email, BackOfficeAccounts.Password);
+        await first.GetAsync("/backoffice/account");
+
+        var wrong = await first.PostAsync("/backoffice/account", "password", [new("Current", "not it"), new("Next", "a brand new passphrase")]);
+        var changed = await first.PostAsync("/backoffice/account", "password",
+            [new("Current", BackOfficeAccounts.Password), new("Next", "a brand new passphrase")]);
+
+        Assert.Contains("id=\"error\"", wrong.Body, StringComparison.Ordinal);
+        Assert.Contains("id=\"message\"", changed.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/backoffice")).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await second.GetAsync("/backoffice")).Status);
+        using var again = new BackOfficeHttp(_gateway);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await again.SignInAsync(email, BackOfficeAccounts.Password)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await again.SignInAsync(email, "a brand new passphrase")).Status);
+        Assert.Equal(1, await _gateway.CountAsync("SELECT count(*) FROM audit_log WHERE action = 'operator.password_change' AND actor = @e", ("e", email)));
+    }
+
+    [Fact]
+    public async Task AMerchantUserSetsItsOwnUrlsAndTheChangeIsAudited()
+    {
+        var merchant = await _gateway.CreateMerchantAsync();
+        using var client = await SignedInAsync(Roles.Merchant, await BackOfficeAccounts.MerchantIdAsync(_gateway, merchant.ClientId));
+        await client.GetAsync($"/backoffice/merchants/{merchant.ClientId}");
+
+        var bad = await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "urls", [new("NotificationUrl", "ftp://shop.example.test/")]);
+        var saved = await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "urls",
+            [new("NotificationUrl", "https://shop.example.test/notify"), new("InquiryUrl", "")]);
+
+        Assert.Contains("id=\"error\"", bad.Body, StringComparison.Ordinal);
+        Assert.Contains("https://shop.example.test/notify", saved.Body, StringComparison.Ordinal);
+        using var get = await _gateway.Admin.GetAsync($"/admin/v1/merchants/{merchant.ClientId}");
+        Assert.Equal("https://shop.example.test/notify", (string)GatewayHost.Json(await get.Content.ReadAsStringAsync())["notification_url"]!);
+        var audit = await _gateway.RowAsync("SELECT actor, role, before, after FROM audit_log WHERE action = 'merchant.update'");
+        Assert.Equal(Roles.Merchant, audit["role"]);
+        Assert.Contains("https://shop.example.test/notify", (string)audit["after"]!, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("<a href=\"(/backoffice[^\"]*)\"")]
+    private static partial Regex MenuLink();
+
+    [GeneratedRegex("id=\"new-password\">([^<]+)<")]
+    private static partial Regex NewPassword();
+}
