@@ -28,10 +28,8 @@ public static class BackOfficeSetup
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        // The keys sit in the database beside the merchants' own secrets; the warning would be printed at every start.
-        services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
-        services.AddDataProtection().SetApplicationName("Tunai");
-        services.AddOptions<KeyManagementOptions>().Configure<Database>((o, database) => o.XmlRepository = new DatabaseKeyRepository(database));
+        // Antiforgery tokens are protected by the gateway's one Data Protection key ring (Secrets/SecretBox: a folder
+        // outside the database, shared by every instance), so a form served by one instance posts to another.
         services.AddHttpClient(PaymentSimulator.HttpClientName);
         services.AddSingleton<PaymentSimulator>();
         return services;
@@ -77,31 +75,5 @@ public static class BackOfficeSetup
         });
         app.MapRazorComponents<App>();
         return app;
-    }
-}
-
-/// <summary>
-/// Data-protection keys (they protect the antiforgery tokens) in the database, so a form served by one instance
-/// can be posted to another and tokens survive a restart.
-/// </summary>
-internal sealed class DatabaseKeyRepository(Database database) : IXmlRepository
-{
-    public IReadOnlyCollection<XElement> GetAllElements()
-    {
-        // The interface is synchronous; this runs when keys are first needed and when they roll over.
-        using var c = database.OpenAsync().GetAwaiter().GetResult();
-        return c.Query<string>("SELECT xml FROM data_protection_keys").Select(XElement.Parse).ToList();
-    }
-
-    public void StoreElement(XElement element, string friendlyName)
-    {
-        database.WriteAsync(async unit =>
-        {
-            await unit.Connection.ExecuteAsync(
-                "INSERT INTO data_protection_keys (name, xml) VALUES (@friendlyName, @xml) ON CONFLICT (name) DO NOTHING",
-                new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting) }, unit.Transaction);
-            unit.Commit();
-            return 0;
-        }).GetAwaiter().GetResult();
     }
 }
