@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 
 namespace Tunai.Gateway.Tests.Hardening;
 
@@ -86,6 +87,7 @@ public sealed class JsonReadingTests(GatewayFixture fixture) : IClassFixture<Gat
     [Fact]
     public async Task TrailingCommasInArraysAndAtTheEndOfTheBodyAreAccepted()
     {
+        await fixture.Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1");
         var body = Create($$"""{"invoice_number":"INV-{{Guid.NewGuid():N}}","amount":150000,}""")
             .Replace("\"customer\"", "\"additional_info\":{\"settlement\":[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":10,\"type\":\"PERCENTAGE\",},],},\"customer\"", StringComparison.Ordinal)
             .TrimEnd('}') + "},}";

@@ -1,5 +1,6 @@
 using System.Net;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 
 namespace Tunai.Gateway.Tests.Hardening;
 
@@ -62,6 +63,7 @@ public sealed class NumericBoundsTests(GatewayFixture fixture) : IClassFixture<G
     [InlineData("150000.00", "FIX")]
     public async Task SettlementValuesWithinBoundsAreStillAccepted(string value, string type)
     {
+        await fixture.Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1");
         var response = await Merchant.CreateRawAsync(WithSettlement(Split(value, type)));
 
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 using Tunai.Gateway.Tests.Store;
 using static Tunai.Gateway.Tests.Money.MoneySetup;
 
@@ -99,7 +100,8 @@ public sealed class LedgerTests(StoreFixture fixture) : IClassFixture<StoreFixtu
         var paymentId = PaymentIdOf(await store.PayAsync(code, 250_000, trx));
 
         Assert.Equal(HttpStatusCode.OK, (await store.ReverseAsync(code, trx)).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await store.ReverseAsync(code, trx)).Status);
+        // A retried reversal gets its first answer again; the journal below still holds one reversal.
+        Assert.Equal(HttpStatusCode.OK, (await store.ReverseAsync(code, trx)).Status);
 
         var payment = await PaymentAsync(paymentId);
         Assert.Equal("REVERSED", (string)payment["status"]!);

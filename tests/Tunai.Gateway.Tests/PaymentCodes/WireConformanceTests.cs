@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Money;
 
 namespace Tunai.Gateway.Tests.PaymentCodes;
 
@@ -122,6 +123,9 @@ public sealed class WireConformanceTests(GatewayFixture fixture) : IClassFixture
     [Fact]
     public async Task PatchChangesInsuranceSettlementAccountAndOverrideUrlAndKeepsTheOtherAdditionalInfo()
     {
+        // Splits must name the merchant's registered settlement accounts (and account.id a sub-account of its own).
+        await Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1", "SBA-0001-1", "SBA-0001-2");
+        await Gateway.AddSubAccountsAsync(Merchant.ClientId, "ACC-1", "ACC-2");
         var invoice = Invoice();
         var (code, _) = await CreateRawAsync($$$$"""
             {"order":{"invoice_number":"{{{{invoice}}}}","amount":150000},"online_to_offline_info":{"reusable_status":false},"customer":{"name":"Anton Budiman"},
@@ -182,6 +186,9 @@ public sealed class WireConformanceTests(GatewayFixture fixture) : IClassFixture
     [InlineData("""{"account":{"id":"\u0007"}}""", "additional_info.account.id")]
     public async Task PatchRefusesAnAdditionalInfoMemberGenerateWouldRefuseNamingIt(string additional, string field)
     {
+        // Splits must name the merchant's registered settlement accounts (and account.id a sub-account of its own).
+        await Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1", "SBA-0001-1", "SBA-0001-2");
+        await Gateway.AddSubAccountsAsync(Merchant.ClientId, "ACC-1", "ACC-2");
         var invoice = Invoice();
         var (code, _) = await CreateRawAsync($$$$"""
             {"order":{"invoice_number":"{{{{invoice}}}}","amount":150000},"online_to_offline_info":{"reusable_status":false},"customer":{"name":"Anton Budiman"}}
@@ -212,6 +219,9 @@ public sealed class WireConformanceTests(GatewayFixture fixture) : IClassFixture
     [Fact]
     public async Task PatchLoweringTheAmountBelowTheFixedSplitsIsRefusedNamingTheAmount()
     {
+        // Splits must name the merchant's registered settlement accounts (and account.id a sub-account of its own).
+        await Gateway.AddSettlementAccountsAsync(Merchant.ClientId, "SBA-1", "SBA-0001-1", "SBA-0001-2");
+        await Gateway.AddSubAccountsAsync(Merchant.ClientId, "ACC-1", "ACC-2");
         var invoice = Invoice();
         var (code, _) = await CreateRawAsync($$$$"""
             {"order":{"invoice_number":"{{{{invoice}}}}","amount":150000},"online_to_offline_info":{"reusable_status":false},"customer":{"name":"Anton Budiman"},
