@@ -73,6 +73,18 @@ public static class BackOfficeSetup
                 new CookieOptions { Path = "/backoffice", SameSite = SameSiteMode.Lax, HttpOnly = true, MaxAge = TimeSpan.FromDays(365) });
             return Results.LocalRedirect(back is not null && back.StartsWith("/backoffice", StringComparison.Ordinal) ? back : "/backoffice");
         });
+        // A file is not a page: the payout CSV is the admin API's own file, for the batches this user may read.
+        app.MapGet("/backoffice/settlements/{id}/payout.csv", async (string id, HttpContext http, Database database) =>
+        {
+            var scope = Actor.From(http.User)!.Scope;
+            await using var c = await database.OpenAsync(http.RequestAborted);
+            if (await Money.Settlements.FindAsync(c, id, scope: scope) is not { } batch)
+            {
+                return Results.NotFound();
+            }
+            var csv = Money.Settlements.PayoutCsv(batch, await Money.Settlements.LinesAsync(c, batch));
+            return Results.Bytes(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"{batch.BatchId}.csv");
+        }).RequireAuthorization();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -28,6 +28,8 @@ public enum Capability
     EditMerchantUrls,
     /// <summary>Create merchants, manage operators, read the audit trail.</summary>
     Administer,
+    /// <summary>Close a settlement day, mark a batch paid, import an acquirer's file, resolve a difference (staff Operator+).</summary>
+    Settle,
     /// <summary>The sandbox's tools (staff Operator+; the pages also need sandbox mode).</summary>
     SandboxTools,
 }
@@ -48,6 +50,7 @@ public sealed record Actor(long OperatorId, string Email, string Role, long? Mer
         Capability.Replay => Role is Roles.Operator or Roles.Admin or Roles.Merchant,
         Capability.Cancel => Role is Roles.Operator or Roles.Admin,
         Capability.EditMerchantUrls => Role is Roles.Admin or Roles.Merchant,
+        Capability.Settle => Role is Roles.Operator or Roles.Admin,
         Capability.Administer => Role == Roles.Admin,
         Capability.SandboxTools => Role is Roles.Operator or Roles.Admin,
         _ => false,

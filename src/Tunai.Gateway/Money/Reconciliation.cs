@@ -215,16 +215,36 @@ public static class Reconciliation
         {
             return new ApiError(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes} bytes");
         }
-        var bytes = buffer.ToArray();
+        var (reconciliationId, refused) = await ImportAsync(database, id, date!, buffer.ToArray(), time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+        if (refused is not null)
+        {
+            return refused;
+        }
+        await using var read = await database.OpenAsync(http.RequestAborted);
+        return WireJson.Ok(await ViewAsync(read, reconciliationId!, matched: false));
+    }
+
+    /// <summary>
+    /// Imports one acquirer's file of one business day (yyyy-MM-dd, already checked), audited as <paramref name="auditAs"/>
+    /// in the unit that keeps it. The same bytes again return the first import's id and change nothing.
+    /// </summary>
+    public static async Task<(string? ReconciliationId, ApiError? Error)> ImportAsync(Database database, string acquirerCode, string date, byte[] bytes,
+        long now, Tunai.Gateway.BackOffice.AuditActor auditAs, CancellationToken ct)
+    {
+        var id = acquirerCode;
+        if (bytes.Length > MaxFileBytes)
+        {
+            return (null, new ApiError(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes} bytes"));
+        }
+        var day = DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture);
         var (rows, invalid) = Parse(Encoding.UTF8.GetString(bytes));
         if (invalid is not null)
         {
-            return invalid;
+            return (null, invalid);
         }
         var hash = Convert.ToHexString(SHA256.HashData(bytes));
         var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(7)).ToUnixTimeMilliseconds();
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-
         var reconciliationId = await database.WriteAsync<string?>(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
@@ -267,15 +287,14 @@ public static class Reconciliation
                 await InsertRowAsync(c, tx, inserted.Value, ++line, ReconciliationClass.MissingFromFile, missing.TrxId, missing.Code, null, null, null,
                     missing.StoreId, missing.TerminalId, missing, "Tunai recorded this payment; the store's file does not list it");
             }
+            await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.import", recId, null,
+                new { acquirer = id, date, rows = line, file_sha256 = hash }, now);
             unit.Commit();
             return recId;
-        }, http.RequestAborted);
-        if (reconciliationId is null)
-        {
-            return ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}");
-        }
-        await using var read = await database.OpenAsync(http.RequestAborted);
-        return WireJson.Ok(await ViewAsync(read, reconciliationId, matched: false));
+        }, ct);
+        return reconciliationId is null
+            ? (null, ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}"))
+            : (reconciliationId, null);
     }
 
     private static Task<int> InsertRowAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long reconciliation, int line, string kind,
@@ -300,7 +319,7 @@ public static class Reconciliation
         FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id
         """;
 
-    private static async Task<ReconciliationView?> ViewAsync(System.Data.Common.DbConnection c, string reconciliationId, bool matched)
+    public static async Task<ReconciliationView?> ViewAsync(System.Data.Common.DbConnection c, string reconciliationId, bool matched)
     {
         var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId });
         if (header is null)
@@ -332,15 +351,21 @@ public static class Reconciliation
     private static async Task<IResult> List(string id, HttpContext http, Database database)
     {
         await using var c = await database.OpenAsync(http.RequestAborted);
+        return WireJson.Ok(new ReconciliationList(await ListAsync(c, id)));
+    }
+
+    /// <summary>An acquirer's last 100 imports, newest first, with their counts and without their rows.</summary>
+    public static async Task<IReadOnlyList<ReconciliationView>> ListAsync(System.Data.Common.DbConnection c, string acquirerCode)
+    {
         var ids = (await c.QueryAsync<string>(
-            "SELECT r.reconciliation_id FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id WHERE a.code = @id ORDER BY r.id DESC LIMIT 100",
-            new { id })).ToList();
+            "SELECT r.reconciliation_id FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id WHERE a.code = @acquirerCode ORDER BY r.id DESC LIMIT 100",
+            new { acquirerCode })).ToList();
         var views = new List<ReconciliationView>();
         foreach (var recId in ids)
         {
             views.Add((await ViewAsync(c, recId, matched: false))! with { Rows = [] });
         }
-        return WireJson.Ok(new ReconciliationList(views));
+        return views;
     }
 
     /// <summary>
@@ -350,9 +375,16 @@ public static class Reconciliation
     /// </summary>
     private static async Task<IResult> Resolve(string reconciliationId, int line, HttpContext http, Database database, TimeProvider time, Outbox outbox)
     {
-        var now = time.GetUtcNow();
-        var at = now.ToUnixTimeMilliseconds();
-        return await database.WriteAsync<IResult>(async unit =>
+        var (row, refused) = await ResolveAsync(database, outbox, reconciliationId, line, time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+        return refused ?? (IResult)WireJson.Ok(row!);
+    }
+
+    /// <summary>The resolution itself, for the admin API and the back office alike; the audit entry names the reconciliation.</summary>
+    public static async Task<(ReconciliationRowView? Row, ApiError? Error)> ResolveAsync(Database database, Outbox outbox, string reconciliationId, int line,
+        long at, Tunai.Gateway.BackOffice.AuditActor auditAs, CancellationToken ct)
+    {
+        return await database.WriteAsync<(ReconciliationRowView?, ApiError?)>(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
             var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId }, tx);
@@ -364,30 +396,30 @@ public static class Reconciliation
                 """, new { id = header.Id, line }, tx);
             if (row is null)
             {
-                return ApiError.NotFound("row_not_found", $"Reconciliation {reconciliationId} has no line {line}");
+                return (null, ApiError.NotFound("row_not_found", $"Reconciliation {reconciliationId} has no line {line}"));
             }
             if (row.Class != ReconciliationClass.UnknownToTunai || row.FileStatus != "PAID")
             {
-                return ApiError.Conflict("row_not_resolvable", $"Only an UNKNOWN_TO_TUNAI row of a PAID payment can be recorded; line {line} is {row.Class}");
+                return (null, ApiError.Conflict("row_not_resolvable", $"Only an UNKNOWN_TO_TUNAI row of a PAID payment can be recorded; line {line} is {row.Class}"));
             }
             if (row.ResolvedPaymentId is not null)
             {
-                return ApiError.Conflict("row_already_resolved", $"Line {line} was already recorded as payment {row.ResolvedPaymentId}");
+                return (null, ApiError.Conflict("row_already_resolved", $"Line {line} was already recorded as payment {row.ResolvedPaymentId}"));
             }
             var acquirer = await c.QuerySingleAsync<Acquirer>(
                 "SELECT id, code, name, client_id, secret_key, created_at FROM acquirers WHERE id = @id", new { id = header!.AcquirerId }, tx);
             if (await PaymentStore.FindByTrxAsync(c, tx, acquirer.Id, row.TrxId) is { } known)
             {
-                return ApiError.Conflict("payment_exists", $"trx_id {row.TrxId} has been recorded since, as payment {known.PaymentId}; import the file again");
+                return (null, ApiError.Conflict("payment_exists", $"trx_id {row.TrxId} has been recorded since, as payment {known.PaymentId}; import the file again"));
             }
             var code = await PaymentCodeStore.FindByCodeAsync(c, row.PaymentCode, tx);
             if (code is null)
             {
-                return ApiError.NotFound("payment_code_not_found", $"Payment code {row.PaymentCode} is not known; the payment cannot be attributed to a merchant");
+                return (null, ApiError.NotFound("payment_code_not_found", $"Payment code {row.PaymentCode} is not known; the payment cannot be attributed to a merchant"));
             }
             if (code.Amount != row.FileAmount)
             {
-                return new ApiError(StatusCodes.Status400BadRequest, "amount_mismatch", $"The file's amount {row.FileAmount} is not the code's amount {code.Amount}");
+                return (null, new ApiError(StatusCodes.Status400BadRequest, "amount_mismatch", $"The file's amount {row.FileAmount} is not the code's amount {code.Amount}"));
             }
             var paidAt = row.FilePaidAt!.Value;
             var taken = await c.ExecuteAsync(
@@ -397,7 +429,7 @@ public static class Reconciliation
                 new { code.Id, paidAt, at }, tx);
             if (taken == 0)
             {
-                return ApiError.Conflict($"payment_code_{code.Status.ToLowerInvariant()}", $"Payment code {code.Code} is {code.Status.ToLowerInvariant()}; record this payment by hand");
+                return (null, ApiError.Conflict($"payment_code_{code.Status.ToLowerInvariant()}", $"Payment code {code.Code} is {code.Status.ToLowerInvariant()}; record this payment by hand"));
             }
             var payment = await PaymentStore.InsertAsync(c, tx, new Payment
             {
@@ -425,11 +457,13 @@ public static class Reconciliation
             if (await c.ExecuteAsync("UPDATE reconciliation_rows SET resolved_payment_id = @paymentId, resolved_at = @at WHERE id = @id AND resolved_payment_id IS NULL",
                     new { paymentId = payment.PaymentId, at, id = row.Id }, tx) != 1)
             {
-                return ApiError.Conflict("row_already_resolved", $"Line {line} was resolved meanwhile");
+                return (null, ApiError.Conflict("row_already_resolved", $"Line {line} was resolved meanwhile"));
             }
+            await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.resolve", $"{reconciliationId}/{line}", null,
+                new { reconciliation = reconciliationId, line, row.TrxId, row.PaymentCode, amount = payment.Amount, payment.PaymentId }, at);
             unit.Commit();
-            return WireJson.Ok(new ReconciliationRowView(line, row.Class, row.TrxId, row.PaymentCode, row.FileAmount, row.FileStatus,
-                payment.Amount, "PAID", payment.PaymentId, row.Detail, payment.PaymentId));
-        }, http.RequestAborted);
+            return (new ReconciliationRowView(line, row.Class, row.TrxId, row.PaymentCode, row.FileAmount, row.FileStatus,
+                payment.Amount, "PAID", payment.PaymentId, row.Detail, payment.PaymentId), null);
+        }, ct);
     }
 }

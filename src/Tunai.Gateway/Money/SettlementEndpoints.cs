@@ -45,9 +45,7 @@ public static class SettlementEndpoints
             var f = new FieldReader(document!.RootElement);
             date = f.Text("date", 10, required: true);
             clientId = f.Text("client_id", 64);
-            var now = time.GetUtcNow();
-            if (date is not null && (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-                || day > DateOnly.FromDateTime(now.ToOffset(TimeSpan.FromHours(7)).DateTime)))
+            if (date is not null && !Settlements.IsClosable(date, time.GetUtcNow()))
             {
                 f.Fail<string>("date", "date must be a business day (WIB) as yyyy-MM-dd, today or earlier");
             }
@@ -65,11 +63,11 @@ public static class SettlementEndpoints
             {
                 return AccountEndpoints.MerchantNotFound(clientId);
             }
-            batches = [await Settlements.CloseAsync(database, merchant.Id, merchant.ClientId, date!, at, http.RequestAborted)];
+            batches = [await Settlements.CloseAsync(database, merchant.Id, merchant.ClientId, date!, at, http.RequestAborted, BackOffice.AuditActor.AdminToken(http))];
         }
         else
         {
-            batches = await Settlements.CloseAllAsync(database, date!, at, http.RequestAborted);
+            batches = await Settlements.CloseAllAsync(database, date!, at, http.RequestAborted, BackOffice.AuditActor.AdminToken(http));
         }
         return WireJson.Ok(new SettlementBatchList(batches.Select(b => View(b, null)).ToList()));
     }
@@ -117,22 +115,15 @@ public static class SettlementEndpoints
             }
             reference = given!;
         }
-        return await database.WriteAsync<IResult>(async unit =>
+        var (outcome, batch) = await Settlements.PayAsync(database, id, reference, time.GetUtcNow().ToUnixTimeMilliseconds(),
+            BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+        return outcome switch
         {
-            if (await Settlements.FindAsync(unit.Connection, id, unit.Transaction) is not { } batch)
-            {
-                return NotFound(id);
-            }
-            if (await Settlements.MarkPaidAsync(unit.Connection, unit.Transaction, batch.Id, reference, time.GetUtcNow().ToUnixTimeMilliseconds()) == 0
-                && batch.PaidReference != reference)
-            {
-                return new ApiError(StatusCodes.Status409Conflict, "batch_already_paid",
-                    $"Settlement {id} was already marked paid with reference {batch.PaidReference}", "reference");
-            }
-            unit.Commit();
-            var paid = (await Settlements.FindAsync(unit.Connection, id, unit.Transaction))!;
-            return WireJson.Ok(View(paid, null));
-        }, http.RequestAborted);
+            Settlements.PayOutcome.NotFound => NotFound(id),
+            Settlements.PayOutcome.PaidWithAnotherReference => new ApiError(StatusCodes.Status409Conflict, "batch_already_paid",
+                $"Settlement {id} was already marked paid with reference {batch!.PaidReference}", "reference"),
+            _ => WireJson.Ok(View(batch!, null)),
+        };
     }
 
     private static ApiError NotFound(string id) => ApiError.NotFound("settlement_not_found", $"No settlement batch has id {id}");

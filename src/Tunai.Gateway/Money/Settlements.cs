@@ -66,10 +66,19 @@ public static class Settlements
         public long Amount { get; init; }
     }
 
+    /// <summary>A day that may be closed now: a WIB business day written yyyy-MM-dd, today (closed early) or before.</summary>
+    public static bool IsClosable(string? date, DateTimeOffset now) =>
+        DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+        && day <= DateOnly.FromDateTime(now.ToOffset(TimeSpan.FromHours(7)).DateTime);
+
     public static string BatchIdOf(string clientId, string date) => $"STL-{date.Replace("-", "", StringComparison.Ordinal)}-{clientId}";
 
-    /// <summary>Closes (or finds) the batch of one merchant and day.</summary>
-    public static async Task<SettlementBatch> CloseAsync(Database database, long merchantId, string clientId, string date, long now, CancellationToken ct) =>
+    /// <summary>
+    /// Closes (or finds) the batch of one merchant and day. A new batch is audited as <paramref name="auditAs"/> in the
+    /// unit that writes it (the cut-off's own closes pass none); finding the batch changes nothing and writes nothing.
+    /// </summary>
+    public static async Task<SettlementBatch> CloseAsync(Database database, long merchantId, string clientId, string date, long now, CancellationToken ct,
+        BackOffice.AuditActor? auditAs = null) =>
         await database.WriteAsync(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
@@ -112,12 +121,19 @@ public static class Settlements
                     await ClaimAsync(c, tx, batchId, l.Ids);
                 }
             }
+            var closed = (await FindAsync(c, BatchIdOf(clientId, date), tx))!;
+            if (auditAs is not null)
+            {
+                await BackOffice.AuditTrail.WriteAsync(unit, auditAs, "settlement.close", closed.BatchId, null,
+                    new { closed.ClientId, closed.BusinessDate, closed.Total, lines = lines.Count }, now);
+            }
             unit.Commit();
-            return (await FindAsync(c, BatchIdOf(clientId, date), tx))!;
+            return closed;
         }, ct);
 
     /// <summary>Closes the day for every merchant with unclaimed payables of that day or before.</summary>
-    public static async Task<IReadOnlyList<SettlementBatch>> CloseAllAsync(Database database, string date, long now, CancellationToken ct)
+    public static async Task<IReadOnlyList<SettlementBatch>> CloseAllAsync(Database database, string date, long now, CancellationToken ct,
+        BackOffice.AuditActor? auditAs = null)
     {
         List<(long Id, string ClientId)> merchants;
         await using (var c = await database.OpenAsync(ct))
@@ -133,7 +149,7 @@ public static class Settlements
         var batches = new List<SettlementBatch>();
         foreach (var (id, clientId) in merchants)
         {
-            batches.Add(await CloseAsync(database, id, clientId, date, now, ct));
+            batches.Add(await CloseAsync(database, id, clientId, date, now, ct, auditAs));
         }
         return batches;
     }
@@ -153,18 +169,20 @@ public static class Settlements
         }
     }
 
-    public static Task<SettlementBatch?> FindAsync(DbConnection c, string batchId, DbTransaction? tx = null) =>
+    /// <summary>One batch; with a <paramref name="scope"/> (a merchant user's merchant) another merchant's batch is not found.</summary>
+    public static Task<SettlementBatch?> FindAsync(DbConnection c, string batchId, DbTransaction? tx = null, long? scope = null) =>
         c.QuerySingleOrDefaultAsync<SettlementBatch>(
-            $"SELECT {BatchColumns} FROM settlement_batches b JOIN merchants m ON m.id = b.merchant_id WHERE b.batch_id = @batchId",
-            new { batchId }, tx);
+            $"SELECT {BatchColumns} FROM settlement_batches b JOIN merchants m ON m.id = b.merchant_id WHERE b.batch_id = @batchId AND (@scope IS NULL OR b.merchant_id = @scope)",
+            new { batchId, scope }, tx);
 
-    public static async Task<IReadOnlyList<SettlementBatch>> ListAsync(DbConnection c, string? clientId, string? date) =>
+    public static async Task<IReadOnlyList<SettlementBatch>> ListAsync(DbConnection c, string? clientId, string? date, long? scope = null) =>
         (await c.QueryAsync<SettlementBatch>(
             $"""
             SELECT {BatchColumns} FROM settlement_batches b JOIN merchants m ON m.id = b.merchant_id
             WHERE (@clientId IS NULL OR m.client_id = @clientId) AND (@date IS NULL OR b.business_date = @date)
+              AND (@scope IS NULL OR b.merchant_id = @scope)
             ORDER BY b.id DESC LIMIT 500
-            """, new { clientId, date })).ToList();
+            """, new { clientId, date, scope })).ToList();
 
     /// <summary>The lines, with the bank details of settlement-account payees.</summary>
     public static async Task<IReadOnlyList<SettlementLine>> LinesAsync(DbConnection c, SettlementBatch batch) =>
@@ -177,6 +195,30 @@ public static class Settlements
             LEFT JOIN settlement_accounts a ON a.merchant_id = b.merchant_id AND a.account_id = l.payee AND l.payee_type = 'SETTLEMENT_ACCOUNT'
             WHERE l.batch_id = @id ORDER BY l.line
             """, new { id = batch.Id })).ToList();
+
+    public enum PayOutcome { Paid, AlreadyPaid, NotFound, PaidWithAnotherReference }
+
+    /// <summary>
+    /// Marks a batch paid with the bank's reference, audited as <paramref name="auditAs"/> in the same unit. The same
+    /// reference again is an answer, not a change (nothing is written); another reference is refused.
+    /// </summary>
+    public static Task<(PayOutcome Outcome, SettlementBatch? Batch)> PayAsync(Database database, string batchId, string reference, long now,
+        BackOffice.AuditActor auditAs, CancellationToken ct) =>
+        database.WriteAsync(async unit =>
+        {
+            if (await FindAsync(unit.Connection, batchId, unit.Transaction) is not { } batch)
+            {
+                return (PayOutcome.NotFound, (SettlementBatch?)null);
+            }
+            if (await MarkPaidAsync(unit.Connection, unit.Transaction, batch.Id, reference, now) == 0)
+            {
+                return (batch.PaidReference == reference ? PayOutcome.AlreadyPaid : PayOutcome.PaidWithAnotherReference, batch);
+            }
+            await BackOffice.AuditTrail.WriteAsync(unit, auditAs, "settlement.paid", batch.BatchId,
+                new { batch.Status }, new { Status = "PAID", reference }, now);
+            unit.Commit();
+            return (PayOutcome.Paid, await FindAsync(unit.Connection, batchId, unit.Transaction));
+        }, ct);
 
     /// <summary>1 when this call marked the batch paid; 0 when it was paid already.</summary>
     public static Task<int> MarkPaidAsync(DbConnection c, DbTransaction tx, long id, string reference, long now) =>

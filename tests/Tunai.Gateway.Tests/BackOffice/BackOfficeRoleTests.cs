@@ -30,15 +30,16 @@ public sealed partial class BackOfficeRoleTests : IAsyncLifetime
     {
         var merchant = await _gateway.CreateMerchantAsync();
         var merchantId = await BackOfficeAccounts.MerchantIdAsync(_gateway, merchant.ClientId);
-        string[] common = ["/backoffice", "/backoffice/search", "/backoffice/notifications", "/backoffice/merchants"];
+        string[] common = ["/backoffice", "/backoffice/search", "/backoffice/notifications", "/backoffice/merchants", "/backoffice/settlements"];
+        string[] staff = [.. common, "/backoffice/reconciliations"];
         string[] sandbox = ["/backoffice/sandbox/simulator", "/backoffice/sandbox/clock", "/backoffice/sandbox/signature"];
         string[] admin = ["/backoffice/audit", "/backoffice/operators"];
         var expected = new Dictionary<string, string[]>
         {
-            [Roles.Viewer] = common,
+            [Roles.Viewer] = staff,
             [Roles.Merchant] = common,
-            [Roles.Operator] = [.. common, .. sandbox],
-            [Roles.Admin] = [.. common, .. admin, .. sandbox],
+            [Roles.Operator] = [.. staff, .. sandbox],
+            [Roles.Admin] = [.. staff, .. admin, .. sandbox],
         };
         foreach (var (role, menu) in expected)
         {
