@@ -27,16 +27,29 @@ public static class AcquirerEndpoints
         {
             return error;
         }
-        var expiresAt = time.GetUtcNow().Add(expiresIn).ToUnixTimeMilliseconds();
-        var rotated = await database.WriteAsync(async unit =>
-        {
-            var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), expiresAt, box);
-            unit.Commit();
-            return a;
-        }, http.RequestAborted);
-        acquirers.Changed();
+        var rotated = await RotateKeyAsync(database, acquirers, box, id, expiresIn, time.GetUtcNow(),
+            Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
         // The new key is shown in this answer only.
         return rotated is null ? NotFound(id) : WireJson.Ok(AcquirerView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    /// <summary>The rotation, for the admin API and the back office alike; audited with the old key's expiry, never a key.</summary>
+    public static async Task<Acquirer?> RotateKeyAsync(Database database, AcquirerCache acquirers, SecretBox box, string id, TimeSpan expiresIn,
+        DateTimeOffset now, Tunai.Gateway.BackOffice.AuditActor auditAs, CancellationToken ct)
+    {
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), now.Add(expiresIn).ToUnixTimeMilliseconds(), box);
+            if (a is not null)
+            {
+                await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "acquirer.rotate_key", id, null,
+                    new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
+                unit.Commit();
+            }
+            return a;
+        }, ct);
+        acquirers.Changed();
+        return rotated;
     }
 
     private static async Task<IResult> Patch(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,

@@ -26,6 +26,8 @@ public enum Capability
     Cancel,
     /// <summary>Set a merchant's URLs (Admin, and a merchant user for its own).</summary>
     EditMerchantUrls,
+    /// <summary>Rotate a secret key (Admin: any merchant's or acquirer's; a merchant user: its own merchant's).</summary>
+    RotateKeys,
     /// <summary>Create merchants, manage operators, read the audit trail.</summary>
     Administer,
     /// <summary>Close a settlement day, mark a batch paid, import an acquirer's file, resolve a difference (staff Operator+).</summary>
@@ -50,6 +52,7 @@ public sealed record Actor(long OperatorId, string Email, string Role, long? Mer
         Capability.Replay => Role is Roles.Operator or Roles.Admin or Roles.Merchant,
         Capability.Cancel => Role is Roles.Operator or Roles.Admin,
         Capability.EditMerchantUrls => Role is Roles.Admin or Roles.Merchant,
+        Capability.RotateKeys => Role is Roles.Admin or Roles.Merchant,
         Capability.Settle => Role is Roles.Operator or Roles.Admin,
         Capability.Administer => Role == Roles.Admin,
         Capability.SandboxTools => Role is Roles.Operator or Roles.Admin,

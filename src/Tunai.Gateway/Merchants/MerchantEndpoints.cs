@@ -34,30 +34,57 @@ public static partial class MerchantEndpoints
         {
             return error;
         }
-        var now = time.GetUtcNow();
+        var rotated = await RotateKeyAsync(database, merchants, box, clientId, expiresIn, time.GetUtcNow(), AuditActor.AdminToken(http), http.RequestAborted);
+        return rotated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// The rotation itself, for the admin API and the back office alike: the merchant with its new key (to be shown
+    /// once), null when unknown. The audit entry says when the old key expires, never a key.
+    /// </summary>
+    public static async Task<Merchant?> RotateKeyAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, TimeSpan expiresIn,
+        DateTimeOffset now, AuditActor auditAs, CancellationToken ct)
+    {
         var rotated = await database.WriteAsync(async unit =>
         {
             var m = await MerchantStore.RotateAsync(unit.Connection, unit.Transaction, clientId, Credentials.NewSecretKey(),
                 now.Add(expiresIn).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), box);
-            unit.Commit();
+            if (m is not null)
+            {
+                await AuditTrail.WriteAsync(unit, auditAs, "merchant.rotate_key", clientId, null,
+                    new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
+                unit.Commit();
+            }
             return m;
-        }, http.RequestAborted);
+        }, ct);
         merchants.Changed();
-        return rotated is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+        return rotated;
     }
 
     /// <summary>The merchant checks signatures with the new key now: notifications and inquiries switch to it.</summary>
     private static async Task<IResult> SignWithNewKey(string clientId, HttpContext http, Database database, MerchantCache merchants,
         TimeProvider time, SecretBox box)
     {
+        var switched = await SignWithNewKeyAsync(database, merchants, box, clientId, time.GetUtcNow().ToUnixTimeMilliseconds(),
+            AuditActor.AdminToken(http), http.RequestAborted);
+        return switched is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(switched, withSecret: false));
+    }
+
+    public static async Task<Merchant?> SignWithNewKeyAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, long now,
+        AuditActor auditAs, CancellationToken ct)
+    {
         var switched = await database.WriteAsync(async unit =>
         {
-            var m = await MerchantStore.SignWithNewKeyAsync(unit.Connection, unit.Transaction, clientId, time.GetUtcNow().ToUnixTimeMilliseconds(), box);
-            unit.Commit();
+            var m = await MerchantStore.SignWithNewKeyAsync(unit.Connection, unit.Transaction, clientId, now, box);
+            if (m is not null)
+            {
+                await AuditTrail.WriteAsync(unit, auditAs, "merchant.sign_with_new_key", clientId, null, null, now);
+                unit.Commit();
+            }
             return m;
-        }, http.RequestAborted);
+        }, ct);
         merchants.Changed();
-        return switched is null ? NotFound(clientId) : WireJson.Ok(MerchantView.From(switched, withSecret: false));
+        return switched;
     }
 
     private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
@@ -266,17 +293,25 @@ public static partial class MerchantEndpoints
     private static string? Url(FieldReader f, string path, TunaiOptions options)
     {
         var url = f.Text(path, 2048);
-        if (url is not null && !TunaiOptionsValidator.IsHttpUrl(url))
+        return url is not null && UrlRule(url, path, options) is { } rule ? f.Fail<string>(path, rule) : url;
+    }
+
+    /// <summary>The rule a merchant's notification or inquiry URL keeps, wherever it is set: the broken rule, or null.</summary>
+    public static string? UrlRule(string url, string path, TunaiOptions options)
+    {
+        if (url.Length > 2048)
         {
-            return f.Fail<string>(path, $"{path} must be an absolute http(s) URL");
+            return $"{path} must be at most 2048 characters";
+        }
+        if (!TunaiOptionsValidator.IsHttpUrl(url))
+        {
+            return $"{path} must be an absolute http(s) URL";
         }
         // Notifications and inquiries carry customers' data and payment results; in clear text anyone on the path
         // reads them (the signature stops changes, not reading).
-        if (url is not null && !options.PlainHttpAllowed && !TunaiOptionsValidator.IsHttpsUrl(url))
-        {
-            return f.Fail<string>(path, $"{path} must be https in Production mode (Tunai:AllowPlainHttp allows http on a private network)");
-        }
-        return url;
+        return !options.PlainHttpAllowed && !TunaiOptionsValidator.IsHttpsUrl(url)
+            ? $"{path} must be https in Production mode (Tunai:AllowPlainHttp allows http on a private network)"
+            : null;
     }
 
     private static ApiError NotFound(string clientId) => ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");

@@ -248,6 +248,7 @@ public sealed class BackOfficeBrowserTests(Browser browser) : IAsyncLifetime
             "/backoffice", $"/backoffice/search?q={code}", $"/backoffice/codes/{code}", "/backoffice/notifications",
             "/backoffice/merchants", $"/backoffice/merchants/{_merchant.ClientId}", "/backoffice/audit", "/backoffice/operators",
             "/backoffice/account", "/backoffice/sandbox/simulator", "/backoffice/sandbox/clock", "/backoffice/sandbox/signature",
+            $"/backoffice/keys?merchant={_merchant.ClientId}", "/backoffice/keys?acquirer=ALFA",
         };
         var found = new List<string>();
         foreach (var path in pages)
