@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
@@ -51,14 +52,18 @@ public static class HowToPayEndpoints
             $"default-src 'none'; style-src 'unsafe-inline'; script-src {HowToPayPage.ScriptHashSource}; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         if (found is null)
         {
-            return Results.Content(HowToPayPage.RenderNotFound(), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
+            return new RazorComponentResult<HowToPayDocument>(new { View = (HowToPayView?)null })
+            {
+                StatusCode = StatusCodes.Status404NotFound, ContentType = "text/html; charset=utf-8",
+            };
         }
         var (paymentCode, merchantName) = found.Value;
         var now = time.GetUtcNow();
-        var html = HowToPayPage.Render(new HowToPayView(
+        var view = new HowToPayView(
             merchantName, paymentCode.Code, paymentCode.InvoiceNumber, paymentCode.Amount, paymentCode.StatusAt(now),
-            paymentCode.Created, paymentCode.Expires, now, paymentCode.Info, paymentCode.CustomerName, paymentCode.Info2, paymentCode.Info3));
-        return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8);
+            paymentCode.Created, paymentCode.Expires, now, paymentCode.Info, paymentCode.CustomerName, paymentCode.Info2, paymentCode.Info3);
+        // Rendered on the server by the same Razor components as the back office (static SSR): values are encoded by default.
+        return new RazorComponentResult<HowToPayDocument>(new { View = view }) { ContentType = "text/html; charset=utf-8" };
     }
 
     private static async Task<IResult> Api(string code, string token, HttpContext http, Database database, TimeProvider time)

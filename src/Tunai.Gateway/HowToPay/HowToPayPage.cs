@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace Tunai.Gateway.HowToPay;
 
@@ -32,160 +33,52 @@ public sealed record HowToPayView(
     string? Info3 = null);
 
 /// <summary>
-/// The customer-facing page for a payment code: a single self-contained HTML document (inline CSS and
-/// script, no fonts or other requests) so it loads on a weak phone connection and prints cleanly.
+/// The customer-facing page for a payment code: <see cref="HowToPayDocument"/>, a Razor component rendered on the
+/// server (Razor encodes every value), a single self-contained document (inline CSS and script, no fonts or other
+/// requests) so it loads on a weak phone connection and prints cleanly. The endpoint serves it with static SSR;
+/// <see cref="Render"/> gives the same document as a string.
 /// </summary>
 public static class HowToPayPage
 {
     // Western Indonesian Time. Indonesia has no daylight saving time, so a fixed offset is exact.
     private static readonly TimeSpan WibOffset = TimeSpan.FromHours(7);
 
+    // The renderer needs services for components' injections; this page has none.
+    private static readonly IServiceProvider RendererServices = new ServiceCollection().AddLogging().BuildServiceProvider();
+
     /// <summary>The complete HTML document for <paramref name="view"/>.</summary>
     /// <exception cref="ArgumentException">The status is not one of the four known values.</exception>
     public static string Render(HowToPayView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var state = EffectiveState(view);
-        var active = state == "ACTIVE";
-        var amount = Rupiah.Format(view.Amount);
-
-        var body = new StringBuilder();
-        body.Append(CultureInfo.InvariantCulture, $"""
-            <main class="card">
-            <header>
-            <p class="eyebrow">Bayar di Alfamart · Pay at Alfamart</p>
-            <h1 id="merchant">{E(view.MerchantName)}</h1>
-            <p id="amount" class="amount">{E(amount)}</p>
-            </header>
-
-            """);
-        body.Append(StatusBlock(state, view.MerchantName));
-
-        body.Append(CultureInfo.InvariantCulture, $"""
-            <section class="code">
-            <p class="label">Kode pembayaran · Payment code</p>
-            <p id="payment-code" class="payment-code">{E(Group(view.PaymentCode))}</p>
-
-            """);
-        if (active)
-        {
-            body.Append(CultureInfo.InvariantCulture,
-                $"<div id=\"barcode\" class=\"barcode\">{Code128.Svg(view.PaymentCode)}</div>\n");
-        }
-        body.Append("</section>\n<dl class=\"details\">\n");
-        Detail(body, "invoice", "No. invoice", "Invoice", view.InvoiceNumber);
-        if (!string.IsNullOrWhiteSpace(view.CustomerName))
-        {
-            Detail(body, "customer", "Pelanggan", "Customer", view.CustomerName);
-        }
-        Detail(body, "expiry", "Bayar sebelum", "Pay before", Wib(view.ExpiresUtc));
-        // info, info2 and info3 are the merchant's lines on the till's screen; the page shows the same lines.
-        foreach (var (id, line) in new[] { ("info", view.Info), ("info2", view.Info2), ("info3", view.Info3) })
-        {
-            if (!string.IsNullOrWhiteSpace(line))
-            {
-                Detail(body, id, "Keterangan", "Details", line);
-            }
-        }
-        body.Append("</dl>\n");
-
-        if (active)
-        {
-            var expiresMs = view.ExpiresUtc.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-            var nowMs = view.NowUtc.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-            body.Append(CultureInfo.InvariantCulture, $"""
-                <p class="countdown">Sisa waktu · Time left
-                <span id="countdown" data-expires-utc-ms="{E(expiresMs)}" data-now-utc-ms="{E(nowMs)}" data-expired-text="{E(ExpiredCountdownText)}">{E(Remaining(view.ExpiresUtc - view.NowUtc))}</span></p>
-
-                """);
-            foreach (var instruction in HowToPayInstructions.For(view.PaymentCode, view.Amount, view.MerchantName))
-            {
-                var heading = instruction.Language == "id" ? "Cara bayar di kasir" : "How to pay at the cashier";
-                body.Append(CultureInfo.InvariantCulture,
-                    $"<section class=\"steps\" id=\"steps-{E(instruction.Language)}\" lang=\"{E(instruction.Language)}\">\n<h2>{E(heading)}</h2>\n<ol>\n");
-                foreach (var step in instruction.Step)
-                {
-                    body.Append(CultureInfo.InvariantCulture, $"<li>{E(step)}</li>\n");
-                }
-                body.Append("</ol>\n</section>\n");
-            }
-        }
-
-        body.Append("""
-            <div class="actions"><button type="button" id="print">Cetak · Print</button></div>
-            </main>
-
-            """);
-        // Always the same script, so the page's CSP allows it by its hash and no inline script or handler runs.
-        body.Append(Script);
-
-        return Document($"{view.MerchantName}: {Group(view.PaymentCode)}", body.ToString());
+        EffectiveState(view);
+        return RenderDocument(view);
     }
 
     /// <summary>The page for a payment code that does not exist, in both languages.</summary>
-    public static string RenderNotFound() => Document("Kode pembayaran tidak ditemukan", """
-        <main class="card">
-        <div id="status" class="status status-muted" role="status">
-        <p class="state" lang="id">Kode pembayaran tidak ditemukan</p>
-        <p class="state-en" lang="en">Payment code not found</p>
-        <p lang="id">Periksa kembali tautan yang Anda terima dari merchant.</p>
-        <p lang="en">Check the link you received from the merchant.</p>
-        </div>
-        </main>
+    public static string RenderNotFound() => RenderDocument(null);
 
-        """);
+    // The component renders synchronously (no awaits inside), so waiting here does not block on anything.
+    private static string RenderDocument(HowToPayView? view)
+    {
+        using var renderer = new HtmlRenderer(RendererServices, RendererServices.GetRequiredService<ILoggerFactory>());
+        return renderer.Dispatcher.InvokeAsync(async () =>
+        {
+            var output = await renderer.RenderComponentAsync<HowToPayDocument>(
+                ParameterView.FromDictionary(new Dictionary<string, object?> { [nameof(HowToPayDocument.View)] = view }));
+            return output.ToHtmlString();
+        }).GetAwaiter().GetResult();
+    }
 
-    private const string ExpiredCountdownText = "Kedaluwarsa · Expired";
+    internal const string ExpiredCountdownText = "Kedaluwarsa · Expired";
 
     // An ACTIVE code past its expiry is expired even before the sweeper marks it so.
-    private static string EffectiveState(HowToPayView view) => view.Status switch
+    internal static string EffectiveState(HowToPayView view) => view.Status switch
     {
         "ACTIVE" => view.NowUtc >= view.ExpiresUtc ? "EXPIRED" : "ACTIVE",
         "PAID" or "CANCELLED" or "EXPIRED" => view.Status,
         _ => throw new ArgumentException($"Unknown payment code status '{view.Status}'.", nameof(view)),
     };
-
-    private static string StatusBlock(string state, string merchantName) => state switch
-    {
-        "ACTIVE" => """
-            <div id="status" class="status status-active" role="status">
-            <p class="state-line" lang="id">Menunggu pembayaran</p>
-            <p class="state-line-en" lang="en">Awaiting payment</p>
-            </div>
-
-            """,
-        "PAID" => """
-            <div id="status" class="status status-paid" role="status">
-            <p class="state" lang="id">Sudah dibayar</p>
-            <p class="state-en" lang="en">Paid</p>
-            <p lang="id">Pembayaran ini sudah diterima. Terima kasih.</p>
-            <p lang="en">This payment has been received. Thank you.</p>
-            </div>
-
-            """,
-        "CANCELLED" => """
-            <div id="status" class="status status-void" role="status">
-            <p class="state" lang="id">Dibatalkan</p>
-            <p class="state-en" lang="en">Cancelled</p>
-            <p lang="id">Kode pembayaran ini sudah dibatalkan. Jangan membayar dengan kode ini.</p>
-            <p lang="en">This payment code has been cancelled. Do not pay with it.</p>
-            </div>
-
-            """,
-        _ => $"""
-            <div id="status" class="status status-void" role="status">
-            <p class="state" lang="id">Kedaluwarsa</p>
-            <p class="state-en" lang="en">Expired</p>
-            <p lang="id">Batas waktu pembayaran sudah lewat. Hubungi {E(merchantName)} untuk kode pembayaran baru.</p>
-            <p lang="en">The time to pay has passed. Ask {E(merchantName)} for a new payment code.</p>
-            </div>
-
-            """,
-    };
-
-    private static void Detail(StringBuilder body, string id, string indonesian, string english, string value) =>
-        body.Append(CultureInfo.InvariantCulture,
-            $"<div><dt>{E(indonesian)}<span lang=\"en\">{E(english)}</span></dt><dd id=\"{E(id)}\">{E(value)}</dd></div>\n");
 
     /// <summary>Groups of four from the left, the way the code is read out to a cashier.</summary>
     internal static string Group(string paymentCode) =>
@@ -196,31 +89,14 @@ public static class HowToPayPage
         moment.ToOffset(WibOffset).ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture) + " WIB";
 
     // Same format as the script below, so the page reads right before (or without) the script.
-    private static string Remaining(TimeSpan left)
+    internal static string Remaining(TimeSpan left)
     {
         var seconds = (long)Math.Max(0, Math.Floor(left.TotalSeconds));
         return string.Create(CultureInfo.InvariantCulture,
             $"{seconds / 3600}:{seconds / 60 % 60:00}:{seconds % 60:00}");
     }
 
-    private static string E(string value) => WebUtility.HtmlEncode(value);
-
-    private static string Document(string title, string body) => $$"""
-        <!DOCTYPE html>
-        <html lang="id">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="robots" content="noindex">
-        <meta name="referrer" content="no-referrer">
-        <title>{{E(title)}}</title>
-        <style>{{Css}}</style>
-        </head>
-        <body>
-        {{body}}</body>
-        </html>
-
-        """;
+    internal const string StyleElement = "<style>" + Css + "</style>";
 
     private const string Css = """
 
@@ -311,7 +187,7 @@ public static class HowToPayPage
 
         """;
 
-    private const string Script = "<script>" + ScriptText + "</script>\n";
+    internal const string ScriptElement = "<script>" + ScriptText + "</script>\n";
 
     /// <summary>The CSP source that allows the page's one script and nothing else (no 'unsafe-inline').</summary>
     public static readonly string ScriptHashSource =

@@ -204,7 +204,7 @@ public class HowToPayPageTests(Browser browser)
         const string info = "<img src=x onerror=\"window.pwned=1\"><b>bold</b>";
         var html = HowToPayPage.Render(View() with { MerchantName = merchant, Info = info, CustomerName = "<i>Ana</i>" });
 
-        Assert.Contains("&lt;script&gt;window.pwned=1&lt;/script&gt; Tom &amp; &quot;Jerry&#39;s&quot;", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;window.pwned=1&lt;/script&gt; Tom &amp; &quot;Jerry&#x27;s&quot;", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", html, StringComparison.Ordinal);
 
