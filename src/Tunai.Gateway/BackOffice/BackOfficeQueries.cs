@@ -76,6 +76,7 @@ public sealed record AttemptRow
     public long LatencyMs { get; init; }
     public string? ResponseExcerpt { get; init; }
     public string? Error { get; init; }
+    public string? RequestHeaders { get; init; }
 }
 
 public sealed record MerchantRow
@@ -180,7 +181,7 @@ public static class BackOfficeQueries
         {
             rows.AddRange(await c.QueryAsync<AttemptRow>(
                 """
-                SELECT notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error
+                SELECT notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error, request_headers
                 FROM notification_attempts WHERE notification_id = @id ORDER BY attempt
                 """, new { id }));
         }

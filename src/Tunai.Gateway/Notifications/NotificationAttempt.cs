@@ -61,6 +61,8 @@ public sealed class NotificationAttempt(
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
+        // What went out, for the attempt's record: the signed headers (the signature, never the key) and the body's type.
+        var sent = string.Join('\n', signed.ToList().Select(h => $"{h.Key}: {h.Value}").Prepend("Content-Type: application/json"));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Notifications.Timeout);
@@ -73,19 +75,21 @@ public sealed class NotificationAttempt(
             var code = (int)response.StatusCode;
             if (code is >= 200 and < 300)
             {
-                return new NotificationStore.AttemptResult(url, code, watch.ElapsedMilliseconds, excerpt, null, Delivered: true, null);
+                return new NotificationStore.AttemptResult(url, code, watch.ElapsedMilliseconds, excerpt, null, Delivered: true, null) { RequestHeaders = sent };
             }
             var retryAfter = code is 429 or 503 ? RetryAfter(response) : null;
             var error = code is >= 300 and < 400 ? $"HTTP {code} redirect (not followed)" : $"HTTP {code}";
-            return Failed(notification, url, code, watch.ElapsedMilliseconds, excerpt, error, retryAfter);
+            return Failed(notification, url, code, watch.ElapsedMilliseconds, excerpt, error, retryAfter) with { RequestHeaders = sent };
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, $"No answer within {options.Notifications.Timeout.TotalSeconds} s", null);
+            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, $"No answer within {options.Notifications.Timeout.TotalSeconds} s", null)
+                with { RequestHeaders = sent };
         }
         catch (HttpRequestException e)
         {
-            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, e.InnerException is OutboundAddressRefusedException r ? r.Message : e.Message, null);
+            return Failed(notification, url, null, watch.ElapsedMilliseconds, null, e.InnerException is OutboundAddressRefusedException r ? r.Message : e.Message, null)
+                with { RequestHeaders = sent };
         }
     }
 

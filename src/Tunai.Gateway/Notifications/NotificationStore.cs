@@ -138,7 +138,11 @@ public static class NotificationStore
             "UPDATE notifications SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @owner",
             new { owner }, unit.Transaction);
 
-    public sealed record AttemptResult(string? Url, int? StatusCode, long LatencyMs, string? Excerpt, string? Error, bool Delivered, long? NextAttemptAt);
+    public sealed record AttemptResult(string? Url, int? StatusCode, long LatencyMs, string? Excerpt, string? Error, bool Delivered, long? NextAttemptAt)
+    {
+        /// <summary>The headers the attempt sent, one "Name: value" per line; null when nothing was sent.</summary>
+        public string? RequestHeaders { get; init; }
+    }
 
     /// <summary>Records an attempt and its consequence, if this worker still holds the lease.</summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
@@ -160,9 +164,9 @@ public static class NotificationStore
             {
                 await c.ExecuteAsync(
                     """
-                    INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error)
-                    VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error)
-                    """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error }, tx);
+                    INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error, request_headers)
+                    VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error, @RequestHeaders)
+                    """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error, r.RequestHeaders }, tx);
             }
             unit.Commit();
             return updated;
