@@ -17,7 +17,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
 {
     /// <summary>Units per COMMIT at most, so the first unit of a long group does not wait without bound.</summary>
     private const int MaxGroup = 256;
-    private const string Savepoint = "unit";
+    // The savepoint statements go through the writer's connection like the units' own, so they stay compiled
+    // (SqliteTransaction.Save and Release compile theirs afresh each time: two compilations per unit).
+    private const string SaveUnit = "SAVEPOINT unit";
+    private const string ReleaseUnit = "RELEASE unit";
+    private const string RollbackUnit = "ROLLBACK TO unit";
 
     /// <summary>How often committed pages are copied from the WAL into the database file (machine time).</summary>
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
@@ -87,17 +91,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         {
                             continue; // its caller gave up before it ran
                         }
-                        await tx.SaveAsync(Savepoint, stop);
+                        await RunAsync(connection, tx, SaveUnit, stop);
                         var unit = new WriteUnit(connection, tx) { TraceParent = work.TraceParent };
                         if (await work.RunAsync(unit))
                         {
-                            await tx.ReleaseAsync(Savepoint, stop);
+                            await RunAsync(connection, tx, ReleaseUnit, stop);
                             kept.Add(work);
                         }
                         else
                         {
-                            await tx.RollbackAsync(Savepoint, stop);
-                            await tx.ReleaseAsync(Savepoint, stop);
+                            await RunAsync(connection, tx, RollbackUnit, stop);
+                            await RunAsync(connection, tx, ReleaseUnit, stop);
                         }
                     }
                     await tx.CommitAsync(stop);
@@ -145,6 +149,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 await connection.DisposeAsync();
             }
         }
+    }
+
+    private static async Task RunAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<DbConnection> OpenWriterAsync(CancellationToken ct)
