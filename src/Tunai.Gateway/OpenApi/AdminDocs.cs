@@ -66,6 +66,15 @@ public static class AdminDocs
 {
     private const string Merchants = "/admin/v1/merchants";
 
+    public static readonly IReadOnlyDictionary<(Type, string), string[]> Enums = new Dictionary<(Type, string), string[]>
+    {
+        [(typeof(PaymentCodeListItem), "status")] = CodeStatus.All,
+        [(typeof(PaymentCodeListItem), "kind")] = ["DGPC", "MGPC", "DIPC"],
+        [(typeof(NotificationView), "status")] = ["PENDING", "DELIVERED", "FAILED"],
+        [(typeof(NotificationView), "event")] = ["SUCCESS", "FAILED"],
+        [(typeof(SettlementBatchView), "status")] = ["CLOSED", "PAID"],
+    };
+
     private static Dictionary<string, JsonNode> One(string name, string json) => new() { [name] = OperationDoc.Json(json) };
 
     private const string MerchantAnswer = """

@@ -50,7 +50,7 @@ public static class ApiDocuments
             {
                 options.ShouldInclude = api => DocumentOf(api.RelativePath) == name;
                 options.AddSchemaTransformer(WireSchema.Transform);
-                options.AddDocumentTransformer((document, _, _) =>
+                options.AddDocumentTransformer(async (document, context, ct) =>
                 {
                     document.Info = new OpenApiInfo { Title = title, Version = "v1", Description = description };
                     if (name == Admin)
@@ -64,7 +64,10 @@ public static class ApiDocuments
                             Description = "The admin token (Tunai:AdminToken)",
                         };
                     }
-                    return Task.CompletedTask;
+                    if (name == Merchant)
+                    {
+                        await OperationDocs.AddWebhooksAsync(document, MerchantDocs.Webhooks, context, ct);
+                    }
                 });
                 options.AddOperationTransformer(async (operation, context, ct) =>
                 {

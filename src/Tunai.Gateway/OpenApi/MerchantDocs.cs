@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.HowToPay;
+using Tunai.Gateway.Notifications;
 using Tunai.Gateway.Money;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
@@ -70,6 +72,31 @@ public sealed record UpdateCodeRequest(
     UpdateCustomer? Customer,
     AlfaInfoRequest? AlfaInfo,
     CodeAdditionalInfo? AdditionalInfo);
+
+public sealed record BillOrder([property: Text(64)] string InvoiceNumber, [property: Digits(12, Min = 1)] long Amount);
+
+public sealed record BillCodeInfo(
+    [property: Text(20)] string PaymentCode,
+    [property: Text(30)] string? Info,
+    [property: Text(30)] string? Info1,
+    [property: Text(30)] string? Info2,
+    [property: Text(30)] string? Info3);
+
+public sealed record BillStatus(
+    [property: Text(32, OneOf = ["success", "decline", "billing_already_paid", "billing_was_expired", "billing_not_found", "invalid_signature"])] string Status);
+
+/// <summary>
+/// A merchant's answer to a direct inquiry, as DirectInquiryClient reads it: order, online_to_offline_info and customer
+/// are read (and then mandatory) only with status success, which comes with HTTP 200 and the others with their
+/// reference status (400, 404, 401); an answer the gateway cannot use becomes a decline at the till.
+/// </summary>
+public sealed record DirectInquiryBill(
+    BillStatus OnlineToOfflineInquiry,
+    BillOrder? Order,
+    BillCodeInfo? OnlineToOfflineInfo,
+    CodeCustomer? Customer,
+    AlfaInfoRequest? AlfaInfo,
+    JsonElement? AdditionalInfo);
 
 /// <summary>The merchant document's operations, with the reference's samples.</summary>
 public static class MerchantDocs
@@ -148,6 +175,63 @@ public static class MerchantDocs
            {"name":"AGENT_STORE_ID","value":"TZ01"},{"name":"AGENT_TRX_ID","value":"1246"}]}}
         """);
 
+    /// <summary>The HTTP notification of the wire notes (section 4), as the gateway sends it.</summary>
+    private static readonly JsonNode Notification = OperationDoc.Json("""
+        {"service":{"id":"ONLINE_TO_OFFLINE"},"acquirer":{"id":"ALFA"},"channel":{"id":"ONLINE_TO_OFFLINE_ALFA"},
+         "order":{"invoice_number":"INV-20210125-0001","amount":150000},"online_to_offline_info":{"payment_code":"8896512345678123"},
+         "online_to_offline_payment":{"identifier":[{"name":"AGENT_ID","value":"ALFAMART"},{"name":"AGENT_STORE_ID","value":"TZ01"},
+           {"name":"AGENT_TRX_ID","value":"1246"}]},
+         "transaction":{"status":"SUCCESS","date":"2021-08-12T07:06:28Z","original_request_id":"d24a5644-6078-4249-8740-4a6dcd92df5a"},
+         "additional_info":{}}
+        """);
+
+    /// <summary>The reference's direct inquiry request (its identifier list is empty there too).</summary>
+    private static readonly JsonNode Inquiry = OperationDoc.Json("""
+        {"service":{"id":"ONLINE_TO_OFFLINE"},"acquirer":{"id":"ALFA"},"channel":{"id":"ONLINE_TO_OFFLINE_ALFA"},
+         "online_to_offline_info":{"payment_code":"8896512345678123"},
+         "online_to_offline_inquiry":{"date":"2020-08-11T08:45:42Z","identifier":[]}}
+        """);
+
+    /// <summary>The reference's answer, with the comma it misses before additional_info and a real e-mail address.</summary>
+    private static readonly JsonNode Bill = OperationDoc.Json("""
+        {"order":{"invoice_number":"MINV20201231468","amount":150000},
+         "online_to_offline_info":{"payment_code":"8896512345678123","info1":"Thanks for shooping"},
+         "online_to_offline_inquiry":{"status":"success"},
+         "customer":{"name":"Taufik Ismail","email":"taufik.ismail@example.com"},
+         "additional_info":{}}
+        """);
+
+    /// <summary>What the gateway calls on a merchant: the notification of a payment or reversal, and the direct inquiry.</summary>
+    public static readonly IReadOnlyList<OperationDoc> Webhooks =
+    [
+        new("POST", "payment-notification")
+        {
+            Webhook = true,
+            Summary = "Posted to the merchant's notification URL after a payment (SUCCESS) or a reversal (FAILED), signed with the merchant's key",
+            Request = typeof(PaymentNotification),
+            RequestExamples = new Dictionary<string, JsonNode> { ["paid"] = Notification },
+        },
+        new("POST", "direct-inquiry")
+        {
+            Webhook = true,
+            Summary = "Posted to the merchant's Inquiry URL when a store asks for a code the gateway does not know, signed with the merchant's key",
+            Request = typeof(DirectInquiryRequest),
+            RequestExamples = new Dictionary<string, JsonNode> { ["inquiry"] = Inquiry },
+            Answers =
+            [
+                new(200, typeof(DirectInquiryBill), "success: the bill, signed by the merchant") { Examples = new Dictionary<string, JsonNode> { ["bill"] = Bill } },
+                new(400, typeof(DirectInquiryBill), "decline, billing_already_paid or billing_was_expired"),
+                new(404, typeof(DirectInquiryBill), "billing_not_found"),
+            ],
+        },
+    ];
+
+    public static readonly IReadOnlyDictionary<(Type, string), string[]> Enums = new Dictionary<(Type, string), string[]>
+    {
+        [(typeof(StatusTransaction), "status")] = [TransactionStatus.Pending, TransactionStatus.Success, TransactionStatus.Failed, TransactionStatus.Expired],
+        [(typeof(NotificationTransaction), "status")] = ["SUCCESS", "FAILED"],
+    };
+
     private static readonly string[] Create = ["invoice_number_in_use", "payment_code_in_use", .. ErrorCodes.Idempotent];
 
     public static readonly IReadOnlyList<OperationDoc> Operations =
@@ -172,7 +256,8 @@ public static class MerchantDocs
                 new(200, typeof(PaymentCodes.UpdateResponse), "The code as it is now") { Examples = new Dictionary<string, JsonNode> { ["update"] = UpdateResponse } },
                 new(409, typeof(PaymentCodes.UpdateResponse), "The same Request-Id and body again: the first answer, replayed (header Tunai-Replayed)"),
             ],
-            Errors = ["payment_code_not_found", "payment_code_expired", "invoice_number_in_use", .. ErrorCodes.Idempotent],
+            Errors = ["payment_code_not_found", "payment_code_expired", "payment_code_paid:400", "payment_code_cancelled:400", "invoice_number_in_use",
+                .. ErrorCodes.Idempotent],
         },
         new("GET", "/orders/v1/status/{invoice_number}")
         {
@@ -187,6 +272,7 @@ public static class MerchantDocs
         },
         new("GET", "/settlements/v1/reports/{date}")
         {
+            Limited = false,
             Answers = [new(200, typeof(MerchantSettlementReport), "The merchant's transactions of a business day (WIB) and its settlement batch, once closed")],
             Errors = ["invalid_field"],
         },

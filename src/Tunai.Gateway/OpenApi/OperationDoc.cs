@@ -33,6 +33,14 @@ public sealed record OperationDoc(string Method, string Route)
     /// <summary>The audience's refusals (signature, body reading) apply: false for the how-to-pay API, which is unsigned.</summary>
     public bool Signed { get; init; } = true;
 
+    /// <summary>The route's group limits authentication failures and the caller's rate (429s).</summary>
+    public bool Limited { get; init; } = true;
+
+    /// <summary>A call the gateway makes to the merchant (OpenAPI webhooks): the merchant's refusals are its own.</summary>
+    public bool Webhook { get; init; }
+
+    public string? Summary { get; init; }
+
     public static JsonNode Json(string text) => JsonNode.Parse(text)!;
 }
 
@@ -74,6 +82,10 @@ public static class OperationDocs
 {
     public static readonly IReadOnlyList<OperationDoc> All = [.. MerchantDocs.Operations, .. StoreDocs.Operations, .. AdminDocs.Operations];
 
+    /// <summary>Values a wire field of an answer takes, by the record that declares it and the field's wire name.</summary>
+    public static readonly IReadOnlyDictionary<(Type, string), string[]> Enums =
+        new[] { MerchantDocs.Enums, StoreDocs.Enums, AdminDocs.Enums }.SelectMany(e => e).ToDictionary(e => e.Key, e => e.Value);
+
     private static readonly Dictionary<(string, string), OperationDoc> ByRoute = All.ToDictionary(d => (d.Method, d.Route));
 
     /// <summary>The doc of a route as the generator names it (no constraints, no catch-all stars, no trailing slash).</summary>
@@ -89,6 +101,10 @@ public static class OperationDocs
     public static IEnumerable<string> CodesOf(OperationDoc doc, string document)
     {
         var codes = new List<string>(doc.Errors);
+        if (doc.Webhook)
+        {
+            return codes;
+        }
         var hasBody = doc.Request is not null;
         if (document == ApiDocuments.Admin)
         {
@@ -96,7 +112,7 @@ public static class OperationDocs
         }
         else if (doc.Signed)
         {
-            codes.AddRange(ErrorCodes.Signature);
+            codes.AddRange(ErrorCodes.Signature.Where(c => doc.Limited || c is not ("too_many_authentication_failures" or "rate_limited")));
             codes.Add(document == ApiDocuments.Store ? "acquirer_disabled" : "merchant_disabled");
         }
         if (hasBody && doc.RequestContentType == "application/json")
@@ -106,7 +122,22 @@ public static class OperationDocs
         return codes.Distinct();
     }
 
-    public static async Task ApplyAsync(OpenApiOperation operation, OperationDoc doc, string document, OpenApiOperationTransformerContext context, CancellationToken ct)
+    public static Task ApplyAsync(OpenApiOperation operation, OperationDoc doc, string document, OpenApiOperationTransformerContext context, CancellationToken ct) =>
+        ApplyAsync(operation, doc, document, type => context.GetOrCreateSchemaAsync(type, null, ct));
+
+    /// <summary>The merchant document's webhooks: what the gateway posts to a merchant, and what it expects back.</summary>
+    public static async Task AddWebhooksAsync(OpenApiDocument document, IEnumerable<OperationDoc> webhooks, OpenApiDocumentTransformerContext context, CancellationToken ct)
+    {
+        document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
+        foreach (var doc in webhooks)
+        {
+            var operation = new OpenApiOperation { Summary = doc.Summary };
+            await ApplyAsync(operation, doc, context.DocumentName, type => context.GetOrCreateSchemaAsync(type, null, ct));
+            document.Webhooks[doc.Route] = new OpenApiPathItem { Operations = new() { [HttpMethod.Post] = operation } };
+        }
+    }
+
+    private static async Task ApplyAsync(OpenApiOperation operation, OperationDoc doc, string document, Func<Type, Task<OpenApiSchema>> schemaOf)
     {
         if (doc.Request is { } request)
         {
@@ -117,7 +148,7 @@ public static class OperationDocs
                 {
                     [doc.RequestContentType] = new()
                     {
-                        Schema = await context.GetOrCreateSchemaAsync(request, null, ct),
+                        Schema = await schemaOf(request),
                         Examples = ToExamples(doc.RequestExamples),
                     },
                 },
@@ -135,7 +166,7 @@ public static class OperationDocs
             var examples = new Dictionary<string, IOpenApiExample>();
             foreach (var answer in answers)
             {
-                var schema = await context.GetOrCreateSchemaAsync(answer.Body, null, ct);
+                var schema = await schemaOf(answer.Body);
                 if (answer.ContentType != "application/json")
                 {
                     content[answer.ContentType] = new OpenApiMediaType { Schema = schema, Examples = ToExamples(answer.Examples) };
@@ -169,7 +200,7 @@ public static class OperationDocs
             operation.Responses[status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new OpenApiResponse
             {
                 Description = description,
-                Content = content,
+                Content = content.Count == 0 ? null : content,
             };
         }
     }

@@ -86,6 +86,17 @@ public static class StoreDocs
         {"status":"failed","reason":"payment_not_found","message":"No payment was made with trx_id 1247"}
         """);
 
+    private static readonly string[] Outcomes =
+        [StoreOutcome.Success, StoreOutcome.Decline, StoreOutcome.AlreadyPaid, StoreOutcome.Expired, StoreOutcome.NotFound];
+
+    public static readonly IReadOnlyDictionary<(Type, string), string[]> Enums = new Dictionary<(Type, string), string[]>
+    {
+        [(typeof(StoreStatus), "status")] = Outcomes,
+        [(typeof(PaymentStatus), "status")] = Outcomes,
+        [(typeof(ReversalResponse), "status")] = [StoreOutcome.Success, "failed"],
+        [(typeof(ReversalResponse), "reason")] = ["payment_not_found", "code_mismatch", "already_reversed", "reversal_window_passed", "trx_id_reused"],
+    };
+
     private static Dictionary<string, JsonNode> One(string name, JsonNode example) => new() { [name] = example };
 
     public static readonly IReadOnlyList<OperationDoc> Operations =

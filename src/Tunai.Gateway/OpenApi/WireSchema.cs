@@ -138,6 +138,14 @@ public static class WireSchema
             // Stored and echoed verbatim: an object (additional_info, insurance_info).
             schema.Type = required ? JsonSchemaType.Object : JsonSchemaType.Object | JsonSchemaType.Null;
         }
+        else if (property.DeclaringType is { } owner && OperationDocs.Enums.TryGetValue((owner, property.Name), out var values))
+        {
+            schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v)), .. required ? Array.Empty<JsonNode>() : [null!]];
+            if (!required)
+            {
+                schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+            }
+        }
         else if (!required && schema.Type is { } kind && (kind & JsonSchemaType.Null) == 0)
         {
             // A field the reader lets be absent it also takes as null.

@@ -64,10 +64,10 @@ public sealed class OpenApiSchemaTests : IAsyncLifetime
             : [.. (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))];
     }
 
-    /// <summary>Every (name, example, schema) pair of a document: request bodies and answers, JSON ones.</summary>
+    /// <summary>Every (name, example, schema) of a document, its webhooks' included: request bodies and answers, JSON ones.</summary>
     private static IEnumerable<(string Where, JsonNode? Example, JsonNode Schema)> Examples(JsonNode document)
     {
-        foreach (var (path, item) in document["paths"]!.AsObject())
+        foreach (var (path, item) in document["paths"]!.AsObject().Concat(document["webhooks"]?.AsObject() ?? []))
         {
             foreach (var (method, operation) in item!.AsObject())
             {
