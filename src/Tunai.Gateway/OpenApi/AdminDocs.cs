@@ -98,6 +98,75 @@ public static class AdminDocs
          "closed_at":"2026-11-30T17:00:05Z"}
         """;
 
+    private const string Payment = """
+        {"payment_id":"PAY-JW45R2B55EBQEGAPZHVF","client_id":"MCH-0001-10791114622547","acquirer":"ALFA","payment_code":"8896512345678123",
+         "invoice_number":"INV-SPLIT-0001","trx_id":"1246","status":"SUCCESS","paid_at":"2026-11-30T03:06:28Z",
+         "gross":150000,"fee":4750,"acquirer_cost":1500,"net":145250,
+         "splits":[{"payee":"SBA-0002-456","payee_type":"SETTLEMENT_ACCOUNT","type":"FIX","amount":50000},
+           {"payee":"SBA-0001-123123123","payee_type":"SETTLEMENT_ACCOUNT","type":"PERCENTAGE","amount":14525},
+           {"payee":"SAC-0001-1234","payee_type":"SUB_ACCOUNT","type":"REMAINDER","amount":80725}],
+         "journal":[{"id":41,"kind":"PAYMENT","business_date":"2026-11-30","created_at":"2026-11-30T03:06:28Z","gross":150000,"fee":4750,
+           "acquirer_cost":1500,"net":145250,"postings":[
+           {"account":"acquirer:ALFA:receivable","role":"ACQUIRER_RECEIVABLE","amount":148500},
+           {"account":"acquirer:ALFA:cost","role":"ACQUIRER_COST","amount":1500},
+           {"account":"operator:fee_revenue","role":"FEE_REVENUE","amount":-4750},
+           {"account":"merchant:MCH-0001-10791114622547:settlement:SBA-0002-456","role":"PAYABLE","amount":-50000},
+           {"account":"merchant:MCH-0001-10791114622547:settlement:SBA-0001-123123123","role":"PAYABLE","amount":-14525},
+           {"account":"merchant:MCH-0001-10791114622547:sub:SAC-0001-1234","role":"PAYABLE","amount":-80725}]}]}
+        """;
+
+    private const string ReportRow = """
+        {"kind":"PAYMENT","payment_id":"PAY-JW45R2B55EBQEGAPZHVF","trx_id":"1246","payment_code":"8896512345678123","invoice_number":"INV-SPLIT-0001",
+         "business_date":"2026-11-30","created_at":"2026-11-30T03:06:28Z","gross":150000,"fee":4750,"acquirer_cost":1500,"net":145250,
+         "splits":[{"payee":"SBA-0002-456","payee_type":"SETTLEMENT_ACCOUNT","type":"FIX","amount":50000},
+           {"payee":"SBA-0001-123123123","payee_type":"SETTLEMENT_ACCOUNT","type":"PERCENTAGE","amount":14525},
+           {"payee":"SAC-0001-1234","payee_type":"SUB_ACCOUNT","type":"REMAINDER","amount":80725}]}
+        """;
+
+    private const string Batch = """
+        {"id":"STL-20261130-MCH-0001","client_id":"MCH-0001-10791114622547","date":"2026-11-30","status":"CLOSED","total":145250,
+         "closed_at":"2026-11-30T17:00:05Z","lines":[
+         {"line":1,"payee_type":"SETTLEMENT_ACCOUNT","payee":"SBA-0001-123123123","account":"merchant:MCH-0001-10791114622547:settlement:SBA-0001-123123123",
+          "amount":14525,"carried_forward":false,"bank_code":"014","account_number":"1231231230","account_name":"PT Toko Maju"},
+         {"line":2,"payee_type":"SETTLEMENT_ACCOUNT","payee":"SBA-0002-456","account":"merchant:MCH-0001-10791114622547:settlement:SBA-0002-456",
+          "amount":50000,"carried_forward":false,"bank_code":"008","account_number":"4560000001","account_name":"CV Pemasok Jaya"},
+         {"line":3,"payee_type":"SUB_ACCOUNT","payee":"SAC-0001-1234","account":"merchant:MCH-0001-10791114622547:sub:SAC-0001-1234",
+          "amount":80725,"carried_forward":false}]}
+        """;
+
+    private const string PayoutCsv = """
+        bank_code,account_number,account_name,amount,reference,payee_type,payee
+        014,1231231230,PT Toko Maju,14525,STL-20261130-MCH-0001-1,SETTLEMENT_ACCOUNT,SBA-0001-123123123
+        008,4560000001,CV Pemasok Jaya,50000,STL-20261130-MCH-0001-2,SETTLEMENT_ACCOUNT,SBA-0002-456
+        ,,,80725,STL-20261130-MCH-0001-3,SUB_ACCOUNT,SAC-0001-1234
+
+        """;
+
+    private const string Reconciliation = """
+        {"id":"REC-ALFA-20261130-01","acquirer":"ALFA","date":"2026-11-30","created_at":"2026-12-01T01:00:00Z",
+         "counts":{"MATCHED":1,"UNKNOWN_TO_TUNAI":1},
+         "rows":[{"line":3,"class":"UNKNOWN_TO_TUNAI","trx_id":"1250","payment_code":"8896512345678777","file_amount":75000,"file_status":"SUCCESS",
+           "detail":"the store took this payment but Tunai has no record of it"}]}
+        """;
+
+    private const string Notification = """
+        {"notification_id":"NTF-5V8K2Q7M3X9RB4HD","client_id":"MCH-0001-10791114622547","payment_id":"PAY-JW45R2B55EBQEGAPZHVF","event":"SUCCESS",
+         "request_id":"0f6c1c9e-3b1a-4f5e-9a56-2d7f1b8e4c10","status":"DELIVERED","attempts":1,"max_attempts":4,"last_status":200,
+         "created_at":"2026-11-30T03:06:28Z","delivered_at":"2026-11-30T03:06:29Z"}
+        """;
+
+    private const string NotificationWithAttempts = """
+        {"notification_id":"NTF-5V8K2Q7M3X9RB4HD","client_id":"MCH-0001-10791114622547","payment_id":"PAY-JW45R2B55EBQEGAPZHVF","event":"SUCCESS",
+         "request_id":"0f6c1c9e-3b1a-4f5e-9a56-2d7f1b8e4c10","status":"DELIVERED","attempts":1,"max_attempts":4,"last_status":200,
+         "created_at":"2026-11-30T03:06:28Z","delivered_at":"2026-11-30T03:06:29Z",
+         "body":{"service":{"id":"ONLINE_TO_OFFLINE"},"acquirer":{"id":"ALFA"},"channel":{"id":"ONLINE_TO_OFFLINE_ALFA"},
+           "order":{"invoice_number":"INV-SPLIT-0001","amount":150000},"online_to_offline_info":{"payment_code":"8896512345678123"},
+           "online_to_offline_payment":{"identifier":[{"name":"AGENT_ID","value":"ALFAMART"},{"name":"AGENT_STORE_ID","value":"TZ01"},{"name":"AGENT_TRX_ID","value":"1246"}]},
+           "transaction":{"status":"SUCCESS","date":"2026-11-30T03:06:28Z","original_request_id":"d24a5644-6078-4249-8740-4a6dcd92df5a"},"additional_info":{}},
+         "attempt_log":[{"attempt":1,"attempted_at":"2026-11-30T03:06:28Z","url":"https://shop.example.com/payments/notifications","status_code":200,
+           "latency_ms":184,"response_excerpt":""}]}
+        """;
+
     public static readonly IReadOnlyList<OperationDoc> Operations =
     [
         new("POST", Merchants)
@@ -224,12 +293,12 @@ public static class AdminDocs
         },
         new("GET", "/admin/v1/notifications")
         {
-            Answers = [new(200, typeof(NotificationList), "A page of notifications, newest first")],
+            Answers = [new(200, typeof(NotificationList), "A page of notifications, newest first") { Examples = One("page", $$"""{"data":[{{Notification}}],"next_cursor":"MTcwMTMxMzU4ODAwMA"}""") }],
             Errors = ["invalid_field"],
         },
         new("GET", "/admin/v1/notifications/{id}")
         {
-            Answers = [new(200, typeof(NotificationView), "The notification, its body and its delivery attempts")],
+            Answers = [new(200, typeof(NotificationView), "The notification, its body and its delivery attempts") { Examples = One("delivered", NotificationWithAttempts) }],
             Errors = ["notification_not_found"],
         },
         new("POST", "/admin/v1/notifications/{id}/retry")
@@ -246,7 +315,7 @@ public static class AdminDocs
         },
         new("GET", "/admin/v1/payments/{paymentId}")
         {
-            Answers = [new(200, typeof(PaymentView), "The payment and its journal (fee, store network's cost, splits, postings)")],
+            Answers = [new(200, typeof(PaymentView), "The payment and its journal (fee, store network's cost, splits, postings)") { Examples = One("split", Payment) }],
             Errors = ["payment_not_found"],
         },
         new("POST", "/admin/v1/settlements/close")
@@ -262,26 +331,31 @@ public static class AdminDocs
         },
         new("GET", "/admin/v1/settlements/{id}")
         {
-            Answers = [new(200, typeof(SettlementBatchView), "The batch with its payout lines")],
+            Answers = [new(200, typeof(SettlementBatchView), "The batch with its payout lines") { Examples = One("batch", Batch) }],
             Errors = ["settlement_not_found"],
         },
         new("GET", "/admin/v1/settlements/{id}/payout.csv")
         {
-            Answers = [new(200, typeof(string), "The payout file, one line per transfer") { ContentType = "text/csv" }],
+            Answers = [new(200, typeof(string), "The payout file, one line per transfer") { ContentType = "text/csv", Examples = new Dictionary<string, JsonNode> { ["payout"] = JsonValue.Create(PayoutCsv) } }],
             Errors = ["settlement_not_found"],
         },
         new("POST", "/admin/v1/settlements/{id}/paid")
         {
             Request = typeof(BatchPaidRequest),
             RequestExamples = One("paid", """{"reference":"BCA-TRF-20261201-0001"}"""),
-            Answers = [new(200, typeof(SettlementBatchView), "The batch, paid")],
+            Answers = [new(200, typeof(SettlementBatchView), "The batch, paid") { Examples = One("paid", """
+                {"id":"STL-20261130-MCH-0001","client_id":"MCH-0001-10791114622547","date":"2026-11-30","status":"PAID","total":145250,
+                 "closed_at":"2026-11-30T17:00:05Z","paid_at":"2026-12-01T02:30:00Z","reference":"BCA-TRF-20261201-0001"}
+                """) }],
             Errors = ["settlement_not_found", "batch_already_paid"],
         },
         new("GET", "/admin/v1/reports/transactions")
         {
             Answers =
             [
-                new(200, typeof(TransactionReport), "A merchant's transactions between two business days"),
+                new(200, typeof(TransactionReport), "A merchant's transactions between two business days") { Examples = One("day", $$"""
+                    {"client_id":"MCH-0001-10791114622547","from":"2026-11-30","to":"2026-11-30","transactions":[{{ReportRow}}]}
+                    """) },
                 new(200, typeof(string), "The same as CSV (format=csv)") { ContentType = "text/csv" },
             ],
             Errors = ["invalid_field"],
@@ -290,21 +364,31 @@ public static class AdminDocs
         {
             Request = typeof(string),
             RequestContentType = "text/csv",
-            Answers = [new(200, typeof(ReconciliationView), "The file matched against Tunai's payments, row by row")],
+            RequestExamples = new Dictionary<string, JsonNode> { ["file"] = JsonValue.Create("""
+                trx_id,payment_code,amount,paid_at,store_id,terminal_id,status
+                1246,8896512345678123,150000,2026-11-30T03:06:28Z,TZ01,POS-02,SUCCESS
+                1250,8896512345678777,75000,2026-11-30T04:10:00Z,TZ01,POS-01,SUCCESS
+
+                """) },
+            Answers = [new(200, typeof(ReconciliationView), "The file matched against Tunai's payments, row by row (query: date, the file's business day)") { Examples = One("one unknown", Reconciliation) }],
             Errors = ["acquirer_not_found", "invalid_field", "unsupported_media_type", "payload_too_large"],
         },
         new("GET", "/admin/v1/acquirers/{id}/reconciliations")
         {
-            Answers = [new(200, typeof(ReconciliationList), "The acquirer's reconciliations, newest first")],
+            Answers = [new(200, typeof(ReconciliationList), "The acquirer's reconciliations, newest first") { Examples = One("list", $$"""{"items":[{{Reconciliation}}]}""") }],
         },
         new("GET", "/admin/v1/reconciliations/{reconciliationId}")
         {
-            Answers = [new(200, typeof(ReconciliationView), "The reconciliation and its rows that did not match")],
+            Answers = [new(200, typeof(ReconciliationView), "The reconciliation and its rows that did not match") { Examples = One("one unknown", Reconciliation) }],
             Errors = ["reconciliation_not_found"],
         },
         new("POST", "/admin/v1/reconciliations/{reconciliationId}/rows/{line}/resolve")
         {
-            Answers = [new(200, typeof(ReconciliationRowView), "The row, recorded as a payment")],
+            Answers = [new(200, typeof(ReconciliationRowView), "The row, recorded as a payment") { Examples = One("recorded", """
+                {"line":3,"class":"UNKNOWN_TO_TUNAI","trx_id":"1250","payment_code":"8896512345678777","file_amount":75000,"file_status":"SUCCESS",
+                 "tunai_amount":75000,"tunai_status":"SUCCESS","payment_id":"PAY-7QK2M9D4TX3HB8RZNC5W","detail":"the store took this payment but Tunai has no record of it",
+                 "resolved_payment_id":"PAY-7QK2M9D4TX3HB8RZNC5W"}
+                """) }],
             Errors = ["reconciliation_not_found", "row_not_found", "row_not_resolvable", "row_already_resolved", "payment_exists",
                 "payment_code_not_found", "amount_mismatch", "payment_code_cancelled:409", "payment_code_paid:409"],
         },

@@ -267,13 +267,28 @@ public static class MerchantDocs
         new("GET", "/alfa-online-to-offline/v2/how-to-pay-api/{code}/{token}")
         {
             Signed = false,
-            Answers = [new(200, typeof(HowToPayApiResponse), "The code and the steps to pay it, to show in the merchant's own page")],
+            Answers = [new(200, typeof(HowToPayApiResponse), "The code and the steps to pay it, to show in the merchant's own page") { Examples = new Dictionary<string, JsonNode> { ["active"] = OperationDoc.Json("""
+                {"order":{"invoice_number":"INV-20210124-0001","amount":150000},
+                 "online_to_offline_info":{"payment_code":"6059000000000205","merchant_name":"Merchant Demo Store","created_date":"20210331115005",
+                   "expired_date":"20210331125005","created_date_utc":"2021-03-31T04:50:05Z","expired_date_utc":"2021-03-31T05:50:05Z"},
+                 "status":"ACTIVE",
+                 "payment_instruction":[{"channel":"ALFA","language":"en","step":[
+                   "Go to the cashier of any Alfamart, Alfaexpress, Alfamidi, Lawson or Dan+Dan store.",
+                   "Tell the cashier you want to pay for an online order from Merchant Demo Store.",
+                   "Tell the cashier the payment code 6059000000000205.",
+                   "Check that the merchant name (Merchant Demo Store) and the amount (Rp150.000) shown by the cashier are correct.",
+                   "Pay exactly Rp150.000 in cash.","Keep the receipt from the cashier as proof of payment."]}]}
+                """) } }],
             Errors = ["payment_code_not_found", "too_many_authentication_failures"],
         },
         new("GET", "/settlements/v1/reports/{date}")
         {
             Limited = false,
-            Answers = [new(200, typeof(MerchantSettlementReport), "The merchant's transactions of a business day (WIB) and its settlement batch, once closed")],
+            Answers = [new(200, typeof(MerchantSettlementReport), "The merchant's transactions of a business day (WIB) and its settlement batch, once closed") { Examples = new Dictionary<string, JsonNode> { ["open day"] = OperationDoc.Json("""
+                {"date":"2026-11-30","transactions":[{"kind":"PAYMENT","payment_id":"PAY-JW45R2B55EBQEGAPZHVF","trx_id":"1246","payment_code":"8896512345678123",
+                  "invoice_number":"INV-SPLIT-0001","business_date":"2026-11-30","created_at":"2026-11-30T03:06:28Z","gross":150000,"fee":4750,"net":145250,
+                  "splits":[{"payee":"SBA-0001-123123123","payee_type":"SETTLEMENT_ACCOUNT","type":"REMAINDER","amount":145250}]}]}
+                """) } }],
             Errors = ["invalid_field"],
         },
     ];

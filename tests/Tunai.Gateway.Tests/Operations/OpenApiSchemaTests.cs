@@ -255,7 +255,50 @@ public sealed class OpenApiSchemaTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, noOrder.Status);
         AssertDocumented(ApiDocuments.Merchant, "get", "/orders/v1/status/{invoice_number}", noOrder.Status, noOrder.Body);
 
+        var howToPay = new Uri((string)create.Json["online_to_offline_info"]!["how_to_pay_api"]!).AbsolutePath;
+        using (var page = await _gateway.Http.GetAsync(howToPay, ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            AssertDocumented(ApiDocuments.Merchant, "get", "/alfa-online-to-offline/v2/how-to-pay-api/{code}/{token}", page.StatusCode, await page.Content.ReadAsStringAsync(ct));
+        }
+
+        var trx = TestStore.NewTrxId();
+        var second = await merchant.CreateCodeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(second.Code, 150000, trx)).Status);
+        var reversal = await store.ReverseAsync(second.Code, trx);
+        Assert.Equal(HttpStatusCode.OK, reversal.Status);
+        AssertDocumented(ApiDocuments.Store, "post", TestStore.ReversalPath, reversal.Status, reversal.Body);
+        var twice = await store.ReverseAsync(second.Code, TestStore.NewTrxId());
+        Assert.Equal(HttpStatusCode.NotFound, twice.Status);
+        AssertDocumented(ApiDocuments.Store, "post", TestStore.ReversalPath, twice.Status, twice.Body);
+
         using var codes = await _gateway.Admin.GetAsync($"/admin/v1/payment-codes?client_id={merchant.ClientId}", ct);
         AssertDocumented(ApiDocuments.Admin, "get", "/admin/v1/payment-codes", codes.StatusCode, await codes.Content.ReadAsStringAsync(ct));
+        using var broken = await _gateway.Admin.PostAsync("/admin/v1/acquirers",
+            new StringContent("""{"id":"lower case","name":"Alfa"}""", System.Text.Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        AssertDocumented(ApiDocuments.Admin, "post", "/admin/v1/acquirers", broken.StatusCode, await broken.Content.ReadAsStringAsync(ct));
+    }
+
+    /// <summary>What the gateway posts to a merchant (a notification, a direct inquiry) against the merchant document's webhooks.</summary>
+    [Fact]
+    public async Task RealCallsToAMerchantMatchTheDocumentedWebhooks()
+    {
+        await using var endpoint = await MerchantEndpoint.StartAsync();
+        var merchant = await endpoint.RegisterAsync(_gateway);
+        var store = await TestStore.CreateAsync(_gateway);
+        var (code, _) = await merchant.CreateCodeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(code, 150000)).Status);
+        await store.InquiryAsync(merchant.CodePrefix + "77777777");
+        await Eventually.WaitAsync(() => endpoint.CallsTo(MerchantEndpoint.NotificationPath).Count == 1, "the notification");
+
+        var document = _documents[ApiDocuments.Merchant];
+        foreach (var (webhook, path) in new[] { ("payment-notification", MerchantEndpoint.NotificationPath), ("direct-inquiry", MerchantEndpoint.InquiryPath) })
+        {
+            var schema = SchemaOf(document, document["webhooks"]![webhook]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!);
+            var call = Assert.Single(endpoint.CallsTo(path));
+            var errors = Errors(schema, call.Json);
+            Assert.True(errors.Count == 0, $"{webhook}: {string.Join("; ", errors)}\n{call.Json.ToJsonString()}");
+        }
     }
 }
