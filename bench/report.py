@@ -27,43 +27,104 @@ def wrk_row(r):
     return w["requests"] / (w["duration_us"] / 1e6), ms(w["p50_us"]), ms(w["p99_us"]), ms(w["p999_us"]), w["errors"]
 
 
-baseline = {r["connections"]: wrk_row(r) for r in rows if r["label"] == "baseline"}
+rounds_run = os.environ.get("BENCH_ROUNDS", "1")
+
+# Issue 14's targets, at 64 connections: (step, database) -> (least × baseline, most p99 ms).
+TARGETS = {("create", "sqlite"): (0.30, 25), ("payment", "sqlite"): (0.15, 30),
+           ("create", "postgres"): (0.15, 40), ("payment", "postgres"): (0.08, 60)}
+NOTIFY_TARGET = ("payment", "sqlite", 2500, 50)  # payments-only step on SQLite: deliveries/s at least, lag p99 at most
+
+
+def median_rows(kind_rows):
+    """Rows of one (label, kind, connections) over the rounds: medians of the figures, errors summed."""
+    groups = {}
+    for r in kind_rows:
+        groups.setdefault((r["label"], r["kind"], r["connections"]), []).append(r)
+    out = []
+    for (label, kind, conns), rs in groups.items():
+        figures = [wrk_row(r) for r in rs]
+        med = [statistics.median(f[i] for f in figures) for i in range(4)]
+        out.append({"label": label, "kind": kind, "connections": conns, "rps": med[0], "p50": med[1], "p99": med[2],
+                    "p999": med[3], "errors": sum(f[4] for f in figures), "peak_kb": max(r["peak_kb"] for r in rs),
+                    "rounds": len(rs)})
+    return out
+
+
+measured = median_rows([r for r in rows if "wrk" in r and not r["label"].startswith("growth")])
+baseline = {m["connections"]: m for m in measured if m["label"] == "baseline"}
+by_key = {(m["label"], m["kind"], m["connections"]): m for m in measured}
 
 
 def ratio(value, base):
     return f"{value / base:.2f}" if base else "–"
 
 
-lines = [f"Run {when} on {machine}; {duration} s per measurement after a {warmup} s warm-up; wrk on the same machine.", "",
-         "| Step | Conn. | req/s | × baseline | p50 ms | p99 ms | p99.9 ms | p99 × baseline | errors | peak RSS MB |",
-         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-for r in rows:
-    if "wrk" not in r or r["label"].startswith("growth"):
-        continue
-    rps, p50, p99, p999, errors = wrk_row(r)
-    b = baseline.get(r["connections"])
-    name = "baseline (no storage)" if r["label"] == "baseline" else f"{r['kind']} ({r['label']})"
-    lines.append(f"| {name} | {r['connections']} | {rps:,.0f} | {ratio(rps, b[0]) if b else '–'} | {p50:.1f} | {p99:.1f} | "
-                 f"{p999:.1f} | {ratio(p99, b[2]) if b else '–'} | {errors} | {r['peak_kb'] / 1024:.0f} |")
+def target(m):
+    t = TARGETS.get((m["kind"], m["label"])) if m["connections"] == 64 else None
+    b = baseline.get(m["connections"])
+    if not t or not b:
+        return ""
+    met = m["rps"] / b["rps"] >= t[0] and m["p99"] <= t[1]
+    return f">= {t[0]:.2f}x, p99 <= {t[1]} ms: {'met' if met else 'missed'}"
+
+
+lines = [f"Run {when} on {machine}; {duration} s per measurement after a {warmup} s warm-up, {rounds_run} round(s), "
+         "medians over the rounds (the baseline is measured in every round beside the gateways); wrk on the same machine.", "",
+         "| Step | Conn. | req/s | × baseline | p50 ms | p99 ms | p99.9 ms | p99 × baseline | errors | peak RSS MB | target |",
+         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+for m in measured:
+    b = baseline.get(m["connections"])
+    name = "baseline (no storage)" if m["label"] == "baseline" else f"{m['kind']} ({m['label']})"
+    lines.append(f"| {name} | {m['connections']} | {m['rps']:,.0f} | {ratio(m['rps'], b['rps']) if b else '–'} | {m['p50']:.1f} | "
+                 f"{m['p99']:.1f} | {m['p999']:.1f} | {ratio(m['p99'], b['p99']) if b else '–'} | {m['errors']} | "
+                 f"{m['peak_kb'] / 1024:.0f} | {target(m)} |")
+
+# Side by side in the same run: what telemetry costs, and this build against another (--against).
+compare = []
+for m in measured:
+    label = m["label"]
+    if ", telemetry off" in label:
+        on = by_key.get((label.replace(", telemetry off", ""), m["kind"], m["connections"]))
+        if on:
+            compare.append(f"- Telemetry on ({on['label']}, {m['kind']}, {m['connections']} connections): "
+                           f"{on['rps']:,.0f} req/s against {m['rps']:,.0f} with it off: costs {(1 - on['rps'] / m['rps']) * 100:+.1f} % "
+                           f"of throughput; p99 {on['p99']:.1f} against {m['p99']:.1f} ms.")
+    elif " @" in label:
+        this = by_key.get((label.split(" @")[0], m["kind"], m["connections"]))
+        if this:
+            compare.append(f"- This build against {label.split(' @')[1]} ({this['label']}, {m['kind']}, {m['connections']} connections): "
+                           f"{this['rps']:,.0f} against {m['rps']:,.0f} req/s ({(this['rps'] / m['rps'] - 1) * 100:+.1f} %); "
+                           f"p99 {this['p99']:.1f} against {m['p99']:.1f} ms.")
+if compare:
+    lines += ["", "Side by side in this run:", ""] + compare
+
 lines += ["", "Pay counts an inquiry and its payment as two requests; payment sends payments only, on codes loaded beforehand. "
           "Notifications (receiver on 127.0.0.1 answering 200; lag = arrival − `payments.paid_at`, the commit time, in ms; "
-          "deliveries/s cannot exceed the rate the step offered payments at):", "",
-          "| Database | Offered by | Conn. | payments | delivered | deliveries/s | lag p50 ms | lag p99 ms | peak RSS MB |",
-          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+          "deliveries/s cannot exceed the rate the step offered payments at; medians over the rounds):", "",
+          "| Database | Offered by | Conn. | payments | delivered | deliveries/s | lag p50 ms | lag p99 ms | peak RSS MB | target |",
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
 offered = {"pay": "inquiry + payment", "payment": "payment only"}
+notify_groups = {}
 for r in rows:
     if r["kind"] == "notify":
-        step = r.get("step", "pay")  # rows written before the payments-only step had no step
-        lines.append(f"| {r['label']} | {offered.get(step, step)} | {r['connections']} | {r['payments']} | {r['delivered']} | "
-                     f"{r['deliveries_per_s']:,.0f} | {r['lag_p50_ms']} | {r['lag_p99_ms']} | {r['peak_kb'] / 1024:.0f} |")
+        notify_groups.setdefault((r["label"], r.get("step", "pay"), r["connections"]), []).append(r)
+for (label, step, conns), rs in notify_groups.items():
+    med = {k: statistics.median(r[k] for r in rs) for k in ("payments", "delivered", "deliveries_per_s", "lag_p50_ms", "lag_p99_ms")}
+    t = ""
+    if (step, label) == NOTIFY_TARGET[:2] and conns == 64:
+        met = med["deliveries_per_s"] >= NOTIFY_TARGET[2] and med["lag_p99_ms"] <= NOTIFY_TARGET[3]
+        t = f">= {NOTIFY_TARGET[2]:,}/s, lag p99 <= {NOTIFY_TARGET[3]} ms: {'met' if met else 'missed'}"
+    lines.append(f"| {label} | {offered.get(step, step)} | {conns} | {med['payments']:.0f} | {med['delivered']:.0f} | "
+                 f"{med['deliveries_per_s']:,.0f} | {med['lag_p50_ms']:g} | {med['lag_p99_ms']:g} | "
+                 f"{max(r['peak_kb'] for r in rs) / 1024:.0f} | {t} |")
 growth = [r for r in rows if r["label"].startswith("growth")]
 if growth:
     rounds = max(r.get("round", 1) for r in growth)
     lines += ["", f"Growth (SQLite; codes loaded in one transaction straight into the file; both sizes run side by side and "
               f"are measured in turn, {rounds} round(s); medians over the rounds, each compared with the same step and "
               "connection count on the smallest set):", "",
-              "| Codes stored | load s | step | Conn. | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs smallest | p99 of each round ms | errors |",
-              "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+              "| Codes stored | load s | step | Conn. | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs smallest | p99 of each round ms | errors | target |",
+              "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
     groups = {}
     for r in growth:
         groups.setdefault((r["kind"] != "inquiry", r["connections"], r["stored"], r["kind"]), []).append(r)
@@ -75,17 +136,17 @@ if growth:
         first.setdefault((kind, conns), med[2])
         each = ", ".join(f"{f[2]:.1f}" for f in figures)
         lines.append(f"| {stored:,} | {rs[0]['load_seconds']} | {kind} | {conns} | {med[0]:,.0f} | {med[1]:.1f} | {med[2]:.1f} | "
-                     f"{med[3]:.1f} | {(med[2] / first[(kind, conns)] - 1) * 100:+.0f} % | {each} | {errors} |")
+                     f"{med[3]:.1f} | {(med[2] / first[(kind, conns)] - 1) * 100:+.0f} % | {each} | {errors} | "
+                     f"{'' if med[2] == first[(kind, conns)] else ('p99 within +20 %: ' + ('met' if med[2] <= first[(kind, conns)] * 1.2 else 'missed'))} |")
 table = "\n".join(lines) + "\n"
 with open(os.path.join(out, "results.md"), "w") as f:
     f.write("# Benchmark results\n\nWritten by `bench/run`; see `bench/README.md` for what each step does.\n\n" + table)
 
 # The chart: req/s (left) and p99 (right) against connections, one line per series, log-scaled y axes.
 series = {}
-for r in rows:
-    if "wrk" in r and not r["label"].startswith("growth"):
-        name = "baseline" if r["label"] == "baseline" else f"{r['kind']} ({r['label']})"
-        series.setdefault(name, []).append((r["connections"],) + wrk_row(r)[:3])
+for m in measured:
+    name = "baseline" if m["label"] == "baseline" else f"{m['kind']} ({m['label']})"
+    series.setdefault(name, []).append((m["connections"], m["rps"], m["p50"], m["p99"]))
 colours = ["#444", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 colours = [colours[i % len(colours)] for i in range(len(series))]
 # PostgreSQL lines dashed, so a database reads at a glance whatever the colour.
@@ -128,6 +189,8 @@ svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="{bottom + 2
 with open(os.path.join(out, "throughput.svg"), "w") as f:
     f.write(svg)
 
+if readme == "/dev/null":
+    sys.exit(0)
 text = open(readme).read()
 begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
 if begin in text and end in text:
