@@ -60,7 +60,7 @@ public static class ErrorCodes
         ["acquirer_exists"] = 409, ["account_exists"] = 409, ["batch_already_paid"] = 409, ["delivery_in_progress"] = 409,
         ["row_not_resolvable"] = 409, ["row_already_resolved"] = 409, ["payment_exists"] = 409,
         ["payload_too_large"] = 413, ["unsupported_media_type"] = 415, ["request_id_reused"] = 422,
-        ["too_many_authentication_failures"] = 429, ["rate_limited"] = 429,
+        ["too_many_authentication_failures"] = 429, ["rate_limited"] = 429, ["internal_error"] = 500,
     };
 
     /// <summary>A signed call (merchant or store): the headers, the caller, the signature, the limits on failures and rate.</summary>
@@ -119,6 +119,8 @@ public static class OperationDocs
         {
             codes.AddRange(ErrorCodes.Body);
         }
+        // An unexpected failure, handled once at the edge: safe to retry (with the same Request-Id for a merchant's write).
+        codes.Add("internal_error");
         return codes.Distinct();
     }
 
