@@ -24,9 +24,10 @@ public sealed class TelemetryOptions
     public bool Prometheus { get; set; }
 
     /// <summary>
-    /// With <see cref="Prometheus"/>: serve <c>/metrics</c> on this port of every interface instead, without the admin
-    /// token (a scraper holds no secret, and the admin token would otherwise sit in every Prometheus configuration),
-    /// and not at all on the API's port. Keep the port off the public network, as one does any exporter's.
+    /// With <see cref="Prometheus"/>: serve <c>/metrics</c> on this port instead (on the host of the gateway's first
+    /// address), without the admin token (a scraper holds no secret, and the admin token would otherwise sit in every
+    /// Prometheus configuration), and not at all on the API's port. Keep the port off the public network, as one does
+    /// any exporter's.
     /// </summary>
     public int? PrometheusPort { get; set; }
 
@@ -140,8 +141,18 @@ public static class TelemetrySetup
         var options = app.ServiceProvider.GetRequiredService<TelemetryOptions>();
         if (options is { Enabled: true, Prometheus: true, PrometheusPort: { } port })
         {
-            // Only requests that came in on the metrics port reach it: on the API's port /metrics is a 404.
-            app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{port}");
+            // Only a connection to the metrics port gets the metrics; on the API's port /metrics is a 404. The socket's
+            // port decides, not the Host header (RequireHost), which any caller of the API's port could set to ":9464".
+            app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, optionsName: null,
+                configureBranchedPipeline: metrics => metrics.Use((http, next) =>
+                {
+                    if (http.Connection.LocalPort != port)
+                    {
+                        http.Response.StatusCode = StatusCodes.Status404NotFound;
+                        return Task.CompletedTask;
+                    }
+                    return next(http);
+                }));
         }
         else if (options is { Enabled: true, Prometheus: true })
         {

@@ -147,7 +147,7 @@ public sealed class OpenApiSchemaTests : IAsyncLifetime
     }
 
     [Fact]
-    public void EveryOperationHasItsRequestSchemaAndItsAnswerSchema()
+    public void EveryOperationHasItsRequestAndAnswerSchemasAndExamples()
     {
         var routes = _gateway.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Template: e.RoutePattern.RawText!)))
@@ -173,10 +173,18 @@ public sealed class OpenApiSchemaTests : IAsyncLifetime
             {
                 missing.Add($"{method} {doc.Route}: no request schema");
             }
+            if (takesBody && operation["requestBody"]?["content"]?.AsObject().FirstOrDefault().Value?["examples"] is null)
+            {
+                missing.Add($"{method} {doc.Route}: no request example");
+            }
             var success = operation["responses"]!.AsObject().Where(r => r.Key.StartsWith('2')).ToList();
             if (success.Count == 0 || success.Any(r => r.Value!["content"]?.AsObject().FirstOrDefault().Value?["schema"] is null))
             {
                 missing.Add($"{method} {doc.Route}: no answer schema for its success");
+            }
+            if (!success.Any(r => r.Value!["content"]?.AsObject().Any(c => c.Value?["examples"] is not null) == true))
+            {
+                missing.Add($"{method} {doc.Route}: no example of its success");
             }
             if (!operation["responses"]!.AsObject().Any(r => r.Key.StartsWith('4')))
             {

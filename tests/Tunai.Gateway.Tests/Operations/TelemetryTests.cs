@@ -230,6 +230,11 @@ public sealed class TelemetryTests
         // Not on the API's port, not even with the admin token; and the API is not on the metrics port.
         using var api = await gateway.Admin.GetAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        // Nor by naming the metrics port in the Host header: the connection's port decides.
+        using var posing = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        posing.Headers.Host = $"127.0.0.1:{port}";
+        using var posed = await gateway.Http.SendAsync(posing, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, posed.StatusCode);
         using var health = await gateway.Http.GetAsync("/healthz", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
