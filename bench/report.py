@@ -13,7 +13,8 @@ raw, out, readme = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(line) for line in open(raw) if line.strip()]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-machine = f"{cores} cores, {cpu}, shared with other builds and test runs while measuring"
+load = os.environ.get("BENCH_LOAD", "")
+machine = f"{cores} cores, {cpu}" + (f", load average {load} (1, 5, 15 min) when the run began" if load else "")
 when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 duration, warmup = os.environ.get("BENCH_DURATION", "?"), os.environ.get("BENCH_WARMUP", "?")
 

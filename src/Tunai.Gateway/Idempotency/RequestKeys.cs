@@ -47,22 +47,16 @@ public sealed class RequestKey(RequestKeys keys, long merchantId, string request
     public async Task CompleteAsync(WriteUnit unit, int status, byte[] body)
     {
         var token = _token ?? throw new InvalidOperationException("The Request-Id was not claimed in this unit");
-        var rows = await unit.Connection.ExecuteAsync(
-            """
-            UPDATE idempotency_keys
-            SET state = 'DONE', response_status = @status, response_body = @body, lock_token = NULL
-            WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'
-            """, new { merchantId, requestId, token, status, body }, unit.Transaction);
-        if (rows != 1)
-        {
-            throw new InvalidOperationException($"Request-Id {requestId} was not held by this unit when its answer was stored");
-        }
+        await keys.CompleteAsync(unit, merchantId, requestId, hash, token, status, body);
     }
 }
 
 public abstract record ClaimOutcome
 {
     public sealed record Claimed(string Token) : ClaimOutcome;
+
+    /// <summary>The token of a key that is free and not yet written: the unit writes it once, with its answer (SQLite).</summary>
+    public const string Unwritten = "";
     public sealed record Replay(int Status, byte[] Body) : ClaimOutcome;
     public sealed record DifferentRequest : ClaimOutcome;
     public sealed record InFlight : ClaimOutcome;
@@ -99,6 +93,26 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
             abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
         };
+        if (database.IsSqlite)
+        {
+            // One writer runs one unit at a time: nothing can take the key between this read and the unit's end, so
+            // the key is written once, with its answer (CompleteAsync), instead of claimed and then completed. A second
+            // process on the same file would make the unit's late write fail as busy, and the unit runs again.
+            var seen = await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, byte[]? Body, long ExpiresAt, long? LockedAt)?>(
+                """
+                SELECT request_hash, state, response_status, response_body, expires_at, locked_at FROM idempotency_keys
+                WHERE merchant_id = @merchantId AND request_id = @requestId
+                """, args, tx);
+            if (seen is not { } key || key.ExpiresAt <= now || (key.State == "IN_FLIGHT" && key.LockedAt <= args.abandonedBefore))
+            {
+                return new ClaimOutcome.Claimed(ClaimOutcome.Unwritten);
+            }
+            if (!string.Equals(key.Hash, hash, StringComparison.Ordinal))
+            {
+                return new ClaimOutcome.DifferentRequest();
+            }
+            return key.State == "DONE" ? new ClaimOutcome.Replay((int)key.Status!.Value, key.Body!) : new ClaimOutcome.InFlight();
+        }
         while (true)
         {
             var inserted = await connection.ExecuteAsync(
@@ -144,6 +158,44 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
                 ? new ClaimOutcome.Replay((int)existing.Status!.Value, existing.Body!)
                 : new ClaimOutcome.InFlight();
         }
+    }
+
+    /// <summary>Stores the answer with the key claimed in this unit (see <see cref="RequestKey.CompleteAsync"/>).</summary>
+    internal async Task CompleteAsync(WriteUnit unit, long merchantId, string requestId, string hash, string token, int status, byte[] body)
+    {
+        if (token == ClaimOutcome.Unwritten)
+        {
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // Replaces only a key the claim found expired or abandoned; a live one would mean the claim was wrong.
+            var written = await unit.Connection.ExecuteAsync(
+                """
+                INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, response_status, response_body, created_at, expires_at)
+                VALUES (@merchantId, @requestId, @hash, 'DONE', @status, @body, @now, @expires)
+                ON CONFLICT (merchant_id, request_id) DO UPDATE SET
+                    request_hash = excluded.request_hash, state = 'DONE', lock_token = NULL, locked_at = NULL,
+                    response_status = excluded.response_status, response_body = excluded.response_body,
+                    created_at = excluded.created_at, expires_at = excluded.expires_at
+                WHERE idempotency_keys.expires_at <= @now OR (idempotency_keys.state = 'IN_FLIGHT' AND idempotency_keys.locked_at <= @abandonedBefore)
+                """,
+                new
+                {
+                    merchantId, requestId, hash, status, body, now,
+                    expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
+                    abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
+                }, unit.Transaction);
+            if (written != 1)
+            {
+                throw new InvalidOperationException($"Request-Id {requestId} was taken while its unit held the writer");
+            }
+            return;
+        }
+        // Exactly the claimed row, or the unit fails: among the unit's last writes (see WriteUnit.LaterAsync).
+        await unit.LaterAsync(
+            """
+            UPDATE idempotency_keys
+            SET state = 'DONE', response_status = @status, response_body = @body, lock_token = NULL
+            WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'
+            """, new { merchantId, requestId, token, status, body }, rows: 1);
     }
 
     /// <summary>

@@ -101,7 +101,7 @@ public static class Ledger
         var date = BusinessDate(payment.PaidAt);
         var journalId = await InsertJournalAsync(c, tx, payment.Id, Payment, payment.MerchantId, payment.AcquirerId,
             money.Gross, money.Fee, money.AcquirerCost, money.Net, date, payment.PaidAt);
-        await InsertPostingsAsync(c, tx, journalId, payment.MerchantId, date, money.Lines);
+        await InsertPostingsAsync(unit, journalId, payment.MerchantId, date, money.Lines);
     }
 
     /// <summary>Writes the exact opposite of the payment's journal transaction (none for a payment older than the ledger).</summary>
@@ -120,7 +120,7 @@ public static class Ledger
         var date = BusinessDate(now);
         var journalId = await InsertJournalAsync(c, tx, payment.Id, Reversal, original.MerchantId, original.AcquirerId,
             -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, date, now);
-        await InsertPostingsAsync(c, tx, journalId, original.MerchantId, date, Postings.Reverse(lines));
+        await InsertPostingsAsync(unit, journalId, original.MerchantId, date, Postings.Reverse(lines));
     }
 
     public const string JournalColumns = "id, payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at";
@@ -145,11 +145,17 @@ public static class Ledger
             RETURNING id
             """, new { paymentId, kind, merchantId, acquirerId, gross, fee, cost, net, date, at }, tx);
 
-    /// <summary>All lines in one statement (a handful per payment; one round trip instead of one each).</summary>
-    private static Task<int> InsertPostingsAsync(DbConnection c, DbTransaction tx, long journalId, long merchantId, string date, IReadOnlyList<PostingLine> lines)
+    /// <summary>
+    /// All lines in one statement (a handful per payment), among the unit's last writes: nothing later in the unit
+    /// reads them, so on PostgreSQL they travel with the unit's other last writes (see <see cref="WriteUnit.LaterAsync"/>).
+    /// </summary>
+    private static Task InsertPostingsAsync(WriteUnit unit, long journalId, long merchantId, string date, IReadOnlyList<PostingLine> lines)
     {
         var sql = new StringBuilder("INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date) VALUES ");
-        var parameters = new DynamicParameters(new { journalId, merchantId, date });
+        var parameters = new DynamicParameters();
+        parameters.Add("journalId", journalId);
+        parameters.Add("merchantId", merchantId);
+        parameters.Add("date", date);
         for (var i = 0; i < lines.Count; i++)
         {
             sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@journalId, @merchantId, @a{i}, @r{i}, @s{i}, @p{i}, @v{i}, @date)");
@@ -159,6 +165,6 @@ public static class Ledger
             parameters.Add($"p{i}", lines[i].Payee);
             parameters.Add($"v{i}", lines[i].Amount);
         }
-        return c.ExecuteAsync(sql.ToString(), parameters, tx);
+        return unit.LaterAsync(sql.ToString(), parameters, rows: lines.Count);
     }
 }

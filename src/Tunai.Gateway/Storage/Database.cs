@@ -124,10 +124,12 @@ public sealed class Database : IAsyncDisposable
         }
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var unit = new WriteUnit(connection, tx) { TraceParent = System.Diagnostics.Activity.Current?.Id };
+        var unit = new WriteUnit(connection, tx, batchesTail: true) { TraceParent = System.Diagnostics.Activity.Current?.Id };
         var result = await work(unit);
         if (unit.Committed)
         {
+            // The unit's tail of writes (see WriteUnit.LaterAsync) in one round trip; a failure there fails the unit.
+            await unit.FlushAsync();
             // Not cancellable: once asked, the outcome must be known.
             await tx.CommitAsync(CancellationToken.None);
             unit.RunAfterCommit();

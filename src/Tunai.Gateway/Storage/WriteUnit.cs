@@ -1,4 +1,8 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
 
 namespace Tunai.Gateway.Storage;
 
@@ -7,7 +11,7 @@ namespace Tunai.Gateway.Storage;
 /// unit's statements take effect only if it calls <see cref="Commit"/> before it returns; returning or throwing
 /// without it rolls them back, whatever the units around it do.
 /// </summary>
-public sealed class WriteUnit(DbConnection connection, DbTransaction transaction)
+public sealed partial class WriteUnit(DbConnection connection, DbTransaction transaction, bool batchesTail = false)
 {
     public DbConnection Connection { get; } = connection;
 
@@ -34,6 +38,83 @@ public sealed class WriteUnit(DbConnection connection, DbTransaction transaction
         }
         Committed = true;
     }
+
+    private List<(string Sql, object? Parameters, int? Rows)>? _tail;
+
+    /// <summary>
+    /// A write whose result the unit does not need (an insert that returns nothing, an update whose one row the unit
+    /// already holds), checked to change <paramref name="rows"/> rows when given. On PostgreSQL such writes wait and go
+    /// to the server together, as one command of several statements just before COMMIT: a request then waits on the
+    /// database once for all of them instead of once each. On SQLite, where the writer runs in this process and a
+    /// statement costs no round trip, it runs at once. Either way it belongs to the unit: if it fails, the unit fails
+    /// and nothing of it is kept. Statements must name their parameters with '@' and hold no '@' otherwise.
+    /// </summary>
+    public async Task LaterAsync(string sql, object? parameters, int? rows = null)
+    {
+        if (!batchesTail)
+        {
+            var changed = await Connection.ExecuteAsync(sql, parameters, Transaction);
+            Check(changed, rows, sql);
+            return;
+        }
+        (_tail ??= []).Add((sql, parameters, rows));
+    }
+
+    /// <summary>Sends the writes kept by <see cref="LaterAsync"/> (PostgreSQL), in the order they were asked for.</summary>
+    internal async Task FlushAsync()
+    {
+        if (_tail is not { Count: > 0 } tail)
+        {
+            return;
+        }
+        _tail = null;
+        if (tail.Count == 1)
+        {
+            Check(await Connection.ExecuteAsync(tail[0].Sql, tail[0].Parameters, Transaction), tail[0].Rows, tail[0].Sql);
+            return;
+        }
+        // One command text: each statement's parameters renamed apart (@x of the third becomes @t2_x).
+        var sql = new StringBuilder();
+        var parameters = new DynamicParameters();
+        int? expected = 0;
+        for (var i = 0; i < tail.Count; i++)
+        {
+            var (text, values, rows) = tail[i];
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"t{i}_");
+            sql.Append(Parameter().Replace(text, m => "@" + prefix + m.Groups[1].Value)).Append(";\n");
+            switch (values)
+            {
+                case null:
+                    break;
+                case DynamicParameters bag:
+                    // Only what was added by name: a DynamicParameters built around a template hides the template's names.
+                    foreach (var name in bag.ParameterNames)
+                    {
+                        parameters.Add(prefix + name, bag.Get<object?>(name));
+                    }
+                    break;
+                default:
+                    foreach (var property in values.GetType().GetProperties())
+                    {
+                        parameters.Add(prefix + property.Name, property.GetValue(values));
+                    }
+                    break;
+            }
+            expected = expected is null || rows is null ? null : expected + rows;
+        }
+        Check(await Connection.ExecuteAsync(sql.ToString(), parameters, Transaction), expected, sql.ToString());
+    }
+
+    private static void Check(int changed, int? expected, string sql)
+    {
+        if (expected is { } rows && changed != rows)
+        {
+            throw new InvalidOperationException($"Expected {rows} row(s) changed, got {changed}: {sql}");
+        }
+    }
+
+    [GeneratedRegex(@"@(\w+)")]
+    private static partial Regex Parameter();
 
     private List<Action>? _afterCommit;
 

@@ -68,7 +68,7 @@ public static class InquiryEndpoint
         var status = answer.OnlineToOfflineInquiry.Status;
         await database.WriteAsync(async unit =>
         {
-            await PaymentStore.RecordAsync(unit.Connection, unit.Transaction,
+            await PaymentStore.RecordAsync(unit,
                 StoreAnswers.Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now.ToUnixTimeMilliseconds()));
             unit.Commit();
             return true;

@@ -88,7 +88,7 @@ public static class PaymentEndpoint
             var bytes = WireJson.Serialize(answer);
             var httpStatus = StoreOutcome.HttpStatus(status);
             await StoreReplay.SaveAsync(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
-            await PaymentStore.RecordAsync(connection, tx, StoreAnswers.Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
+            await PaymentStore.RecordAsync(unit, StoreAnswers.Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
             unit.Commit();
             return new JsonBytesResult(httpStatus, bytes);
         }, ct);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Store;
 
@@ -84,6 +85,15 @@ public static class PaymentStore
 
     public sealed record StoreEvent(long AcquirerId, string Kind, string? Code, string? TrxId, string? AgentId, string? StoreId,
         string? TerminalId, string Outcome, string? Reason, string? PaymentId, string RequestBody, long CreatedAt);
+
+    /// <summary>Records a store request in the unit that answers it, with the unit's other last writes (see <see cref="WriteUnit.LaterAsync"/>).</summary>
+    public static Task RecordAsync(WriteUnit unit, StoreEvent e) => unit.LaterAsync(InsertEvent, e, rows: 1);
+
+    private const string InsertEvent =
+        """
+        INSERT INTO store_events (acquirer_id, kind, code, trx_id, agent_id, store_id, terminal_id, outcome, reason, payment_id, request_body, created_at)
+        VALUES (@AcquirerId, @Kind, @Code, @TrxId, @AgentId, @StoreId, @TerminalId, @Outcome, @Reason, @PaymentId, @RequestBody, @CreatedAt)
+        """;
 
     public static Task RecordAsync(DbConnection c, DbTransaction? tx, StoreEvent e) =>
         c.ExecuteAsync(

@@ -94,7 +94,7 @@ public static class ReversalEndpoint
             {
                 await StoreReplay.SaveAsync(unit, StoreRequestKind.Reversal, acquirer.Id, r.TrxId, hash, status, bytes, now);
             }
-            await PaymentStore.RecordAsync(connection, tx, Event(answer.Status, refusal?.Reason, payment?.PaymentId));
+            await PaymentStore.RecordAsync(unit, Event(answer.Status, refusal?.Reason, payment?.PaymentId));
             unit.Commit();
             return new JsonBytesResult(status, bytes);
         }, ct);

@@ -65,18 +65,18 @@ public static class StoreReplay
         {
             return new JsonBytesResult((int)answer.Status, answer.Body);
         }
-        await PaymentStore.RecordAsync(connection, tx, record(refusal.Outcome, reason!, paymentId));
+        await PaymentStore.RecordAsync(unit, record(refusal.Outcome, reason!, paymentId));
         unit.Commit();
         return new JsonBytesResult(refusal.Status, refusal.Body);
     }
 
     /// <summary>Keeps the first answer; the primary key makes a concurrent duplicate fail (see <see cref="RunAsync"/>).</summary>
     public static Task SaveAsync(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
-        unit.Connection.ExecuteAsync(
+        unit.LaterAsync(
             """
             INSERT INTO store_transactions (acquirer_id, kind, trx_id, request_hash, response_status, response_body, created_at)
             VALUES (@acquirerId, @kind, @trxId, @hash, @status, @body, @now)
-            """, new { acquirerId, kind = Name(kind), trxId, hash, status, body, now }, unit.Transaction);
+            """, new { acquirerId, kind = Name(kind), trxId, hash, status, body, now }, rows: 1);
 
     /// <summary>
     /// Runs one store request as a unit, once more if it lost a race: another request with this trx_id committed
