@@ -32,6 +32,7 @@ public static class GatewayApp
         // appsettings.json ships next to the binary; relative paths (./data/) are the working directory's.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.UseDefaultUrl();
+        builder.ListenForPrometheus();
         builder.Services.AddTunaiOptions(builder.Configuration);
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<MerchantCache>();

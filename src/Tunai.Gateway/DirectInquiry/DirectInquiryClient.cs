@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Signing;
@@ -81,7 +82,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         var requestId = Guid.NewGuid().ToString();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        foreach (var (name, value) in SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), requestId, time.GetUtcNow(), target, body).ToList())
+        foreach (var (name, value) in SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), requestId, time.WallClock().GetUtcNow(), target, body).ToList())
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
@@ -151,7 +152,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         // The envelope decides: Client-Id, the Request-Id echo, the time window, and the HMAC under either
         // timestamp label (the provider's client libraries sign answers with the Request-Timestamp label).
         var check = SignedEnvelope.VerifyResponse(name => Header(response, name), body, target, merchant.ClientId, requestId,
-            merchant.VerifyingKeys(time.GetUtcNow()), time.GetUtcNow(), options.MerchantApi.TimestampTolerance);
+            merchant.VerifyingKeys(time.GetUtcNow()), time.WallClock().GetUtcNow(), options.MerchantApi.TimestampTolerance);
         if (!check.IsValid)
         {
             return Decline(merchant, check.Failure switch

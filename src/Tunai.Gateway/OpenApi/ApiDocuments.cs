@@ -38,6 +38,7 @@ public static class ApiDocuments
 
     public static IServiceCollection AddApiDocuments(this IServiceCollection services)
     {
+        services.UseWireNamesInSchemas();
         foreach (var (name, title, description) in new[]
                  {
                      (Merchant, "Tunai merchant API", "Payment codes, their status, and the how-to-pay pages, wire-compatible with the Alfa O2O API. Requests and responses are signed with HMAC-SHA256 over Client-Id, Request-Id, the timestamp, the Request-Target and the body's digest (see the signature headers)."),
@@ -48,7 +49,8 @@ public static class ApiDocuments
             services.AddOpenApi(name, options =>
             {
                 options.ShouldInclude = api => DocumentOf(api.RelativePath) == name;
-                options.AddDocumentTransformer((document, _, _) =>
+                options.AddSchemaTransformer(WireSchema.Transform);
+                options.AddDocumentTransformer(async (document, context, ct) =>
                 {
                     document.Info = new OpenApiInfo { Title = title, Version = "v1", Description = description };
                     if (name == Admin)
@@ -62,7 +64,10 @@ public static class ApiDocuments
                             Description = "The admin token (Tunai:AdminToken)",
                         };
                     }
-                    return Task.CompletedTask;
+                    if (name == Merchant)
+                    {
+                        await OperationDocs.AddWebhooksAsync(document, MerchantDocs.Webhooks, context, ct);
+                    }
                 });
                 options.AddOperationTransformer(async (operation, context, ct) =>
                 {
@@ -83,6 +88,11 @@ public static class ApiDocuments
                     if (name == Admin)
                     {
                         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AdminScheme, context.Document)] = [] }];
+                    }
+                    if (OperationDocs.Find(context.Description.HttpMethod ?? "GET", context.Description.RelativePath) is { } doc)
+                    {
+                        await OperationDocs.ApplyAsync(operation, doc, name, context, ct);
+                        return;
                     }
                     var error = await context.GetOrCreateSchemaAsync(typeof(ErrorBody), null, ct);
                     operation.Responses ??= new OpenApiResponses();

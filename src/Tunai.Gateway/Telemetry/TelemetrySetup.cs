@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -20,6 +22,30 @@ public sealed class TelemetryOptions
     /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is the usual way out.
     /// </summary>
     public bool Prometheus { get; set; }
+
+    /// <summary>
+    /// With <see cref="Prometheus"/>: serve <c>/metrics</c> on this port instead (on the host of the gateway's first
+    /// address), without the admin token (a scraper holds no secret, and the admin token would otherwise sit in every
+    /// Prometheus configuration), and not at all on the API's port. Keep the port off the public network, as one does
+    /// any exporter's.
+    /// </summary>
+    public int? PrometheusPort { get; set; }
+
+    /// <summary>The rules a start refuses to run without (the options are read before the container is built).</summary>
+    public IEnumerable<string> Failures()
+    {
+        if (PrometheusPort is { } port)
+        {
+            if (port is < 1 or > 65535)
+            {
+                yield return $"Tunai:Telemetry:PrometheusPort must be a TCP port (1-65535), not {port}";
+            }
+            if (!Prometheus || !Enabled)
+            {
+                yield return "Tunai:Telemetry:PrometheusPort needs Tunai:Telemetry:Prometheus=true (and telemetry enabled)";
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -33,7 +59,7 @@ public static class TelemetrySetup
 
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var options = ReadOptions(configuration);
         services.AddSingleton(options);
         services.AddSingleton<GatewayTelemetry>();
         if (!options.Enabled)
@@ -82,10 +108,53 @@ public static class TelemetrySetup
         return services;
     }
 
+    /// <summary>
+    /// Adds the Prometheus port to the addresses the gateway listens on (after <c>--urls</c>, <c>ASPNETCORE_URLS</c> or
+    /// the default, which Kestrel would drop if a port were added with <c>Listen</c> in code), on the host of the
+    /// first of them: a gateway on loopback only (a sandbox) keeps its metrics on loopback too.
+    /// </summary>
+    public static WebApplicationBuilder ListenForPrometheus(this WebApplicationBuilder builder)
+    {
+        if (ReadOptions(builder.Configuration).PrometheusPort is { } port)
+        {
+            var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "";
+            var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            var host = first is null ? "*" : BindingAddress.Parse(first).Host;
+            builder.WebHost.UseUrls($"{urls};http://{host}:{port}".TrimStart(';'));
+        }
+        return builder;
+    }
+
+    private static TelemetryOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var failures = options.Failures().ToList();
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(TelemetryOptions.Section, typeof(TelemetryOptions), failures);
+        }
+        return options;
+    }
+
     public static IEndpointRouteBuilder MapTelemetry(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<TelemetryOptions>();
-        if (options is { Enabled: true, Prometheus: true })
+        if (options is { Enabled: true, Prometheus: true, PrometheusPort: { } port })
+        {
+            // Only a connection to the metrics port gets the metrics; on the API's port /metrics is a 404. The socket's
+            // port decides, not the Host header (RequireHost), which any caller of the API's port could set to ":9464".
+            app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, optionsName: null,
+                configureBranchedPipeline: metrics => metrics.Use((http, next) =>
+                {
+                    if (http.Connection.LocalPort != port)
+                    {
+                        http.Response.StatusCode = StatusCodes.Status404NotFound;
+                        return Task.CompletedTask;
+                    }
+                    return next(http);
+                }));
+        }
+        else if (options is { Enabled: true, Prometheus: true })
         {
             app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, optionsName: null,
                 configureBranchedPipeline: metrics => metrics.Use(async (http, next) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Signing;
 
@@ -83,6 +84,39 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
                {"name":"AGENT_TERMINAL_ID","value":"POS-02"},{"name":"AGENT_TRX_ID","value":"TRX-1246"}]}}
             """);
         Assert.True(JsonNode.DeepEquals(expected, call.Json), call.Json.ToJsonString());
+    }
+
+    /// <summary>
+    /// The sandbox's test clock moves the gateway's business time, not the time its signatures carry: a merchant
+    /// checks Request-Timestamp against its own clock, and the gateway checks the answer's against the wall clock.
+    /// </summary>
+    [Fact]
+    public async Task ForwardedInquiryCarriesTheWallClockWhileTheSandboxTestClockIsMoved()
+    {
+        var (endpoint, code) = await MerchantAsync();
+        await using var running = endpoint;
+        var clock = Gateway.Services.GetRequiredService<Tunai.Gateway.BackOffice.SandboxClock>();
+        var database = Gateway.Services.GetRequiredService<Tunai.Gateway.Storage.Database>();
+        async Task MoveAsync(TimeSpan offset) => await database.WriteAsync(async unit =>
+        {
+            await clock.SetAsync(unit, (long)offset.TotalMilliseconds);
+            unit.Commit();
+            return 0;
+        });
+        await MoveAsync(TimeSpan.FromHours(3));
+        try
+        {
+            Assert.Equal(Gateway.Time.GetUtcNow().AddHours(3), clock.GetUtcNow());
+            var response = await Store.InquiryAsync(code);
+
+            Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+            var call = Assert.Single(endpoint.CallsTo(MerchantEndpoint.InquiryPath));
+            Assert.Equal(Signature.FormatTimestamp(Gateway.Time.GetUtcNow()), call.Headers["Request-Timestamp"]);
+        }
+        finally
+        {
+            await MoveAsync(TimeSpan.Zero);
+        }
     }
 
     [Fact]

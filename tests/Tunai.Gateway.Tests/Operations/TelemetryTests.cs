@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 using Tunai.Gateway.Telemetry;
 using Tunai.Gateway.Tests.Infrastructure;
@@ -204,5 +205,47 @@ public sealed class TelemetryTests
         Assert.True(scrape.StatusCode == HttpStatusCode.OK, text);
         Assert.Contains("tunai_payment_codes_created", text, StringComparison.Ordinal);
         Assert.Contains("tunai_outbox_depth", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PrometheusOnItsOwnPortNeedsNoTokenThereAndIsAbsentFromTheApiPort()
+    {
+        // A port free a moment ago; another process taking it in between would fail the start, not pass the test.
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Telemetry:Prometheus=true", $"Tunai:Telemetry:PrometheusPort={port}");
+        Assert.NotEqual(port, gateway.BaseAddress.Port);
+        var merchant = await gateway.CreateMerchantAsync();
+        await merchant.CreateCodeAsync();
+
+        using var scraper = new HttpClient();
+        using var scrape = await scraper.GetAsync($"http://127.0.0.1:{port}/metrics", TestContext.Current.CancellationToken);
+        var text = await scrape.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(scrape.StatusCode == HttpStatusCode.OK, text);
+        Assert.Contains("tunai_payment_codes_created", text, StringComparison.Ordinal);
+
+        // Not on the API's port, not even with the admin token; and the API is not on the metrics port.
+        using var api = await gateway.Admin.GetAsync("/metrics", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        // Nor by naming the metrics port in the Host header: the connection's port decides.
+        using var posing = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        posing.Headers.Host = $"127.0.0.1:{port}";
+        using var posed = await gateway.Http.SendAsync(posing, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, posed.StatusCode);
+        using var health = await gateway.Http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Tunai:Telemetry:PrometheusPort=70000", "Tunai:Telemetry:Prometheus=true")]
+    [InlineData("Tunai:Telemetry:PrometheusPort=9464", "Tunai:Telemetry:Prometheus=false")]
+    public void APrometheusPortThatCannotBeServedStopsTheStart(string port, string prometheus)
+    {
+        // Refused while the app is built, before any database is opened (so no test database is made for it).
+        var refused = Assert.Throws<OptionsValidationException>(() => GatewayApp.Build(["--" + port, "--" + prometheus, "--urls=http://127.0.0.1:0"]));
+        Assert.Contains("PrometheusPort", refused.Message, StringComparison.Ordinal);
     }
 }
