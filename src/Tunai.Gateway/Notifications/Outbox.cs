@@ -15,7 +15,7 @@ namespace Tunai.Gateway.Notifications;
 /// that the row reaches this instance's worker once the commit is durable. Callers know nothing of leases,
 /// attempts or the worker: that policy is <see cref="NotificationPolicy"/>'s.
 /// </summary>
-public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Telemetry.GatewayTelemetry telemetry)
+public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Telemetry.GatewayTelemetry telemetry, TimeProvider time)
 {
     /// <summary>
     /// Writes the notification of <paramref name="payment"/>: <paramref name="event"/> is SUCCESS for a payment and
@@ -26,7 +26,9 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Tele
     public async Task<Notification> EnqueueAsync(WriteUnit unit, Acquirer acquirer, PaymentCode code, Payment payment,
         string @event, DateTimeOffset eventTime)
     {
-        var at = eventTime.ToUnixTimeMilliseconds();
+        // The row's schedule starts when it is written, whenever the event was: a payment recorded later (from a
+        // store's daily file) has an event hours old, and a lease computed from it would have run out at birth.
+        var at = Math.Max(eventTime.ToUnixTimeMilliseconds(), time.GetUtcNow().ToUnixTimeMilliseconds());
         var row = new Notification
         {
             NotificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),

@@ -77,6 +77,7 @@ public sealed class ReconciliationTests
         // The code expired meanwhile; the customer paid while it was valid.
         gateway.Time.Advance(TimeSpan.FromHours(2));
 
+        var resolving = gateway.Time.GetUtcNow().ToUnixTimeMilliseconds();
         var resolved = await gateway.Admin.PostAsync($"/admin/v1/reconciliations/{id}/rows/{line}/resolve", null);
         var text = await resolved.Content.ReadAsStringAsync();
         Assert.True(resolved.StatusCode == HttpStatusCode.OK, text);
@@ -85,6 +86,12 @@ public sealed class ReconciliationTests
 
         Assert.Equal("PAID", (string)(await gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c", ("$c", code)))["status"]!);
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM notifications n JOIN payments p ON p.id = n.payment_id WHERE p.payment_id = $p AND n.event = 'SUCCESS'", ("$p", paymentId)));
+        // The notification is scheduled (and born leased) from the moment it is written, not from the file's paid_at
+        // hours ago: with its lease already run out at birth, the worker's poll claimed the row while its hand-over
+        // delivered it, and the merchant was notified twice. Its body still says when the customer paid.
+        Assert.Equal(1, await gateway.CountAsync(
+            "SELECT count(*) FROM notifications n JOIN payments p ON p.id = n.payment_id WHERE p.payment_id = $p AND n.created_at >= $resolving",
+            ("$p", paymentId), ("$resolving", resolving)));
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM store_events WHERE payment_id = $p AND reason LIKE $r", ("$p", paymentId), ("$r", $"%{id}%")));
         var payment = GatewayHost.Json(await gateway.Admin.GetStringAsync($"/admin/v1/payments/{paymentId}"));
         Assert.Equal(50_000, (long)payment["gross"]!);
