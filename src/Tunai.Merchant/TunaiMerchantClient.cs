@@ -51,7 +51,7 @@ public sealed class TunaiMerchantClient
         ArgumentNullException.ThrowIfNull(request);
         var wire = new WireCreateRequest(
             new WireOrder(request.InvoiceNumber, request.Amount),
-            new WireCreateInfo(request.PaymentCode, request.ExpiredMinutes, request.Reusable, request.Info),
+            new WireCreateInfo(request.PaymentCode, request.ExpiredMinutes, request.Reusable, request.Info, request.Info2, request.Info3),
             new WireCustomer(request.CustomerName, request.CustomerEmail),
             request.ReceiptFooterMessage is { } footer ? new WireAlfaInfo(new WireReceipt(footer)) : null,
             request.AdditionalInfo);
@@ -76,9 +76,10 @@ public sealed class TunaiMerchantClient
         var order = request.InvoiceNumber is null && request.Amount is null ? null : new WireOrder(request.InvoiceNumber, request.Amount);
         var customer = request.CustomerName is null && request.CustomerEmail is null ? null : new WireCustomer(request.CustomerName, request.CustomerEmail);
         return PatchAsync(new WireUpdateRequest(order,
-            new WireUpdateInfo(request.PaymentCode, "ACTIVE", request.ExpiredMinutes, request.Reusable, request.Info),
+            new WireUpdateInfo(request.PaymentCode, "ACTIVE", request.ExpiredMinutes, request.Reusable, request.Info, request.Info2, request.Info3),
             customer,
-            request.ReceiptFooterMessage is { } footer ? new WireAlfaInfo(new WireReceipt(footer)) : null), cancellationToken);
+            request.ReceiptFooterMessage is { } footer ? new WireAlfaInfo(new WireReceipt(footer)) : null,
+            request.AdditionalInfo), cancellationToken);
     }
 
     /// <summary>Cancels a payment code; it can no longer be paid and its invoice number is free again.</summary>

@@ -7,9 +7,9 @@ namespace Tunai.Merchant;
 
 internal sealed record WireOrder(string? InvoiceNumber, long? Amount);
 
-internal sealed record WireCreateInfo(string? PaymentCode, int? ExpiredTime, bool ReusableStatus, string? Info);
+internal sealed record WireCreateInfo(string? PaymentCode, int? ExpiredTime, bool ReusableStatus, string? Info, string? Info2 = null, string? Info3 = null);
 
-internal sealed record WireUpdateInfo(string PaymentCode, string Status, int? ExpiredTime, bool? ReusableStatus, string? Info);
+internal sealed record WireUpdateInfo(string PaymentCode, string Status, int? ExpiredTime, bool? ReusableStatus, string? Info, string? Info2 = null, string? Info3 = null);
 
 internal sealed record WireCustomer(string? Name, string? Email);
 
@@ -19,7 +19,7 @@ internal sealed record WireAlfaInfo(WireReceipt Receipt);
 
 internal sealed record WireCreateRequest(WireOrder Order, WireCreateInfo OnlineToOfflineInfo, WireCustomer Customer, WireAlfaInfo? AlfaInfo, JsonElement? AdditionalInfo);
 
-internal sealed record WireUpdateRequest(WireOrder? Order, WireUpdateInfo OnlineToOfflineInfo, WireCustomer? Customer, WireAlfaInfo? AlfaInfo);
+internal sealed record WireUpdateRequest(WireOrder? Order, WireUpdateInfo OnlineToOfflineInfo, WireCustomer? Customer, WireAlfaInfo? AlfaInfo, JsonElement? AdditionalInfo = null);
 
 internal sealed record WireCodeInfo(string PaymentCode, string? HowToPayPage, string? HowToPayApi, string CreatedDateUtc, string ExpiredDateUtc);
 

@@ -104,6 +104,32 @@ public sealed class ClientTests(ClientFixture fixture) : IClassFixture<ClientFix
     }
 
     [Fact]
+    public async Task SendsTheTillsSecondAndThirdLinesAndReplacesAdditionalInfoOnUpdate()
+    {
+        using var sdk = new SdkClient(Gateway, Merchant);
+        var created = await sdk.Client.CreatePaymentCodeAsync(NewCode() with { Info2 = "Pesanan #12", Info3 = "Kirim besok" },
+            TestContext.Current.CancellationToken);
+        var stored = await Gateway.RowAsync("SELECT info2, info3, additional_info FROM payment_codes WHERE code = $c", ("$c", created.PaymentCode));
+        Assert.Equal("Pesanan #12", stored["info2"]);
+        Assert.Equal("Kirim besok", stored["info3"]);
+
+        using var additional = System.Text.Json.JsonDocument.Parse("""{"channel":"app","order_ref":"A-77"}""");
+        await sdk.Client.UpdatePaymentCodeAsync(new UpdatePaymentCodeRequest
+        {
+            PaymentCode = created.PaymentCode,
+            Info2 = "Pesanan #13",
+            AdditionalInfo = additional.RootElement,
+        }, TestContext.Current.CancellationToken);
+
+        var updated = await Gateway.RowAsync("SELECT info2, info3, additional_info FROM payment_codes WHERE code = $c", ("$c", created.PaymentCode));
+        Assert.Equal("Pesanan #13", updated["info2"]);
+        Assert.Equal("Kirim besok", updated["info3"]);
+        var kept = System.Text.Json.Nodes.JsonNode.Parse((string)updated["additional_info"]!)!;
+        Assert.Equal("A-77", (string?)kept["order_ref"]);
+        Assert.Equal("app", (string?)kept["channel"]);
+    }
+
+    [Fact]
     public async Task CancelsACodeAndACancelledCodeIsATypedError()
     {
         using var sdk = new SdkClient(Gateway, Merchant);

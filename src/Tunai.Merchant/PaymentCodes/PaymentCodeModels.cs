@@ -32,6 +32,12 @@ public sealed record CreatePaymentCodeRequest
     /// <summary>A short text shown at the till (at most 30 characters).</summary>
     public string? Info { get; init; }
 
+    /// <summary>A second line for the till (at most 30 characters).</summary>
+    public string? Info2 { get; init; }
+
+    /// <summary>A third line for the till (at most 30 characters).</summary>
+    public string? Info3 { get; init; }
+
     /// <summary>Text printed on the store receipt (at most 128 characters).</summary>
     public string? ReceiptFooterMessage { get; init; }
 
@@ -60,6 +66,12 @@ public sealed record UpdatePaymentCodeRequest
     /// <summary>A short text shown at the till.</summary>
     public string? Info { get; init; }
 
+    /// <summary>A new second line for the till (at most 30 characters).</summary>
+    public string? Info2 { get; init; }
+
+    /// <summary>A new third line for the till (at most 30 characters).</summary>
+    public string? Info3 { get; init; }
+
     /// <summary>The customer's name (at most 40 characters on update).</summary>
     public string? CustomerName { get; init; }
 
@@ -68,6 +80,12 @@ public sealed record UpdatePaymentCodeRequest
 
     /// <summary>Text printed on the store receipt.</summary>
     public string? ReceiptFooterMessage { get; init; }
+
+    /// <summary>
+    /// A new additional_info object (its settlement splits and sub-account are checked again against the net amount);
+    /// null keeps the stored one.
+    /// </summary>
+    public JsonElement? AdditionalInfo { get; init; }
 }
 
 /// <summary>A payment code the gateway created (or, when <see cref="Replayed"/>, had created for this call already).</summary>
