@@ -95,10 +95,5 @@ public static class PaymentStore
         VALUES (@AcquirerId, @Kind, @Code, @TrxId, @AgentId, @StoreId, @TerminalId, @Outcome, @Reason, @PaymentId, @RequestBody, @CreatedAt)
         """;
 
-    public static Task RecordAsync(DbConnection c, DbTransaction? tx, StoreEvent e) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO store_events (acquirer_id, kind, code, trx_id, agent_id, store_id, terminal_id, outcome, reason, payment_id, request_body, created_at)
-            VALUES (@AcquirerId, @Kind, @Code, @TrxId, @AgentId, @StoreId, @TerminalId, @Outcome, @Reason, @PaymentId, @RequestBody, @CreatedAt)
-            """, e, tx);
+    public static Task RecordAsync(DbConnection c, DbTransaction? tx, StoreEvent e) => c.ExecuteAsync(InsertEvent, e, tx);
 }
