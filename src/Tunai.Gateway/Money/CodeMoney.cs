@@ -18,12 +18,6 @@ public static class CodeMoney
     /// <summary>A code just inserted: fixes the merchant's fee schedule in force with it, then checks its accounts and splits.</summary>
     public static async Task<ApiError?> AcceptNewAsync(WriteUnit unit, PaymentCode code)
     {
-        if (code.Settlement is null && code.AccountId is null)
-        {
-            // Nothing to check against the fee: it is only fixed with the code, among the unit's last writes.
-            await FeeStore.FixForCodeLaterAsync(unit, code.Id, code.MerchantId);
-            return null;
-        }
         var fee = await FeeStore.FixForCodeAsync(unit.Connection, unit.Transaction, code.Id, code.MerchantId);
         return await CheckAsync(unit.Connection, unit.Transaction, code, fee, SettlementField);
     }

@@ -42,14 +42,12 @@ public static class FeeStore
     /// A merchant without a fee gets no row: the code's fee is zero.
     /// </summary>
     public static async Task<FeeSchedule> FixForCodeAsync(DbConnection c, DbTransaction tx, long codeId, long merchantId) =>
-        (await c.QuerySingleOrDefaultAsync<Row>($"{FixForCode} RETURNING {Columns}", new { codeId, merchantId }, tx))?.ToSchedule() ?? FeeSchedule.Zero;
-
-    /// <summary>As <see cref="FixForCodeAsync"/>, for a unit that does not need the schedule back (see <see cref="Storage.WriteUnit.LaterAsync"/>).</summary>
-    public static Task FixForCodeLaterAsync(Storage.WriteUnit unit, long codeId, long merchantId) =>
-        unit.LaterAsync(FixForCode, new { codeId, merchantId });
-
-    private const string FixForCode =
-        $"INSERT INTO code_fees (payment_code_id, {Columns}) SELECT @codeId, {Columns} FROM merchant_fees WHERE merchant_id = @merchantId";
+        (await c.QuerySingleOrDefaultAsync<Row>(
+            $"""
+            INSERT INTO code_fees (payment_code_id, {Columns})
+            SELECT @codeId, {Columns} FROM merchant_fees WHERE merchant_id = @merchantId
+            RETURNING {Columns}
+            """, new { codeId, merchantId }, tx))?.ToSchedule() ?? FeeSchedule.Zero;
 
     public static async Task<FeeSchedule> CodeAsync(DbConnection c, long codeId, DbTransaction? tx = null) =>
         (await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM code_fees WHERE payment_code_id = @codeId", new { codeId }, tx))

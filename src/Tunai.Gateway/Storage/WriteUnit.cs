@@ -39,17 +39,17 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         Committed = true;
     }
 
-    private List<(string Sql, object? Parameters, int? Rows)>? _tail;
+    private List<(string Sql, object? Parameters, int Rows)>? _tail;
 
     /// <summary>
     /// A write whose result the unit does not need (an insert that returns nothing, an update whose one row the unit
-    /// already holds), checked to change <paramref name="rows"/> rows when given. On PostgreSQL such writes wait and go
+    /// already holds), checked to change exactly <paramref name="rows"/> rows. On PostgreSQL such writes wait and go
     /// to the server together, as one command of several statements just before COMMIT: a request then waits on the
     /// database once for all of them instead of once each. On SQLite, where the writer runs in this process and a
     /// statement costs no round trip, it runs at once. Either way it belongs to the unit: if it fails, the unit fails
     /// and nothing of it is kept. Statements must name their parameters with '@' and hold no '@' otherwise.
     /// </summary>
-    public async Task LaterAsync(string sql, object? parameters, int? rows = null)
+    public async Task LaterAsync(string sql, object? parameters, int rows)
     {
         if (!batchesTail)
         {
@@ -76,7 +76,8 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         // One command text: each statement's parameters renamed apart (@x of the third becomes @t2_x).
         var sql = new StringBuilder();
         var parameters = new DynamicParameters();
-        int? expected = 0;
+        // Sent together, the statements report one total: each one's count is known, so the total still checks them all.
+        var expected = 0;
         for (var i = 0; i < tail.Count; i++)
         {
             var (text, values, rows) = tail[i];
@@ -100,14 +101,14 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
                     }
                     break;
             }
-            expected = expected is null || rows is null ? null : expected + rows;
+            expected += rows;
         }
         Check(await Connection.ExecuteAsync(sql.ToString(), parameters, Transaction), expected, sql.ToString());
     }
 
-    private static void Check(int changed, int? expected, string sql)
+    private static void Check(int changed, int rows, string sql)
     {
-        if (expected is { } rows && changed != rows)
+        if (changed != rows)
         {
             throw new InvalidOperationException($"Expected {rows} row(s) changed, got {changed}: {sql}");
         }
