@@ -54,8 +54,12 @@ public static class Ledger
     public static string BusinessDate(long unixMs) =>
         DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToOffset(Wib).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>Read with init properties: Dapper maps columns to them by name, whatever type a NULL column reports.</summary>
-    private sealed record Prices
+    /// <summary>
+    /// What a payment of a code is priced by: the merchant's client id, the code's fee, the merchant's current fee
+    /// (for a direct-inquiry bill, which is made at inquiry and has no fee of its own) and the acquirer's cost. Read
+    /// with init properties: Dapper maps columns to them by name, whatever type a NULL column reports.
+    /// </summary>
+    public sealed record Prices
     {
         public string ClientId { get; init; } = "";
         public long? CodeFixed { get; init; }
@@ -72,24 +76,32 @@ public static class Ledger
         public long? CostMax { get; init; }
     }
 
-    /// <summary>Writes the payment's journal transaction: its postings sum to zero (see <see cref="Postings.Compute"/>).</summary>
-    public static async Task PostPaymentAsync(WriteUnit unit, PaymentCode code, Payment payment, Acquirer acquirer)
-    {
-        var (c, tx) = (unit.Connection, unit.Transaction);
-        // One read for everything priced: the merchant's client id, the code's fee, the merchant's current fee
-        // (for a direct-inquiry bill, which is made at inquiry and has no fee of its own) and the acquirer's cost.
-        var p = await c.QuerySingleAsync<Prices>(
-            """
-            SELECT m.client_id,
+    /// <summary>
+    /// The code a store pays, read together with its <see cref="Prices"/>: one statement where a payment needs them
+    /// both (on PostgreSQL one round trip fewer than reading the prices apart), null when no code has that text.
+    /// </summary>
+    public static async Task<(PaymentCode Code, Prices Prices)?> FindPricedCodeAsync(DbConnection c, DbTransaction tx, string code, long acquirerId) =>
+        (await c.QueryAsync<PaymentCode, Prices, (PaymentCode, Prices)?>(
+            $"""
+            SELECT {PaymentCodeStore.ColumnsOfP}, m.client_id,
                 cf.fixed AS code_fixed, cf.percent_hundredths AS code_percent, cf.min AS code_min, cf.max AS code_max,
                 mf.fixed AS merchant_fixed, mf.percent_hundredths AS merchant_percent, mf.min AS merchant_min, mf.max AS merchant_max,
                 ac.fixed AS cost_fixed, ac.percent_hundredths AS cost_percent, ac.min AS cost_min, ac.max AS cost_max
-            FROM merchants m
-            LEFT JOIN code_fees cf ON cf.payment_code_id = @codeId
-            LEFT JOIN merchant_fees mf ON mf.merchant_id = m.id
+            FROM payment_codes p
+            JOIN merchants m ON m.id = p.merchant_id
+            LEFT JOIN code_fees cf ON cf.payment_code_id = p.id
+            LEFT JOIN merchant_fees mf ON mf.merchant_id = p.merchant_id
             LEFT JOIN acquirer_costs ac ON ac.acquirer_id = @acquirerId
-            WHERE m.id = @merchantId
-            """, new { codeId = code.Id, acquirerId = acquirer.Id, merchantId = payment.MerchantId }, tx);
+            WHERE p.code = @code
+            """, (found, prices) => (found, prices), new { code, acquirerId }, tx, splitOn: "client_id")).SingleOrDefault();
+
+    /// <summary>
+    /// Writes the payment's journal transaction: its postings sum to zero (see <see cref="Postings.Compute"/>).
+    /// <paramref name="prices"/> are those read with the code (<see cref="FindPricedCodeAsync"/>) in this unit.
+    /// </summary>
+    public static Task PostPaymentAsync(WriteUnit unit, PaymentCode code, Prices prices, Payment payment, Acquirer acquirer)
+    {
+        var p = prices;
         var fee = p.CodeFixed is not null
             ? new FeeSchedule(p.CodeFixed.Value, p.CodePercent!.Value, p.CodeMin!.Value, p.CodeMax)
             : code.Kind == "DIPC" && p.MerchantFixed is not null
@@ -98,10 +110,8 @@ public static class Ledger
         var cost = p.CostFixed is not null ? new FeeSchedule(p.CostFixed.Value, p.CostPercent!.Value, p.CostMin!.Value, p.CostMax) : FeeSchedule.Zero;
 
         var money = Postings.Compute(payment.Amount, fee, cost, CodeMoney.Splits(code.Settlement), code.AccountId, p.ClientId, acquirer.Code);
-        var date = BusinessDate(payment.PaidAt);
-        var journalId = await InsertJournalAsync(c, tx, payment.Id, Payment, payment.MerchantId, payment.AcquirerId,
-            money.Gross, money.Fee, money.AcquirerCost, money.Net, date, payment.PaidAt);
-        await InsertPostingsAsync(unit, journalId, payment.MerchantId, date, money.Lines);
+        return WriteAsync(unit, payment.Id, Payment, payment.MerchantId, payment.AcquirerId,
+            money.Gross, money.Fee, money.AcquirerCost, money.Net, BusinessDate(payment.PaidAt), payment.PaidAt, money.Lines);
     }
 
     /// <summary>Writes the exact opposite of the payment's journal transaction (none for a payment older than the ledger).</summary>
@@ -117,10 +127,8 @@ public static class Ledger
         var lines = (await c.QueryAsync<StoredPosting>(
             "SELECT journal_id, account, role, split_type, payee, amount FROM postings WHERE journal_id = @id ORDER BY id", new { id = original.Id }, tx))
             .Select(p => p.ToLine());
-        var date = BusinessDate(now);
-        var journalId = await InsertJournalAsync(c, tx, payment.Id, Reversal, original.MerchantId, original.AcquirerId,
-            -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, date, now);
-        await InsertPostingsAsync(unit, journalId, original.MerchantId, date, Postings.Reverse(lines));
+        await WriteAsync(unit, payment.Id, Reversal, original.MerchantId, original.AcquirerId,
+            -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, BusinessDate(now), now, Postings.Reverse(lines));
     }
 
     public const string JournalColumns = "id, payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at";
@@ -136,35 +144,41 @@ public static class Ledger
             WHERE j.payment_id = @paymentId ORDER BY p.id
             """, new { paymentId })).ToList();
 
-    private static Task<long> InsertJournalAsync(DbConnection c, DbTransaction tx, long paymentId, string kind, long merchantId, long acquirerId,
-        long gross, long fee, long cost, long net, string date, long at) =>
-        c.ExecuteScalarAsync<long>(
+    /// <summary>
+    /// The journal transaction and its lines, as two of the unit's last writes (see <see cref="WriteUnit.LaterAsync"/>):
+    /// nothing later in the unit reads them, so on PostgreSQL they travel with the unit's other last writes and the
+    /// ledger costs a payment no round trip of its own. The lines find their transaction by its unique key
+    /// (payment, kind) instead of an id read back; if it were missing they would insert no row and fail the unit.
+    /// </summary>
+    private static async Task WriteAsync(WriteUnit unit, long paymentId, string kind, long merchantId, long acquirerId,
+        long gross, long fee, long cost, long net, string date, long at, IReadOnlyList<PostingLine> lines)
+    {
+        await unit.LaterAsync(
             """
             INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
             VALUES (@paymentId, @kind, @merchantId, @acquirerId, @gross, @fee, @cost, @net, @date, @at)
-            RETURNING id
-            """, new { paymentId, kind, merchantId, acquirerId, gross, fee, cost, net, date, at }, tx);
+            """, new { paymentId, kind, merchantId, acquirerId, gross, fee, cost, net, date, at }, rows: 1);
 
-    /// <summary>
-    /// All lines in one statement (a handful per payment), among the unit's last writes: nothing later in the unit
-    /// reads them, so on PostgreSQL they travel with the unit's other last writes (see <see cref="WriteUnit.LaterAsync"/>).
-    /// </summary>
-    private static Task InsertPostingsAsync(WriteUnit unit, long journalId, long merchantId, string date, IReadOnlyList<PostingLine> lines)
-    {
-        var sql = new StringBuilder("INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date) VALUES ");
+        // VALUES names its columns column1.. on both databases; the sixth keeps the lines' order (their ids follow it).
+        var sql = new StringBuilder(
+            """
+            INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date)
+            SELECT j.id, j.merchant_id, v.column1, v.column2, v.column3, v.column4, v.column5, j.business_date
+            FROM journal_transactions j CROSS JOIN (VALUES
+            """);
         var parameters = new DynamicParameters();
-        parameters.Add("journalId", journalId);
-        parameters.Add("merchantId", merchantId);
-        parameters.Add("date", date);
+        parameters.Add("paymentId", paymentId);
+        parameters.Add("kind", kind);
         for (var i = 0; i < lines.Count; i++)
         {
-            sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@journalId, @merchantId, @a{i}, @r{i}, @s{i}, @p{i}, @v{i}, @date)");
+            sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@a{i}, @r{i}, @s{i}, @p{i}, @v{i}, {i})");
             parameters.Add($"a{i}", lines[i].Account);
             parameters.Add($"r{i}", lines[i].Role);
             parameters.Add($"s{i}", lines[i].SplitType);
             parameters.Add($"p{i}", lines[i].Payee);
             parameters.Add($"v{i}", lines[i].Amount);
         }
-        return unit.LaterAsync(sql.ToString(), parameters, rows: lines.Count);
+        sql.Append(") AS v WHERE j.payment_id = @paymentId AND j.kind = @kind ORDER BY v.column6");
+        await unit.LaterAsync(sql.ToString(), parameters, rows: lines.Count);
     }
 }

@@ -412,11 +412,12 @@ public static class Reconciliation
             {
                 return (null, ApiError.Conflict("payment_exists", $"trx_id {row.TrxId} has been recorded since, as payment {known.PaymentId}; import the file again"));
             }
-            var code = await PaymentCodeStore.FindByCodeAsync(c, row.PaymentCode, tx);
-            if (code is null)
+            var priced = await Ledger.FindPricedCodeAsync(c, tx, row.PaymentCode, acquirer.Id);
+            if (priced is null)
             {
                 return (null, ApiError.NotFound("payment_code_not_found", $"Payment code {row.PaymentCode} is not known; the payment cannot be attributed to a merchant"));
             }
+            var (code, prices) = priced.Value;
             if (code.Amount != row.FileAmount)
             {
                 return (null, new ApiError(StatusCodes.Status400BadRequest, "amount_mismatch", $"The file's amount {row.FileAmount} is not the code's amount {code.Amount}"));
@@ -449,7 +450,7 @@ public static class Reconciliation
                 AdditionalInfo = code.AdditionalInfo,
                 PaidAt = paidAt,
             });
-            await Ledger.PostPaymentAsync(unit, code, payment, acquirer);
+            await Ledger.PostPaymentAsync(unit, code, prices, payment, acquirer);
             await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(paidAt));
             await PaymentStore.RecordAsync(c, tx, new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
                 row.TerminalId, StoreOutcome.Success, $"recorded by an operator from reconciliation {reconciliationId} line {line}", payment.PaymentId,

@@ -49,7 +49,8 @@ public static class PaymentEndpoint
             var (connection, tx) = (unit.Connection, unit.Transaction);
             PaymentResponse answer;
             Payment? payment = null;
-            var code = await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx);
+            var priced = await Money.Ledger.FindPricedCodeAsync(connection, tx, r.PaymentCode, acquirer.Id);
+            var code = priced?.Code;
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
             if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
             {
@@ -72,7 +73,7 @@ public static class PaymentEndpoint
                     PaidAt = at,
                 });
                 // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
-                await Money.Ledger.PostPaymentAsync(unit, code, payment, acquirer);
+                await Money.Ledger.PostPaymentAsync(unit, code, priced!.Value.Prices, payment, acquirer);
                 await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);
                 answer = StoreAnswers.Paid(code, payment.PaymentId);
             }
