@@ -52,9 +52,7 @@ public static class PaymentEndpoint
             var priced = await Money.Ledger.FindPricedCodeAsync(connection, tx, r.PaymentCode, acquirer.Id);
             var code = priced?.Code;
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
-            if (refusal is null && await PaymentStore.TakePaymentAsync(connection, tx, code!, r.Amount!.Value, at) == 1)
-            {
-                payment = await PaymentStore.InsertAsync(connection, tx, new Payment
+            if (refusal is null && await PaymentStore.PayAsync(database, connection, tx, code!, new Payment
                 {
                     PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
                     PaymentCodeId = code!.Id,
@@ -71,7 +69,9 @@ public static class PaymentEndpoint
                     StoreDate = r.Date,
                     AdditionalInfo = code.AdditionalInfo,
                     PaidAt = at,
-                });
+                }) is { } paid)
+            {
+                payment = paid;
                 // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
                 await Money.Ledger.PostPaymentAsync(unit, code, priced!.Value.Prices, payment, acquirer);
                 await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);

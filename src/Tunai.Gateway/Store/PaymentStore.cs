@@ -38,33 +38,50 @@ public static class PaymentStore
         agent_id, store_id, terminal_id, store_date, additional_info, paid_at, reversed_at
         """;
 
-    /// <summary>1 when this call took the payment: the code was active, unexpired, of this amount (and, unless reusable, unpaid).</summary>
-    public static Task<int> TakePaymentAsync(DbConnection c, DbTransaction tx, PaymentCode code, long amount, long now) =>
-        c.ExecuteAsync(
-            code.Reusable
-                ? """
-                  UPDATE payment_codes SET updated_at = @now
-                  WHERE id = @Id AND status = 'ACTIVE' AND reusable = 1 AND expires_at > @now AND amount = @amount
-                  """
-                : """
-                  UPDATE payment_codes SET status = 'PAID', paid_at = @now, updated_at = @now
-                  WHERE id = @Id AND status = 'ACTIVE' AND reusable = 0 AND expires_at > @now AND amount = @amount
-                  """,
-            new { code.Id, amount, now }, tx);
+    /// <summary>
+    /// Takes the payment and inserts it, or returns null when the code could not be taken: it is no longer active,
+    /// unexpired, of this amount (<paramref name="p"/>'s, the code's as read) and, unless reusable, unpaid. The row
+    /// count of one conditional UPDATE decides. On PostgreSQL the update and the insert are one statement (the insert
+    /// selects from the update's RETURNING), so a payment waits on the server once for both.
+    /// </summary>
+    public static async Task<Payment?> PayAsync(Database database, DbConnection c, DbTransaction tx, PaymentCode code, Payment p)
+    {
+        var take = code.Reusable
+            ? """
+              UPDATE payment_codes SET updated_at = @PaidAt
+              WHERE id = @PaymentCodeId AND status = 'ACTIVE' AND reusable = 1 AND expires_at > @PaidAt AND amount = @Amount
+              """
+            : """
+              UPDATE payment_codes SET status = 'PAID', paid_at = @PaidAt, updated_at = @PaidAt
+              WHERE id = @PaymentCodeId AND status = 'ACTIVE' AND reusable = 0 AND expires_at > @PaidAt AND amount = @Amount
+              """;
+        if (database.IsSqlite)
+        {
+            return await c.ExecuteAsync(take, p, tx) == 1 ? await InsertAsync(c, tx, p) : null;
+        }
+        return await c.ExecuteScalarAsync<long?>(
+            $"""
+            WITH taken AS ({take} RETURNING id)
+            INSERT INTO payments ({InsertColumns}) SELECT {InsertValues} FROM taken
+            RETURNING id
+            """, p, tx) is { } id ? p with { Id = id } : null;
+    }
+
+    private const string InsertColumns =
+        """
+        payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount,
+            status, agent_id, store_id, terminal_id, store_date, additional_info, paid_at
+        """;
+
+    private const string InsertValues =
+        """
+        @PaymentId, @PaymentCodeId, @MerchantId, @AcquirerId, @TrxId, @Code, @InvoiceNumber, @Amount,
+            @Status, @AgentId, @StoreId, @TerminalId, @StoreDate, @AdditionalInfo, @PaidAt
+        """;
 
     /// <summary>Inserts; the row as stored is <paramref name="p"/> with its id (only the id is read back: a wide RETURNING costs SQLite more than the insert).</summary>
     public static async Task<Payment> InsertAsync(DbConnection c, DbTransaction tx, Payment p) =>
-        p with
-        {
-            Id = await c.ExecuteScalarAsync<long>(
-                """
-                INSERT INTO payments (payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount,
-                    status, agent_id, store_id, terminal_id, store_date, additional_info, paid_at)
-                VALUES (@PaymentId, @PaymentCodeId, @MerchantId, @AcquirerId, @TrxId, @Code, @InvoiceNumber, @Amount,
-                    @Status, @AgentId, @StoreId, @TerminalId, @StoreDate, @AdditionalInfo, @PaidAt)
-                RETURNING id
-                """, p, tx),
-        };
+        p with { Id = await c.ExecuteScalarAsync<long>($"INSERT INTO payments ({InsertColumns}) VALUES ({InsertValues}) RETURNING id", p, tx) };
 
     public static Task<Payment?> FindByTrxAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId) =>
         c.QuerySingleOrDefaultAsync<Payment>(
