@@ -15,12 +15,9 @@ public static class CodeMoney
     public const string SettlementField = "additional_info.settlement";
     public const string AccountField = "additional_info.account.id";
 
-    /// <summary>A code just inserted: fixes the merchant's fee schedule in force with it, then checks its accounts and splits.</summary>
-    public static async Task<ApiError?> AcceptNewAsync(WriteUnit unit, PaymentCode code)
-    {
-        var fee = await FeeStore.FixForCodeAsync(unit.Connection, unit.Transaction, code.Id, code.MerchantId);
-        return await CheckAsync(unit.Connection, unit.Transaction, code, fee, SettlementField);
-    }
+    /// <summary>A code just inserted with the fee schedule fixed with it (see <see cref="PaymentCodeStore.InsertAsync"/>): checks its accounts and splits.</summary>
+    public static Task<ApiError?> AcceptNewAsync(WriteUnit unit, PaymentCode code, FeeSchedule fee) =>
+        CheckAsync(unit.Connection, unit.Transaction, code, fee, SettlementField);
 
     /// <summary>
     /// A code just changed (amount, settlement or sub-account): the same checks against the fee it was sold at.

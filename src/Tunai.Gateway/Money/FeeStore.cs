@@ -49,6 +49,17 @@ public static class FeeStore
             RETURNING {Columns}
             """, new { codeId, merchantId }, tx))?.ToSchedule() ?? FeeSchedule.Zero;
 
+    /// <summary>
+    /// <see cref="FixForCodeAsync"/> as one part of a PostgreSQL WITH query, for the code that its part
+    /// <paramref name="inserted"/> (returning id, merchant_id) has just inserted. It returns the schedule's columns.
+    /// </summary>
+    public static string FixForInsertedCodeSql(string inserted) =>
+        $"""
+        INSERT INTO code_fees (payment_code_id, {Columns})
+        SELECT i.id, f.fixed, f.percent_hundredths, f.min, f.max FROM {inserted} i JOIN merchant_fees f ON f.merchant_id = i.merchant_id
+        RETURNING {Columns}
+        """;
+
     public static async Task<FeeSchedule> CodeAsync(DbConnection c, long codeId, DbTransaction? tx = null) =>
         (await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM code_fees WHERE payment_code_id = @codeId", new { codeId }, tx))
             ?.ToSchedule() ?? FeeSchedule.Zero;

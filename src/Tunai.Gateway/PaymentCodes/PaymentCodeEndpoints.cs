@@ -88,16 +88,16 @@ public static class PaymentCodeEndpoints
                 }
                 var (connection, tx) = (unit.Connection, unit.Transaction);
                 await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt);
-                PaymentCode? stored = null;
+                (PaymentCode Code, Money.FeeSchedule Fee)? inserted = null;
                 try
                 {
-                    for (var attempt = 0; stored is null && attempt < 10; attempt++)
+                    for (var attempt = 0; inserted is null && attempt < 10; attempt++)
                     {
                         var candidate = c.PaymentCode is null
                             ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
                             : code;
-                        stored = await PaymentCodeStore.InsertAsync(connection, tx, candidate);
-                        if (stored is null && c.PaymentCode is not null)
+                        inserted = await PaymentCodeStore.InsertAsync(database, connection, tx, candidate);
+                        if (inserted is null && c.PaymentCode is not null)
                         {
                             return new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
                                 $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
@@ -111,11 +111,12 @@ public static class PaymentCodeEndpoints
                         $"Invoice {c.InvoiceNumber} already has a payment code that is active or paid; cancel it first or use another invoice number",
                         "order.invoice_number");
                 }
-                if (stored is null)
+                if (inserted is null)
                 {
                     throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
                 }
-                if (await Money.CodeMoney.AcceptNewAsync(unit, stored) is { } refused)
+                var (stored, fee) = inserted.Value;
+                if (await Money.CodeMoney.AcceptNewAsync(unit, stored, fee) is { } refused)
                 {
                     return refused;
                 }
