@@ -87,29 +87,41 @@ public static class PaymentCodeEndpoints
                     return answered;
                 }
                 var (connection, tx) = (unit.Connection, unit.Transaction);
-                await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt);
                 (PaymentCode Code, Money.FeeSchedule Fee)? inserted = null;
-                try
+                var expiredChecked = false;
+                for (var attempt = 0; inserted is null && attempt < 10; attempt++)
                 {
-                    for (var attempt = 0; inserted is null && attempt < 10; attempt++)
+                    var candidate = c.PaymentCode is null
+                        ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
+                        : code;
+                    inserted = await PaymentCodeStore.InsertAsync(database, connection, tx, candidate);
+                    if (inserted is not null)
                     {
-                        var candidate = c.PaymentCode is null
-                            ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
-                            : code;
-                        inserted = await PaymentCodeStore.InsertAsync(database, connection, tx, candidate);
-                        if (inserted is null && c.PaymentCode is not null)
+                        break;
+                    }
+                    // A conflict, told apart only now: the merchant's own code is taken; a code past its expiry that
+                    // nothing marked yet holds the invoice (marked EXPIRED, which frees it, and tried again); a live
+                    // code holds it; or a drawn code is taken (another is drawn).
+                    if (c.PaymentCode is not null && await PaymentCodeStore.CodeTakenAsync(connection, tx, c.PaymentCode))
+                    {
+                        return new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
+                            $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
+                            "online_to_offline_info.payment_code");
+                    }
+                    if (!expiredChecked)
+                    {
+                        expiredChecked = true;
+                        if (await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt) > 0)
                         {
-                            return new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
-                                $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
-                                "online_to_offline_info.payment_code");
+                            continue;
                         }
                     }
-                }
-                catch (Exception e) when (Database.IsUniqueViolation(e))
-                {
-                    return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
-                        $"Invoice {c.InvoiceNumber} already has a payment code that is active or paid; cancel it first or use another invoice number",
-                        "order.invoice_number");
+                    if (await PaymentCodeStore.InvoiceHeldAsync(connection, tx, merchant.Id, c.InvoiceNumber))
+                    {
+                        return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
+                            $"Invoice {c.InvoiceNumber} already has a payment code that is active or paid; cancel it first or use another invoice number",
+                            "order.invoice_number");
+                    }
                 }
                 if (inserted is null)
                 {

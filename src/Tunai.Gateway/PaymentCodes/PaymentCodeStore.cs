@@ -17,19 +17,29 @@ public static class PaymentCodeStore
     /// <summary>The columns qualified with the alias <c>p</c>, for joins.</summary>
     public static readonly string ColumnsOfP = string.Join(", ", Columns.Split(',').Select(c => "p." + c.Trim()));
 
-    /// <summary>Marks the merchant's active codes for this invoice that are past expiry as EXPIRED, freeing the invoice.</summary>
-    public static Task ExpireInvoiceAsync(DbConnection c, DbTransaction tx, long merchantId, string invoiceNumber, long now) =>
+    /// <summary>Marks the merchant's active codes for this invoice that are past expiry as EXPIRED, freeing the invoice; how many it marked.</summary>
+    public static Task<int> ExpireInvoiceAsync(DbConnection c, DbTransaction tx, long merchantId, string invoiceNumber, long now) =>
         c.ExecuteAsync(
             """
             UPDATE payment_codes SET status = 'EXPIRED', updated_at = @now
             WHERE merchant_id = @merchantId AND invoice_number = @invoiceNumber AND status = 'ACTIVE' AND expires_at <= @now
             """, new { merchantId, invoiceNumber, now }, tx);
 
+    /// <summary>True when a code that is active or paid holds the merchant's invoice number (the partial unique index's rule).</summary>
+    public static async Task<bool> InvoiceHeldAsync(DbConnection c, DbTransaction tx, long merchantId, string invoiceNumber) =>
+        await c.ExecuteScalarAsync<long?>(
+            "SELECT 1 FROM payment_codes WHERE merchant_id = @merchantId AND invoice_number = @invoiceNumber AND status IN ('ACTIVE', 'PAID')",
+            new { merchantId, invoiceNumber }, tx) is not null;
+
+    public static async Task<bool> CodeTakenAsync(DbConnection c, DbTransaction tx, string code) =>
+        await c.ExecuteScalarAsync<long?>("SELECT 1 FROM payment_codes WHERE code = @code", new { code }, tx) is not null;
+
     /// <summary>
     /// Inserts the code and fixes with it the merchant's fee schedule in force (see
-    /// <see cref="Money.FeeStore.FixForCodeAsync"/>); null when the code itself is taken. A live code holding the same
-    /// invoice number makes the partial unique index throw (see <see cref="Storage.Database.IsUniqueViolation"/>).
-    /// Only the id is read back: a wide RETURNING costs SQLite more than the insert itself. On PostgreSQL the two
+    /// <see cref="Money.FeeStore.FixForCodeAsync"/>); null when it conflicts with a stored code: the code itself is
+    /// taken, or a live code holds the invoice number (the partial unique index). The caller tells which apart
+    /// (<see cref="CodeTakenAsync"/>, <see cref="InvoiceHeldAsync"/>) only then, so the usual insert is one statement
+    /// that never fails the transaction on a conflict. Only the id is read back: a wide RETURNING costs SQLite more than the insert itself. On PostgreSQL the two
     /// inserts are one statement, so creating a code waits on the server once for both.
     /// </summary>
     public static async Task<(PaymentCode Code, Money.FeeSchedule Fee)?> InsertAsync(Storage.Database database, DbConnection c, DbTransaction tx, PaymentCode p)
@@ -59,7 +69,7 @@ public static class PaymentCodeStore
         VALUES (@MerchantId, @Code, @Kind, @InvoiceNumber, @Amount, @Status, @ReusableFlag, @Info, @Info2, @Info3,
             @CustomerName, @CustomerEmail, @FooterMessage, @InsuranceInfo, @AccountId, @Settlement,
             @OverrideNotificationUrl, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
-        ON CONFLICT (code) DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING id
         """;
 

@@ -199,6 +199,18 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ConcurrentCreatesForOneInvoiceMakeOneCodeAndRefuseTheRestByName()
+    {
+        // The invoice's uniqueness decides the race: the insert skips a conflict, and only then is it told apart.
+        var invoice = "INV-RACE-" + Guid.NewGuid().ToString("N")[..8];
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Merchant.CreateAsync(TestMerchant.ValidCreate(invoice))));
+        Assert.Single(responses, r => r.Status == HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r.Status != HttpStatusCode.OK),
+            r => r.AssertError(HttpStatusCode.BadRequest, "invoice_number_in_use", "order.invoice_number"));
+        Assert.Equal(1, await fixture.Gateway.CountAsync("SELECT count(*) FROM payment_codes WHERE invoice_number = $i", ("$i", invoice)));
+    }
+
+    [Fact]
     public async Task AHundredConcurrentCreatesWithDistinctRequestIdsMakeAHundredDistinctCodes()
     {
         var tasks = Enumerable.Range(0, 100).Select(_ => Merchant.CreateAsync(TestMerchant.ValidCreate())).ToList();
