@@ -145,7 +145,7 @@ public static class Ledger
             """, new { paymentId })).ToList();
 
     /// <summary>
-    /// The journal transaction and its lines, as two of the unit's last writes (see <see cref="WriteUnit.LaterAsync"/>):
+    /// The journal transaction and its lines, as one of the unit's last writes (see <see cref="WriteUnit.LaterAsync"/>):
     /// nothing later in the unit reads them, so on PostgreSQL they travel with the unit's other last writes and the
     /// ledger costs a payment no round trip of its own. The lines find their transaction by its unique key
     /// (payment, kind) instead of an id read back; if it were missing they would insert no row and fail the unit.
@@ -153,22 +153,29 @@ public static class Ledger
     private static async Task WriteAsync(WriteUnit unit, long paymentId, string kind, long merchantId, long acquirerId,
         long gross, long fee, long cost, long net, string date, long at, IReadOnlyList<PostingLine> lines)
     {
-        await unit.LaterAsync(
-            """
-            INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
-            VALUES (@paymentId, @kind, @merchantId, @acquirerId, @gross, @fee, @cost, @net, @date, @at)
-            """, new { paymentId, kind, merchantId, acquirerId, gross, fee, cost, net, date, at }, rows: 1);
-
-        // VALUES names its columns column1.. on both databases; the sixth keeps the lines' order (their ids follow it).
+        // One command of two statements sharing their parameters: one call to the database (on SQLite's writer, one
+        // command's setup instead of two). VALUES names its columns column1.. on both databases; the sixth keeps the
+        // lines' order (their ids follow it).
         var sql = new StringBuilder(
             """
+            INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
+            VALUES (@paymentId, @kind, @merchantId, @acquirerId, @gross, @fee, @cost, @net, @date, @at);
             INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date)
             SELECT j.id, j.merchant_id, v.column1, v.column2, v.column3, v.column4, v.column5, j.business_date
             FROM journal_transactions j CROSS JOIN (VALUES
             """);
+        // Added by name, not as a template: the PostgreSQL tail reads a bag's names (see WriteUnit.FlushAsync).
         var parameters = new DynamicParameters();
         parameters.Add("paymentId", paymentId);
         parameters.Add("kind", kind);
+        parameters.Add("merchantId", merchantId);
+        parameters.Add("acquirerId", acquirerId);
+        parameters.Add("gross", gross);
+        parameters.Add("fee", fee);
+        parameters.Add("cost", cost);
+        parameters.Add("net", net);
+        parameters.Add("date", date);
+        parameters.Add("at", at);
         for (var i = 0; i < lines.Count; i++)
         {
             sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@a{i}, @r{i}, @s{i}, @p{i}, @v{i}, {i})");
@@ -179,6 +186,6 @@ public static class Ledger
             parameters.Add($"v{i}", lines[i].Amount);
         }
         sql.Append(") AS v WHERE j.payment_id = @paymentId AND j.kind = @kind ORDER BY v.column6");
-        await unit.LaterAsync(sql.ToString(), parameters, rows: lines.Count);
+        await unit.LaterAsync(sql.ToString(), parameters, rows: 1 + lines.Count);
     }
 }
