@@ -110,7 +110,7 @@ public static class Ledger
         var cost = p.CostFixed is not null ? new FeeSchedule(p.CostFixed.Value, p.CostPercent!.Value, p.CostMin!.Value, p.CostMax) : FeeSchedule.Zero;
 
         var money = Postings.Compute(payment.Amount, fee, cost, CodeMoney.Splits(code.Settlement), code.AccountId, p.ClientId, acquirer.Code);
-        return WriteAsync(unit, payment.Id, Payment, payment.MerchantId, payment.AcquirerId,
+        return WriteAsync(unit, payment.Id, Payment,
             money.Gross, money.Fee, money.AcquirerCost, money.Net, BusinessDate(payment.PaidAt), payment.PaidAt, money.Lines);
     }
 
@@ -127,7 +127,7 @@ public static class Ledger
         var lines = (await c.QueryAsync<StoredPosting>(
             "SELECT journal_id, account, role, split_type, payee, amount FROM postings WHERE journal_id = @id ORDER BY id", new { id = original.Id }, tx))
             .Select(p => p.ToLine());
-        await WriteAsync(unit, payment.Id, Reversal, original.MerchantId, original.AcquirerId,
+        await WriteAsync(unit, payment.Id, Reversal,
             -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, BusinessDate(now), now, Postings.Reverse(lines));
     }
 
@@ -150,7 +150,7 @@ public static class Ledger
     /// ledger costs a payment no round trip of its own. The lines find their transaction by its unique key
     /// (payment, kind) instead of an id read back; if it were missing they would insert no row and fail the unit.
     /// </summary>
-    private static async Task WriteAsync(WriteUnit unit, long paymentId, string kind, long merchantId, long acquirerId,
+    private static async Task WriteAsync(WriteUnit unit, long paymentId, string kind,
         long gross, long fee, long cost, long net, string date, long at, IReadOnlyList<PostingLine> lines)
     {
         // One command of two statements sharing their parameters: one call to the database (on SQLite's writer, one
@@ -159,7 +159,7 @@ public static class Ledger
         var sql = new StringBuilder(
             """
             INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
-            VALUES (@paymentId, @kind, @merchantId, @acquirerId, @gross, @fee, @cost, @net, @date, @at);
+            SELECT p.id, @kind, p.merchant_id, p.acquirer_id, @gross, @fee, @cost, @net, @date, @at FROM payments p WHERE p.id = @paymentId;
             INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date)
             SELECT j.id, j.merchant_id, v.column1, v.column2, v.column3, v.column4, v.column5, j.business_date
             FROM journal_transactions j CROSS JOIN (VALUES
@@ -168,8 +168,6 @@ public static class Ledger
         var parameters = new DynamicParameters();
         parameters.Add("paymentId", paymentId);
         parameters.Add("kind", kind);
-        parameters.Add("merchantId", merchantId);
-        parameters.Add("acquirerId", acquirerId);
         parameters.Add("gross", gross);
         parameters.Add("fee", fee);
         parameters.Add("cost", cost);
