@@ -70,7 +70,7 @@ public sealed class NotificationWorker(
                 {
                     // The cadence of reading the outbox is the machine's, not business time: due times are
                     // compared with the injected clock, but the poll itself must not wait for that clock to move.
-                    await signal.WaitAsync(n.PollInterval, TimeProvider.System, stoppingToken);
+                    await signal.WaitAsync(n.PollInterval, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
