@@ -46,7 +46,7 @@ public sealed class BackOfficeBrowserTests(Browser browser) : IAsyncLifetime
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password!);
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync(Url("/backoffice"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.ArrivedAsync(page, Url("/backoffice"));
         return (context, page);
     }
 
@@ -78,7 +78,7 @@ public sealed class BackOfficeBrowserTests(Browser browser) : IAsyncLifetime
         Assert.Equal("id", await page.GetAttributeAsync("html", "lang"));
 
         await page.ClickAsync("#sign-out");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/backoffice/sign-in"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.ArrivedAsync(page, new System.Text.RegularExpressions.Regex("/backoffice/sign-in"));
         await page.GotoAsync(Url("/backoffice"));
         Assert.Contains("/backoffice/sign-in", page.Url, StringComparison.Ordinal);
     }
@@ -105,7 +105,7 @@ public sealed class BackOfficeBrowserTests(Browser browser) : IAsyncLifetime
             Assert.Equal(1, await results.CountAsync());
             Assert.DoesNotContain(other, await results.InnerTextAsync(), StringComparison.Ordinal);
             await results.Locator("a").ClickAsync();
-            await page.WaitForURLAsync(Url($"/backoffice/codes/{code}"), new() { WaitUntil = WaitUntilState.Commit });
+            await Browser.ArrivedAsync(page, Url($"/backoffice/codes/{code}"));
             Assert.Equal("PAID", await page.InnerTextAsync("#status"));
         }
     }

@@ -49,16 +49,7 @@ public sealed class BackOfficeMoneyBrowserTests(Browser browser) : IAsyncLifetim
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", BackOfficeAccounts.Password);
         await page.ClickAsync("#sign-in");
-        try
-        {
-            await page.WaitForURLAsync(Url("/backoffice"), new() { WaitUntil = WaitUntilState.Commit });
-        }
-        catch (TimeoutException)
-        {
-            // Once in about three PostgreSQL runs the sign-in's navigation never arrived: keep what the page showed.
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifacts.Screenshot($"money-sign-in-timeout-{role}.png"), FullPage = true });
-            throw new TimeoutException($"Sign-in as {role} did not reach the overview; the page was {page.Url}: {await page.InnerTextAsync("body")}");
-        }
+        await Browser.ArrivedAsync(page, Url("/backoffice"));
         return (context, page);
     }
 
@@ -96,7 +87,7 @@ public sealed class BackOfficeMoneyBrowserTests(Browser browser) : IAsyncLifetim
         violations.AddRange(await SeriousViolationsAsync(page, "settlements"));
 
         await page.ClickAsync($"a[href='/backoffice/settlements/{batchId}']");
-        await page.WaitForURLAsync(Url($"/backoffice/settlements/{batchId}"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.ArrivedAsync(page, Url($"/backoffice/settlements/{batchId}"));
         Assert.Equal("CLOSED", await page.InnerTextAsync("#status"));
         Assert.True(await page.Locator("#lines tr.line").CountAsync() >= 1);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifacts.Screenshot("backoffice-settlement-batch.png"), FullPage = true });
@@ -117,7 +108,7 @@ public sealed class BackOfficeMoneyBrowserTests(Browser browser) : IAsyncLifetim
         await page.FillAsync("#upload-date", "2026-11-30");
         await page.SetInputFilesAsync("#upload-file", new FilePayload { Name = "recon-20261130.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(file) });
         await page.ClickAsync("#upload");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/backoffice/reconciliations/REC-"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.ArrivedAsync(page, new System.Text.RegularExpressions.Regex("/backoffice/reconciliations/REC-"));
         Assert.Equal("UNKNOWN_TO_TUNAI: 1", await page.InnerTextAsync("#count-UNKNOWN_TO_TUNAI"));
         Assert.Equal("MATCHED: 1", await page.InnerTextAsync("#count-MATCHED"));
         var reconciliationId = page.Url.Split("/backoffice/reconciliations/")[1];

@@ -43,6 +43,18 @@ public sealed class Browser : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Waits until the page's address matches, polling the address only. Not <c>WaitForURLAsync</c>: when the
+    /// navigation has already happened by the time it is called, it ignores <c>WaitUntil = Commit</c> and waits for a
+    /// load state instead (playwright-dotnet#3365); a sign-in that was quick enough then timed out on the right page.
+    /// </summary>
+    public static Task ArrivedAsync(IPage page, string url) =>
+        Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+
+    /// <inheritdoc cref="ArrivedAsync(IPage, string)"/>
+    public static Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url) =>
+        Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+
     private async Task<IBrowser> StartAsync()
     {
         await gate.WaitAsync(TestContext.Current.CancellationToken);
