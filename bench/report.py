@@ -80,6 +80,15 @@ for m in measured:
                  f"{m['p99']:.1f} | {m['p999']:.1f} | {ratio(m['p99'], b['p99']) if b else '–'} | {m['errors']} | "
                  f"{m['peak_kb'] / 1024:.0f} | {target(m)} |")
 
+def round_ratios(this_label, other_label, kind, conns):
+    """This build's req/s over the other's, one ratio per round in which both were measured."""
+    def by_round(label):
+        return {r.get("round", 1): wrk_row(r)[0] for r in rows
+                if "wrk" in r and r["label"] == label and r["kind"] == kind and r["connections"] == conns}
+    mine, theirs = by_round(this_label), by_round(other_label)
+    return [mine[k] / theirs[k] for k in sorted(mine) if k in theirs and theirs[k]]
+
+
 # Side by side in the same run: what telemetry costs, and this build against another (--against).
 compare = []
 for m in measured:
@@ -93,8 +102,12 @@ for m in measured:
     elif " @" in label:
         this = by_key.get((label.split(" @")[0], m["kind"], m["connections"]))
         if this:
+            # Each round's own ratio too: both builds met the same machine within a round, so the median of those
+            # ratios is less moved by a drift between rounds than the ratio of the two medians.
+            per_round = round_ratios(this["label"], label, m["kind"], m["connections"])
+            paired = f", round by round {statistics.median(per_round) * 100 - 100:+.1f} % (median of {len(per_round)})" if per_round else ""
             compare.append(f"- This build against {label.split(' @')[1]} ({this['label']}, {m['kind']}, {m['connections']} connections): "
-                           f"{this['rps']:,.0f} against {m['rps']:,.0f} req/s ({(this['rps'] / m['rps'] - 1) * 100:+.1f} %); "
+                           f"{this['rps']:,.0f} against {m['rps']:,.0f} req/s ({(this['rps'] / m['rps'] - 1) * 100:+.1f} %{paired}); "
                            f"p99 {this['p99']:.1f} against {m['p99']:.1f} ms.")
 if compare:
     lines += ["", "Side by side in this run:", ""] + compare
