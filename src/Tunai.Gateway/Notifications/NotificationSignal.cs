@@ -64,5 +64,5 @@ public sealed class NotificationSignal(GatewayInstance instance) : IDisposable
     /// time); throws only when <paramref name="ct"/> is cancelled. The semaphore's own timed wait ends without an
     /// exception, where a delay raced against the wait and cancelled the loser threw one on every wake-up.
     /// </summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct) => await _signal.WaitAsync(timeout, ct);
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }
