@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Tunai.Gateway.Storage;
 
@@ -42,6 +43,146 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             statement.Dispose();
         }
         _statements.Clear();
+        foreach (var bound in _bound.Values)
+        {
+            bound.Dispose();
+        }
+        _bound.Clear();
+    }
+
+    private readonly Dictionary<string, BoundStatements> _bound = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> (one or more statements) in the open transaction, the value at <c>i</c> bound to
+    /// every <c>@names[i]</c> it holds, and returns the rows its statements changed. For the writer's hottest writes:
+    /// the statements are compiled once, each parameter's place found once, and a value is bound straight to it.
+    /// Through Dapper and a command, the same write built a parameter bag, a <see cref="SqliteParameter"/> per value
+    /// (a list grown as it went), and looked each name up in SQLite on every run: under payment load that managed
+    /// work was more of the ledger's time than SQLite inserting its rows (dotnet-trace). Values are
+    /// <see cref="long"/>, <see cref="int"/>, <see cref="string"/> or null.
+    /// </summary>
+    internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values)
+    {
+        if (names.Length != values.Length)
+        {
+            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
+        }
+        if (!_bound.TryGetValue(sql, out var statements) || !statements.Names(names))
+        {
+            if (_bound.Count >= MaxStatements)
+            {
+                ForgetStatements();
+            }
+            var compiled = BoundStatements.Compile(Handle!, sql, names);
+            statements?.Dispose();
+            _bound[sql] = statements = compiled;
+        }
+        return statements.Run(Handle!, values);
+    }
+
+    /// <summary>The compiled statements of one SQL text, each with the place in the caller's values of each of its parameters.</summary>
+    private sealed class BoundStatements : IDisposable
+    {
+        private readonly List<(sqlite3_stmt Statement, int[] ValueOf)> _statements = [];
+
+        private readonly string[] _names;
+
+        private BoundStatements(string[] names) => _names = names;
+
+        /// <summary>True when the values come in the order these statements were compiled for.</summary>
+        public bool Names(string[] names) => names.AsSpan().SequenceEqual(_names);
+
+        public static BoundStatements Compile(sqlite3 db, string sql, string[] names)
+        {
+            var compiled = new BoundStatements([.. names]);
+            try
+            {
+                var rest = sql;
+                while (!string.IsNullOrWhiteSpace(rest))
+                {
+                    var rc = raw.sqlite3_prepare_v2(db, rest, out var statement, out rest);
+                    SqliteException.ThrowExceptionForRC(rc, db);
+                    if (statement.IsInvalid)
+                    {
+                        // Only a comment or whitespace was left.
+                        statement.Dispose();
+                        continue;
+                    }
+                    var valueOf = new int[raw.sqlite3_bind_parameter_count(statement)];
+                    compiled._statements.Add((statement, valueOf));
+                    for (var i = 0; i < valueOf.Length; i++)
+                    {
+                        var name = raw.sqlite3_bind_parameter_name(statement, i + 1).utf8_to_string();
+                        valueOf[i] = Array.IndexOf(names, name?.TrimStart('@'));
+                        if (valueOf[i] < 0)
+                        {
+                            throw new ArgumentException($"No value is named for the SQL's parameter {name}", nameof(names));
+                        }
+                    }
+                }
+                return compiled;
+            }
+            catch
+            {
+                compiled.Dispose();
+                throw;
+            }
+        }
+
+        public int Run(sqlite3 db, ReadOnlySpan<object?> values)
+        {
+            var changed = 0;
+            foreach (var (statement, valueOf) in _statements)
+            {
+                try
+                {
+                    for (var i = 0; i < valueOf.Length; i++)
+                    {
+                        var rc = values[valueOf[i]] switch
+                        {
+                            null => raw.sqlite3_bind_null(statement, i + 1),
+                            long l => raw.sqlite3_bind_int64(statement, i + 1, l),
+                            int n => raw.sqlite3_bind_int64(statement, i + 1, n),
+                            string text => raw.sqlite3_bind_text(statement, i + 1, text),
+                            var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name} here"),
+                        };
+                        SqliteException.ThrowExceptionForRC(rc, db);
+                    }
+                    int stepped;
+                    while ((stepped = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+                    {
+                        // A write returns no rows; any it does are not read.
+                    }
+                    if (stepped != raw.SQLITE_DONE)
+                    {
+                        SqliteException.ThrowExceptionForRC(stepped, db);
+                    }
+                    changed += raw.sqlite3_changes(db);
+                }
+                finally
+                {
+                    raw.sqlite3_reset(statement);
+                    raw.sqlite3_clear_bindings(statement);
+                }
+            }
+            return changed;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (statement, _) in _statements)
+            {
+                statement.Dispose();
+            }
+            _statements.Clear();
+        }
+    }
+
+    /// <summary>Kept statements belong to the open connection: closing it forgets them (Microsoft.Data.Sqlite does the same with its own).</summary>
+    public override void Close()
+    {
+        ForgetStatements();
+        base.Close();
     }
 
     protected override void Dispose(bool disposing)

@@ -60,7 +60,31 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         (_tail ??= []).Add((sql, parameters, rows));
     }
 
-    /// <summary>Sends the writes kept by <see cref="LaterAsync"/> (PostgreSQL), in the order they were asked for.</summary>
+    /// <summary>
+    /// <see cref="LaterAsync(string, object?, int)"/> with the values given by name, in order: on SQLite's writer they are
+    /// bound straight to its kept statements (see <see cref="StatementCachingConnection.Execute"/>), for the hottest
+    /// writes; elsewhere they travel as the same named parameters.
+    /// </summary>
+    public Task LaterAsync(string sql, string[] names, object?[] values, int rows)
+    {
+        if (names.Length != values.Length)
+        {
+            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
+        }
+        if (!batchesTail && Connection is StatementCachingConnection writer)
+        {
+            Check(writer.Execute(sql, names, values), rows, sql);
+            return Task.CompletedTask;
+        }
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < names.Length; i++)
+        {
+            parameters.Add(names[i], values[i]);
+        }
+        return LaterAsync(sql, parameters, rows);
+    }
+
+    /// <summary>Sends the writes kept by <see cref="LaterAsync(string, object?, int)"/> (PostgreSQL), in the order they were asked for.</summary>
     internal async Task FlushAsync()
     {
         if (_tail is not { Count: > 0 } tail)

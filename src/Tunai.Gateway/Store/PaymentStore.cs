@@ -103,7 +103,7 @@ public static class PaymentStore
     public sealed record StoreEvent(long AcquirerId, string Kind, string? Code, string? TrxId, string? AgentId, string? StoreId,
         string? TerminalId, string Outcome, string? Reason, string? PaymentId, string RequestBody, long CreatedAt);
 
-    /// <summary>Records a store request in the unit that answers it, with the unit's other last writes (see <see cref="WriteUnit.LaterAsync"/>).</summary>
+    /// <summary>Records a store request in the unit that answers it, with the unit's other last writes (see <see cref="WriteUnit.LaterAsync(string, object?, int)"/>).</summary>
     public static Task RecordAsync(WriteUnit unit, StoreEvent e) => unit.LaterAsync(InsertEvent, e, rows: 1);
 
     private const string InsertEvent =

@@ -127,6 +127,109 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Empty(await IdsAsync());
     }
 
+    // Two statements sharing their values, a value used twice, a NULL and a text: on SQLite's writer the values are
+    // bound straight to its kept statements, elsewhere they travel as named parameters.
+    private const string TwoThings =
+        """
+        INSERT INTO things (id, name) VALUES (@first, @name);
+        INSERT INTO things (id, name) SELECT @first + @step, COALESCE(@missing, @name || ' again') WHERE @missing IS NULL
+        """;
+
+    private static readonly string[] TwoThingsNames = ["first", "step", "name", "missing"];
+
+    [Fact]
+    public async Task ALaterWriteByNameBindsEachValueEverywhereItsNameAppears()
+    {
+        for (var run = 0L; run < 3; run++)
+        {
+            var first = run * 10;
+            var ok = await _database.WriteAsync(async unit =>
+            {
+                await unit.LaterAsync(TwoThings, TwoThingsNames, [first, 5, $"thing {first}", null], rows: 2);
+                unit.Commit();
+                return true;
+            });
+            Assert.True(ok);
+        }
+
+        await using var c = await _database.OpenAsync();
+        var things = (await c.QueryAsync<(long Id, string Name)>("SELECT id, name FROM things ORDER BY id")).ToList();
+        Assert.Equal(
+            [(0L, "thing 0"), (5L, "thing 0 again"), (10L, "thing 10"), (15L, "thing 10 again"), (20L, "thing 20"), (25L, "thing 20 again")],
+            things);
+    }
+
+    [Fact]
+    public async Task ALaterWriteThatBreaksAConstraintFailsItsUnitAndItsStatementsRunAgainAfter()
+    {
+        await InsertAsync(1, commit: true);
+        var clash = _database.WriteAsync(async unit =>
+        {
+            await Insert(unit, 2);
+            // The second statement inserts "thing 1" again: its unique name fails the unit, its first row and id 2 with it.
+            await unit.LaterAsync(TwoThings, TwoThingsNames, [3L, 5, "thing 1", null], rows: 2);
+            unit.Commit();
+            return true;
+        });
+        Assert.True(Database.IsUniqueViolation(await Assert.ThrowsAnyAsync<DbException>(() => clash)));
+        Assert.Equal([1L], await IdsAsync());
+
+        // The same text with good values: the statements that failed were reset, not left half-run.
+        await _database.WriteAsync(async unit =>
+        {
+            await unit.LaterAsync(TwoThings, TwoThingsNames, [3L, 5, "thing 3", null], rows: 2);
+            unit.Commit();
+            return true;
+        });
+        Assert.Equal([1L, 3L, 8L], await IdsAsync());
+    }
+
+    [Fact]
+    public async Task ALaterWriteByNameThatChangesOtherThanItsRowsFailsItsUnit()
+    {
+        var miscounted = _database.WriteAsync(async unit =>
+        {
+            await Insert(unit, 1);
+            // The second statement's WHERE finds @missing set and inserts nothing: one row where two were promised.
+            await unit.LaterAsync(TwoThings, TwoThingsNames, [2L, 5, "thing 2", "not null"], rows: 2);
+            unit.Commit();
+            return true;
+        });
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => miscounted);
+        Assert.Contains("Expected 2 row(s) changed, got 1", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await IdsAsync());
+    }
+
+    [Fact]
+    public async Task ALaterWriteByNameRefusesValuesItCannotPlace()
+    {
+        // As many names as values, or no statement runs.
+        await Assert.ThrowsAsync<ArgumentException>(() => _database.WriteAsync(async unit =>
+        {
+            await unit.LaterAsync(TwoThings, TwoThingsNames, [1L, 5, "thing 1"], rows: 2);
+            unit.Commit();
+            return true;
+        }));
+        // A parameter of the SQL that no value is named for: refused before it runs on SQLite's writer, by the server on PostgreSQL.
+        var unnamed = await Assert.ThrowsAnyAsync<Exception>(() => _database.WriteAsync(async unit =>
+        {
+            await unit.LaterAsync(TwoThings, ["first", "step", "name"], [1L, 5, "thing 1"], rows: 2);
+            unit.Commit();
+            return true;
+        }));
+        Assert.IsType(_database.IsSqlite ? typeof(ArgumentException) : typeof(Npgsql.PostgresException), unnamed);
+        Assert.Empty(await IdsAsync());
+
+        // The same text with all its names still runs (what was refused was not kept as the text's binding).
+        await _database.WriteAsync(async unit =>
+        {
+            await unit.LaterAsync(TwoThings, TwoThingsNames, [1L, 5, "thing 1", null], rows: 2);
+            unit.Commit();
+            return true;
+        });
+        Assert.Equal([1L, 6L], await IdsAsync());
+    }
+
     /// <summary>A unit that inserts <paramref name="id"/> and then waits: on SQLite the writer is busy until released.</summary>
     private async Task<(Task Unit, TaskCompletionSource Release)> HoldAsync(long id)
     {
