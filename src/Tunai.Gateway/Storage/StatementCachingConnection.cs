@@ -61,7 +61,16 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// work was more of the ledger's time than SQLite inserting its rows (dotnet-trace). Values are
     /// <see cref="long"/>, <see cref="int"/>, <see cref="string"/> or null.
     /// </summary>
-    internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values)
+    internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).Run(Handle!, values);
+
+    /// <summary>
+    /// The first row of a one-statement query, bound like <see cref="Execute"/>: each column as a <see cref="long"/>,
+    /// <see cref="double"/>, <see cref="string"/> or null; null when no row matched. For small reads on the writer's
+    /// hot path, where Dapper asks the reader for every column's name and type on every read to find its mapper.
+    /// </summary>
+    internal object?[]? ReadRow(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).ReadRow(Handle!, values);
+
+    private BoundStatements Bound(string sql, string[] names, ReadOnlySpan<object?> values)
     {
         if (names.Length != values.Length)
         {
@@ -77,7 +86,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             statements?.Dispose();
             _bound[sql] = statements = compiled;
         }
-        return statements.Run(Handle!, values);
+        return statements;
     }
 
     /// <summary>The compiled statements of one SQL text, each with the place in the caller's values of each of its parameters.</summary>
@@ -129,6 +138,61 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             }
         }
 
+        private static void Bind(sqlite3 db, sqlite3_stmt statement, int[] valueOf, ReadOnlySpan<object?> values)
+        {
+            for (var i = 0; i < valueOf.Length; i++)
+            {
+                var rc = values[valueOf[i]] switch
+                {
+                    null => raw.sqlite3_bind_null(statement, i + 1),
+                    long l => raw.sqlite3_bind_int64(statement, i + 1, l),
+                    int n => raw.sqlite3_bind_int64(statement, i + 1, n),
+                    string text => raw.sqlite3_bind_text(statement, i + 1, text),
+                    var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name} here"),
+                };
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+        }
+
+        public object?[]? ReadRow(sqlite3 db, ReadOnlySpan<object?> values)
+        {
+            if (_statements.Count != 1)
+            {
+                throw new InvalidOperationException($"A row is read from one statement, not {_statements.Count}");
+            }
+            var (statement, valueOf) = _statements[0];
+            try
+            {
+                Bind(db, statement, valueOf, values);
+                var stepped = raw.sqlite3_step(statement);
+                if (stepped == raw.SQLITE_DONE)
+                {
+                    return null;
+                }
+                if (stepped != raw.SQLITE_ROW)
+                {
+                    SqliteException.ThrowExceptionForRC(stepped, db);
+                }
+                var row = new object?[raw.sqlite3_column_count(statement)];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = raw.sqlite3_column_type(statement, i) switch
+                    {
+                        raw.SQLITE_NULL => null,
+                        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(statement, i),
+                        raw.SQLITE_FLOAT => raw.sqlite3_column_double(statement, i),
+                        _ => raw.sqlite3_column_text(statement, i).utf8_to_string(),
+                    };
+                }
+                return row;
+            }
+            finally
+            {
+                raw.sqlite3_reset(statement);
+                raw.sqlite3_clear_bindings(statement);
+            }
+        }
+
         public int Run(sqlite3 db, ReadOnlySpan<object?> values)
         {
             var changed = 0;
@@ -136,18 +200,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             {
                 try
                 {
-                    for (var i = 0; i < valueOf.Length; i++)
-                    {
-                        var rc = values[valueOf[i]] switch
-                        {
-                            null => raw.sqlite3_bind_null(statement, i + 1),
-                            long l => raw.sqlite3_bind_int64(statement, i + 1, l),
-                            int n => raw.sqlite3_bind_int64(statement, i + 1, n),
-                            string text => raw.sqlite3_bind_text(statement, i + 1, text),
-                            var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name} here"),
-                        };
-                        SqliteException.ThrowExceptionForRC(rc, db);
-                    }
+                    Bind(db, statement, valueOf, values);
                     int stepped;
                     while ((stepped = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
                     {

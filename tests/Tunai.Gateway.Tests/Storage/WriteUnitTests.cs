@@ -230,6 +230,26 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Equal([1L, 6L], await IdsAsync());
     }
 
+    [Fact]
+    public async Task TheSqliteWriterReadsARowStraightWithEachColumnTypedAndNoRowAsNull()
+    {
+        if (!_database.IsSqlite)
+        {
+            Assert.Skip("SQLite's writer only: PostgreSQL units read through Npgsql");
+        }
+        await InsertAsync(7, commit: true);
+        const string sql = "SELECT id, name, id / 2.0, NULL FROM things WHERE id = @id";
+        string[] names = ["id"];
+        var (found, missing) = await _database.WriteAsync(unit =>
+        {
+            var writer = Assert.IsType<StatementCachingConnection>(unit.Connection);
+            return Task.FromResult((writer.ReadRow(sql, names, [7L]), writer.ReadRow(sql, names, [8L])));
+        });
+
+        Assert.Equal([7L, "thing 7", 3.5, null], found!);
+        Assert.Null(missing);
+    }
+
     /// <summary>A unit that inserts <paramref name="id"/> and then waits: on SQLite the writer is busy until released.</summary>
     private async Task<(Task Unit, TaskCompletionSource Release)> HoldAsync(long id)
     {
