@@ -47,6 +47,11 @@ public sealed class Database : IAsyncDisposable
                 var writer = new StatementCachingConnection(builder.ConnectionString);
                 await writer.OpenAsync(ct);
                 await ConfigureSqliteAsync(writer);
+                // The writer's page cache: 64 MiB, where SQLite's default is 2. Every write unit runs on this one
+                // connection, and with the default it read most b-tree pages again from the file: on a 160 MB database
+                // (450,000 codes) under payment load, 14 reads (54 KB) per payment, 4.4 (15 KB) with this cache. It
+                // is filled only as pages are used.
+                await writer.ExecuteAsync("PRAGMA cache_size=-65536;");
                 return writer;
             }, OpenAsync);
         }
