@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -198,15 +199,35 @@ public static class Ledger
     private static async Task WriteAsync(WriteUnit unit, long paymentId, string kind,
         long gross, long fee, long cost, long net, string date, long at, IReadOnlyList<PostingLine> lines)
     {
+        if (unit.Connection is SqliteConnection)
+        {
+            // Each line's five values bound as parameters of their own: with values bound by place there is nothing
+            // to save by packing them, and SQLite no longer builds and takes apart a JSON text per payment.
+            var (sql, names) = SqliteWrite(lines.Count);
+            var bound = new object?[JournalNames.Length + LineFields * lines.Count];
+            (bound[0], bound[1], bound[2], bound[3], bound[4], bound[5], bound[6], bound[7]) = (paymentId, kind, gross, fee, cost, net, date, at);
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var (line, at0) = (lines[i], JournalNames.Length + LineFields * i);
+                (bound[at0], bound[at0 + 1], bound[at0 + 2], bound[at0 + 3], bound[at0 + 4]) =
+                    (line.Account, line.Role, line.SplitType, line.Payee, line.Amount);
+            }
+            await unit.LaterAsync(sql, names, bound, rows: 1 + lines.Count);
+            return;
+        }
         object?[] values = [paymentId, kind, gross, fee, cost, net, date, at, LinesJson(lines)];
-        await unit.LaterAsync(unit.Connection is SqliteConnection ? SqliteWriteSql : PostgresWriteSql, WriteNames, values, rows: 1 + lines.Count);
+        await unit.LaterAsync(PostgresWriteSql, PostgresNames, values, rows: 1 + lines.Count);
     }
 
-    private static readonly string[] WriteNames = ["paymentId", "kind", "gross", "fee", "cost", "net", "date", "at", "lines"];
+    private static readonly string[] JournalNames = ["paymentId", "kind", "gross", "fee", "cost", "net", "date", "at"];
 
-    // One text of two statements sharing their parameters: one call to the database. The lines travel as one JSON
-    // array of [account, role, split type, payee, amount] arrays, taken apart by the database in array order (their
-    // ids follow it): one parameter for any number of lines instead of five each, and one text for every payment.
+    private static readonly string[] PostgresNames = [.. JournalNames, "lines"];
+
+    private static readonly string[] LineNames = ["account", "role", "split", "payee", "amount"];
+
+    private static int LineFields => LineNames.Length;
+
+    // One text of two statements sharing their parameters: one call to the database.
     private const string JournalInsertSql =
         """
         INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
@@ -214,14 +235,31 @@ public static class Ledger
         INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date)
         """;
 
-    private const string SqliteWriteSql = JournalInsertSql +
-        """
+    /// <summary>SQLite's text for a transaction of <paramref name="lines"/> lines, and its parameters' names in the order bound.</summary>
+    private static (string Sql, string[] Names) SqliteWrite(int lines) => SqliteWrites.GetOrAdd(lines, static n =>
+    {
+        if (n == 0)
+        {
+            return (JournalInsertSql[..JournalInsertSql.IndexOf("INSERT INTO postings", StringComparison.Ordinal)], JournalNames);
+        }
+        // The lines as a VALUES list, numbered so their ids follow their order.
+        var rows = string.Join(", ", Enumerable.Range(0, n).Select(i =>
+            string.Create(CultureInfo.InvariantCulture, $"({i}, @account{i}, @role{i}, @split{i}, @payee{i}, @amount{i})")));
+        var sql = JournalInsertSql + $"""
 
-        SELECT j.id, j.merchant_id, v.value ->> 0, v.value ->> 1, v.value ->> 2, v.value ->> 3, v.value ->> 4, j.business_date
-        FROM journal_transactions j CROSS JOIN json_each(@lines) AS v
-        WHERE j.payment_id = @paymentId AND j.kind = @kind ORDER BY v.key
-        """;
+            SELECT j.id, j.merchant_id, v.column2, v.column3, v.column4, v.column5, v.column6, j.business_date
+            FROM journal_transactions j CROSS JOIN (VALUES {rows}) AS v
+            WHERE j.payment_id = @paymentId AND j.kind = @kind ORDER BY v.column1
+            """;
+        string[] names = [.. JournalNames, .. Enumerable.Range(0, n).SelectMany(i => LineNames.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f}{i}")))];
+        return (sql, names);
+    });
 
+    private static readonly ConcurrentDictionary<int, (string Sql, string[] Names)> SqliteWrites = new();
+
+    // The lines travel as one JSON array of [account, role, split type, payee, amount] arrays, taken apart by the
+    // database in array order (their ids follow it): one parameter for any number of lines, and one text for every
+    // payment, so Npgsql prepares it once.
     private const string PostgresWriteSql = JournalInsertSql +
         """
 
