@@ -38,24 +38,41 @@ public static class NotificationStore
         """;
 
     /// <summary>Inserts a new row leased to <paramref name="owner"/>; only <see cref="Outbox"/> writes notifications.</summary>
-    public static async Task<Notification> InsertAsync(DbConnection c, DbTransaction tx, Notification row, string owner) =>
-        // Only the id is read back: a wide RETURNING costs SQLite more than the insert itself.
-        row with
+    public static async Task<Notification> InsertAsync(DbConnection c, DbTransaction tx, Notification row, string owner)
+    {
+        object?[] values =
+        [
+            row.NotificationId, row.MerchantId, row.PaymentId, row.Event, row.RequestId, row.OverrideUrl, row.Body, row.Status,
+            row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil, row.TraceParent,
+        ];
+        // On SQLite's writer the values are bound straight to a kept statement and the id is the row's rowid; through
+        // Dapper this insert spent more of the writer's time building parameters than SQLite spent inserting the row.
+        if (c is StatementCachingConnection writer)
         {
-            Id = await c.ExecuteScalarAsync<long>(
-                """
-                INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
-                    attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until, trace_parent)
-                VALUES (@NotificationId, @MerchantId, @PaymentId, @Event, @RequestId, @OverrideUrl, @Body, @Status,
-                    0, @MaxAttempts, @NextAttemptAt, @CreatedAt, @owner, @LeaseUntil, @TraceParent)
-                RETURNING id
-                """,
-                new
-                {
-                    row.NotificationId, row.MerchantId, row.PaymentId, row.Event, row.RequestId, row.OverrideUrl, row.Body, row.Status,
-                    row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil, row.TraceParent,
-                }, tx),
-        };
+            return row with { Id = writer.Insert(InsertSql, InsertNames, values) };
+        }
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < InsertNames.Length; i++)
+        {
+            parameters.Add(InsertNames[i], values[i]);
+        }
+        // Only the id is read back: a wide RETURNING costs more than the insert itself.
+        return row with { Id = await c.ExecuteScalarAsync<long>(InsertSql + " RETURNING id", parameters, tx) };
+    }
+
+    private const string InsertSql =
+        """
+        INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
+            attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until, trace_parent)
+        VALUES (@notificationId, @merchantId, @paymentId, @event, @requestId, @overrideUrl, @body, @status,
+            0, @maxAttempts, @nextAttemptAt, @createdAt, @owner, @leaseUntil, @traceParent)
+        """;
+
+    private static readonly string[] InsertNames =
+    [
+        "notificationId", "merchantId", "paymentId", "event", "requestId", "overrideUrl", "body", "status",
+        "maxAttempts", "nextAttemptAt", "createdAt", "owner", "leaseUntil", "traceParent",
+    ];
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>, oldest first, at most

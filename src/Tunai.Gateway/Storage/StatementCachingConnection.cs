@@ -59,9 +59,23 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// Through Dapper and a command, the same write built a parameter bag, a <see cref="SqliteParameter"/> per value
     /// (a list grown as it went), and looked each name up in SQLite on every run: under payment load that managed
     /// work was more of the ledger's time than SQLite inserting its rows (dotnet-trace). Values are
-    /// <see cref="long"/>, <see cref="int"/>, <see cref="string"/> or null.
+    /// <see cref="long"/>, <see cref="int"/>, <see cref="string"/>, a <see cref="byte"/> array (a blob) or null.
     /// </summary>
     internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).Run(Handle!, values);
+
+    /// <summary>
+    /// Runs a one-row INSERT as <see cref="Execute"/> does and returns the row's id (its rowid): what
+    /// <c>RETURNING id</c> gives, without a row to read back.
+    /// </summary>
+    internal long Insert(string sql, string[] names, ReadOnlySpan<object?> values)
+    {
+        var inserted = Execute(sql, names, values);
+        if (inserted != 1)
+        {
+            throw new InvalidOperationException($"Expected one row inserted, not {inserted}: {sql}");
+        }
+        return raw.sqlite3_last_insert_rowid(Handle!);
+    }
 
     /// <summary>
     /// The first row of a one-statement query, bound like <see cref="Execute"/>: each column as a <see cref="long"/>,
@@ -148,6 +162,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
                     long l => raw.sqlite3_bind_int64(statement, i + 1, l),
                     int n => raw.sqlite3_bind_int64(statement, i + 1, n),
                     string text => raw.sqlite3_bind_text(statement, i + 1, text),
+                    byte[] blob => raw.sqlite3_bind_blob(statement, i + 1, blob),
                     var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name} here"),
                 };
                 SqliteException.ThrowExceptionForRC(rc, db);

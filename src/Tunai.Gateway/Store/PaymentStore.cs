@@ -104,7 +104,13 @@ public static class PaymentStore
         string? TerminalId, string Outcome, string? Reason, string? PaymentId, string RequestBody, long CreatedAt);
 
     /// <summary>Records a store request in the unit that answers it, with the unit's other last writes (see <see cref="WriteUnit.LaterAsync(string, object?, int)"/>).</summary>
-    public static Task RecordAsync(WriteUnit unit, StoreEvent e) => unit.LaterAsync(InsertEvent, e, rows: 1);
+    public static Task RecordAsync(WriteUnit unit, StoreEvent e) =>
+        unit.LaterAsync(InsertEvent, EventNames,
+            [e.AcquirerId, e.Kind, e.Code, e.TrxId, e.AgentId, e.StoreId, e.TerminalId, e.Outcome, e.Reason, e.PaymentId, e.RequestBody, e.CreatedAt],
+            rows: 1);
+
+    private static readonly string[] EventNames =
+        ["AcquirerId", "Kind", "Code", "TrxId", "AgentId", "StoreId", "TerminalId", "Outcome", "Reason", "PaymentId", "RequestBody", "CreatedAt"];
 
     private const string InsertEvent =
         """

@@ -72,11 +72,15 @@ public static class StoreReplay
 
     /// <summary>Keeps the first answer; the primary key makes a concurrent duplicate fail (see <see cref="RunAsync"/>).</summary>
     public static Task SaveAsync(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
-        unit.LaterAsync(
-            """
-            INSERT INTO store_transactions (acquirer_id, kind, trx_id, request_hash, response_status, response_body, created_at)
-            VALUES (@acquirerId, @kind, @trxId, @hash, @status, @body, @now)
-            """, new { acquirerId, kind = Name(kind), trxId, hash, status, body, now }, rows: 1);
+        unit.LaterAsync(SaveSql, SaveNames, [acquirerId, Name(kind), trxId, hash, status, body, now], rows: 1);
+
+    private const string SaveSql =
+        """
+        INSERT INTO store_transactions (acquirer_id, kind, trx_id, request_hash, response_status, response_body, created_at)
+        VALUES (@acquirerId, @kind, @trxId, @hash, @status, @body, @now)
+        """;
+
+    private static readonly string[] SaveNames = ["acquirerId", "kind", "trxId", "hash", "status", "body", "now"];
 
     /// <summary>
     /// Runs one store request as a unit, once more if it lost a race: another request with this trx_id committed

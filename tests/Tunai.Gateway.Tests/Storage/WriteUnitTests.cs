@@ -250,6 +250,40 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Null(missing);
     }
 
+    [Fact]
+    public async Task TheSqliteWriterInsertsARowStraightGivingItsIdAndKeepingABlobByteForByte()
+    {
+        if (!_database.IsSqlite)
+        {
+            Assert.Skip("SQLite's writer only: PostgreSQL units insert through Npgsql");
+        }
+        await using (var c = await _database.OpenAsync())
+        {
+            await c.ExecuteAsync("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+        }
+        const string insert = "INSERT INTO blobs (data) VALUES (@data)";
+        string[] names = ["data"];
+        byte[] first = [0, 1, 2, 255, 0, 42];
+        var (firstId, secondId, refusal) = await _database.WriteAsync(unit =>
+        {
+            var writer = Assert.IsType<StatementCachingConnection>(unit.Connection);
+            var a = writer.Insert(insert, names, [first]);
+            var b = writer.Insert(insert, names, [new byte[] { 9 }]);
+            // A statement that inserts no row is refused: there is no id to give.
+            var none = Assert.Throws<InvalidOperationException>(() => writer.Insert("INSERT INTO blobs (data) SELECT @data WHERE 0", names, [first]));
+            unit.Commit();
+            return Task.FromResult((a, b, none.Message));
+        });
+
+        Assert.Contains("not 0", refusal, StringComparison.Ordinal);
+        await using var read = await _database.OpenAsync();
+        var rows = (await read.QueryAsync<(long Id, byte[] Data)>("SELECT id, data FROM blobs ORDER BY id")).ToList();
+        Assert.Equal([firstId, secondId], rows.Select(r => r.Id));
+        Assert.Equal(firstId + 1, secondId);
+        Assert.Equal(first, rows[0].Data);
+        Assert.Equal([9], rows[1].Data);
+    }
+
     /// <summary>A unit that inserts <paramref name="id"/> and then waits: on SQLite the writer is busy until released.</summary>
     private async Task<(Task Unit, TaskCompletionSource Release)> HoldAsync(long id)
     {
