@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -100,12 +101,18 @@ public sealed class Database : IAsyncDisposable
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         var connection = await _source.OpenConnectionAsync(ct);
-        if (IsSqlite)
+        // A pooled connection keeps its SQLite connection, and with it the settings made on it: they are made once
+        // per SQLite connection, not on every open (three statements prepared and run before each request's read).
+        if (IsSqlite && ((SqliteConnection)connection).Handle is { } handle && !Configured.TryGetValue(handle, out _))
         {
             await ConfigureSqliteAsync(connection);
+            Configured.AddOrUpdate(handle, handle);
         }
         return connection;
     }
+
+    /// <summary>The SQLite connections (of any pool) already configured; an entry goes when its connection is collected.</summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
 
     /// <summary>
     /// Per-connection settings. synchronous=FULL with WAL: a commit returns only after the WAL is fsynced, so a

@@ -36,6 +36,29 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReaderHasItsSettingsOnEveryOpenThoughTheyAreMadeOncePerSqliteConnection()
+    {
+        SqliteConnection.ClearAllPools();
+        var handles = new List<SQLitePCL.sqlite3>();
+        for (var open = 0; open < 3; open++)
+        {
+            if (open == 2)
+            {
+                // A new SQLite connection: configured when first opened.
+                SqliteConnection.ClearAllPools();
+            }
+            await using var c = await _database.OpenAsync();
+            handles.Add(((SqliteConnection)c).Handle!);
+            var (foreignKeys, busyTimeout, synchronous) = await c.QuerySingleAsync<(long, long, long)>(
+                "SELECT (SELECT foreign_keys FROM pragma_foreign_keys), (SELECT timeout FROM pragma_busy_timeout), (SELECT synchronous FROM pragma_synchronous)");
+            Assert.Equal((1L, 30000L, 2L), (foreignKeys, busyTimeout, synchronous));
+        }
+        // The second open was the pool's first connection again (its settings kept, not made again); the third a new one.
+        Assert.Same(handles[0], handles[1]);
+        Assert.NotSame(handles[1], handles[2]);
+    }
+
+    [Fact]
     public async Task AKeptStatementRunsAgainWithNewValuesAfterItFailed()
     {
         const string insert = "INSERT INTO things (id, name) VALUES (@id, @name) RETURNING id";
