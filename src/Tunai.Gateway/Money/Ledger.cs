@@ -153,7 +153,7 @@ public static class Ledger
         var cost = p.CostFixed is not null ? new FeeSchedule(p.CostFixed.Value, p.CostPercent!.Value, p.CostMin!.Value, p.CostMax) : FeeSchedule.Zero;
 
         var money = Postings.Compute(payment.Amount, fee, cost, CodeMoney.Splits(code.Settlement), code.AccountId, p.ClientId, acquirer.Code);
-        return WriteAsync(unit, payment.Id, Payment,
+        return WriteAsync(unit, payment.Id, payment.MerchantId, Payment,
             money.Gross, money.Fee, money.AcquirerCost, money.Net, BusinessDate(payment.PaidAt), payment.PaidAt, money.Lines);
     }
 
@@ -170,7 +170,7 @@ public static class Ledger
         var lines = (await c.QueryAsync<StoredPosting>(
             "SELECT journal_id, account, role, split_type, payee, amount FROM postings WHERE journal_id = @id ORDER BY id", new { id = original.Id }, tx))
             .Select(p => p.ToLine());
-        await WriteAsync(unit, payment.Id, Reversal,
+        await WriteAsync(unit, payment.Id, payment.MerchantId, Reversal,
             -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, BusinessDate(now), now, Postings.Reverse(lines));
     }
 
@@ -196,7 +196,7 @@ public static class Ledger
     /// through Dapper, preparing the nine parameters had cost about as much as inserting the rows, and the ledger's
     /// write went from 14.3 % to 9.7 % of the writer's time under payment load (dotnet-trace).
     /// </summary>
-    private static async Task WriteAsync(WriteUnit unit, long paymentId, string kind,
+    private static async Task WriteAsync(WriteUnit unit, long paymentId, long merchantId, string kind,
         long gross, long fee, long cost, long net, string date, long at, IReadOnlyList<PostingLine> lines)
     {
         if (unit.Connection is SqliteConnection)
@@ -204,11 +204,12 @@ public static class Ledger
             // Each line's five values bound as parameters of their own: with values bound by place there is nothing
             // to save by packing them, and SQLite no longer builds and takes apart a JSON text per payment.
             var (sql, names) = SqliteWrite(lines.Count);
-            var bound = new object?[JournalNames.Length + LineFields * lines.Count];
-            (bound[0], bound[1], bound[2], bound[3], bound[4], bound[5], bound[6], bound[7]) = (paymentId, kind, gross, fee, cost, net, date, at);
+            var bound = new object?[SqliteJournalNames.Length + LineFields * lines.Count];
+            (bound[0], bound[1], bound[2], bound[3], bound[4], bound[5], bound[6], bound[7], bound[8]) =
+                (paymentId, kind, gross, fee, cost, net, date, at, merchantId);
             for (var i = 0; i < lines.Count; i++)
             {
-                var (line, at0) = (lines[i], JournalNames.Length + LineFields * i);
+                var (line, at0) = (lines[i], SqliteJournalNames.Length + LineFields * i);
                 (bound[at0], bound[at0 + 1], bound[at0 + 2], bound[at0 + 3], bound[at0 + 4]) =
                     (line.Account, line.Role, line.SplitType, line.Payee, line.Amount);
             }
@@ -222,6 +223,8 @@ public static class Ledger
     private static readonly string[] JournalNames = ["paymentId", "kind", "gross", "fee", "cost", "net", "date", "at"];
 
     private static readonly string[] PostgresNames = [.. JournalNames, "lines"];
+
+    private static readonly string[] SqliteJournalNames = [.. JournalNames, "merchantId"];
 
     private static readonly string[] LineNames = ["account", "role", "split", "payee", "amount"];
 
@@ -240,18 +243,18 @@ public static class Ledger
     {
         if (n == 0)
         {
-            return (JournalInsertSql[..JournalInsertSql.IndexOf("INSERT INTO postings", StringComparison.Ordinal)], JournalNames);
+            return (JournalInsertSql[..JournalInsertSql.IndexOf("INSERT INTO postings", StringComparison.Ordinal)], SqliteJournalNames);
         }
-        // The lines as a VALUES list, numbered so their ids follow their order.
-        var rows = string.Join(", ", Enumerable.Range(0, n).Select(i =>
-            string.Create(CultureInfo.InvariantCulture, $"({i}, @account{i}, @role{i}, @split{i}, @payee{i}, @amount{i})")));
-        var sql = JournalInsertSql + $"""
-
-            SELECT j.id, j.merchant_id, v.column2, v.column3, v.column4, v.column5, v.column6, j.business_date
-            FROM journal_transactions j CROSS JOIN (VALUES {rows}) AS v
-            WHERE j.payment_id = @paymentId AND j.kind = @kind ORDER BY v.column1
-            """;
-        string[] names = [.. JournalNames, .. Enumerable.Range(0, n).SelectMany(i => LineNames.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f}{i}")))];
+        // The lines as one multi-row INSERT, inserted (and numbered) in their order. Each finds its transaction by its
+        // unique key; were it missing, journal_id would be NULL and the NOT NULL constraint would fail the unit. The
+        // merchant and day are the payment's, as the transaction's are. A join of the transaction with the lines as a
+        // VALUES table, ordered, cost SQLite a materialized table and a sort per payment: 30.9 against 26.3 µs for
+        // the whole write in a micro-benchmark of the two texts (journal and two postings, 4,000 payments, 5 runs).
+        var rows = string.Join(",\n", Enumerable.Range(0, n).Select(i => string.Create(CultureInfo.InvariantCulture,
+            $"((SELECT id FROM journal_transactions WHERE payment_id = @paymentId AND kind = @kind), @merchantId, @account{i}, @role{i}, @split{i}, @payee{i}, @amount{i}, @date)")));
+        var sql = JournalInsertSql + "VALUES\n" + rows;
+        string[] names = [.. SqliteJournalNames, .. Enumerable.Range(0, n).SelectMany(i => LineNames.Select(
+            f => string.Create(CultureInfo.InvariantCulture, $"{f}{i}")))];
         return (sql, names);
     });
 
