@@ -161,32 +161,46 @@ public static class NotificationStore
         public string? RequestHeaders { get; init; }
     }
 
-    /// <summary>Records an attempt and its consequence, if this worker still holds the lease.</summary>
+    /// <summary>
+    /// Records an attempt and its consequence, if this worker still holds the lease. Every delivered notification
+    /// is one of these units on SQLite's writer, beside the payments: there its statements are bound straight to kept
+    /// statements (see <see cref="WriteUnit.ExecuteAsync"/>), as a payment's own writes are. The CAST tells
+    /// PostgreSQL the type of a NULL it would otherwise meet bare.
+    /// </summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
     {
         await database.WriteAsync(async unit =>
         {
-            var (c, tx) = (unit.Connection, unit.Transaction);
-            var updated = await c.ExecuteAsync(
-                """
-                UPDATE notifications
-                SET attempts = attempts + 1,
-                    status = CASE WHEN @Delivered THEN 'DELIVERED' WHEN @NextAttemptAt IS NULL THEN 'FAILED' ELSE 'PENDING' END,
-                    next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at),
-                    delivered_at = CASE WHEN @Delivered THEN @now ELSE delivered_at END,
-                    last_status = @StatusCode, last_error = @Error, lease_owner = NULL, lease_until = NULL
-                WHERE id = @id AND lease_owner = @owner
-                """, new { r.Delivered, r.NextAttemptAt, r.StatusCode, r.Error, now, id = n.Id, owner }, tx);
+            object?[] outcome = [r.Delivered, r.NextAttemptAt, r.StatusCode, r.Error, now, n.Id, owner];
+            object?[] attempt = [n.Id, n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error, r.RequestHeaders];
+            var updated = await unit.ExecuteAsync(OutcomeSql, OutcomeNames, outcome);
             if (updated == 1)
             {
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error, request_headers)
-                    VALUES (@id, @attempt, @now, @Url, @StatusCode, @LatencyMs, @Excerpt, @Error, @RequestHeaders)
-                    """, new { id = n.Id, attempt = n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error, r.RequestHeaders }, tx);
+                await unit.ExecuteAsync(AttemptSql, AttemptNames, attempt);
             }
             unit.Commit();
             return updated;
         });
     }
+
+    private const string OutcomeSql =
+        """
+        UPDATE notifications
+        SET attempts = attempts + 1,
+            status = CASE WHEN @delivered THEN 'DELIVERED' WHEN CAST(@nextAttemptAt AS BIGINT) IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+            next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at),
+            delivered_at = CASE WHEN @delivered THEN @now ELSE delivered_at END,
+            last_status = @statusCode, last_error = @error, lease_owner = NULL, lease_until = NULL
+        WHERE id = @id AND lease_owner = @owner
+        """;
+
+    private static readonly string[] OutcomeNames = ["delivered", "nextAttemptAt", "statusCode", "error", "now", "id", "owner"];
+
+    private const string AttemptSql =
+        """
+        INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error, request_headers)
+        VALUES (@id, @attempt, @now, @url, @statusCode, @latencyMs, @excerpt, @error, @requestHeaders)
+        """;
+
+    private static readonly string[] AttemptNames = ["id", "attempt", "now", "url", "statusCode", "latencyMs", "excerpt", "error", "requestHeaders"];
 }

@@ -59,7 +59,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// Through Dapper and a command, the same write built a parameter bag, a <see cref="SqliteParameter"/> per value
     /// (a list grown as it went), and looked each name up in SQLite on every run: under payment load that managed
     /// work was more of the ledger's time than SQLite inserting its rows (dotnet-trace). Values are
-    /// <see cref="long"/>, <see cref="int"/>, <see cref="string"/>, a <see cref="byte"/> array (a blob) or null.
+    /// <see cref="long"/>, <see cref="int"/>, <see cref="bool"/> (as 1 or 0), <see cref="string"/>, a <see cref="byte"/> array (a blob) or null.
     /// </summary>
     internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).Run(Handle!, values);
 
@@ -161,6 +161,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
                     null => raw.sqlite3_bind_null(statement, i + 1),
                     long l => raw.sqlite3_bind_int64(statement, i + 1, l),
                     int n => raw.sqlite3_bind_int64(statement, i + 1, n),
+                    bool b => raw.sqlite3_bind_int64(statement, i + 1, b ? 1 : 0),
                     string text => raw.sqlite3_bind_text(statement, i + 1, text),
                     byte[] blob => raw.sqlite3_bind_blob(statement, i + 1, blob),
                     var other => throw new NotSupportedException($"Cannot bind a {other.GetType().Name} here"),

@@ -76,12 +76,33 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             Check(writer.Execute(sql, names, values), rows, sql);
             return Task.CompletedTask;
         }
+        return LaterAsync(sql, Parameters(names, values), rows);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> now, in this unit, with the values given by name as for
+    /// <see cref="LaterAsync(string, string[], object?[], int)"/> (bound straight on SQLite's writer), and returns the
+    /// rows it changed. For a write whose count decides what the unit does next.
+    /// </summary>
+    public async Task<int> ExecuteAsync(string sql, string[] names, object?[] values)
+    {
+        if (names.Length != values.Length)
+        {
+            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
+        }
+        return Connection is StatementCachingConnection writer
+            ? writer.Execute(sql, names, values)
+            : await Connection.ExecuteAsync(sql, Parameters(names, values), Transaction);
+    }
+
+    private static DynamicParameters Parameters(string[] names, object?[] values)
+    {
         var parameters = new DynamicParameters();
         for (var i = 0; i < names.Length; i++)
         {
             parameters.Add(names[i], values[i]);
         }
-        return LaterAsync(sql, parameters, rows);
+        return parameters;
     }
 
     /// <summary>Sends the writes kept by <see cref="LaterAsync(string, object?, int)"/> (PostgreSQL), in the order they were asked for.</summary>

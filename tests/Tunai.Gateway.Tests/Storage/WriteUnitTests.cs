@@ -231,6 +231,33 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWriteByNameRunsAtOnceAndGivesTheRowsItChangedWithBooleansAndNullsBound()
+    {
+        const string rename = "UPDATE things SET name = @name WHERE id = @id AND @flag AND CAST(@maybe AS BIGINT) IS NULL";
+        string[] names = ["name", "id", "flag", "maybe"];
+        var counts = await _database.WriteAsync(async unit =>
+        {
+            await Insert(unit, 1);
+            await Insert(unit, 2);
+            int[] changed =
+            [
+                await unit.ExecuteAsync(rename, names, ["one", 1L, true, null]),
+                // A false flag, a value where NULL was asked for, an id nobody has: nothing changes.
+                await unit.ExecuteAsync(rename, names, ["two", 2L, false, null]),
+                await unit.ExecuteAsync(rename, names, ["two", 2L, true, 5L]),
+                await unit.ExecuteAsync(rename, names, ["three", 3L, true, null]),
+                await unit.ExecuteAsync("UPDATE things SET name = name || '!' WHERE id <= @id", ["id"], [2L]),
+            ];
+            unit.Commit();
+            return changed;
+        });
+
+        Assert.Equal([1, 0, 0, 0, 2], counts);
+        await using var c = await _database.OpenAsync();
+        Assert.Equal(["one!", "thing 2!"], (await c.QueryAsync<string>("SELECT name FROM things ORDER BY id")).ToList());
+    }
+
+    [Fact]
     public async Task TheSqliteWriterReadsARowStraightWithEachColumnTypedAndNoRowAsNull()
     {
         if (!_database.IsSqlite)
