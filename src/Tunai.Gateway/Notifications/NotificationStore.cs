@@ -51,13 +51,8 @@ public static class NotificationStore
         {
             return row with { Id = writer.Insert(InsertSql, InsertNames, values) };
         }
-        var parameters = new DynamicParameters();
-        for (var i = 0; i < InsertNames.Length; i++)
-        {
-            parameters.Add(InsertNames[i], values[i]);
-        }
         // Only the id is read back: a wide RETURNING costs more than the insert itself.
-        return row with { Id = await c.ExecuteScalarAsync<long>(InsertSql + " RETURNING id", parameters, tx) };
+        return row with { Id = await c.ExecuteScalarAsync<long>(InsertSql + " RETURNING id", WriteUnit.Parameters(InsertNames, values), tx) };
     }
 
     private const string InsertSql =

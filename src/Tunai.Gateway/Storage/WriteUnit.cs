@@ -95,7 +95,8 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             : await Connection.ExecuteAsync(sql, Parameters(names, values), Transaction);
     }
 
-    private static DynamicParameters Parameters(string[] names, object?[] values)
+    /// <summary>The values as Dapper's named parameters, for a database other than SQLite's writer.</summary>
+    internal static DynamicParameters Parameters(string[] names, object?[] values)
     {
         var parameters = new DynamicParameters();
         for (var i = 0; i < names.Length; i++)
