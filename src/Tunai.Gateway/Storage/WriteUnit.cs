@@ -95,6 +95,25 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             : await Connection.ExecuteAsync(sql, Parameters(names, values), Transaction);
     }
 
+    /// <summary>
+    /// Runs a one-row INSERT now, in this unit, with the values given by name as for <see cref="ExecuteAsync"/>, and
+    /// returns the new row's id. On SQLite's writer that is the row's rowid, with no row read back; elsewhere the
+    /// statement gains <c>RETURNING id</c>. Throws (failing the unit) when the statement inserted no row.
+    /// </summary>
+    public async Task<long> InsertAsync(string sql, string[] names, object?[] values)
+    {
+        if (names.Length != values.Length)
+        {
+            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
+        }
+        if (Connection is StatementCachingConnection writer)
+        {
+            return writer.Insert(sql, names, values);
+        }
+        return await Connection.ExecuteScalarAsync<long?>(sql + " RETURNING id", Parameters(names, values), Transaction)
+            ?? throw new InvalidOperationException($"Expected one row inserted, not none: {sql}");
+    }
+
     /// <summary>The values as Dapper's named parameters, for a database other than SQLite's writer.</summary>
     internal static DynamicParameters Parameters(string[] names, object?[] values)
     {

@@ -258,6 +258,48 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnInsertByNameGivesTheNewRowsIdAndFailsTheUnitWhenItInsertedNothing()
+    {
+        await using (var c = await _database.OpenAsync())
+        {
+            await c.ExecuteAsync(_database.IsSqlite
+                ? "CREATE TABLE numbered (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+                : "CREATE TABLE numbered (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL)");
+        }
+        // The row comes from another table's row, as a journal transaction comes from its payment.
+        const string copy = "INSERT INTO numbered (name) SELECT name || @suffix FROM things WHERE id = @id";
+        string[] names = ["suffix", "id"];
+        await InsertAsync(1, commit: true);
+
+        var ids = await _database.WriteAsync(async unit =>
+        {
+            long[] given = [await unit.InsertAsync(copy, names, [" a", 1L]), await unit.InsertAsync(copy, names, [" b", 1L])];
+            unit.Commit();
+            return given;
+        });
+        await using (var c = await _database.OpenAsync())
+        {
+            Assert.Equal([(ids[0], "thing 1 a"), (ids[1], "thing 1 b")],
+                (await c.QueryAsync<(long, string)>("SELECT id, name FROM numbered ORDER BY id")).ToList());
+        }
+        Assert.NotEqual(ids[0], ids[1]);
+
+        // No source row, no row inserted: the unit fails and keeps nothing it wrote before.
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => _database.WriteAsync(async unit =>
+        {
+            await unit.InsertAsync(copy, names, [" c", 1L]);
+            await unit.InsertAsync(copy, names, [" d", 2L]);
+            unit.Commit();
+            return true;
+        }));
+        Assert.Contains("inserted", failed.Message, StringComparison.Ordinal);
+        await using (var c = await _database.OpenAsync())
+        {
+            Assert.Equal(2, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM numbered"));
+        }
+    }
+
+    [Fact]
     public async Task TheSqliteWriterReadsARowStraightWithEachColumnTypedAndNoRowAsNull()
     {
         if (!_database.IsSqlite)
