@@ -434,7 +434,7 @@ public static class Reconciliation
             }
             var payment = await PaymentStore.InsertAsync(c, tx, new Payment
             {
-                PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+                PaymentId = TimeOrderedIds.New("PAY-", at),
                 PaymentCodeId = code.Id,
                 MerchantId = code.MerchantId,
                 AcquirerId = acquirer.Id,

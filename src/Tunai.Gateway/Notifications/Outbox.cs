@@ -31,7 +31,7 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Tele
         var at = Math.Max(eventTime.ToUnixTimeMilliseconds(), time.GetUtcNow().ToUnixTimeMilliseconds());
         var row = new Notification
         {
-            NotificationId = "NTF-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+            NotificationId = TimeOrderedIds.New("NTF-", at),
             MerchantId = code.MerchantId,
             PaymentId = payment.Id,
             Event = @event,

@@ -54,7 +54,7 @@ public static class PaymentEndpoint
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
             if (refusal is null && await PaymentStore.PayAsync(database, connection, tx, code!, new Payment
                 {
-                    PaymentId = "PAY-" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20),
+                    PaymentId = TimeOrderedIds.New("PAY-", at),
                     PaymentCodeId = code!.Id,
                     MerchantId = code.MerchantId,
                     AcquirerId = acquirer.Id,

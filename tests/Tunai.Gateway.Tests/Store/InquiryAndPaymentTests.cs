@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Tests.Storage;
 
 namespace Tunai.Gateway.Tests.Store;
 
@@ -70,6 +72,8 @@ public sealed class InquiryAndPaymentTests(StoreFixture fixture) : IClassFixture
         Assert.Equal((string)created["order"]!["invoice_number"]!, payment["invoice_number"]);
         Assert.Equal("SUCCESS", payment["status"]);
         Assert.Equal("PAID", (await Gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c", ("$c", code)))["status"]);
+        // The id begins with the time it was made (see TimeOrderedIds): the payment's own time.
+        Assert.Equal(Convert.ToInt64(payment["paid_at"], CultureInfo.InvariantCulture), TimeOrderedIdsTests.TimeOf(paymentId, "PAY-"));
     }
 
     [Fact]
