@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 
@@ -37,6 +38,18 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>How many units each COMMIT made durable: the group commit at work (dotnet-counters shows it).</summary>
     private static readonly Histogram<int> GroupSize = Meter.CreateHistogram<int>(
         "tunai.sqlite.write_group.units", "{unit}", "Write units made durable by one SQLite COMMIT");
+
+    /// <summary>
+    /// How long each group's units ran before its COMMIT, and how long the COMMIT took (writing the group's pages to the
+    /// WAL and the fsync). With the group size they say where the writer's time goes under load: measured so, payments
+    /// at 64 connections kept it running units about 62 % of the time, committing 28-31 % (4-6 ms a group of about 60
+    /// units) and waiting for work the rest.
+    /// </summary>
+    private static readonly Histogram<double> GroupDuration = Meter.CreateHistogram<double>(
+        "tunai.sqlite.write_group.duration", "s", "Time a SQLite write group's units ran before its COMMIT");
+
+    private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
+        "tunai.sqlite.commit.duration", "s", "Time a SQLite write group's COMMIT took, fsync included");
 
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly Func<CancellationToken, Task<DbConnection>> _openReader;
@@ -84,6 +97,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 DbTransaction? tx = null;
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     tx = await connection.BeginTransactionAsync(stop);
                     while (kept.Count < MaxGroup && _queue.Reader.TryRead(out var work))
                     {
@@ -104,12 +118,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
                             await RunAsync(connection, tx, ReleaseUnit, stop);
                         }
                     }
+                    var committing = Stopwatch.GetTimestamp();
                     await tx.CommitAsync(stop);
                     await tx.DisposeAsync();
                     Interlocked.Increment(ref _commits);
                     if (kept.Count > 0)
                     {
                         GroupSize.Record(kept.Count, _database);
+                        GroupDuration.Record(Stopwatch.GetElapsedTime(started, committing).TotalSeconds, _database);
+                        CommitDuration.Record(Stopwatch.GetElapsedTime(committing).TotalSeconds, _database);
                     }
                     foreach (var work in kept)
                     {

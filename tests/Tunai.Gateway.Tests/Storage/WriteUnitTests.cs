@@ -40,6 +40,7 @@ public sealed class WriteUnitTests : IAsyncLifetime
     public async Task UnitsQueuedBehindABusyUnitAllCommitAndEachIsVisibleWhenItsCallIsAnswered()
     {
         var groups = ListenToGroups();
+        var durations = ListenToDurations();
         var (first, release) = await HoldAsync(0);
         // Queued while the first unit holds the writer: on SQLite they run after it, in its group.
         var queued = Enumerable.Range(1, 50).Select(i => InsertAsync(i, commit: true)).ToList();
@@ -55,6 +56,15 @@ public sealed class WriteUnitTests : IAsyncLifetime
         {
             Assert.Equal(51, groups.Sum());
             Assert.True(groups.Count < 51, $"expected shared commits, saw groups of {string.Join(", ", groups)}");
+            // Each commit also reports how long its group ran and how long the COMMIT took.
+            lock (durations)
+            {
+                foreach (var name in new[] { "tunai.sqlite.write_group.duration", "tunai.sqlite.commit.duration" })
+                {
+                    Assert.Equal(groups.Count, durations.Count(d => d.Name == name));
+                    Assert.All(durations.Where(d => d.Name == name), d => Assert.True(d.Seconds > 0, $"{name} {d.Seconds}"));
+                }
+            }
         }
     }
 
@@ -429,5 +439,35 @@ public sealed class WriteUnitTests : IAsyncLifetime
         listener.Start();
         _listeners.Add(listener);
         return sizes;
+    }
+
+    private List<(string Name, double Seconds)> ListenToDurations()
+    {
+        var durations = new List<(string, double)>();
+        var path = Path.GetFullPath(Path.Combine(_folder, "tunai.db"));
+        var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name is "tunai.sqlite.write_group.duration" or "tunai.sqlite.commit.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "db.namespace" && Equals(tag.Value, path))
+                {
+                    lock (durations)
+                    {
+                        durations.Add((instrument.Name, value));
+                    }
+                }
+            }
+        });
+        listener.Start();
+        _listeners.Add(listener);
+        return durations;
     }
 }
