@@ -90,15 +90,29 @@ public sealed class GatewayHost : IAsyncDisposable
             "--Tunai:PrintSandboxCredentials=false",
         };
         args.AddRange(database.Settings.Concat(settings).Select(s => "--" + s));
-        var app = GatewayApp.Build([.. args], b =>
+        WebApplication? app = null;
+        try
         {
-            b.Services.AddSingleton<TimeProvider>(time);
-            configure?.Invoke(b);
-        });
-        await app.InitializeAsync();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GatewayHost(app, database, folder, time, new Uri(address));
+            app = GatewayApp.Build([.. args], b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                configure?.Invoke(b);
+            });
+            await app.InitializeAsync();
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new GatewayHost(app, database, folder, time, new Uri(address));
+        }
+        catch
+        {
+            // A gateway that did not start leaves nothing behind: its host and its test database go with it.
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+            await database.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Creates a merchant through the admin API.</summary>

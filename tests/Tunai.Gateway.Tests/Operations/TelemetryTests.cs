@@ -210,13 +210,8 @@ public sealed class TelemetryTests
     [Fact]
     public async Task PrometheusOnItsOwnPortNeedsNoTokenThereAndIsAbsentFromTheApiPort()
     {
-        // A port free a moment ago; another process taking it in between would fail the start, not pass the test.
-        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-
-        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Telemetry:Prometheus=true", $"Tunai:Telemetry:PrometheusPort={port}");
+        var (started, port) = await StartWithPrometheusOnAFreePortAsync();
+        await using var gateway = started;
         Assert.NotEqual(port, gateway.BaseAddress.Port);
         var merchant = await gateway.CreateMerchantAsync();
         await merchant.CreateCodeAsync();
@@ -237,6 +232,29 @@ public sealed class TelemetryTests
         Assert.Equal(HttpStatusCode.NotFound, posed.StatusCode);
         using var health = await gateway.Http.GetAsync("/healthz", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>
+    /// A gateway serving Prometheus on a port that was free a moment ago. Another test's server can take that port in
+    /// between (it happened in CI: "address already in use"); the start then fails, and another port is tried.
+    /// </summary>
+    private static async Task<(GatewayHost Gateway, int Port)> StartWithPrometheusOnAFreePortAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            try
+            {
+                return (await GatewayHost.StartAsync(null, "Tunai:Telemetry:Prometheus=true", $"Tunai:Telemetry:PrometheusPort={port}"), port);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+                // Taken in between: try another.
+            }
+        }
     }
 
     [Theory]
