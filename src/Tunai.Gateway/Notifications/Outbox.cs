@@ -1,5 +1,4 @@
 using Tunai.Gateway.Configuration;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
