@@ -37,22 +37,20 @@ public static class NotificationStore
         max_attempts, next_attempt_at, last_status, last_error, created_at, delivered_at, lease_until, trace_parent
         """;
 
-    /// <summary>Inserts a new row leased to <paramref name="owner"/>; only <see cref="Outbox"/> writes notifications.</summary>
-    public static async Task<Notification> InsertAsync(DbConnection c, DbTransaction tx, Notification row, string owner)
+    /// <summary>
+    /// Inserts a new row leased to <paramref name="owner"/>, in the unit of the payment it tells of; only
+    /// <see cref="Outbox"/> writes notifications. On SQLite's writer the values are bound straight to a kept statement
+    /// and the id is the row's rowid (<see cref="WriteUnit.InsertAsync"/>); through Dapper this insert spent more of
+    /// the writer's time building parameters than SQLite spent inserting the row.
+    /// </summary>
+    public static async Task<Notification> InsertAsync(WriteUnit unit, Notification row, string owner)
     {
         object?[] values =
         [
             row.NotificationId, row.MerchantId, row.PaymentId, row.Event, row.RequestId, row.OverrideUrl, row.Body, row.Status,
             row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil, row.TraceParent,
         ];
-        // On SQLite's writer the values are bound straight to a kept statement and the id is the row's rowid; through
-        // Dapper this insert spent more of the writer's time building parameters than SQLite spent inserting the row.
-        if (c is StatementCachingConnection writer)
-        {
-            return row with { Id = writer.Insert(InsertSql, InsertNames, values) };
-        }
-        // Only the id is read back: a wide RETURNING costs more than the insert itself.
-        return row with { Id = await c.ExecuteScalarAsync<long>(InsertSql + " RETURNING id", WriteUnit.Parameters(InsertNames, values), tx) };
+        return row with { Id = await unit.InsertAsync(InsertSql, InsertNames, values) };
     }
 
     private const string InsertSql =

@@ -44,7 +44,7 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Tele
             LeaseUntil = NotificationPolicy.LeaseUntil(options, at),
             TraceParent = unit.TraceParent,
         };
-        row = await NotificationStore.InsertAsync(unit.Connection, unit.Transaction, row, signal.Owner);
+        row = await NotificationStore.InsertAsync(unit, row, signal.Owner);
         unit.AfterCommit(() => signal.Deliver(row));
         unit.AfterCommit(() => telemetry.PaymentEvent(acquirer.Code, @event, payment.Amount));
         return row;

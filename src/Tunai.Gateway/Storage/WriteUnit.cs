@@ -67,10 +67,7 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// </summary>
     public Task LaterAsync(string sql, string[] names, object?[] values, int rows)
     {
-        if (names.Length != values.Length)
-        {
-            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
-        }
+        CheckNames(names, values);
         if (!batchesTail && Connection is StatementCachingConnection writer)
         {
             Check(writer.Execute(sql, names, values), rows, sql);
@@ -86,10 +83,7 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// </summary>
     public async Task<int> ExecuteAsync(string sql, string[] names, object?[] values)
     {
-        if (names.Length != values.Length)
-        {
-            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
-        }
+        CheckNames(names, values);
         return Connection is StatementCachingConnection writer
             ? writer.Execute(sql, names, values)
             : await Connection.ExecuteAsync(sql, Parameters(names, values), Transaction);
@@ -102,10 +96,7 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// </summary>
     public async Task<long> InsertAsync(string sql, string[] names, object?[] values)
     {
-        if (names.Length != values.Length)
-        {
-            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
-        }
+        CheckNames(names, values);
         if (Connection is StatementCachingConnection writer)
         {
             return writer.Insert(sql, names, values);
@@ -114,8 +105,16 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             ?? throw new InvalidOperationException($"Expected one row inserted, not none: {sql}");
     }
 
+    private static void CheckNames(string[] names, object?[] values)
+    {
+        if (names.Length != values.Length)
+        {
+            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
+        }
+    }
+
     /// <summary>The values as Dapper's named parameters, for a database other than SQLite's writer.</summary>
-    internal static DynamicParameters Parameters(string[] names, object?[] values)
+    private static DynamicParameters Parameters(string[] names, object?[] values)
     {
         var parameters = new DynamicParameters();
         for (var i = 0; i < names.Length; i++)
