@@ -98,11 +98,7 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             // One writer runs one unit at a time: nothing can take the key between this read and the unit's end, so
             // the key is written once, with its answer (CompleteAsync), instead of claimed and then completed. A second
             // process on the same file would make the unit's late write fail as busy, and the unit runs again.
-            var seen = await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, byte[]? Body, long ExpiresAt, long? LockedAt)?>(
-                """
-                SELECT request_hash, state, response_status, response_body, expires_at, locked_at FROM idempotency_keys
-                WHERE merchant_id = @merchantId AND request_id = @requestId
-                """, args, tx);
+            var seen = await SeenAsync(connection, tx, merchantId, requestId);
             if (seen is not { } key || key.ExpiresAt <= now || (key.State == "IN_FLIGHT" && key.LockedAt <= args.abandonedBefore))
             {
                 return new ClaimOutcome.Claimed(ClaimOutcome.Unwritten);
@@ -111,7 +107,15 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             {
                 return new ClaimOutcome.DifferentRequest();
             }
-            return key.State == "DONE" ? new ClaimOutcome.Replay((int)key.Status!.Value, key.Body!) : new ClaimOutcome.InFlight();
+            if (key.State != "DONE")
+            {
+                return new ClaimOutcome.InFlight();
+            }
+            // A replay: only now is the stored answer read.
+            var body = await connection.ExecuteScalarAsync<byte[]>(
+                "SELECT response_body FROM idempotency_keys WHERE merchant_id = @merchantId AND request_id = @requestId",
+                new { merchantId, requestId }, tx);
+            return new ClaimOutcome.Replay((int)key.Status!.Value, body!);
         }
         while (true)
         {
@@ -160,6 +164,31 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
         }
     }
 
+    /// <summary>
+    /// What SQLite holds of a key, without its stored answer. Every create, update and cancel reads it first thing on the
+    /// writer, where it is bound straight to a kept statement (see <see cref="StatementCachingConnection.ReadRow"/>).
+    /// </summary>
+    private static async Task<(string Hash, string State, long? Status, long ExpiresAt, long? LockedAt)?> SeenAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, long merchantId, string requestId)
+    {
+        if (connection is StatementCachingConnection writer)
+        {
+            return writer.ReadRow(SeenSql, SeenNames, [merchantId, requestId]) is { } row
+                ? ((string)row[0]!, (string)row[1]!, (long?)row[2], (long)row[3]!, (long?)row[4])
+                : null;
+        }
+        return await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, long ExpiresAt, long? LockedAt)?>(
+            SeenSql, new { merchantId, requestId }, tx);
+    }
+
+    private const string SeenSql =
+        """
+        SELECT request_hash, state, response_status, expires_at, locked_at FROM idempotency_keys
+        WHERE merchant_id = @merchantId AND request_id = @requestId
+        """;
+
+    private static readonly string[] SeenNames = ["merchantId", "requestId"];
+
     /// <summary>Stores the answer with the key claimed in this unit (see <see cref="RequestKey.CompleteAsync"/>).</summary>
     internal async Task CompleteAsync(WriteUnit unit, long merchantId, string requestId, string hash, string token, int status, byte[] body)
     {
@@ -167,22 +196,12 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
         {
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             // Replaces only a key the claim found expired or abandoned; a live one would mean the claim was wrong.
-            var written = await unit.Connection.ExecuteAsync(
-                """
-                INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, response_status, response_body, created_at, expires_at)
-                VALUES (@merchantId, @requestId, @hash, 'DONE', @status, @body, @now, @expires)
-                ON CONFLICT (merchant_id, request_id) DO UPDATE SET
-                    request_hash = excluded.request_hash, state = 'DONE', lock_token = NULL, locked_at = NULL,
-                    response_status = excluded.response_status, response_body = excluded.response_body,
-                    created_at = excluded.created_at, expires_at = excluded.expires_at
-                WHERE idempotency_keys.expires_at <= @now OR (idempotency_keys.state = 'IN_FLIGHT' AND idempotency_keys.locked_at <= @abandonedBefore)
-                """,
-                new
-                {
-                    merchantId, requestId, hash, status, body, now,
-                    expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
-                    abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
-                }, unit.Transaction);
+            var written = await unit.ExecuteAsync(WriteOnceSql, WriteOnceNames,
+            [
+                merchantId, requestId, hash, status, body, now,
+                now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
+                now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
+            ]);
             if (written != 1)
             {
                 throw new InvalidOperationException($"Request-Id {requestId} was taken while its unit held the writer");
@@ -197,6 +216,20 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'
             """, new { merchantId, requestId, token, status, body }, rows: 1);
     }
+
+    /// <summary>The key written once, with its answer, on SQLite (see <see cref="ClaimAsync"/>).</summary>
+    private const string WriteOnceSql =
+        """
+        INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, response_status, response_body, created_at, expires_at)
+        VALUES (@merchantId, @requestId, @hash, 'DONE', @status, @body, @now, @expires)
+        ON CONFLICT (merchant_id, request_id) DO UPDATE SET
+            request_hash = excluded.request_hash, state = 'DONE', lock_token = NULL, locked_at = NULL,
+            response_status = excluded.response_status, response_body = excluded.response_body,
+            created_at = excluded.created_at, expires_at = excluded.expires_at
+        WHERE idempotency_keys.expires_at <= @now OR (idempotency_keys.state = 'IN_FLIGHT' AND idempotency_keys.locked_at <= @abandonedBefore)
+        """;
+
+    private static readonly string[] WriteOnceNames = ["merchantId", "requestId", "hash", "status", "body", "now", "expires", "abandonedBefore"];
 
     /// <summary>
     /// Deletes expired keys a thousand at a time, each batch its own unit: a day of keys can be millions of rows,

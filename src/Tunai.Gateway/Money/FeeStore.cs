@@ -42,12 +42,22 @@ public static class FeeStore
     /// A merchant without a fee gets no row: the code's fee is zero.
     /// </summary>
     public static async Task<FeeSchedule> FixForCodeAsync(DbConnection c, DbTransaction tx, long codeId, long merchantId) =>
-        (await c.QuerySingleOrDefaultAsync<Row>(
-            $"""
-            INSERT INTO code_fees (payment_code_id, {Columns})
-            SELECT @codeId, {Columns} FROM merchant_fees WHERE merchant_id = @merchantId
-            RETURNING {Columns}
-            """, new { codeId, merchantId }, tx))?.ToSchedule() ?? FeeSchedule.Zero;
+        (await c.QuerySingleOrDefaultAsync<Row>(FixForCodeSql, new { codeId, merchantId }, tx))?.ToSchedule() ?? FeeSchedule.Zero;
+
+    /// <summary><see cref="FixForCodeAsync"/> on SQLite's writer, the values bound straight to its kept statement.</summary>
+    internal static FeeSchedule FixForCode(Storage.StatementCachingConnection writer, long codeId, long merchantId) =>
+        writer.ReadRow(FixForCodeSql, FixForCodeNames, [codeId, merchantId]) is { } row
+            ? new FeeSchedule((long)row[0]!, (long)row[1]!, (long)row[2]!, (long?)row[3])
+            : FeeSchedule.Zero;
+
+    private const string FixForCodeSql =
+        $"""
+        INSERT INTO code_fees (payment_code_id, {Columns})
+        SELECT @codeId, {Columns} FROM merchant_fees WHERE merchant_id = @merchantId
+        RETURNING {Columns}
+        """;
+
+    private static readonly string[] FixForCodeNames = ["codeId", "merchantId"];
 
     /// <summary>
     /// <see cref="FixForCodeAsync"/> as one part of a PostgreSQL WITH query, for the code that its part

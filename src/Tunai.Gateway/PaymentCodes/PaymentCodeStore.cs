@@ -44,6 +44,13 @@ public static class PaymentCodeStore
     /// </summary>
     public static async Task<(PaymentCode Code, Money.FeeSchedule Fee)?> InsertAsync(Storage.Database database, DbConnection c, DbTransaction tx, PaymentCode p)
     {
+        if (c is Storage.StatementCachingConnection writer)
+        {
+            // SQLite's writer, where every create runs: the values bound straight to kept statements, the id the rowid.
+            return writer.TryInsert(InsertRowSql, InsertNames, InsertValues(p)) is { } inserted
+                ? (p with { Id = inserted }, Money.FeeStore.FixForCode(writer, inserted, p.MerchantId))
+                : null;
+        }
         if (database.IsSqlite)
         {
             return await c.ExecuteScalarAsync<long?>(InsertSql, InsertArgs(p), tx) is { } id
@@ -61,7 +68,7 @@ public static class PaymentCodeStore
             : null;
     }
 
-    private const string InsertSql =
+    private const string InsertRowSql =
         """
         INSERT INTO payment_codes (merchant_id, code, kind, invoice_number, amount, status, reusable, info, info2, info3,
             customer_name, customer_email, footer_message, insurance_info, account_id, settlement,
@@ -70,8 +77,24 @@ public static class PaymentCodeStore
             @CustomerName, @CustomerEmail, @FooterMessage, @InsuranceInfo, @AccountId, @Settlement,
             @OverrideNotificationUrl, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
         ON CONFLICT DO NOTHING
-        RETURNING id
         """;
+
+    private const string InsertSql = InsertRowSql + "\nRETURNING id";
+
+    /// <summary>The names of <see cref="InsertRowSql"/>'s parameters, in the order of <see cref="InsertValues"/>.</summary>
+    private static readonly string[] InsertNames =
+    [
+        "MerchantId", "Code", "Kind", "InvoiceNumber", "Amount", "Status", "ReusableFlag", "Info", "Info2", "Info3",
+        "CustomerName", "CustomerEmail", "FooterMessage", "InsuranceInfo", "AccountId", "Settlement",
+        "OverrideNotificationUrl", "AdditionalInfo", "RequestId", "HowToPayToken", "CreatedAt", "ExpiresAt", "UpdatedAt",
+    ];
+
+    private static object?[] InsertValues(PaymentCode p) =>
+    [
+        p.MerchantId, p.Code, p.Kind, p.InvoiceNumber, p.Amount, p.Status, p.Reusable ? 1L : 0L, p.Info, p.Info2, p.Info3,
+        p.CustomerName, p.CustomerEmail, p.FooterMessage, p.InsuranceInfo, p.AccountId, p.Settlement,
+        p.OverrideNotificationUrl, p.AdditionalInfo, p.RequestId, p.HowToPayToken, p.CreatedAt, p.ExpiresAt, p.UpdatedAt,
+    ];
 
     private static object InsertArgs(PaymentCode p) => new
     {

@@ -67,14 +67,22 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// Runs a one-row INSERT as <see cref="Execute"/> does and returns the row's id (its rowid): what
     /// <c>RETURNING id</c> gives, without a row to read back.
     /// </summary>
-    internal long Insert(string sql, string[] names, ReadOnlySpan<object?> values)
+    internal long Insert(string sql, string[] names, ReadOnlySpan<object?> values) =>
+        TryInsert(sql, names, values) ?? throw new InvalidOperationException($"Expected one row inserted, not 0: {sql}");
+
+    /// <summary>
+    /// <see cref="Insert"/> for an insert that may insert nothing (<c>ON CONFLICT DO NOTHING</c>): the row's id, or
+    /// null when no row was inserted.
+    /// </summary>
+    internal long? TryInsert(string sql, string[] names, ReadOnlySpan<object?> values)
     {
         var inserted = Execute(sql, names, values);
-        if (inserted != 1)
+        return inserted switch
         {
-            throw new InvalidOperationException($"Expected one row inserted, not {inserted}: {sql}");
-        }
-        return raw.sqlite3_last_insert_rowid(Handle!);
+            0 => null,
+            1 => raw.sqlite3_last_insert_rowid(Handle!),
+            _ => throw new InvalidOperationException($"Expected at most one row inserted, not {inserted}: {sql}"),
+        };
     }
 
     /// <summary>

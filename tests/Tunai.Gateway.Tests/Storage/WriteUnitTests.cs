@@ -350,6 +350,10 @@ public sealed class WriteUnitTests : IAsyncLifetime
             var b = writer.Insert(insert, names, [new byte[] { 9 }]);
             // A statement that inserts no row is refused: there is no id to give.
             var none = Assert.Throws<InvalidOperationException>(() => writer.Insert("INSERT INTO blobs (data) SELECT @data WHERE 0", names, [first]));
+            // An insert that may insert nothing gives no id when it did not, and the new row's when it did.
+            const string tryInsert = "INSERT INTO blobs (id, data) VALUES (@id, @data) ON CONFLICT DO NOTHING";
+            Assert.Null(writer.TryInsert(tryInsert, ["id", "data"], [a, new byte[] { 7 }]));
+            Assert.Equal(b + 1, writer.TryInsert(tryInsert, ["id", "data"], [b + 1, new byte[] { 8 }]));
             unit.Commit();
             return Task.FromResult((a, b, none.Message));
         });
@@ -357,10 +361,11 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Contains("not 0", refusal, StringComparison.Ordinal);
         await using var read = await _database.OpenAsync();
         var rows = (await read.QueryAsync<(long Id, byte[] Data)>("SELECT id, data FROM blobs ORDER BY id")).ToList();
-        Assert.Equal([firstId, secondId], rows.Select(r => r.Id));
+        Assert.Equal([firstId, secondId, secondId + 1], rows.Select(r => r.Id));
         Assert.Equal(firstId + 1, secondId);
         Assert.Equal(first, rows[0].Data);
         Assert.Equal([9], rows[1].Data);
+        Assert.Equal([8], rows[2].Data);
     }
 
     /// <summary>A unit that inserts <paramref name="id"/> and then waits: on SQLite the writer is busy until released.</summary>
