@@ -55,6 +55,13 @@ public static class PaymentStore
               UPDATE payment_codes SET status = 'PAID', paid_at = @PaidAt, updated_at = @PaidAt
               WHERE id = @PaymentCodeId AND status = 'ACTIVE' AND reusable = 0 AND expires_at > @PaidAt AND amount = @Amount
               """;
+        if (c is StatementCachingConnection writer)
+        {
+            // SQLite's writer, where every payment runs: both statements bound straight to kept statements.
+            return writer.Execute(take, TakeNames, [p.PaidAt, p.PaymentCodeId, p.Amount]) == 1
+                ? p with { Id = writer.Insert(InsertRowSql, InsertNames, InsertValues(p)) }
+                : null;
+        }
         if (database.IsSqlite)
         {
             return await c.ExecuteAsync(take, p, tx) == 1 ? await InsertAsync(c, tx, p) : null;
@@ -62,7 +69,7 @@ public static class PaymentStore
         return await c.ExecuteScalarAsync<long?>(
             $"""
             WITH taken AS ({take} RETURNING id)
-            INSERT INTO payments ({InsertColumns}) SELECT {InsertValues} FROM taken
+            INSERT INTO payments ({InsertColumns}) SELECT {InsertValuesSql} FROM taken
             RETURNING id
             """, p, tx) is { } id ? p with { Id = id } : null;
     }
@@ -73,15 +80,32 @@ public static class PaymentStore
             status, agent_id, store_id, terminal_id, store_date, additional_info, paid_at
         """;
 
-    private const string InsertValues =
+    private const string InsertValuesSql =
         """
         @PaymentId, @PaymentCodeId, @MerchantId, @AcquirerId, @TrxId, @Code, @InvoiceNumber, @Amount,
             @Status, @AgentId, @StoreId, @TerminalId, @StoreDate, @AdditionalInfo, @PaidAt
         """;
 
+    private static readonly string[] TakeNames = ["PaidAt", "PaymentCodeId", "Amount"];
+
+    private const string InsertRowSql = $"INSERT INTO payments ({InsertColumns}) VALUES ({InsertValuesSql})";
+
+    /// <summary>The names of <see cref="InsertValuesSql"/>'s parameters, in the order of <see cref="InsertValues"/>.</summary>
+    private static readonly string[] InsertNames =
+    [
+        "PaymentId", "PaymentCodeId", "MerchantId", "AcquirerId", "TrxId", "Code", "InvoiceNumber", "Amount",
+        "Status", "AgentId", "StoreId", "TerminalId", "StoreDate", "AdditionalInfo", "PaidAt",
+    ];
+
+    private static object?[] InsertValues(Payment p) =>
+    [
+        p.PaymentId, p.PaymentCodeId, p.MerchantId, p.AcquirerId, p.TrxId, p.Code, p.InvoiceNumber, p.Amount,
+        p.Status, p.AgentId, p.StoreId, p.TerminalId, p.StoreDate, p.AdditionalInfo, p.PaidAt,
+    ];
+
     /// <summary>Inserts; the row as stored is <paramref name="p"/> with its id (only the id is read back: a wide RETURNING costs SQLite more than the insert).</summary>
     public static async Task<Payment> InsertAsync(DbConnection c, DbTransaction tx, Payment p) =>
-        p with { Id = await c.ExecuteScalarAsync<long>($"INSERT INTO payments ({InsertColumns}) VALUES ({InsertValues}) RETURNING id", p, tx) };
+        p with { Id = await c.ExecuteScalarAsync<long>(InsertRowSql + " RETURNING id", p, tx) };
 
     public static Task<Payment?> FindByTrxAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId) =>
         c.QuerySingleOrDefaultAsync<Payment>(
