@@ -39,6 +39,18 @@ public abstract partial class TestDatabase : IAsyncDisposable
     /// <summary>The gateway settings that point it at this database.</summary>
     public abstract IEnumerable<string> Settings { get; }
 
+    /// <summary><see cref="Settings"/> as options, for a test that opens the gateway's <see cref="Tunai.Gateway.Storage.Database"/> itself.</summary>
+    public Configuration.StorageOptions Storage()
+    {
+        var values = Settings.Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        return new Configuration.StorageOptions
+        {
+            Provider = Enum.Parse<Configuration.StorageProvider>(values["Tunai:Storage:Provider"]),
+            SqlitePath = values.GetValueOrDefault("Tunai:Storage:SqlitePath") ?? "",
+            ConnectionString = values.GetValueOrDefault("Tunai:Storage:ConnectionString"),
+        };
+    }
+
     public abstract DbConnection Open(bool forReading);
 
     /// <summary>Tests write parameters as $name (SQLite's style); PostgreSQL takes @name.</summary>

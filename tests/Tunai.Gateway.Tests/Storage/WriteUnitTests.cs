@@ -21,7 +21,7 @@ public sealed class WriteUnitTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _test = await TestDatabase.CreateAsync(_folder);
-        _database = new Database(new TunaiOptions { Storage = StorageOf(_test.Settings) });
+        _database = new Database(new TunaiOptions { Storage = _test.Storage() });
         await using var c = await _database.OpenAsync();
         await c.ExecuteAsync("CREATE TABLE things (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
     }
@@ -383,17 +383,6 @@ public sealed class WriteUnitTests : IAsyncLifetime
         });
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return (unit, release);
-    }
-
-    private static StorageOptions StorageOf(IEnumerable<string> settings)
-    {
-        var values = settings.Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        return new StorageOptions
-        {
-            Provider = Enum.Parse<StorageProvider>(values["Tunai:Storage:Provider"]),
-            SqlitePath = values.GetValueOrDefault("Tunai:Storage:SqlitePath") ?? "",
-            ConnectionString = values.GetValueOrDefault("Tunai:Storage:ConnectionString"),
-        };
     }
 
     private static Task<int> Insert(WriteUnit unit, long id) =>
