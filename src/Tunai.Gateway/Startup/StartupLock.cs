@@ -63,13 +63,6 @@ public sealed class StartupLock : IAsyncDisposable
             {
                 await _connection.ExecuteAsync("SELECT pg_advisory_unlock(@AdvisoryKey)", new { AdvisoryKey });
             }
-            catch
-            {
-                // Pooled connections are not reset (see Database): one that may still hold the lock must not go back
-                // to the pool, or the next instance to start would wait for it for as long as the pool keeps it.
-                Npgsql.NpgsqlConnection.ClearPool((Npgsql.NpgsqlConnection)_connection);
-                throw;
-            }
             finally
             {
                 await _connection.DisposeAsync();

@@ -72,15 +72,6 @@ public sealed class Database : IAsyncDisposable
                 given.MaxAutoPrepare = 64;
                 given.AutoPrepareMinUsages = 2;
             }
-            // A connection given back to the pool is not reset: Npgsql's reset is seven statements (RESET ALL,
-            // pg_advisory_unlock_all() and the like) sent with the next use, so a payment and its delivery's record each
-            // cost the server seven more statements than their own (pg_stat_statements under payment load). The gateway
-            // leaves no session state behind: no SET, LISTEN or temporary table, advisory locks only for a transaction
-            // but the startup lock's, which its connection releases or takes out of the pool (see StartupLock).
-            if (!keys.Contains("RESET ON CLOSE", StringComparison.Ordinal))
-            {
-                given.NoResetOnClose = true;
-            }
             _source = builder.Build();
         }
     }

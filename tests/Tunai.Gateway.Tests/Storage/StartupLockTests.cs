@@ -7,8 +7,8 @@ using Tunai.Gateway.Tests.Infrastructure;
 namespace Tunai.Gateway.Tests.Storage;
 
 /// <summary>
-/// The lock instances take turns on while they migrate. On PostgreSQL pooled connections are not reset when given back
-/// (see <see cref="Database"/>), so the lock must be gone from the server once released, not left on a pooled session.
+/// The lock instances take turns on while they migrate. On PostgreSQL it is a session lock on a connection that goes
+/// back to the pool afterwards, so once released it must be gone from the server, not left on a pooled session.
 /// </summary>
 public sealed class StartupLockTests : IAsyncLifetime
 {
