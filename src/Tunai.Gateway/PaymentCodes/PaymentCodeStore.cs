@@ -91,18 +91,13 @@ public static class PaymentCodeStore
 
     private static object?[] InsertValues(PaymentCode p) =>
     [
-        p.MerchantId, p.Code, p.Kind, p.InvoiceNumber, p.Amount, p.Status, p.Reusable ? 1L : 0L, p.Info, p.Info2, p.Info3,
+        p.MerchantId, p.Code, p.Kind, p.InvoiceNumber, p.Amount, p.Status, p.Reusable ? 1 : 0, p.Info, p.Info2, p.Info3,
         p.CustomerName, p.CustomerEmail, p.FooterMessage, p.InsuranceInfo, p.AccountId, p.Settlement,
         p.OverrideNotificationUrl, p.AdditionalInfo, p.RequestId, p.HowToPayToken, p.CreatedAt, p.ExpiresAt, p.UpdatedAt,
     ];
 
-    private static object InsertArgs(PaymentCode p) => new
-    {
-        p.MerchantId, p.Code, p.Kind, p.InvoiceNumber, p.Amount, p.Status, ReusableFlag = p.Reusable ? 1 : 0,
-        p.Info, p.Info2, p.Info3, p.CustomerName, p.CustomerEmail, p.FooterMessage, p.InsuranceInfo, p.AccountId,
-        p.Settlement, p.OverrideNotificationUrl, p.AdditionalInfo, p.RequestId, p.HowToPayToken, p.CreatedAt,
-        p.ExpiresAt, p.UpdatedAt,
-    };
+    /// <summary>The same values as Dapper's named parameters, for SQLite's other connections and PostgreSQL.</summary>
+    private static Dapper.DynamicParameters InsertArgs(PaymentCode p) => Storage.WriteUnit.Parameters(InsertNames, InsertValues(p));
 
     public static Task<PaymentCode?> FindAsync(DbConnection c, long merchantId, string code, DbTransaction? tx = null) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(

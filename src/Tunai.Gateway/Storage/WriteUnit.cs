@@ -114,8 +114,9 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     }
 
     /// <summary>The values as Dapper's named parameters, for a database other than SQLite's writer.</summary>
-    private static DynamicParameters Parameters(string[] names, object?[] values)
+    internal static DynamicParameters Parameters(string[] names, object?[] values)
     {
+        CheckNames(names, values);
         var parameters = new DynamicParameters();
         for (var i = 0; i < names.Length; i++)
         {
