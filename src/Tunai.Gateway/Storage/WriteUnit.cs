@@ -67,7 +67,6 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// </summary>
     public Task LaterAsync(string sql, string[] names, object?[] values, int rows)
     {
-        CheckNames(names, values);
         if (!batchesTail && Connection is StatementCachingConnection writer)
         {
             Check(writer.Execute(sql, names, values), rows, sql);
@@ -83,7 +82,6 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// </summary>
     public async Task<int> ExecuteAsync(string sql, string[] names, object?[] values)
     {
-        CheckNames(names, values);
         return Connection is StatementCachingConnection writer
             ? writer.Execute(sql, names, values)
             : await Connection.ExecuteAsync(sql, Parameters(names, values), Transaction);
@@ -96,7 +94,6 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// </summary>
     public async Task<long> InsertAsync(string sql, string[] names, object?[] values)
     {
-        CheckNames(names, values);
         if (Connection is StatementCachingConnection writer)
         {
             return writer.Insert(sql, names, values);
@@ -105,18 +102,16 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             ?? throw new InvalidOperationException($"Expected one row inserted, not none: {sql}");
     }
 
-    private static void CheckNames(string[] names, object?[] values)
+    /// <summary>
+    /// The values as Dapper's named parameters, for a database other than SQLite's writer (which checks names against
+    /// values itself when it binds them).
+    /// </summary>
+    internal static DynamicParameters Parameters(string[] names, object?[] values)
     {
         if (names.Length != values.Length)
         {
             throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
         }
-    }
-
-    /// <summary>The values as Dapper's named parameters, for a database other than SQLite's writer.</summary>
-    internal static DynamicParameters Parameters(string[] names, object?[] values)
-    {
-        CheckNames(names, values);
         var parameters = new DynamicParameters();
         for (var i = 0; i < names.Length; i++)
         {
