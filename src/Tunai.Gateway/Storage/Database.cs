@@ -78,6 +78,9 @@ public sealed class Database : IAsyncDisposable
 
     public StorageProvider Provider { get; }
 
+    /// <summary>SQLite's writer (null on PostgreSQL), for tests that fail its steps on purpose.</summary>
+    internal SqliteWriter? Writer => _writer;
+
     public bool IsSqlite => Provider == StorageProvider.Sqlite;
 
     /// <summary>Row locking for a claim subquery: SQLite has one writer at a time and needs none.</summary>
@@ -134,6 +137,12 @@ public sealed class Database : IAsyncDisposable
         {
             return await _writer.WriteAsync(work, ct);
         }
+        // On PostgreSQL a unit answers on its own transaction's outcome alone. A unit that writes nothing (a replay of
+        // a Request-Id or a store's trx_id) reads at READ COMMITTED, so it can see only what other transactions have
+        // already committed, never their uncommitted work; and with synchronous_commit on (the server's default, which
+        // docs/production.md requires) committed means on disk. So a replay's answer never rests on a row that may
+        // yet be lost, unlike on SQLite's writer, where units of one group see each other's writes before the COMMIT
+        // and are therefore all answered only after it (see SqliteWriter).
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         var unit = new WriteUnit(connection, tx, batchesTail: true) { TraceParent = System.Diagnostics.Activity.Current?.Id };

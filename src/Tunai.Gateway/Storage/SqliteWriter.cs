@@ -11,7 +11,9 @@ namespace Tunai.Gateway.Storage;
 /// or threw) and, when no unit is waiting any more, commits them all with one COMMIT: one fsync for the group.
 /// Writers therefore queue in order instead of sleeping in SQLite's busy handler, the units run back to back on
 /// the loop (Microsoft.Data.Sqlite's async calls complete synchronously, so a unit costs no thread hops), and
-/// a unit's caller is answered only after the COMMIT, so a 200 still means the write is on disk.
+/// every unit's caller, whether its unit wrote or only read, is answered only after the COMMIT: a unit may read
+/// another unit's write of the same group, which is durable only then, so a 200 always means what it reports is on
+/// disk. When any step of a group fails, every unit of the group is answered with the failure.
 /// Checkpoints (copying the WAL's pages into the database file) run beside the loop, not in it.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
@@ -23,6 +25,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private const string SaveUnit = "SAVEPOINT unit";
     private const string ReleaseUnit = "RELEASE unit";
     private const string RollbackUnit = "ROLLBACK TO unit";
+
+    /// <summary>How long the writer waits before trying again to open its connection after that failed.</summary>
+    private static readonly TimeSpan ReopenPause = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How often committed pages are copied from the WAL into the database file (machine time).</summary>
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
@@ -92,62 +97,95 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             while (await _queue.Reader.WaitToReadAsync(stop))
             {
-                connection ??= await OpenWriterAsync(stop);
-                var kept = new List<Work>();
+                if (connection is null)
+                {
+                    try
+                    {
+                        connection = await OpenWriterAsync(stop);
+                    }
+                    catch (Exception e) when (!stop.IsCancellationRequested)
+                    {
+                        // No unit can run: every one waiting learns it at once instead of waiting for a connection
+                        // that may never open (a missing folder, a full disk); the next ones try again after a pause.
+                        var failure = new WriteGroupFailedException("The SQLite writer could not open its connection", e);
+                        while (_queue.Reader.TryRead(out var waiting))
+                        {
+                            if (waiting.Start())
+                            {
+                                waiting.Failed(failure);
+                            }
+                        }
+                        await Task.Delay(ReopenPause, stop);
+                        continue;
+                    }
+                }
+                // Every unit taken from the queue and started is in the group, and is answered exactly once, after the
+                // group's fate is known: all of them after the COMMIT succeeded (a unit that wrote nothing too: what
+                // it read may be another unit's write of this group, durable only with the COMMIT), or all of them with
+                // the failure, whatever step failed (SAVEPOINT, the unit, ROLLBACK TO, RELEASE, COMMIT and its fsync).
+                var group = new List<Work>();
+                var started = Stopwatch.GetTimestamp();
+                var committing = started;
                 DbTransaction? tx = null;
+                Exception? failed = null;
                 try
                 {
-                    var started = Stopwatch.GetTimestamp();
+                    Fault?.Invoke(WriterStep.Begin);
                     tx = await connection.BeginTransactionAsync(stop);
-                    while (kept.Count < MaxGroup && _queue.Reader.TryRead(out var work))
+                    while (group.Count < MaxGroup && _queue.Reader.TryRead(out var work))
                     {
                         if (!work.Start())
                         {
                             continue; // its caller gave up before it ran
                         }
-                        await RunAsync(connection, tx, SaveUnit, stop);
+                        group.Add(work);
+                        await RunAsync(connection, tx, WriterStep.Savepoint, SaveUnit, stop);
                         var unit = new WriteUnit(connection, tx) { TraceParent = work.TraceParent };
-                        if (await work.RunAsync(unit))
+                        if (!await work.RunAsync(unit))
                         {
-                            await RunAsync(connection, tx, ReleaseUnit, stop);
-                            kept.Add(work);
+                            await RunAsync(connection, tx, WriterStep.Rollback, RollbackUnit, stop);
                         }
-                        else
-                        {
-                            await RunAsync(connection, tx, RollbackUnit, stop);
-                            await RunAsync(connection, tx, ReleaseUnit, stop);
-                        }
+                        await RunAsync(connection, tx, WriterStep.Release, ReleaseUnit, stop);
                     }
-                    var committing = Stopwatch.GetTimestamp();
+                    committing = Stopwatch.GetTimestamp();
+                    Fault?.Invoke(WriterStep.Commit);
                     await tx.CommitAsync(stop);
-                    await tx.DisposeAsync();
-                    Interlocked.Increment(ref _commits);
-                    if (kept.Count > 0)
-                    {
-                        GroupSize.Record(kept.Count, _database);
-                        GroupDuration.Record(Stopwatch.GetElapsedTime(started, committing).TotalSeconds, _database);
-                        CommitDuration.Record(Stopwatch.GetElapsedTime(committing).TotalSeconds, _database);
-                    }
-                    foreach (var work in kept)
-                    {
-                        work.Written();
-                    }
                 }
                 catch (Exception e)
                 {
-                    // The group is lost as a whole; every unit that had committed learns it was not written. The
-                    // connection may be unusable, so the next group starts on a fresh one.
-                    var failure = new WriteGroupFailedException(e);
-                    foreach (var work in kept)
+                    failed = e;
+                }
+
+                if (failed is null)
+                {
+                    Interlocked.Increment(ref _commits);
+                    foreach (var work in group)
                     {
-                        work.Failed(failure);
+                        work.Answer();
                     }
-                    await DiscardAsync(tx, connection);
-                    connection = null;
-                    if (stop.IsCancellationRequested)
+                    await tx!.DisposeAsync();
+                    if (group.Count > 0)
                     {
-                        break;
+                        GroupSize.Record(group.Count, _database);
+                        GroupDuration.Record(Stopwatch.GetElapsedTime(started, committing).TotalSeconds, _database);
+                        CommitDuration.Record(Stopwatch.GetElapsedTime(committing).TotalSeconds, _database);
                     }
+                    continue;
+                }
+
+                // The group is lost as a whole: each of its units learns it was not written, a unit that failed by
+                // itself too (its refusal may have rested on another unit's write that is now gone). The connection
+                // may be unusable, so the next group starts on a fresh one.
+                var lost = new WriteGroupFailedException(failed);
+                foreach (var work in group)
+                {
+                    work.Failed(lost);
+                }
+                await DiscardAsync(tx, connection);
+                connection = null;
+                if (stop.IsCancellationRequested)
+                {
+                    break;
                 }
             }
         }
@@ -157,9 +195,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         finally
         {
+            // Nothing is taken any more: a unit asked for from now on is refused at once instead of waiting.
+            _queue.Writer.TryComplete();
+            var gone = new ObjectDisposedException(nameof(SqliteWriter));
             while (_queue.Reader.TryRead(out var work))
             {
-                work.Failed(new ObjectDisposedException(nameof(SqliteWriter)));
+                if (work.Start())
+                {
+                    work.Failed(gone);
+                }
             }
             if (connection is not null)
             {
@@ -168,8 +212,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
-    private static async Task RunAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
+    private async Task RunAsync(DbConnection connection, DbTransaction tx, WriterStep step, string sql, CancellationToken ct)
     {
+        Fault?.Invoke(step);
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = sql;
@@ -258,11 +303,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         protected bool TryGiveUp() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
 
-        /// <summary>Runs the unit; true when it committed (its answer then waits for the group's COMMIT).</summary>
+        /// <summary>
+        /// Runs the unit and keeps its outcome (a value, or the exception it threw) for <see cref="Answer"/>: nothing is
+        /// told to its caller before the group's COMMIT. True when the unit committed its writes.
+        /// </summary>
         public abstract Task<bool> RunAsync(WriteUnit unit);
 
-        public abstract void Written();
+        /// <summary>The group committed: the caller gets the unit's own outcome, after its after-commit hand-overs.</summary>
+        public abstract void Answer();
 
+        /// <summary>The unit will not be written (its group failed, or the writer could not run it).</summary>
         public abstract void Failed(Exception e);
 
         /// <summary>The asking request's trace, captured on its thread (see <see cref="WriteUnit.TraceParent"/>).</summary>
@@ -272,6 +322,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private sealed class Work<T>(Func<WriteUnit, Task<T>> work) : Work
     {
         private T _value = default!;
+        private Exception? _thrown;
+        private WriteUnit? _unit;
 
         public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -283,8 +335,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
         }
 
-        private WriteUnit? _unit;
-
         public override async Task<bool> RunAsync(WriteUnit unit)
         {
             _unit = unit;
@@ -294,22 +344,39 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
             catch (Exception e)
             {
-                Result.TrySetException(e);
+                _thrown = e;
                 return false;
-            }
-            if (!unit.Committed)
-            {
-                Result.TrySetResult(_value);
             }
             return unit.Committed;
         }
 
-        public override void Written()
+        public override void Answer()
         {
-            _unit!.RunAfterCommit();
+            if (_thrown is not null)
+            {
+                Result.TrySetException(_thrown);
+                return;
+            }
+            if (_unit!.Committed)
+            {
+                _unit.RunAfterCommit();
+            }
             Result.TrySetResult(_value);
         }
 
         public override void Failed(Exception e) => Result.TrySetException(e);
+    }
+
+    /// <summary>Fails the step it is called for when set (tests inject failures with it); null in service.</summary>
+    internal Action<WriterStep>? Fault { get; set; }
+
+    /// <summary>The steps of a write group, in the order a group takes them.</summary>
+    internal enum WriterStep
+    {
+        Begin,
+        Savepoint,
+        Rollback,
+        Release,
+        Commit,
     }
 }

@@ -214,5 +214,10 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
 /// The SQLite group's commit failed after this unit had finished its work: nothing of the group was written,
 /// so running the unit again is safe.
 /// </summary>
-public sealed class WriteGroupFailedException(Exception inner)
-    : Exception("The write group this unit belonged to could not be committed: " + inner.Message, inner);
+public sealed class WriteGroupFailedException(string message, Exception inner) : Exception(message + ": " + inner.Message, inner)
+{
+    public WriteGroupFailedException(Exception inner)
+        : this("The write group this unit belonged to could not be committed", inner)
+    {
+    }
+}
