@@ -42,7 +42,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <summary>How many units each COMMIT made durable: the group commit at work (dotnet-counters shows it).</summary>
     private static readonly Histogram<int> GroupSize = Meter.CreateHistogram<int>(
-        "tunai.sqlite.write_group.units", "{unit}", "Write units made durable by one SQLite COMMIT");
+        "tunai.sqlite.write_group.units", "{unit}", "Write units made durable by one SQLite COMMIT", tags: null,
+        new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, MaxGroup] });
+
+    /// <summary>
+    /// Bucket bounds for the writer's durations, in seconds: a unit group runs for tens of microseconds to tens of
+    /// milliseconds and a COMMIT's fsync takes about a millisecond on a good disk, so the bounds go from 100 µs to 5 s
+    /// (the default bounds, 0 to 10,000, put every one of them in the first bucket).
+    /// </summary>
+    internal static readonly double[] DurationBuckets =
+        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     /// <summary>
     /// How long each group's units ran before its COMMIT, and how long the COMMIT took (writing the group's pages to the
@@ -51,10 +60,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// units) and waiting for work the rest.
     /// </summary>
     private static readonly Histogram<double> GroupDuration = Meter.CreateHistogram<double>(
-        "tunai.sqlite.write_group.duration", "s", "Time a SQLite write group's units ran before its COMMIT");
+        "tunai.sqlite.write_group.duration", "s", "Time a SQLite write group's units ran before its COMMIT", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
-        "tunai.sqlite.commit.duration", "s", "Time a SQLite write group's COMMIT took, fsync included");
+        "tunai.sqlite.commit.duration", "s", "Time a SQLite write group's COMMIT took, fsync included", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly Func<CancellationToken, Task<DbConnection>> _openReader;

@@ -31,6 +31,13 @@ public sealed class GatewayTelemetry
 
     private readonly TimeProvider _time;
 
+    /// <summary>
+    /// Bucket bounds of the delivery lag, in seconds: milliseconds when the merchant answers at once, up to the hours
+    /// that retries with back-off can take.
+    /// </summary>
+    internal static readonly double[] DeliveryLagBuckets =
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600];
+
     public GatewayTelemetry(IMeterFactory meters, Database database, TimeProvider time)
     {
         _time = time;
@@ -44,7 +51,8 @@ public sealed class GatewayTelemetry
         _refusals = meter.CreateCounter<long>("tunai.refusals", "{request}", "Requests refused, by reason (the error code or store status)");
         _notificationAttempts = meter.CreateCounter<long>("tunai.notifications.attempts", "{attempt}", "Notification delivery attempts, by outcome");
         _deliveryLag = meter.CreateHistogram<double>("tunai.notifications.delivery_lag", "s",
-            "From the payment to the merchant's acknowledgement of its notification");
+            "From the payment to the merchant's acknowledgement of its notification", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = DeliveryLagBuckets });
         // Read when a reader collects (an OTLP export, a Prometheus scrape), not on every write. Both use the
         // notifications_due index. Collection calls back synchronously, hence the blocking waits.
         meter.CreateObservableGauge("tunai.outbox.depth", () => Outbox(database,
