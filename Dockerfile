@@ -5,12 +5,15 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/Tunai.Gateway -c Release -o /app
+RUN dotnet publish src/Tunai.Gateway -c Release -o /app \
+ && dotnet publish src/Tunai.Cli -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
-RUN mkdir /data && chown app:app /data
+# `tunai` (operators add, backup, store simulator) beside the gateway, with the container's settings:
+#   docker exec -it <container> tunai operators add --email ops@example.com --role Admin
+RUN ln -s /app/tunai /usr/local/bin/tunai && mkdir /data && chown app:app /data
 VOLUME /data
 ENV ASPNETCORE_URLS=http://+:8080 \
     Tunai__Mode=Production \

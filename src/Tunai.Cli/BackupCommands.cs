@@ -59,6 +59,8 @@ internal static class BackupCommands
         var partial = $"{target}.{Guid.NewGuid():N}.partial";
         try
         {
+            // Customers' data and sealed secrets, like the database itself: the owner's alone, from its first byte.
+            Tunai.Gateway.Secrets.OwnerOnly.CreateFile(partial);
             await using (var from = await OpenAsync(source, SqliteOpenMode.ReadWrite, ct))
             await using (var into = await OpenAsync(partial, SqliteOpenMode.ReadWriteCreate, ct))
             {

@@ -68,6 +68,15 @@ public static class GatewayApp
         builder.Services.AddSandboxClock();
 
         var app = builder.Build();
+        // ASP.NET Core's environment is Production unless told otherwise; a sandbox says what it is in its first lines
+        // ("Hosting environment: Sandbox"), so nobody reading its log takes it for a production gateway.
+        // The host's own IHostEnvironment (which writes that line) is another object than app.Environment.
+        var hostEnvironment = app.Services.GetRequiredService<IHostEnvironment>();
+        if (hostEnvironment.IsProduction() && app.Services.GetRequiredService<TunaiOptions>().IsSandbox)
+        {
+            hostEnvironment.EnvironmentName = "Sandbox";
+            app.Environment.EnvironmentName = "Sandbox";
+        }
         app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);

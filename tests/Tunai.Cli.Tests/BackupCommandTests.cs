@@ -48,6 +48,12 @@ public sealed class BackupCommandTests
             await Task.WhenAll(tills);
             Assert.True(backup.ExitCode == Cli.Success, backup.ToString());
             Assert.Contains("payments", backup.Out, StringComparison.Ordinal);
+            // Customers' data: the owner's alone, like the database.
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    File.GetUnixFileMode(Path.Combine(folder.Path, "backups", "one.tunai.db")));
+            }
 
             // Refused while the gateway runs, and nothing was changed by trying.
             var refused = await TunaiAsync(folder.Path, "restore", "--from", "backups/one.tunai.db");

@@ -122,6 +122,11 @@ public static class ApiDocuments
                 .AddDocument(Merchant, "Merchant API", isDefault: true)
                 .AddDocument(Store, "Store API")
                 .AddDocument(Admin, "Admin API")
+                // A self-hosted gateway's reference: none of the hosted service's buttons (Ask AI, its MCP server,
+                // Generate SDK and Deploy in the developer toolbar), which do nothing here, and no telemetry.
+                .DisableAgent()
+                .DisableMcp()
+                .HideDeveloperTools()
                 .DisableTelemetry());
         }
         return app;

@@ -78,6 +78,9 @@ public sealed partial class OpenApiTests : IAsyncLifetime
         var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(page.StatusCode == HttpStatusCode.OK, html);
         Assert.True(html.Contains("merchant.json", StringComparison.Ordinal), html);
+        // None of the hosted service's buttons: its AI agent and MCP server are disabled, its developer toolbar hidden.
+        Assert.Matches(@"""agent""\s*:\s*\{\s*""disabled""\s*:\s*true", html);
+        Assert.Matches(@"""showDeveloperTools""\s*:\s*""never""", html);
 
         await using var production = await GatewayHost.StartAsync(null, "Tunai:Mode=Production", "Tunai:PublicBaseUrl=https://pay.example.test");
         using var none = await production.Http.GetAsync("/reference/merchant", TestContext.Current.CancellationToken);

@@ -38,6 +38,8 @@ public sealed class NewcomerTests
         Assert.Matches($@"Secret key\s+{Regex.Escape(env["TUNAI_SECRET_KEY"])}\n", stdout);
         Assert.Matches($@"Code prefix\s+{Regex.Escape(env["TUNAI_CODE_PREFIX"])}\n", stdout);
         Assert.Matches($@"Admin token\s+{Regex.Escape(env["TUNAI_ADMIN_TOKEN"])}\n", stdout);
+        // A sandbox does not call itself Production in its log.
+        Assert.Contains("Hosting environment: Sandbox", stdout, StringComparison.Ordinal);
 
         // The very script the README shows: only curl and openssl, credentials from data/sandbox.env.
         var (exitCode, body, stderr) = await GatewayProcess.RunAsync(
