@@ -27,7 +27,8 @@ public sealed partial class OperatorsCommandTests : IAsyncLifetime
         var password = PrintedPassword().Match(run.Out).Groups[1].Value;
         Assert.True(password.Length >= Operators.MinPasswordLength, run.ToString());
         var database = _gateway.Services.GetRequiredService<Database>();
-        var (outcome, _, account) = await Operators.SignInAsync(database, _gateway.Time, "first.admin@example.test", password, CancellationToken.None);
+        var hashes = _gateway.Services.GetRequiredService<PasswordHashes>();
+        var (outcome, _, account) = await Operators.SignInAsync(database, _gateway.Time, hashes, "first.admin@example.test", password, locked: false, CancellationToken.None);
         Assert.Equal(SignInOutcome.SignedIn, outcome);
         Assert.Equal(Roles.Admin, account!.Role);
         // The hash is ASP.NET Core's (version 3: PBKDF2), never the password.

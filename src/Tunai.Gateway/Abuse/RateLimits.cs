@@ -20,9 +20,12 @@ public static class RateLimits
         services.AddSingleton<AuthenticationFailures>().AddSingleton<CallerRateLimiter>();
 
     /// <summary>
-    /// Counts the group's authentication failures per client address and per Client-Id header, and answers 429
-    /// with Retry-After while either has used its allowance. <paramref name="isFailure"/> says which answers are
-    /// failures (401 for signed and admin routes; 404 for the how-to-pay routes, where a guessed token is one).
+    /// Counts the group's authentication failures per client address and per Client-Id header. The request is
+    /// authenticated first, always: one that authenticates is served whatever others sent naming the same Client-Id
+    /// or from the same address, so nobody without a key can lock out the party that has it. Only a failure spends
+    /// the budgets, and a failure that finds either budget spent is answered 429 with Retry-After instead of its own
+    /// refusal. <paramref name="isFailure"/> says which answers are failures (401 for signed and admin routes; 404
+    /// for the how-to-pay routes, where a guessed token is one).
     /// </summary>
     public static TBuilder LimitAuthenticationFailures<TBuilder>(this TBuilder builder, Func<int, bool>? isFailure = null)
         where TBuilder : IEndpointConventionBuilder
@@ -30,15 +33,6 @@ public static class RateLimits
         isFailure ??= status => status == StatusCodes.Status401Unauthorized;
         builder.AddEndpointFilter(async (context, next) =>
         {
-            var http = context.HttpContext;
-            var failures = http.RequestServices.GetRequiredService<AuthenticationFailures>();
-            var address = http.Connection.RemoteIpAddress;
-            var clientId = ClientIdOf(http);
-            if (failures.Blocked(address, clientId) is { } retryAfter)
-            {
-                return TooMany(http, retryAfter, "too_many_authentication_failures",
-                    "Too many failed authentications from this address or for this Client-Id; wait before trying again");
-            }
             var result = await next(context);
             var status = result switch
             {
@@ -47,13 +41,25 @@ public static class RateLimits
                 _ => StatusCodes.Status200OK,
             };
             // A disabled merchant or acquirer authenticated: its 401 says so each time and is no guess.
-            if (isFailure(status) && result is not ApiError { Code: "merchant_disabled" or "acquirer_disabled" })
+            if (!isFailure(status) || result is ApiError { Code: "merchant_disabled" or "acquirer_disabled" })
             {
-                failures.Record(http, address, clientId, result is ApiError error ? error.Code : status.ToString(CultureInfo.InvariantCulture));
+                return result;
             }
-            return result;
+            var http = context.HttpContext;
+            var failures = http.RequestServices.GetRequiredService<AuthenticationFailures>();
+            return failures.Record(http, ClientIdOf(http), result is ApiError error ? error.Code : status.ToString(CultureInfo.InvariantCulture))
+                is { } retryAfter ? TooManyFailures(http, retryAfter) : result;
         });
         return builder;
+    }
+
+    /// <summary>The answer to a failure once the address's or the Client-Id's failure budget is spent.</summary>
+    public static ApiError TooManyFailures(HttpContext http, TimeSpan retryAfter)
+    {
+        // Whatever the refused request asked for (a Bearer challenge, say) no longer applies to a 429.
+        http.Response.Headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate);
+        return TooMany(http, retryAfter, "too_many_authentication_failures",
+            "Too many failed authentications from this address or for this Client-Id; wait before trying again");
     }
 
     /// <summary>
@@ -110,30 +116,28 @@ public sealed class AuthenticationFailures(TunaiOptions options, ILogger<Authent
         AutoReplenishment = true,
     };
 
-    /// <summary>How long to wait when the address or the Client-Id has no failure left; null when both have.</summary>
-    public TimeSpan? Blocked(IPAddress? address, string? clientId)
+    /// <summary>
+    /// Counts one failure against the request's address and the Client-Id it named, and logs it. Returns how long to
+    /// wait when either had no failure left (the failure is then answered 429), null while both still had one.
+    /// </summary>
+    public TimeSpan? Record(HttpContext http, string? clientId, string reason)
     {
+        var address = http.Connection.RemoteIpAddress;
+        TimeSpan? retryAfter = null;
         foreach (var (key, perMinute) in Keys(address, clientId))
         {
-            // Whole tokens left, without spending one. (Asking for zero tokens is no test: the bucket refills in
-            // fractions, and any fraction above zero grants it.)
-            if (_limiter.GetStatistics(key) is { CurrentAvailablePermits: < 1 })
+            using var lease = _limiter.AttemptAcquire(key, 1);
+            if (!lease.IsAcquired)
             {
-                return TimeSpan.FromMinutes(1) / perMinute;
+                var wait = TimeSpan.FromMinutes(1) / perMinute;
+                retryAfter = retryAfter is { } longer && longer > wait ? longer : wait;
             }
         }
-        return null;
-    }
-
-    public void Record(HttpContext http, IPAddress? address, string? clientId, string reason)
-    {
-        foreach (var (key, _) in Keys(address, clientId))
-        {
-            _limiter.AttemptAcquire(key, 1).Dispose();
-        }
         // The address, the Client-Id as sent and the refusal's code: never a signature, a token or a body.
-        logger.LogWarning("Authentication failed: {Method} {Path} from {Address}, Client-Id {ClientId}: {Reason}",
-            http.Request.Method, http.Request.Path.Value, address?.ToString() ?? "unknown", clientId ?? "(none)", reason);
+        logger.LogWarning("Authentication failed: {Method} {Path} from {Address}, Client-Id {ClientId}: {Reason}{Limited}",
+            http.Request.Method, http.Request.Path.Value, address?.ToString() ?? "unknown", clientId ?? "(none)", reason,
+            retryAfter is null ? "" : " (failure budget spent: answered 429)");
+        return retryAfter;
     }
 
     private IEnumerable<(string Key, int PerMinute)> Keys(IPAddress? address, string? clientId)

@@ -32,6 +32,8 @@ public static class BackOfficeSetup
         // outside the database, shared by every instance), so a form served by one instance posts to another.
         services.AddHttpClient(PaymentSimulator.HttpClientName);
         services.AddSingleton<PaymentSimulator>();
+        services.AddSingleton<PasswordHashes>();
+        services.AddSingleton<SignInGuard>();
         return services;
     }
 

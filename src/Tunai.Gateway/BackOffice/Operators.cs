@@ -18,27 +18,31 @@ public sealed record OperatorAccount
     public long? LockedUntil { get; init; }
     public long CreatedAt { get; init; }
 
+    /// <summary>When the account's merchant (Merchant role) was disabled; such an account cannot sign in.</summary>
+    public long? MerchantDisabledAt { get; init; }
+
     public override string ToString() => $"Operator {{ Email = {Email}, Role = {Role} }}";
 }
 
 public enum SignInOutcome
 {
     SignedIn,
-    /// <summary>Unknown email or wrong password: the same answer for both, so emails cannot be probed.</summary>
+    /// <summary>Unknown email, wrong password or a lock-out: one answer for all three, so emails cannot be probed.</summary>
     Refused,
-    LockedOut,
+    /// <summary>The right password, for an account whose merchant is disabled.</summary>
+    MerchantDisabled,
+    /// <summary>Too many sign-ins already wait to be hashed; nothing was checked.</summary>
+    Busy,
 }
 
 /// <summary>
 /// Operator accounts, passwords (ASP.NET Core's <see cref="PasswordHasher{TUser}"/>: PBKDF2 with a salt per
-/// password), lock-out and sessions. Session and lock-out times use the wall clock, not the sandbox's test clock:
-/// moving the sandbox a week forward must not sign its operator out.
+/// password, hashed within <see cref="PasswordHashes"/>) and sessions; the lock-out is <see cref="SignInGuard"/>'s.
+/// Session times use the wall clock, not the sandbox's test clock: moving the sandbox a week forward must not sign
+/// its operator out.
 /// </summary>
 public static class Operators
 {
-    /// <summary>Failed sign-ins in a row that lock an account, and for how long.</summary>
-    public const int MaxFailedSignIns = 5;
-    public static readonly TimeSpan LockOut = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
     public const int MinPasswordLength = 12;
 
@@ -85,55 +89,52 @@ public static class Operators
 
     /// <summary>
     /// Checks a password and opens a session: the token for the cookie, or why not. The hash is checked outside
-    /// any unit of work (it is slow on purpose); then one conditional statement decides: a failure counts towards
-    /// lock-out (concurrent guesses cannot slip past the limit), a success is refused if a lock-out began meanwhile.
+    /// any unit of work (it is slow on purpose) and within <paramref name="hashes"/>' bound. An unknown email and a
+    /// <paramref name="locked"/> pair are checked against a dummy hash, so that all three refusals cost the same
+    /// work and answer alike; a refusal writes nothing. Then one conditional statement decides the session: not if
+    /// the password changed meanwhile or the account's merchant was disabled.
     /// </summary>
     public static async Task<(SignInOutcome Outcome, string? Token, OperatorAccount? Account)> SignInAsync(
-        Database database, TimeProvider wallClock, string email, string password, CancellationToken ct)
+        Database database, TimeProvider wallClock, PasswordHashes hashes, string email, string password, bool locked, CancellationToken ct)
     {
         OperatorAccount? account;
         await using (var c = await database.OpenAsync(ct))
         {
-            account = await FindAsync(c, email);
+            account = await c.QuerySingleOrDefaultAsync<OperatorAccount>(
+                $"""
+                SELECT {Columns}, (SELECT m.disabled_at FROM merchants m WHERE m.id = operators.merchant_id) AS merchant_disabled_at
+                FROM operators WHERE email = @email
+                """, new { email = NormalizeEmail(email) });
+        }
+        using (var slot = await hashes.TryEnterAsync(ct))
+        {
+            if (slot is null)
+            {
+                return (SignInOutcome.Busy, null, null);
+            }
+            if (account is null || locked)
+            {
+                Hasher.VerifyHashedPassword(null!, DummyHash, password);
+                return (SignInOutcome.Refused, null, null);
+            }
+            if (Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed)
+            {
+                return (SignInOutcome.Refused, null, null);
+            }
+        }
+        if (account.MerchantDisabledAt is not null)
+        {
+            return (SignInOutcome.MerchantDisabled, null, null);
         }
         var now = wallClock.GetUtcNow().ToUnixTimeMilliseconds();
-        if (account is null)
-        {
-            // Hash anyway, so an unknown email takes as long as a wrong password.
-            Hasher.VerifyHashedPassword(null!, DummyHash, password);
-            return (SignInOutcome.Refused, null, null);
-        }
-        if (account.LockedUntil is { } until && until > now)
-        {
-            return (SignInOutcome.LockedOut, null, null);
-        }
-        if (Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed)
-        {
-            var lockedUntil = await database.WriteAsync(async unit =>
-            {
-                var locked = await unit.Connection.ExecuteScalarAsync<long?>(
-                    """
-                    UPDATE operators
-                    SET failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN 1 ELSE failed_sign_ins + 1 END,
-                        locked_until = CASE
-                            WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN 1 ELSE failed_sign_ins + 1 END) >= @max THEN @until
-                            WHEN locked_until IS NOT NULL AND locked_until <= @now THEN NULL
-                            ELSE locked_until END
-                    WHERE id = @id
-                    RETURNING locked_until
-                    """, new { id = account.Id, now, max = MaxFailedSignIns, until = now + (long)LockOut.TotalMilliseconds }, unit.Transaction);
-                unit.Commit();
-                return locked;
-            }, ct);
-            return (lockedUntil is { } l && l > now ? SignInOutcome.LockedOut : SignInOutcome.Refused, null, null);
-        }
         var token = await database.WriteAsync(async unit =>
         {
             var open = await unit.Connection.ExecuteAsync(
                 """
                 UPDATE operators SET failed_sign_ins = 0, locked_until = NULL
-                WHERE id = @id AND password_hash = @hash AND (locked_until IS NULL OR locked_until <= @now)
-                """, new { id = account.Id, hash = account.PasswordHash, now }, unit.Transaction);
+                WHERE id = @id AND password_hash = @hash
+                  AND NOT EXISTS (SELECT 1 FROM merchants m WHERE m.id = operators.merchant_id AND m.disabled_at IS NOT NULL)
+                """, new { id = account.Id, hash = account.PasswordHash }, unit.Transaction);
             if (open == 0)
             {
                 return null;
@@ -142,8 +143,14 @@ public static class Operators
             unit.Commit();
             return opened;
         }, ct);
-        return token is null ? (SignInOutcome.LockedOut, null, null) : (SignInOutcome.SignedIn, token, account);
+        return token is null ? (SignInOutcome.Refused, null, null) : (SignInOutcome.SignedIn, token, account);
     }
+
+    /// <summary>Ends every session of the merchant's back-office users (in the unit that disables the merchant).</summary>
+    public static Task EndMerchantSessionsAsync(DbConnection connection, DbTransaction tx, long merchantId) =>
+        connection.ExecuteAsync(
+            "DELETE FROM operator_sessions WHERE operator_id IN (SELECT id FROM operators WHERE merchant_id = @merchantId)",
+            new { merchantId }, tx);
 
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not a password of anyone");
 
@@ -165,8 +172,9 @@ public static class Operators
         await using var c = await database.OpenAsync(ct);
         return await c.QuerySingleOrDefaultAsync<OperatorAccount>(
             $"""
-            SELECT o.id, o.email, o.password_hash, o.role, o.merchant_id, o.failed_sign_ins, o.locked_until, o.created_at
-            FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
+            SELECT o.id, o.email, o.password_hash, o.role, o.merchant_id, o.failed_sign_ins, o.locked_until, o.created_at,
+                   m.disabled_at AS merchant_disabled_at
+            FROM operator_sessions s JOIN operators o ON o.id = s.operator_id LEFT JOIN merchants m ON m.id = o.merchant_id
             WHERE s.token_hash = @hash AND s.expires_at > @now
             """, new { hash = HashToken(token), now });
     }
@@ -184,19 +192,23 @@ public static class Operators
     /// the old password is out). Hashing happens before the unit; the update is conditional on the hash that was
     /// checked, so two changes at once cannot both win. False when the current password is wrong.
     /// </summary>
-    public static async Task<bool> ChangePasswordAsync(Database database, long operatorId, string current, string next, string keepToken,
-        long now, Func<WriteUnit, Task> audit, CancellationToken ct)
+    public static async Task<bool> ChangePasswordAsync(Database database, PasswordHashes hashes, long operatorId, string current, string next,
+        string keepToken, long now, Func<WriteUnit, Task> audit, CancellationToken ct)
     {
         OperatorAccount account;
         await using (var c = await database.OpenAsync(ct))
         {
             account = await c.QuerySingleAsync<OperatorAccount>($"SELECT {Columns} FROM operators WHERE id = @operatorId", new { operatorId });
         }
-        if (Hasher.VerifyHashedPassword(account, account.PasswordHash, current) == PasswordVerificationResult.Failed)
+        string hash;
+        using (await hashes.EnterAsync(ct))
         {
-            return false;
+            if (Hasher.VerifyHashedPassword(account, account.PasswordHash, current) == PasswordVerificationResult.Failed)
+            {
+                return false;
+            }
+            hash = Hasher.HashPassword(account, next);
         }
-        var hash = Hasher.HashPassword(account, next);
         return await database.WriteAsync(async unit =>
         {
             var changed = await unit.Connection.ExecuteAsync(

@@ -35,6 +35,12 @@ public sealed class SessionAuthentication(
         {
             return AuthenticateResult.NoResult();
         }
+        if (account.MerchantDisabledAt is not null)
+        {
+            // Its merchant was disabled: the session ends (disabling deletes them too; this covers one opened meanwhile).
+            await Operators.SignOutAsync(database, token, Context.RequestAborted);
+            return AuthenticateResult.NoResult();
+        }
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),

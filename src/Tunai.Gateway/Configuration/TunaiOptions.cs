@@ -195,6 +195,13 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000)]
     public int AuthenticationFailuresPerMinutePerClientId { get; set; } = 30;
 
+    /// <summary>
+    /// Back-office sign-in attempts per minute from one address, right or wrong (a burst of a minute's worth): checked
+    /// before any password is hashed.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int SignInAttemptsPerMinutePerAddress { get; set; } = 10;
+
     /// <summary>Requests per second one merchant may send to the merchant API (a burst of one second's worth).</summary>
     [Range(1, 1_000_000)]
     public int MerchantRequestsPerSecond { get; set; } = 500;

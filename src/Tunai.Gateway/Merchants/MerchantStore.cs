@@ -79,8 +79,21 @@ public static class MerchantStore
             RETURNING {Columns}
             """, m with { SecretKey = box.Seal(m.SecretKey) }, tx));
 
-    /// <summary>Changes only the fields the patch names, in one statement; null when the merchant is unknown.</summary>
-    public static async Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now, SecretBox box) =>
+    /// <summary>
+    /// Changes only the fields the patch names, in one statement; null when the merchant is unknown. Disabling also
+    /// ends its back-office users' sessions, in the same transaction.
+    /// </summary>
+    public static async Task<Merchant?> UpdateAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now, SecretBox box)
+    {
+        var updated = await UpdateRowAsync(connection, tx, clientId, p, now, box);
+        if (updated is { IsDisabled: true } && p.Disabled == true)
+        {
+            await BackOffice.Operators.EndMerchantSessionsAsync(connection, tx, updated.Id);
+        }
+        return updated;
+    }
+
+    private static async Task<Merchant?> UpdateRowAsync(DbConnection connection, DbTransaction tx, string clientId, MerchantPatch p, long now, SecretBox box) =>
         Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"""
             UPDATE merchants

@@ -283,7 +283,6 @@ public static class MerchantDocs
         },
         new("GET", "/settlements/v1/reports/{date}")
         {
-            Limited = false,
             Answers = [new(200, typeof(MerchantSettlementReport), "The merchant's transactions of a business day (WIB) and its settlement batch, once closed") { Examples = new Dictionary<string, JsonNode> { ["open day"] = OperationDoc.Json("""
                 {"date":"2026-11-30","transactions":[{"kind":"PAYMENT","payment_id":"PAY-JW45R2B55EBQEGAPZHVF","trx_id":"1246","payment_code":"8896512345678123",
                   "invoice_number":"INV-SPLIT-0001","business_date":"2026-11-30","created_at":"2026-11-30T03:06:28Z","gross":150000,"fee":4750,"net":145250,

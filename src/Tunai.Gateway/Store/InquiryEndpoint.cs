@@ -16,7 +16,8 @@ namespace Tunai.Gateway.Store;
 /// </summary>
 public static class InquiryEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, TunaiOptions options, DirectInquiryClient directInquiry)
+    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, TunaiOptions options, DirectInquiryClient directInquiry,
+        MerchantCache merchants)
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
@@ -36,8 +37,6 @@ public static class InquiryEndpoint
             if (code is null || code.Kind == "DIPC")
             {
                 owner = await MerchantStore.FindInquiryOwnerAsync(connection, r.PaymentCode, http.RequestServices.GetRequiredService<Secrets.SecretBox>());
-                // A disabled merchant is not asked: its codes are unknown to the store meanwhile.
-                owner = owner is { IsDisabled: true } ? null : owner;
             }
         }
         InquiryResponse answer;
@@ -47,6 +46,11 @@ public static class InquiryEndpoint
             if (owner is null)
             {
                 answer = StoreAnswers.Refusal(r.PaymentCode, StoreOutcome.NotFound, "The payment code is not known");
+            }
+            else if (owner.IsDisabled)
+            {
+                // A disabled merchant is not asked; the store learns why its code cannot be paid.
+                answer = StoreAnswers.Refusal(r.PaymentCode, StoreAnswers.MerchantNotActive.Status, StoreAnswers.MerchantNotActive.Message);
             }
             else
             {
@@ -58,7 +62,7 @@ public static class InquiryEndpoint
         }
         else
         {
-            var refusal = StoreAnswers.Refuse(code, amount: null, now);
+            var refusal = await StoreAnswers.RefuseDisabledAsync(merchants, code.MerchantId, ct) ?? StoreAnswers.Refuse(code, amount: null, now);
             answer = refusal is null
                 ? StoreAnswers.Success(code)
                 : StoreAnswers.Refusal(code.Code, refusal.Value.Status, refusal.Value.Message);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
@@ -15,7 +16,7 @@ namespace Tunai.Gateway.Store;
 /// </summary>
 public static class PaymentEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, Outbox outbox)
+    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, Outbox outbox, MerchantCache merchants)
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
@@ -25,14 +26,14 @@ public static class PaymentEndpoint
         }
         var r = request!;
         var hash = Convert.ToHexString(SHA256.HashData(body));
-        var result = await StoreReplay.RunAsync(() => PayOnceAsync(database, outbox, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
+        var result = await StoreReplay.RunAsync(() => PayOnceAsync(database, outbox, merchants, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
         http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
         return result;
     }
 
     /// <summary>One payment request as one unit: the payment, its notification and the stored answer commit together.</summary>
-    private static async Task<IResult> PayOnceAsync(Database database, Outbox outbox, Acquirer acquirer, StoreRequest r, byte[] body, string hash,
-        DateTimeOffset now, CancellationToken ct)
+    private static async Task<IResult> PayOnceAsync(Database database, Outbox outbox, MerchantCache merchants, Acquirer acquirer, StoreRequest r,
+        byte[] body, string hash, DateTimeOffset now, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
         return await database.WriteAsync<IResult>(async unit =>
@@ -51,7 +52,10 @@ public static class PaymentEndpoint
             Payment? payment = null;
             var priced = await Money.Ledger.FindPricedCodeAsync(connection, tx, r.PaymentCode, acquirer.Id);
             var code = priced?.Code;
-            var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
+            // The merchant's state comes from its cache (read outside this unit, at most seconds old): a disable is
+            // an operator's decision, not a race the payment must win or lose exactly.
+            var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known")
+                : await StoreAnswers.RefuseDisabledAsync(merchants, code.MerchantId, ct) ?? StoreAnswers.Refuse(code, r.Amount, now);
             if (refusal is null && await PaymentStore.PayAsync(database, connection, tx, code!, new Payment
                 {
                     PaymentId = TimeOrderedIds.New("PAY-", at),

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
@@ -31,6 +32,17 @@ public static class StoreEndpoints
 /// <summary>What the till is told, built the same way for inquiry and payment, for a code Tunai generated or a direct-inquiry bill.</summary>
 public static class StoreAnswers
 {
+    /// <summary>
+    /// The refusal of every code of a disabled merchant, whatever its state: a decline that says why, so the till
+    /// shows something the customer can act on (ask the merchant) rather than "unknown code".
+    /// </summary>
+    public static readonly (string Status, string Message) MerchantNotActive =
+        (StoreOutcome.Decline, "The merchant of this payment code is not active; it cannot be paid now");
+
+    /// <summary><see cref="MerchantNotActive"/> when the code's merchant is disabled, else null.</summary>
+    public static async ValueTask<(string Status, string Message)?> RefuseDisabledAsync(MerchantCache merchants, long merchantId, CancellationToken ct) =>
+        await merchants.FindByIdAsync(merchantId, ct) is { IsDisabled: true } ? MerchantNotActive : null;
+
     /// <summary>Why a code cannot be paid now (with this amount, for a payment), or null when it can.</summary>
     public static (string Status, string Message)? Refuse(PaymentCode code, long? amount, DateTimeOffset now) => code.StatusAt(now) switch
     {

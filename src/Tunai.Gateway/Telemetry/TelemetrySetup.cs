@@ -4,6 +4,7 @@ using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 
@@ -161,6 +162,13 @@ public static class TelemetrySetup
                 {
                     if (!http.HasAdminToken())
                     {
+                        // A wrong token here is a guess like one at the admin API, counted in the same budgets.
+                        var failures = http.RequestServices.GetRequiredService<AuthenticationFailures>();
+                        if (failures.Record(http, null, "invalid_admin_token") is { } retryAfter)
+                        {
+                            await RateLimits.TooManyFailures(http, retryAfter).ExecuteAsync(http);
+                            return;
+                        }
                         http.Response.Headers.WWWAuthenticate = "Bearer";
                         await ApiError.Unauthorized("invalid_admin_token", "/metrics needs Authorization: Bearer <admin token>").ExecuteAsync(http);
                         return;

@@ -15,11 +15,26 @@ public sealed partial class BackOfficeHttp : IDisposable
 {
     private readonly HttpClient _http;
 
-    public BackOfficeHttp(GatewayHost gateway)
+    /// <param name="from">The loopback address the client's connections leave from (<see cref="LoopbackAddress"/>); 127.0.0.1 when null.</param>
+    public BackOfficeHttp(GatewayHost gateway, IPAddress? from = null)
     {
         Cookies = new CookieContainer();
-        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+        HttpMessageHandler handler = from is null
+            ? new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }
+            : LoopbackAddress.Handler(from) is var sockets ? SetUp(sockets, Cookies) : null!;
+        _http = new HttpClient(handler) { BaseAddress = gateway.BaseAddress };
     }
+
+    private static SocketsHttpHandler SetUp(SocketsHttpHandler handler, CookieContainer cookies)
+    {
+        handler.CookieContainer = cookies;
+        handler.AllowAutoRedirect = false;
+        return handler;
+    }
+
+    /// <summary>The error message the last answered page shows (the sign-in form's refusal, say), or null.</summary>
+    public static string? ErrorOf(string body) =>
+        ErrorParagraph().Match(body) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
 
     public CookieContainer Cookies { get; }
 
@@ -64,6 +79,9 @@ public sealed partial class BackOfficeHttp : IDisposable
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex TokenField();
+
+    [GeneratedRegex("<p class=\"message error\" role=\"alert\" id=\"error\">([^<]*)</p>")]
+    private static partial Regex ErrorParagraph();
 }
 
 /// <summary>Accounts for back-office tests, added with the product's own call (as <c>tunai operators add</c> does).</summary>

@@ -65,28 +65,6 @@ public sealed class BackOfficeSecurityTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RepeatedFailedSignInsLockTheAccount()
-    {
-        var email = await BackOfficeAccounts.AddAsync(_gateway, Roles.Viewer);
-        using var client = new BackOfficeHttp(_gateway);
-        for (var i = 0; i < Operators.MaxFailedSignIns - 1; i++)
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SignInAsync(email, "wrong password " + i)).Status);
-        }
-        Assert.Equal((HttpStatusCode)429, (await client.SignInAsync(email, "wrong password again")).Status);
-
-        var right = await client.SignInAsync(email, BackOfficeAccounts.Password);
-
-        Assert.Equal((HttpStatusCode)429, right.Status);
-        Assert.Contains("locked", right.Body, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/backoffice")).Status);
-        // Once the lock-out has passed, the right password opens a session again.
-        _gateway.Time.Advance(Operators.LockOut + TimeSpan.FromSeconds(1));
-        Assert.Equal(HttpStatusCode.Redirect, (await client.SignInAsync(email, BackOfficeAccounts.Password)).Status);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/backoffice")).Status);
-    }
-
-    [Fact]
     public async Task SignOutEndsTheSessionOnTheServer()
     {
         var email = await BackOfficeAccounts.AddAsync(_gateway, Roles.Viewer);
