@@ -9,10 +9,6 @@ namespace Tunai.Gateway.Tests.Processes;
 /// The gateway as a user runs it: <c>dotnet Tunai.Gateway.dll --urls http://127.0.0.1:port</c> in a working
 /// directory of its own, with the real clock. Killed (the whole process tree) on dispose if still running.
 /// </summary>
-/// <summary>Tests that start gateway processes run alone: a port picked as free must stay free until bound.</summary>
-[CollectionDefinition(nameof(GatewayProcess), DisableParallelization = true)]
-public sealed class GatewayProcessesRunAlone;
-
 public sealed class GatewayProcess : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
