@@ -34,7 +34,7 @@ public sealed class SdkClient : IDisposable
     public void Dispose() => _services.Dispose();
 }
 
-/// <summary>A merchant web app on Kestrel, 127.0.0.1, free port, with the SDK's endpoints mapped by the test.</summary>
+/// <summary>A merchant web app on Kestrel, 127.0.0.1, port 0 read back once bound, with the SDK's endpoints mapped by the test.</summary>
 public sealed class MerchantApp : IAsyncDisposable
 {
     private readonly WebApplication _app;

@@ -168,11 +168,28 @@ public static class NotificationEndpoints
             new { id, merchantId }, unit.Transaction) == 0 ? ReplayOutcome.NotFound : ReplayOutcome.InProgress;
     }
 
+    /// <summary>The statuses whose notifications can be sent again all at once.</summary>
+    public static readonly string[] ReplayableStatuses = ["FAILED", "DELIVERED", "PENDING"];
+
     /// <summary>
     /// Queues again, in the caller's unit, every notification of a merchant in a status created in a time range
-    /// (the same rules as <see cref="ReplayOneAsync"/>); returns how many.
+    /// (the same rules as <see cref="ReplayOneAsync"/>), audited as <paramref name="auditAs"/> with the window asked
+    /// for: the admin API's retry and the back office's "send matching again" alike. Returns how many, or null when
+    /// <paramref name="status"/> is not one a replay may select (nothing is written then).
     /// </summary>
-    public static Task<int> ReplayManyAsync(WriteUnit unit, long merchantId, string status, long? sinceMs, long? untilMs, long now) =>
+    public static async Task<int?> ReplayMatchingAsync(WriteUnit unit, long merchantId, string auditTarget, string status,
+        string? since, long? sinceMs, string? until, long? untilMs, long now, AuditActor auditAs)
+    {
+        if (!ReplayableStatuses.Contains(status))
+        {
+            return null;
+        }
+        var queued = await ReplayManyAsync(unit, merchantId, status, sinceMs, untilMs, now);
+        await AuditTrail.WriteAsync(unit, auditAs, "notification.replay_matching", auditTarget, null, new { status, since, until, queued }, now);
+        return queued;
+    }
+
+    private static Task<int> ReplayManyAsync(WriteUnit unit, long merchantId, string status, long? sinceMs, long? untilMs, long now) =>
         unit.Connection.ExecuteAsync(
             """
             UPDATE notifications
@@ -202,7 +219,7 @@ public static class NotificationEndpoints
             {
                 return invalid;
             }
-            if (status is not ("FAILED" or "DELIVERED" or "PENDING"))
+            if (!ReplayableStatuses.Contains(status))
             {
                 return ApiError.Validation("status", "status must be FAILED, DELIVERED or PENDING");
             }
@@ -221,11 +238,9 @@ public static class NotificationEndpoints
                     return ApiError.NotFound("merchant_not_found", $"No merchant has Client-Id {clientId}");
                 }
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                var queued = await ReplayManyAsync(unit, merchant.Id, status, sinceMs, untilMs, now);
-                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "notification.replay_matching", clientId,
-                    null, new { status, since, until, queued }, now);
+                var queued = await ReplayMatchingAsync(unit, merchant.Id, clientId!, status, since, sinceMs, until, untilMs, now, AuditActor.AdminToken(http));
                 unit.Commit();
-                return WireJson.Ok(new RetryResult(queued), StatusCodes.Status202Accepted);
+                return WireJson.Ok(new RetryResult(queued!.Value), StatusCodes.Status202Accepted);
             }, http.RequestAborted);
             signal.Wake();
             return result;

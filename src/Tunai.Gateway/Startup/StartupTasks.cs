@@ -81,8 +81,8 @@ public static class StartupTasks
         if (await connection.QuerySingleOrDefaultAsync<string>(
                 "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'") is null)
         {
-            var (merchant, error) = await MerchantEndpoints.CreateAsync(database, time, options, box,
-                new MerchantEndpoints.NewMerchant("Sandbox Merchant", null, null, null, null, null), CancellationToken.None);
+            var (merchant, error) = await CreateMerchant.RunAsync(database, time, options, box,
+                new CreateMerchant.NewMerchant("Sandbox Merchant", null, null, null, null, null), auditAs: null, CancellationToken.None);
             if (error is not null)
             {
                 throw new InvalidOperationException($"Could not create the sandbox merchant: {error.Message}");

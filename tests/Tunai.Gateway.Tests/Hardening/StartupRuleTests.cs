@@ -1,5 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Gateway.Tests.Processes;
 
 namespace Tunai.Gateway.Tests.Hardening;
@@ -48,7 +51,7 @@ public sealed class StartupRuleTests
     [Fact]
     public async Task AForgottenModeOnAPublicAddressRefusesToStart()
     {
-        var error = await RefusalAsync("--urls", $"http://0.0.0.0:{FreePort()}");
+        var error = await RefusalAsync("--urls", "http://0.0.0.0:0");
 
         Assert.Contains("Tunai:Mode is not set", error, StringComparison.Ordinal);
         Assert.Contains("0.0.0.0", error, StringComparison.Ordinal);
@@ -57,7 +60,7 @@ public sealed class StartupRuleTests
     [Fact]
     public async Task AForgottenModeWithAKestrelEndpointOnEveryInterfaceRefusesToStart()
     {
-        var error = await RefusalAsync($"--Kestrel:Endpoints:Public:Url=http://*:{FreePort()}");
+        var error = await RefusalAsync("--Kestrel:Endpoints:Public:Url=http://*:0");
 
         Assert.Contains("Tunai:Mode is not set", error, StringComparison.Ordinal);
     }
@@ -67,10 +70,10 @@ public sealed class StartupRuleTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
-        var url = $"http://0.0.0.0:{FreePort()}";
-        using var gateway = GatewayProcess.Start(folder.Path, "--urls", url, "--Tunai:Mode=Sandbox", "--Tunai:PrintSandboxCredentials=false");
+        // Port 0: the system picks a free one as the gateway binds it.
+        using var gateway = GatewayProcess.Start(folder.Path, "--urls", "http://0.0.0.0:0", "--Tunai:Mode=Sandbox", "--Tunai:PrintSandboxCredentials=false");
 
-        await gateway.WaitForOutputAsync(o => o.Contains($"Now listening on: {url}", StringComparison.Ordinal), ct);
+        await gateway.WaitForOutputAsync(o => o.Contains("Now listening on: http://0.0.0.0:", StringComparison.Ordinal), ct);
 
         Assert.True(File.Exists(Path.Combine(folder.Path, "data", "sandbox.env")), gateway.Output());
     }
@@ -92,12 +95,19 @@ public sealed class StartupRuleTests
             "--Tunai:PublicBaseUrl=http://tunai.internal", "--Tunai:AllowPlainHttp=true");
 
         await gateway.WaitUntilReadyAsync(ct);
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Started, in Production, and the http base URL is the one it hands out in a code's links.
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        using var ready = await http.GetAsync("/readyz", ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        using var admin = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/merchants") { Content = JsonContent.Create(new { name = "Toko Internal" }) };
+        admin.Headers.Authorization = new AuthenticationHeaderValue("Bearer", StrongToken);
+        using var created = await http.SendAsync(admin, ct);
+        var merchant = JsonNode.Parse(await created.Content.ReadAsStringAsync(ct))!;
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, merchant.ToJsonString());
+        var code = await SignedHttp.SendAsync(http, (string)merchant["client_id"]!, (string)merchant["secret_key"]!, HttpMethod.Post,
+            TestMerchant.CreatePath, JsonSerializer.SerializeToUtf8Bytes(TestMerchant.ValidCreate()));
+        Assert.True(code.Status == System.Net.HttpStatusCode.OK, code.Body);
+        Assert.StartsWith("http://tunai.internal/how-to-pay/", (string)code.Json["online_to_offline_info"]!["how_to_pay_page"]!, StringComparison.Ordinal);
     }
 }

@@ -81,7 +81,12 @@ public sealed class UrlRuleTests(GatewayFixture fixture) : IClassFixture<Gateway
         await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Mode=Production", "Tunai:PublicBaseUrl=http://tunai.internal",
             "Tunai:AllowPlainHttp=true");
 
-        await gateway.CreateMerchantAsync(new { name = "Toko", notification_url = "http://shop.internal/payments/notifications" });
+        var merchant = await gateway.CreateMerchantAsync(new { name = "Toko", notification_url = "http://shop.internal/payments/notifications" });
+
+        using var stored = await gateway.Admin.GetAsync($"/admin/v1/merchants/{merchant.ClientId}", TestContext.Current.CancellationToken);
+        var body = await stored.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(stored.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal("http://shop.internal/payments/notifications", (string?)GatewayHost.Json(body)["notification_url"]);
     }
 
     [Fact]

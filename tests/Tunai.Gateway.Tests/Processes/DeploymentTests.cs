@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Tests.Infrastructure;
@@ -15,7 +14,7 @@ namespace Tunai.Gateway.Tests.Processes;
 /// file, unit file and Dockerfile read as their tools would read them (no container engine runs here).
 /// </summary>
 [Collection(nameof(GatewayProcess))]
-public sealed class DeploymentTests
+public sealed partial class DeploymentTests
 {
     private static string Repository
     {
@@ -49,9 +48,9 @@ public sealed class DeploymentTests
             Assert.True(code == 0, $"dotnet publish failed\n{stdout}\n{stderr}");
         }
 
-        var port = FreePort();
         var start = GatewayProcess.Command(Path.Combine(output, "Tunai.Gateway"), folder.Path, []);
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        // Port 0: the system picks it as the gateway binds, and the gateway's log says which.
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["Tunai__Mode"] = "Production";
         start.Environment["Tunai__AdminToken"] = "deployment-test-admin-token-0123456789";
         start.Environment["Tunai__PublicBaseUrl"] = "https://pay.example.test";
@@ -65,7 +64,12 @@ public sealed class DeploymentTests
         process.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var listening = await Eventually.WaitAsync(() =>
+            {
+                Assert.False(process.HasExited, "the published gateway exited\n" + string.Join("\n", logs));
+                return Task.FromResult(logs.Select(l => ListeningOn().Match(l)).FirstOrDefault(m => m.Success));
+            }, m => m is not null, "the published gateway's \"Now listening on\" line", TimeSpan.FromSeconds(60));
+            using var http = new HttpClient { BaseAddress = new Uri(listening!.Groups[1].Value) };
             await Eventually.WaitAsync(async () =>
             {
                 Assert.False(process.HasExited, "the published gateway exited\n" + string.Join("\n", logs));
@@ -196,10 +200,7 @@ public sealed class DeploymentTests
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>Kestrel's line for the address it bound, here inside a JSON log line.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:[0-9]+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningOn();
 }

@@ -55,7 +55,7 @@ public sealed record MerchantReply(int Status, string Body, bool Sign = true, Ti
 }
 
 /// <summary>
-/// A merchant's Inquiry URL: Kestrel on 127.0.0.1 with a free port. It records every request, checks the
+/// A merchant's Inquiry URL: Kestrel on 127.0.0.1, port 0 read back once bound. It records every request, checks the
 /// gateway's signature with the merchant's secret, and answers with <see cref="Handler"/>, signing the answer.
 /// Register the merchant with <see cref="RegisterAsync"/>, which gives the gateway this endpoint's credentials.
 /// </summary>

@@ -13,7 +13,7 @@ using Tunai.Gateway.Startup;
 namespace Tunai.Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// A real gateway: Kestrel on 127.0.0.1 with a free port, a real SQLite file in a fresh folder, and a fake
+/// A real gateway: Kestrel on 127.0.0.1, port 0 read back once bound, a real SQLite file in a fresh folder, and a fake
 /// clock the test moves. Everything is reached over HTTP.
 /// </summary>
 public sealed class GatewayHost : IAsyncDisposable

@@ -1,19 +1,16 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Tunai.Gateway.Tests.Processes;
 
 /// <summary>
-/// The gateway as a user runs it: <c>dotnet Tunai.Gateway.dll --urls http://127.0.0.1:port</c> in a working
-/// directory of its own, with the real clock. Killed (the whole process tree) on dispose if still running.
+/// The gateway as a user runs it: <c>dotnet Tunai.Gateway.dll --urls http://127.0.0.1:0</c> in a working
+/// directory of its own, with the real clock. The operating system picks the port as Kestrel binds it, and the
+/// gateway's own "Now listening on" line says which, so no other process can take it in between. Killed (the whole
+/// process tree) on dispose if still running.
 /// </summary>
-/// <summary>Tests that start gateway processes run alone: a port picked as free must stay free until bound.</summary>
-[CollectionDefinition(nameof(GatewayProcess), DisableParallelization = true)]
-public sealed class GatewayProcessesRunAlone;
-
-public sealed class GatewayProcess : IDisposable
+public sealed partial class GatewayProcess : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -21,11 +18,12 @@ public sealed class GatewayProcess : IDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
 
-    private GatewayProcess(System.Diagnostics.Process process, string folder, Uri baseAddress)
+    private Uri? _baseAddress;
+
+    private GatewayProcess(System.Diagnostics.Process process, string folder)
     {
         _process = process;
         Folder = folder;
-        BaseAddress = baseAddress;
     }
 
     /// <summary>Next to the test assembly: the test project references the gateway, so its build output is copied here.</summary>
@@ -33,7 +31,9 @@ public sealed class GatewayProcess : IDisposable
 
     public string Folder { get; }
 
-    public Uri BaseAddress { get; }
+    /// <summary>Where the gateway listens, as it said itself; known once <see cref="WaitUntilReadyAsync"/> returned.</summary>
+    public Uri BaseAddress => _baseAddress
+        ?? throw new InvalidOperationException("The gateway's address is known once it listens: await WaitUntilReadyAsync first");
 
     public int Id => _process.Id;
 
@@ -61,21 +61,22 @@ public sealed class GatewayProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the gateway in <paramref name="folder"/> on a free port; <paramref name="args"/> come after --urls.</summary>
+    /// <summary>Starts the gateway in <paramref name="folder"/> on a port of the system's choosing; <paramref name="args"/> come after --urls.</summary>
     public static GatewayProcess Start(string folder, params string[] args) => Start(folder, new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="Start(string, string[])"/>, with environment variables set for the process.</summary>
     public static GatewayProcess Start(string folder, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        // The "Now listening on" line is how the port is learnt, so its category logs at Information whatever else
+        // the test turns down.
         var start = Command(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", folder,
-            [GatewayDll, "--urls", baseAddress.ToString().TrimEnd('/'), .. args]);
+            [GatewayDll, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information", .. args]);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
         var process = new System.Diagnostics.Process { StartInfo = start, EnableRaisingEvents = true };
-        var gateway = new GatewayProcess(process, folder, baseAddress);
+        var gateway = new GatewayProcess(process, folder);
         process.OutputDataReceived += (_, e) => Append(gateway._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Append(gateway._stderr, e.Data);
         process.Start();
@@ -115,10 +116,13 @@ public sealed class GatewayProcess : IDisposable
         return start;
     }
 
-    /// <summary>Polls until the gateway answers HTTP at all; fails at once if the process exits first.</summary>
+    /// <summary>
+    /// Waits for the gateway to say where it listens, then polls until it answers HTTP there; fails at once if the
+    /// process exits first.
+    /// </summary>
     public async Task WaitUntilReadyAsync(CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (true)
         {
@@ -128,11 +132,14 @@ public sealed class GatewayProcess : IDisposable
             }
             try
             {
-                using var response = await http.GetAsync("/", ct);
-                // Something answers on the port; make sure it is this process and not another test's gateway
-                // that won a race for the same free port.
-                if (StandardOutput.Contains($"Now listening on: {BaseAddress.ToString().TrimEnd('/')}", StringComparison.Ordinal))
+                if (_baseAddress is null && ListeningOn().Match(StandardOutput) is { Success: true } listening)
                 {
+                    _baseAddress = new Uri(listening.Groups[1].Value);
+                    http.BaseAddress = _baseAddress;
+                }
+                if (_baseAddress is not null)
+                {
+                    using var response = await http.GetAsync("/", ct);
                     return;
                 }
             }
@@ -248,12 +255,9 @@ public sealed class GatewayProcess : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>Kestrel's line for each address it bound, in plain or JSON console output.</summary>
+    [GeneratedRegex(@"Now listening on: (https?://[^\s"",\\]+)")]
+    private static partial Regex ListeningOn();
 }
 
 /// <summary>A fresh empty folder under the temp directory, deleted on dispose.</summary>

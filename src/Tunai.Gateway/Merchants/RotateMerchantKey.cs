@@ -1,0 +1,49 @@
+using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Secrets;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Merchants;
+
+/// <summary>
+/// A second key: answered once, here. Requests signed with either verify until the old one expires; what the
+/// gateway sends the merchant stays signed with the old one until <see cref="SignWithNewKey"/> (or the expiry).
+/// </summary>
+public static class RotateMerchantKey
+{
+    public static async Task<IResult> HandleAsync(string clientId, HttpContext http, Database database, MerchantCache merchants,
+        TunaiOptions options, TimeProvider time, SecretBox box)
+    {
+        var (expiresIn, error) = await SecretKeyRotation.ReadAsync(http.Request, options);
+        if (error is not null)
+        {
+            return error;
+        }
+        var rotated = await RunAsync(database, merchants, box, clientId, expiresIn, time.GetUtcNow(), AuditActor.AdminToken(http), http.RequestAborted);
+        return rotated is null ? MerchantEndpoints.NotFound(clientId) : WireJson.Ok(MerchantView.From(rotated, withSecret: true), StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// The rotation itself, for the admin API and the back office alike: the merchant with its new key (to be shown
+    /// once), null when unknown. The audit entry says when the old key expires, never a key.
+    /// </summary>
+    public static async Task<Merchant?> RunAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, TimeSpan expiresIn,
+        DateTimeOffset now, AuditActor auditAs, CancellationToken ct)
+    {
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var m = await MerchantStore.RotateAsync(unit.Connection, unit.Transaction, clientId, Credentials.NewSecretKey(),
+                now.Add(expiresIn).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), box);
+            if (m is not null)
+            {
+                await AuditTrail.WriteAsync(unit, auditAs, "merchant.rotate_key", clientId, null,
+                    new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
+                unit.Commit();
+            }
+            return m;
+        }, ct);
+        merchants.Changed();
+        return rotated;
+    }
+}

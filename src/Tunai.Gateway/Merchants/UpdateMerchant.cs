@@ -1,0 +1,101 @@
+using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
+using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Secrets;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Merchants;
+
+/// <summary>
+/// A merchant's name, key, URLs, fee or disabling changed, from the admin API's PATCH or the back office's merchant
+/// page: one operation (<see cref="RunAsync"/>) that changes only what the patch names, audits who changed what, and
+/// tells every cache of merchants.
+/// </summary>
+public static class UpdateMerchant
+{
+    /// <summary>The merchant as changed, with the fee in force after the change.</summary>
+    public sealed record Updated(Merchant Merchant, Money.FeeSchedule Fee);
+
+    public static async Task<IResult> HandleAsync(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time, SecretBox box)
+    {
+        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var root = document!.RootElement;
+            var f = new FieldReader(root);
+            var name = f.Text("name", 128);
+            var secret = f.Text("secret_key", 256);
+            var regenerate = f.Flag("regenerate_secret_key") ?? false;
+            var disabled = f.Flag("disabled");
+            var notificationUrl = MerchantEndpoints.Url(f, "notification_url", options);
+            var inquiryUrl = MerchantEndpoints.Url(f, "inquiry_url", options);
+            var fee = Money.FeeSchedule.Read(f, root, "fee");
+            if (secret is not null && secret.Length < 8)
+            {
+                f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
+            }
+            if (secret is not null && regenerate)
+            {
+                f.Fail<string>("secret_key", "give either secret_key or regenerate_secret_key, not both");
+            }
+            if (root.TryGetProperty("code_prefix", out _) || root.TryGetProperty("client_id", out _))
+            {
+                f.Fail<string>(root.TryGetProperty("code_prefix", out _) ? "code_prefix" : "client_id",
+                    "client_id and code_prefix cannot be changed: codes already issued depend on them");
+            }
+            if (f.Error is { } invalid)
+            {
+                return invalid;
+            }
+            var patch = new MerchantPatch(
+                name,
+                regenerate ? Credentials.NewSecretKey() : secret,
+                root.TryGetProperty("notification_url", out _), notificationUrl,
+                root.TryGetProperty("inquiry_url", out _), inquiryUrl,
+                disabled);
+            var updated = await RunAsync(database, merchants, box, clientId, null, patch, fee, time.GetUtcNow().ToUnixTimeMilliseconds(),
+                AuditActor.AdminToken(http), http.RequestAborted);
+            // A new secret key is shown in this answer only.
+            return updated is null ? MerchantEndpoints.NotFound(clientId)
+                : WireJson.Ok(MerchantView.From(updated.Merchant, withSecret: patch.SecretKey is not null) with { Fee = updated.Fee.ToView() });
+        }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="patch"/> (and <paramref name="fee"/>, when given) to the merchant in a unit of its own,
+    /// audited as <paramref name="auditAs"/>; null when the merchant is unknown or, for a user bound to one merchant
+    /// (<paramref name="merchantScope"/>), another merchant's. The URLs in the patch keep
+    /// <see cref="MerchantEndpoints.UrlRule"/>, checked by the caller where it reads them, so it can name the field.
+    /// </summary>
+    public static async Task<Updated?> RunAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, long? merchantScope,
+        MerchantPatch patch, Money.FeeSchedule? fee, long now, AuditActor auditAs, CancellationToken ct)
+    {
+        var updated = await database.WriteAsync(async unit =>
+        {
+            var before = await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction, box);
+            if (before is null || (merchantScope is not null && before.Id != merchantScope))
+            {
+                return null;
+            }
+            var changed = await MerchantStore.UpdateAsync(unit.Connection, unit.Transaction, clientId, patch, now, box);
+            if (changed is null)
+            {
+                return null;
+            }
+            await AuditTrail.WriteAsync(unit, auditAs, "merchant.update", clientId,
+                MerchantEndpoints.AuditView(before), new { after = MerchantEndpoints.AuditView(changed), secretKeyChanged = patch.SecretKey is not null }, now);
+            if (fee is not null)
+            {
+                await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
+            }
+            unit.Commit();
+            return new Updated(changed, await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction));
+        }, ct);
+        merchants.Changed();
+        return updated;
+    }
+}
