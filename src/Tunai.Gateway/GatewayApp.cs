@@ -61,6 +61,7 @@ public static class GatewayApp
         builder.Services.AddHostedService<SettlementCloser>();
         builder.Services.AddHealth(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
+        builder.Services.AddLogLineEscaping();
         builder.Services.AddApiDocuments();
         builder.Services.AddBackOffice();
         configure?.Invoke(builder);
@@ -71,6 +72,7 @@ public static class GatewayApp
         app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);
+        app.UseNulRefusal();
         app.MapMerchants();
         app.MapPaymentCodes();
         app.MapHowToPay();

@@ -1,0 +1,31 @@
+namespace Tunai.Gateway.Api;
+
+/// <summary>
+/// A NUL character (<c>%00</c>) in a request's path, query or form fields is refused with a 400 before any endpoint
+/// runs. No value of Tunai's holds one, and PostgreSQL cannot store or compare text that does ("invalid byte sequence
+/// for encoding UTF8: 0x00"): a search box, a filter or a form field carrying it reached the database and came back a
+/// 500. JSON bodies are read by <see cref="FieldReader"/>, which refuses control characters field by field.
+/// </summary>
+public static class NulRefusal
+{
+    public static IApplicationBuilder UseNulRefusal(this IApplicationBuilder app) =>
+        app.Use(async (http, next) =>
+        {
+            var request = http.Request;
+            var where = HasNul(request.Path.Value) ? "path"
+                : request.Query.Any(q => HasNul(q.Key) || q.Value.Any(HasNul)) ? "query"
+                : request.HasFormContentType && HasNulInForm(await request.ReadFormAsync(http.RequestAborted)) ? "form"
+                : null;
+            if (where is not null)
+            {
+                await new ApiError(StatusCodes.Status400BadRequest, "invalid_request", $"The request's {where} must not contain a NUL character (%00)")
+                    .ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
+
+    private static bool HasNul(string? value) => value is not null && value.Contains('\0', StringComparison.Ordinal);
+
+    private static bool HasNulInForm(IFormCollection form) => form.Any(f => HasNul(f.Key) || f.Value.Any(HasNul));
+}
