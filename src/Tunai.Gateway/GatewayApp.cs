@@ -85,6 +85,7 @@ public static class GatewayApp
         app.MapTelemetry();
         app.MapApiDocuments();
         app.MapBackOffice();
+        app.MapSandboxClock();
         return app;
     }
 
