@@ -12,14 +12,13 @@ public static class NulRefusal
         app.Use(async (http, next) =>
         {
             var request = http.Request;
-            var where = HasNul(request.Path.Value) ? "path"
-                : request.Query.Any(q => HasNul(q.Key) || q.Value.Any(HasNul)) ? "query"
-                : request.HasFormContentType && HasNulInForm(await request.ReadFormAsync(http.RequestAborted)) ? "form"
+            var refusal = HasNul(request.Path.Value) ? "The request's path must not contain a NUL character (%00)"
+                : request.Query.Any(q => HasNul(q.Key) || q.Value.Any(HasNul)) ? "The request's query must not contain a NUL character (%00)"
+                : request.HasFormContentType ? await FormRefusalAsync(http)
                 : null;
-            if (where is not null)
+            if (refusal is not null)
             {
-                await new ApiError(StatusCodes.Status400BadRequest, "invalid_request", $"The request's {where} must not contain a NUL character (%00)")
-                    .ExecuteAsync(http);
+                await new ApiError(StatusCodes.Status400BadRequest, "invalid_request", refusal).ExecuteAsync(http);
                 return;
             }
             await next(http);
@@ -27,5 +26,18 @@ public static class NulRefusal
 
     private static bool HasNul(string? value) => value is not null && value.Contains('\0', StringComparison.Ordinal);
 
-    private static bool HasNulInForm(IFormCollection form) => form.Any(f => HasNul(f.Key) || f.Value.Any(HasNul));
+    private static async Task<string?> FormRefusalAsync(HttpContext http)
+    {
+        try
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            return form.Any(f => HasNul(f.Key) || f.Value.Any(HasNul)) ? "The request's form must not contain a NUL character (%00)" : null;
+        }
+        catch (InvalidDataException e)
+        {
+            // ASP.NET Core's form reader refuses a %00 (and a form over its limits) itself, with an exception that
+            // would otherwise be a 500.
+            return $"The request's form could not be read: {e.Message}";
+        }
+    }
 }
