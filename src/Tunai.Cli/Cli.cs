@@ -33,6 +33,7 @@ public static class Cli
             StoreCommands.Create(console),
             SignCommand.Create(console),
             OperatorsCommand.Create(console),
+            SandboxCommand.Create(console),
         };
         foreach (var command in BackupCommands.Create(console))
         {

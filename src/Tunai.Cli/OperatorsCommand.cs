@@ -104,7 +104,7 @@ internal static class OperatorsCommand
     }
 
     /// <summary>The gateway's configuration sources in the gateway's order, bound and validated by the gateway's own code.</summary>
-    private static Database OpenGatewayDatabase(IReadOnlyList<string> settings, CliConsole console)
+    internal static Database OpenGatewayDatabase(IReadOnlyList<string> settings, CliConsole console)
     {
         var configuration = new ConfigurationBuilder()
             .SetBasePath(console.Folder)

@@ -61,6 +61,7 @@ public static class GatewayApp
         builder.Services.AddHostedService<SettlementCloser>();
         builder.Services.AddHealth(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
+        builder.Services.AddLogLineEscaping();
         builder.Services.AddApiDocuments();
         builder.Services.AddBackOffice();
         configure?.Invoke(builder);
@@ -80,6 +81,7 @@ public static class GatewayApp
         app.UseLogScopes();
         app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
         app.UseStatusCodePages(StatusWithoutBody);
+        app.UseNulRefusal();
         app.MapMerchants();
         app.MapPaymentCodes();
         app.MapHowToPay();
@@ -92,6 +94,7 @@ public static class GatewayApp
         app.MapTelemetry();
         app.MapApiDocuments();
         app.MapBackOffice();
+        app.MapSandboxClock();
         return app;
     }
 

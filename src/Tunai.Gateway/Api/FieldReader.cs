@@ -38,9 +38,9 @@ public sealed partial class FieldReader(JsonElement root)
         {
             return required ? Fail<string>(path, $"{path} is mandatory") : null;
         }
-        if (value.Any(char.IsControl))
+        if (TextRules.FirstRefused(value) is var at and >= 0)
         {
-            return Fail<string>(path, $"{path} must not contain control characters");
+            return Fail<string>(path, $"{path} must not contain control, invisible or direction characters ({TextRules.Name(value[at])})");
         }
         if (value.EnumerateRunes().Count() > maxLength)
         {

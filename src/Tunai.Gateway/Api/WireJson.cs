@@ -36,6 +36,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(Money.ReconciliationView))]
 [JsonSerializable(typeof(Money.ReconciliationList))]
 [JsonSerializable(typeof(Money.ReconciliationRowView))]
+[JsonSerializable(typeof(BackOffice.SandboxClockView))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 public static class WireJson

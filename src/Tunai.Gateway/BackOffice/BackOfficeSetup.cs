@@ -69,8 +69,14 @@ public static class BackOfficeSetup
             await next(http);
         });
         app.MapGet("/backoffice/app.css", () => Results.Text(BackOfficeAssets.Css, "text/css; charset=utf-8"));
-        app.MapGet("/backoffice/language/{language}", (string language, string? back, HttpContext http) =>
+        app.MapGet("/backoffice/language/{language}", IResult (string language, string? back, HttpContext http) =>
         {
+            // The page to return to goes into a Location header: a line break or a non-ASCII character there is no
+            // back-office address, and would make the header invalid (a 500) rather than a redirect.
+            if (back is not null && back.Any(c => c is < '!' or > '~'))
+            {
+                return new Api.ApiError(StatusCodes.Status400BadRequest, "invalid_field", "back must be a back-office path in printable ASCII", "back");
+            }
             http.Response.Cookies.Append(Language.CookieName, language == "id" ? "id" : "en",
                 new CookieOptions { Path = "/backoffice", SameSite = SameSiteMode.Lax, HttpOnly = true, MaxAge = TimeSpan.FromDays(365) });
             return Results.LocalRedirect(back is not null && back.StartsWith("/backoffice", StringComparison.Ordinal) ? back : "/backoffice");

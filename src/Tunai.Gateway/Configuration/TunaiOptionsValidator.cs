@@ -44,8 +44,9 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
             }
             else if (!IsStrongAdminToken(options.AdminToken))
             {
-                failures.Add($"Tunai:AdminToken must be at least {StrongTokenLength} characters with at least {StrongTokenDistinct} different ones " +
-                    "in Production mode (e.g. openssl rand -base64 33)");
+                failures.Add($"Tunai:AdminToken must be at least {StrongTokenLength} characters and random in Production mode: " +
+                    $"it estimates {Secrets.SecretStrength.EstimatedBits(options.AdminToken):0} bits where {Secrets.SecretStrength.MinimumBits} are needed " +
+                    "(no repeated or sequential runs; e.g. openssl rand -base64 33)");
             }
             if (string.IsNullOrWhiteSpace(options.PublicBaseUrl))
             {
@@ -102,11 +103,12 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
 
     public const int StrongTokenLength = 32;
 
-    public const int StrongTokenDistinct = 10;
-
-    /// <summary>Long, and not a repetition (aaaa..., abab...): a random token of 32 characters has about 20 different ones.</summary>
+    /// <summary>
+    /// Long, and random by its estimated entropy (<see cref="Secrets.SecretStrength"/>), not by counting different
+    /// characters: 32 characters of 10 different ones passed that count while "0123456789" repeated is no secret.
+    /// </summary>
     public static bool IsStrongAdminToken(string token) =>
-        token.Length >= StrongTokenLength && token.Distinct().Count() >= StrongTokenDistinct;
+        token.Length >= StrongTokenLength && Secrets.SecretStrength.IsStrong(token);
 
     public static bool IsHttpsUrl(string value) =>
         IsHttpUrl(value) && new Uri(value).Scheme == Uri.UriSchemeHttps;

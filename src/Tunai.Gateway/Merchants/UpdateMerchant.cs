@@ -34,9 +34,12 @@ public static class UpdateMerchant
             var notificationUrl = MerchantEndpoints.Url(f, "notification_url", options);
             var inquiryUrl = MerchantEndpoints.Url(f, "inquiry_url", options);
             var fee = Money.FeeSchedule.Read(f, root, "fee");
-            if (secret is not null && secret.Length < 8)
+            // A key imported at creation is whatever the merchant already has; one chosen later replaces a generated
+            // one, so it must be as hard to guess (regenerate_secret_key gives such a key).
+            if (secret is not null && !Secrets.SecretStrength.IsStrong(secret))
             {
-                f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
+                f.Fail<string>("secret_key", $"secret_key must be random, as strong as a generated key (at least {Secrets.SecretStrength.MinimumBits} bits " +
+                    "estimated, e.g. 32 random letters and digits); or use regenerate_secret_key");
             }
             if (secret is not null && regenerate)
             {

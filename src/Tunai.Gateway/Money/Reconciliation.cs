@@ -30,7 +30,11 @@ public sealed record ReconciliationRowView(int Line, string Class, string TrxId,
     long? TunaiAmount, string? TunaiStatus, string? PaymentId, string? Detail, string? ResolvedPaymentId);
 
 public sealed record ReconciliationView(string Id, string Acquirer, string Date, string CreatedAt, IReadOnlyDictionary<string, int> Counts,
-    IReadOnlyList<ReconciliationRowView> Rows);
+    IReadOnlyList<ReconciliationRowView> Rows)
+{
+    /// <summary>More rows follow: ask again with after_line set to this.</summary>
+    public int? NextAfterLine { get; init; }
+}
 
 public sealed record ReconciliationList(IReadOnlyList<ReconciliationView> Items);
 
@@ -42,7 +46,7 @@ public sealed record ReconciliationList(IReadOnlyList<ReconciliationView> Items)
 public static class Reconciliation
 {
     public const string Header = "trx_id,payment_code,amount,paid_at,store_id,terminal_id,status";
-    private const int MaxFileBytes = 16 * 1024 * 1024;
+    public const int MaxFileBytes = 16 * 1024 * 1024;
 
     private sealed record Row
     {
@@ -83,9 +87,63 @@ public static class Reconciliation
         return app;
     }
 
-    /// <summary>RFC 4180 rows of the file; the header must be <see cref="Header"/>. A refusal names the line and column.</summary>
-    public static (List<FileRow>? Rows, ApiError? Error) Parse(string text)
+    /// <summary>How far ahead of the gateway's clock a row's paid_at may be: the store's clock may run a little fast.</summary>
+    public static readonly TimeSpan PaidAtSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many rows a page of a reconciliation's result holds, at most (the admin API's and the back office's).</summary>
+    public const int MaxPageRows = 1000;
+
+    /// <summary>
+    /// The file's text: UTF-8, with or without the byte order mark spreadsheet programs write, or UTF-16 with its byte
+    /// order mark ("Unicode text" in Excel). Any other invalid UTF-8 is refused with the line it is on, rather than
+    /// read as U+FFFD and stored.
+    /// </summary>
+    public static (string? Text, ApiError? Error) Decode(byte[] bytes)
     {
+        if (bytes is [0xFF, 0xFE, ..] || bytes is [0xFE, 0xFF, ..])
+        {
+            var utf16 = bytes[0] == 0xFF ? new UnicodeEncoding(false, false, throwOnInvalidBytes: true) : new UnicodeEncoding(true, false, throwOnInvalidBytes: true);
+            try
+            {
+                return (utf16.GetString(bytes, 2, bytes.Length - 2), null);
+            }
+            catch (DecoderFallbackException)
+            {
+                return (null, ApiError.Validation("body", "the file starts with a UTF-16 byte order mark but is not valid UTF-16"));
+            }
+        }
+        var start = bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0;
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        try
+        {
+            return (strict.GetString(bytes, start, bytes.Length - start), null);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var at = start + Math.Max(0, e.Index);
+            var line = 1 + bytes.AsSpan(0, Math.Min(at, bytes.Length)).Count((byte)'\n');
+            return (null, ApiError.Validation($"line {line}", $"line {line} is not valid UTF-8 (save the file as UTF-8 or UTF-16)"));
+        }
+    }
+
+    /// <summary>RFC 4180 rows of the file; the header must be <see cref="Header"/>. A refusal names the line and column.</summary>
+    public static (List<FileRow>? Rows, ApiError? Error) Parse(string text, DateTimeOffset now)
+    {
+        // Control and direction characters (NUL, ESC, U+202E) mean nothing in a store's file and would be stored as
+        // they are (a NUL is refused by PostgreSQL): refused with their line, before any field is read. Line breaks
+        // and the tab are the file's own.
+        var line = 1;
+        foreach (var c in text)
+        {
+            if (c == '\n')
+            {
+                line++;
+            }
+            else if (c is not ('\r' or '\t') && TextRules.IsRefused(c))
+            {
+                return (null, ApiError.Validation($"line {line}", $"line {line} holds a control or direction character ({TextRules.Name(c)})"));
+            }
+        }
         var records = new List<List<string>>();
         var fields = new List<string>();
         var field = new StringBuilder();
@@ -149,7 +207,7 @@ public static class Reconciliation
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var r = 1; r < records.Count; r++)
         {
-            var line = r + 1;
+            line = r + 1;
             var f = records[r];
             if (f.Count == 1 && f[0].Length == 0)
             {
@@ -175,6 +233,11 @@ public static class Reconciliation
             if (!DateTimeOffset.TryParse(f[3], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var paidAt) || !f[3].Contains('T', StringComparison.Ordinal))
             {
                 return (null, ApiError.Validation($"line {line}.paid_at", Fail("paid_at", "must be ISO-8601 with a time and offset, e.g. 2026-11-30T03:15:00Z")));
+            }
+            if (paidAt > now + PaidAtSkew)
+            {
+                // A payment dated ahead would become one that is reversible at once and settles on a day yet to come.
+                return (null, ApiError.Validation($"line {line}.paid_at", Fail("paid_at", $"must not be in the future (it is {WireDates.Utc(now)})")));
             }
             if (f[4].Length is 0 or > 32 || f[5].Length > 32)
             {
@@ -209,11 +272,21 @@ public static class Reconciliation
         {
             return new ApiError(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "The reconciliation file must be sent as text/csv");
         }
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        if (buffer.Length > MaxFileBytes)
+        // Read up to the limit and no further: a larger file is refused without being held in memory.
+        if (http.Request.ContentLength > MaxFileBytes)
         {
-            return new ApiError(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes} bytes");
+            return TooLarge();
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int got;
+        while ((got = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + got > MaxFileBytes)
+            {
+                return TooLarge();
+            }
+            buffer.Write(chunk, 0, got);
         }
         var (reconciliationId, refused) = await ImportAsync(database, id, date!, buffer.ToArray(), time.GetUtcNow().ToUnixTimeMilliseconds(),
             Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
@@ -235,10 +308,15 @@ public static class Reconciliation
         var id = acquirerCode;
         if (bytes.Length > MaxFileBytes)
         {
-            return (null, new ApiError(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes} bytes"));
+            return (null, TooLarge());
         }
         var day = DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var (rows, invalid) = Parse(Encoding.UTF8.GetString(bytes));
+        var (text, undecodable) = Decode(bytes);
+        if (undecodable is not null)
+        {
+            return (null, undecodable);
+        }
+        var (rows, invalid) = Parse(text!, DateTimeOffset.FromUnixTimeMilliseconds(now));
         if (invalid is not null)
         {
             return (null, invalid);
@@ -297,6 +375,9 @@ public static class Reconciliation
             : (reconciliationId, null);
     }
 
+    public static ApiError TooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes / (1024 * 1024)} MiB ({MaxFileBytes} bytes); split it by day");
+
     private static Task<int> InsertRowAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long reconciliation, int line, string kind,
         string trxId, string code, long? fileAmount, string? fileStatus, long? filePaidAt, string? storeId, string? terminalId, Payment? payment, string? detail) =>
         c.ExecuteAsync(
@@ -319,31 +400,46 @@ public static class Reconciliation
         FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id
         """;
 
-    public static async Task<ReconciliationView?> ViewAsync(System.Data.Common.DbConnection c, string reconciliationId, bool matched)
+    /// <summary>
+    /// A reconciliation with its counts (counted by the database) and one page of its rows: those after line
+    /// <paramref name="afterLine"/>, at most <paramref name="limit"/>, in line order (all classes, or all but MATCHED,
+    /// or one class). <see cref="ReconciliationView.NextAfterLine"/> says where the next page starts, if there is one.
+    /// </summary>
+    public static async Task<ReconciliationView?> ViewAsync(System.Data.Common.DbConnection c, string reconciliationId, bool matched,
+        int afterLine = 0, int limit = MaxPageRows, string? onlyClass = null)
     {
         var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId });
         if (header is null)
         {
             return null;
         }
-        var rows = (await c.QueryAsync<Row>(
+        var counted = (await c.QueryAsync<(string Class, long Count)>(
+            "SELECT class, COUNT(*) FROM reconciliation_rows WHERE reconciliation_id = @id GROUP BY class", new { id = header.Id }))
+            .ToDictionary(k => k.Class, k => (int)k.Count);
+        var counts = ReconciliationClass.All.ToDictionary(k => k, k => counted.GetValueOrDefault(k));
+        limit = Math.Clamp(limit, 0, MaxPageRows);
+        var rows = limit == 0 ? [] : (await c.QueryAsync<Row>(
             """
             SELECT id, line, class, trx_id, payment_code, file_amount, file_status, file_paid_at, store_id, terminal_id,
                 tunai_amount, tunai_status, payment_id, detail, resolved_payment_id
-            FROM reconciliation_rows WHERE reconciliation_id = @id ORDER BY line
-            """, new { id = header.Id })).ToList();
-        var counts = ReconciliationClass.All.ToDictionary(k => k, k => rows.Count(r => r.Class == k));
+            FROM reconciliation_rows
+            WHERE reconciliation_id = @id AND line > @afterLine AND (@onlyClass IS NULL OR class = @onlyClass) AND (@matched OR class <> 'MATCHED')
+            ORDER BY line LIMIT @more
+            """, new { id = header.Id, afterLine, onlyClass, matched, more = limit + 1 })).ToList();
+        var next = rows.Count > limit ? (int?)rows[limit - 1].Line : null;
         return new ReconciliationView(header.ReconciliationId, header.AcquirerCode, header.BusinessDate,
             WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(header.CreatedAt)), counts,
-            rows.Where(r => matched || r.Class != ReconciliationClass.Matched)
-                .Select(r => new ReconciliationRowView((int)r.Line, r.Class, r.TrxId, r.PaymentCode, r.FileAmount, r.FileStatus, r.TunaiAmount,
-                    r.TunaiStatus, r.PaymentId, r.Detail, r.ResolvedPaymentId)).ToList());
+            rows.Take(limit).Select(r => new ReconciliationRowView((int)r.Line, r.Class, r.TrxId, r.PaymentCode, r.FileAmount, r.FileStatus, r.TunaiAmount,
+                r.TunaiStatus, r.PaymentId, r.Detail, r.ResolvedPaymentId)).ToList())
+        {
+            NextAfterLine = next,
+        };
     }
 
-    private static async Task<IResult> Get(string reconciliationId, HttpContext http, Database database)
+    private static async Task<IResult> Get(string reconciliationId, HttpContext http, Database database, int? after_line, int? limit)
     {
         await using var c = await database.OpenAsync(http.RequestAborted);
-        return await ViewAsync(c, reconciliationId, matched: true) is { } view
+        return await ViewAsync(c, reconciliationId, matched: true, Math.Max(0, after_line ?? 0), limit ?? MaxPageRows) is { } view
             ? WireJson.Ok(view)
             : ApiError.NotFound("reconciliation_not_found", $"No reconciliation has id {reconciliationId}");
     }
@@ -354,18 +450,24 @@ public static class Reconciliation
         return WireJson.Ok(new ReconciliationList(await ListAsync(c, id)));
     }
 
-    /// <summary>An acquirer's last 100 imports, newest first, with their counts and without their rows.</summary>
+    /// <summary>An acquirer's last 100 imports, newest first, with their counts (counted by the database) and without their rows.</summary>
     public static async Task<IReadOnlyList<ReconciliationView>> ListAsync(System.Data.Common.DbConnection c, string acquirerCode)
     {
-        var ids = (await c.QueryAsync<string>(
-            "SELECT r.reconciliation_id FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id WHERE a.code = @acquirerCode ORDER BY r.id DESC LIMIT 100",
-            new { acquirerCode })).ToList();
-        var views = new List<ReconciliationView>();
-        foreach (var recId in ids)
+        var headers = (await c.QueryAsync<StoredHeader>(
+            $"{HeaderSql} WHERE a.code = @acquirerCode ORDER BY r.id DESC LIMIT 100", new { acquirerCode })).ToList();
+        if (headers.Count == 0)
         {
-            views.Add((await ViewAsync(c, recId, matched: false))! with { Rows = [] });
+            return [];
         }
-        return views;
+        var counted = (await c.QueryAsync<(long Id, string Class, long Count)>(
+            """
+            SELECT x.reconciliation_id, x.class, COUNT(*) FROM reconciliation_rows x
+            WHERE x.reconciliation_id >= @oldest AND x.reconciliation_id IN (SELECT r.id FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id WHERE a.code = @acquirerCode)
+            GROUP BY x.reconciliation_id, x.class
+            """, new { oldest = headers[^1].Id, acquirerCode })).ToLookup(k => k.Id);
+        return headers.Select(h => new ReconciliationView(h.ReconciliationId, h.AcquirerCode, h.BusinessDate,
+            WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(h.CreatedAt)),
+            ReconciliationClass.All.ToDictionary(k => k, k => (int)counted[h.Id].Where(x => x.Class == k).Sum(x => x.Count)), [])).ToList();
     }
 
     /// <summary>

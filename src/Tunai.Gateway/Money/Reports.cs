@@ -69,7 +69,7 @@ public static class Reports
     }
 
     /// <summary>
-    /// One row per payment or reversal (RFC 4180, CRLF, header); the splits in one field as
+    /// One row per payment or reversal, with a header, written by <see cref="Csv"/>; the splits in one field as
     /// <c>payee_type:payee:type:amount</c> joined by <c>|</c>, so gross, fee and net add up down their columns.
     /// </summary>
     public static string Csv(IEnumerable<TransactionReportRow> rows)
@@ -77,15 +77,13 @@ public static class Reports
         var csv = new StringBuilder("kind,payment_id,trx_id,payment_code,invoice_number,business_date,created_at,gross,fee,acquirer_cost,net,splits\r\n");
         foreach (var r in rows)
         {
-            string[] fields = [r.Kind, r.PaymentId, r.TrxId, r.PaymentCode, r.InvoiceNumber, r.BusinessDate, r.CreatedAt,
-                Number(r.Gross), Number(r.Fee), r.AcquirerCost is { } cost ? Number(cost) : "", Number(r.Net),
-                string.Join('|', r.Splits.Select(s => $"{s.PayeeType}:{s.Payee}:{s.Type}:{Number(s.Amount)}"))];
-            csv.Append(string.Join(',', fields.Select(Settlements.CsvField))).Append("\r\n");
+            csv.Append(Api.Csv.Row(Api.Csv.Text(r.Kind), Api.Csv.Text(r.PaymentId), Api.Csv.Text(r.TrxId), Api.Csv.Text(r.PaymentCode), Api.Csv.Text(r.InvoiceNumber),
+                Api.Csv.Text(r.BusinessDate), Api.Csv.Text(r.CreatedAt),
+                Api.Csv.Number(r.Gross), Api.Csv.Number(r.Fee), r.AcquirerCost is { } cost ? Api.Csv.Number(cost) : "", Api.Csv.Number(r.Net),
+                Api.Csv.Text(string.Join('|', r.Splits.Select(s => $"{s.PayeeType}:{s.Payee}:{s.Type}:{Api.Csv.Number(s.Amount)}")))));
         }
         return csv.ToString();
     }
-
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     public static bool TryParseDate(string? text, out DateOnly date) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Dapper;
+using Tunai.Gateway.Api;
 using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Money;
@@ -227,8 +228,8 @@ public static class Settlements
             new { id, reference, now }, tx);
 
     /// <summary>
-    /// The payout file: one row per positive line, RFC 4180 (CRLF, fields quoted when they hold a comma, quote or
-    /// line break, quotes doubled), with a header. Sub-account and merchant-balance lines have no bank details of
+    /// The payout file: one row per positive line, with a header, written by <see cref="Csv"/> (RFC 4180, and a cell
+    /// a spreadsheet would take for a formula neutralised). Sub-account and merchant-balance lines have no bank details of
     /// their own; they are listed with empty bank fields for the operator to pay by its arrangement with the merchant.
     /// </summary>
     public static string PayoutCsv(SettlementBatch batch, IEnumerable<SettlementLine> lines)
@@ -236,16 +237,11 @@ public static class Settlements
         var csv = new StringBuilder("bank_code,account_number,account_name,amount,reference,payee_type,payee\r\n");
         foreach (var l in lines.Where(l => l.Amount > 0))
         {
-            string[] fields = [l.BankCode ?? "", l.AccountNumber ?? "", l.AccountName ?? "", l.Amount.ToString(CultureInfo.InvariantCulture),
-                $"{batch.BatchId}-{l.Line}", l.PayeeType, l.Payee];
-            csv.Append(string.Join(',', fields.Select(CsvField))).Append("\r\n");
+            csv.Append(Csv.Row(Csv.Text(l.BankCode), Csv.Text(l.AccountNumber), Csv.Text(l.AccountName), Csv.Number(l.Amount),
+                Csv.Text($"{batch.BatchId}-{l.Line}"), Csv.Text(l.PayeeType), Csv.Text(l.Payee)));
         }
         return csv.ToString();
     }
-
-    /// <summary>An RFC 4180 field: quoted when it holds a comma, quote or line break, quotes doubled.</summary>
-    public static string CsvField(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 
     /// <summary>The WIB date <paramref name="delayDays"/> before the WIB day of the last cut-off at or before <paramref name="now"/>, and the next cut-off.</summary>
     public static (string Date, DateTimeOffset Next) DueAt(DateTimeOffset now, SettlementOptions options)

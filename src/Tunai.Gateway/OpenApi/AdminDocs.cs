@@ -53,6 +53,11 @@ public sealed record AcquirerPatchRequest(FeeRequest? Cost, [property: Flag] boo
 
 public sealed record CloseDayRequest([property: Text(10, Pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", Format = "date")] string Date, [property: Text(64)] string? ClientId);
 
+/// <summary>A move of the sandbox's test clock: to a moment, or forward by some minutes (one of the two).</summary>
+public sealed record MoveClockRequest(
+    [property: Text(40, Format = "date-time")] string? Moment,
+    [property: Digits(7)] long? ForwardMinutes);
+
 public sealed record BatchPaidRequest([property: Text(128)] string Reference);
 
 public sealed record RetryNotificationsRequest(
@@ -392,5 +397,28 @@ public static class AdminDocs
             Errors = ["reconciliation_not_found", "row_not_found", "row_not_resolvable", "row_already_resolved", "payment_exists",
                 "payment_code_not_found", "amount_mismatch", "payment_code_cancelled:409", "payment_code_paid:409"],
         },
+        new("GET", "/admin/v1/sandbox/clock")
+        {
+            Answers = [new(200, typeof(BackOffice.SandboxClockView), "The test clock (sandbox only)") { Examples = One("moved", SandboxClock) }],
+            Errors = ["not_sandbox"],
+        },
+        new("PUT", "/admin/v1/sandbox/clock")
+        {
+            Request = typeof(MoveClockRequest),
+            RequestExamples = One("to a moment", """{"moment":"2026-12-01T03:00:00Z"}"""),
+            Answers = [new(200, typeof(BackOffice.SandboxClockView), "The test clock, moved: forward only, at most 5 years ahead, never before the newest stored event") { Examples = One("moved", SandboxClock) }],
+            Errors = ["not_sandbox"],
+        },
+        new("DELETE", "/admin/v1/sandbox/clock")
+        {
+            Answers = [new(200, typeof(BackOffice.SandboxClockView), "The test clock, back to the real time (always allowed)") { Examples = One("reset", """
+                {"real_time":"2026-11-30T03:00:00Z","sandbox_time":"2026-11-30T03:00:00Z","offset_ms":0}
+                """) }],
+            Errors = ["not_sandbox"],
+        },
     ];
+
+    private const string SandboxClock = """
+        {"real_time":"2026-11-30T03:00:00Z","sandbox_time":"2026-12-01T03:00:00Z","offset_ms":86400000}
+        """;
 }

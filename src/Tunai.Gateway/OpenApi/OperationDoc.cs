@@ -55,7 +55,7 @@ public static class ErrorCodes
         ["invalid_signature"] = 401, ["merchant_disabled"] = 401, ["acquirer_disabled"] = 401, ["invalid_admin_token"] = 401,
         ["payment_code_not_found"] = 404, ["order_not_found"] = 404, ["merchant_not_found"] = 404, ["acquirer_not_found"] = 404,
         ["account_not_found"] = 404, ["payment_not_found"] = 404, ["settlement_not_found"] = 404, ["notification_not_found"] = 404,
-        ["reconciliation_not_found"] = 404, ["row_not_found"] = 404,
+        ["reconciliation_not_found"] = 404, ["row_not_found"] = 404, ["not_sandbox"] = 404,
         ["request_in_progress"] = 409, ["client_id_taken"] = 409, ["code_prefix_overlaps"] = 409, ["code_prefix_exhausted"] = 409,
         ["acquirer_exists"] = 409, ["account_exists"] = 409, ["batch_already_paid"] = 409, ["delivery_in_progress"] = 409,
         ["row_not_resolvable"] = 409, ["row_already_resolved"] = 409, ["payment_exists"] = 409,

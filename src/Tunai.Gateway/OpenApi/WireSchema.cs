@@ -20,7 +20,7 @@ public abstract class WireFieldAttribute : Attribute
     public abstract void Describe(OpenApiSchema schema, bool required);
 }
 
-/// <summary><see cref="Api.FieldReader.Text"/>: a string of at most <c>max</c> characters, no control characters; empty or blank counts as absent.</summary>
+/// <summary><see cref="Api.FieldReader.Text"/>: a string of at most <c>max</c> characters, no control, invisible or direction characters (<see cref="Api.TextRules"/>); empty or blank counts as absent.</summary>
 public sealed class TextAttribute(int max) : WireFieldAttribute
 {
     /// <summary>A pattern the handler checks beyond the length (digits only, an id's alphabet).</summary>

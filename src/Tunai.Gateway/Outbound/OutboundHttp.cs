@@ -26,6 +26,15 @@ public static class OutboundHttp
     public static IHttpClientBuilder UseOutboundHandler(this IHttpClientBuilder builder) =>
         builder.ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(AllowsPrivate(sp.GetRequiredService<TunaiOptions>())));
 
+    private const string NonPublic = "resolves to a non-public address";
+
+    /// <summary>
+    /// A delivery error as a merchant's own user may read it. The operator's copy names the addresses the host
+    /// resolved to; shown to a merchant, who chooses the URL, it would answer what any internal name resolves to.
+    /// </summary>
+    public static string? AsMerchantSees(string? error) =>
+        error is not null && error.Contains(NonPublic, StringComparison.Ordinal) ? $"the host {NonPublic}" : error;
+
     public static bool AllowsPrivate(TunaiOptions options) => options.Outbound.AllowPrivateNetworks ?? options.IsSandbox;
 
     public static SocketsHttpHandler CreateHandler(bool allowPrivate) => new()
@@ -45,7 +54,7 @@ public static class OutboundHttp
             if (usable.Length == 0)
             {
                 throw new OutboundAddressRefusedException(
-                    $"{host} resolves to a non-public address ({string.Join(", ", addresses.Select(a => a.ToString()))}); set Tunai:Outbound:AllowPrivateNetworks to allow it");
+                    $"{host} {NonPublic} ({string.Join(", ", addresses.Select(a => a.ToString()))}); set Tunai:Outbound:AllowPrivateNetworks to allow it");
             }
             Exception? last = null;
             foreach (var address in usable)

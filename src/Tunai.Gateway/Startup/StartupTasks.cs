@@ -100,7 +100,7 @@ public static class StartupTasks
         var clientId = await connection.QuerySingleOrDefaultAsync<string>(
             "SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'");
         var sandboxMerchant = clientId is null ? null : await MerchantStore.FindAsync(connection, clientId, box: box);
-        var (operatorEmail, operatorPassword) = await SandboxOperator.EnsureAsync(database, time);
+        var (operatorEmail, operatorPassword) = await SandboxOperator.EnsureAsync(database, time, SandboxEnvFile(options));
         if (sandboxMerchant is not null && acquirer is not null)
         {
             PrintSandbox(options, sandboxMerchant, acquirer, adminToken!, operatorEmail, operatorPassword);
@@ -108,14 +108,22 @@ public static class StartupTasks
         return adminToken!;
     }
 
-    private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken,
-        string operatorEmail, string operatorPassword)
-    {
-        var folder = options.Storage.Provider == StorageProvider.Sqlite
+    /// <summary>data/sandbox.env: beside the SQLite file, or in ./data with PostgreSQL.</summary>
+    public static string SandboxEnvFile(TunaiOptions options) =>
+        Path.Combine(options.Storage.Provider == StorageProvider.Sqlite
             ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
-            : Path.GetFullPath("data");
-        Directory.CreateDirectory(folder);
-        var envFile = Path.Combine(folder, "sandbox.env");
+            : Path.GetFullPath("data"), "sandbox.env");
+
+    private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken,
+        string operatorEmail, string? operatorPassword)
+    {
+        var envFile = SandboxEnvFile(options);
+        Directory.CreateDirectory(Path.GetDirectoryName(envFile)!);
+        // The password is known when it was just made or read back from this file and still opens the account;
+        // otherwise it was changed (or the file lost) and only its hash exists.
+        var passwordLine = operatorPassword is null
+            ? $"# {SandboxOperator.PasswordVariable}: changed in the back office, or lost with this file (tunai operators add --email ... --role Admin makes another Admin)"
+            : $"export {SandboxOperator.PasswordVariable}={operatorPassword}";
         // Written beside and renamed into place, so whoever reads it never sees half a file, even while gateways
         // starting side by side (one PostgreSQL database, one working folder) write it at once. Created readable by
         // the owner only: it holds secrets.
@@ -137,7 +145,7 @@ public static class StartupTasks
                 export TUNAI_ACQUIRER_CLIENT_ID={acquirer.ClientId}
                 export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
                 export TUNAI_OPERATOR_EMAIL={operatorEmail}
-                export TUNAI_OPERATOR_PASSWORD={operatorPassword}
+                {passwordLine}
 
                 """);
         }
@@ -164,7 +172,7 @@ public static class StartupTasks
 
               Back office  http://<this gateway>/backoffice
               Email        {operatorEmail}
-              Password     {operatorPassword}  (until changed there)
+              Password     {operatorPassword ?? "(changed there, or lost with data/sandbox.env)"}
               (also in {envFile})
 
             """);

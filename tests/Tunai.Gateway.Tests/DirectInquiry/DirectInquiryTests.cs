@@ -99,7 +99,8 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
         var database = Gateway.Services.GetRequiredService<Tunai.Gateway.Storage.Database>();
         async Task MoveAsync(TimeSpan offset) => await database.WriteAsync(async unit =>
         {
-            await clock.SetAsync(unit, (long)offset.TotalMilliseconds);
+            Assert.Null(await clock.MoveAsync(unit, offset == TimeSpan.Zero ? null : Gateway.Time.GetUtcNow() + offset,
+                new Tunai.Gateway.BackOffice.AuditActor("test", "Admin", null, null), "forward"));
             unit.Commit();
             return 0;
         });

@@ -40,6 +40,10 @@ public sealed class StartupRuleTests
     [InlineData("abcabcabcabcabcabcabcabcabcabcabcabcabc")]
     [InlineData("0123456789012345678901234567890")] // 31 characters
     [InlineData("changeme-changeme-changeme-changeme")]
+    // 32 characters or more of 10 different ones: accepted while only length and variety were counted.
+    [InlineData("01234567890123456789012345678901")]
+    [InlineData("7294016385729401638572940163857294")]
+    [InlineData("prod-admin-token-0123456789abcdef")]
     public async Task AWeakAdminTokenInProductionRefusesToStart(string token)
     {
         var error = await RefusalAsync("--Tunai:Mode=Production", $"--Tunai:AdminToken={token}", ProductionBaseUrl);

@@ -134,6 +134,26 @@ public sealed class AdminApiTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal(HttpStatusCode.OK, (await rotated.CreateAsync(TestMerchant.ValidCreate())).Status);
     }
 
+    /// <summary>Each of these passed the old rule (8 characters); each is far weaker than a generated key.</summary>
+    [Theory]
+    [InlineData("password")]
+    [InlineData("SK-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("SK-0123456789012345678901234567890123")]
+    [InlineData("SK-7294016385729401638572940163857294")]
+    public async Task ASecretKeySetThroughPatchIsAsStrongAsAGeneratedOne(string weak)
+    {
+        var merchant = await Gateway.CreateMerchantAsync();
+        (await SendAsync(HttpMethod.Patch, $"/admin/v1/merchants/{merchant.ClientId}", new { secret_key = weak }))
+            .AssertError(HttpStatusCode.BadRequest, "invalid_field", "secret_key");
+        Assert.Equal(HttpStatusCode.OK, (await merchant.CreateAsync(TestMerchant.ValidCreate())).Status);
+
+        // A key made the way the gateway makes one is taken, and signs from then on.
+        var strong = "SK-" + System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Patch, $"/admin/v1/merchants/{merchant.ClientId}", new { secret_key = strong })).Status);
+        var changed = new TestMerchant(Gateway, merchant.ClientId, strong, merchant.CodePrefix);
+        Assert.Equal(HttpStatusCode.OK, (await changed.CreateAsync(TestMerchant.ValidCreate())).Status);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("Bearer wrong-token-wrong-token")]

@@ -14,7 +14,7 @@ namespace Tunai.Gateway.Tests.MultiInstance;
 [Collection(nameof(GatewayProcess))]
 public sealed class TwoInstancesTests
 {
-    private const string AdminToken = "two-instances-admin-token-0123456789";
+    private const string AdminToken = "two-instances-nhy9AGMmZcmweZgGS1w4NHs3xQsF8mVh";
 
     private sealed class Cluster : IAsyncDisposable
     {

@@ -32,7 +32,7 @@ public sealed class ConfigurationTests
     public async Task ProductionModeSeedsNothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        const string adminToken = "prod-admin-token-0123456789abcdef";
+        const string adminToken = "prod-admin-mukvi67U4uhTUPb6tkBFvI88K7JEVG9H";
         using var folder = new TempFolder();
         using var gateway = GatewayProcess.Start(folder.Path,
             "--Tunai:Mode=Production", $"--Tunai:AdminToken={adminToken}", "--Tunai:PublicBaseUrl=https://pay.example.com");

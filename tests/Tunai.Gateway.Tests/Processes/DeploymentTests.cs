@@ -52,7 +52,7 @@ public sealed partial class DeploymentTests
         // Port 0: the system picks it as the gateway binds, and the gateway's log says which.
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["Tunai__Mode"] = "Production";
-        start.Environment["Tunai__AdminToken"] = "deployment-test-admin-token-0123456789";
+        start.Environment["Tunai__AdminToken"] = "deployment-ZjWEaM7IrHbZMfaTTu8vCStQg7HRnZEN";
         start.Environment["Tunai__PublicBaseUrl"] = "https://pay.example.test";
         start.Environment["Tunai__Storage__SqlitePath"] = Path.Combine(folder.Path, "state", "tunai.db");
         start.Environment["Logging__Console__FormatterName"] = "json";
@@ -85,7 +85,7 @@ public sealed partial class DeploymentTests
             }, status => status == HttpStatusCode.OK, "/readyz of the published gateway", TimeSpan.FromSeconds(60));
 
             using var admin = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/merchants") { Content = JsonContent.Create(new { name = "Toko Produksi" }) };
-            admin.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "deployment-test-admin-token-0123456789");
+            admin.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "deployment-ZjWEaM7IrHbZMfaTTu8vCStQg7HRnZEN");
             using var created = await http.SendAsync(admin, ct);
             var merchant = JsonNode.Parse(await created.Content.ReadAsStringAsync(ct))!;
             Assert.True(created.StatusCode == HttpStatusCode.Created, merchant.ToJsonString());

@@ -18,7 +18,7 @@ namespace Tunai.Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
-    public const string AdminToken = "test-admin-token-0123456789abcdefghij";
+    public const string AdminToken = "test-admin-m3KCzdUqJxUj51B06L9jNkjZ5YTdlIES";
 
     private readonly WebApplication _app;
     private readonly TestDatabase _database;

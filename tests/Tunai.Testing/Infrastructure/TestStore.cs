@@ -65,6 +65,10 @@ public sealed class TestStore(GatewayHost gateway, string acquirerId, string cli
             ["date"] = "2026-11-23T03:20:00Z",
         }.ToJsonString());
 
+    /// <summary>Sends a signed POST of arbitrary bytes (not necessarily UTF-8 or JSON), without checking the answer.</summary>
+    public Task<ApiResponse> SendRawAsync(string path, byte[] body) =>
+        SignedHttp.SendAsync(gateway.Http, clientId, secretKey, HttpMethod.Post, path, body, null, gateway.Time.GetUtcNow());
+
     /// <summary>Sends a signed POST; the body is sent byte for byte as given.</summary>
     public async Task<ApiResponse> SendAsync(string path, string body, string? requestId = null)
     {

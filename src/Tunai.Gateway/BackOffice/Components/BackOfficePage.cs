@@ -46,6 +46,9 @@ public abstract class BackOfficePage : ComponentBase
 
     protected AuditActor Auditor => AuditActor.Of(Me, Http);
 
+    /// <summary>A delivery's error as this user may read it: staff see it whole, a merchant user without addresses.</summary>
+    protected string? DeliveryError(string? error) => Me.IsStaff ? error : Outbound.OutboundHttp.AsMerchantSees(error);
+
     /// <summary>True (and a 403 with a message) when the user may not do this.</summary>
     protected bool Refused(Capability capability)
     {
