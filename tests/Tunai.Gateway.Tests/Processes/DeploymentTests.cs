@@ -55,6 +55,7 @@ public sealed class DeploymentTests
         start.Environment["Tunai__Mode"] = "Production";
         start.Environment["Tunai__AdminToken"] = "deployment-test-admin-token-0123456789";
         start.Environment["Tunai__PublicBaseUrl"] = "https://pay.example.test";
+        start.Environment["Tunai__Secrets__MasterKey"] = GatewayProcess.MasterKey;
         start.Environment["Tunai__Storage__SqlitePath"] = Path.Combine(folder.Path, "state", "tunai.db");
         start.Environment["Logging__Console__FormatterName"] = "json";
         using var process = Process.Start(start)!;
