@@ -125,7 +125,13 @@ public sealed class DeploymentTests
             Assert.Equal("Postgres", environment["Tunai__Storage__Provider"].ToString());
             Assert.StartsWith("https://", environment["Tunai__PublicBaseUrl"].ToString(), StringComparison.Ordinal);
             Assert.Contains("${TUNAI_ADMIN_TOKEN:?", environment["Tunai__AdminToken"].ToString(), StringComparison.Ordinal);
+            // The key ring is in the database: the instances share the master key (a Docker secret), not a volume.
+            Assert.Equal("/run/secrets/tunai_master_key", environment["Tunai__Secrets__MasterKeyFile"].ToString());
+            Assert.Equal(["tunai_master_key"], ((YamlSequenceNode)gateway["secrets"]).Select(n => n.ToString()));
+            Assert.False(gateway.Children.ContainsKey("volumes"), "a gateway has a volume");
+            Assert.False(environment.Children.ContainsKey("Tunai__Secrets__KeyRingPath"), "a gateway still names a key folder");
         }
+        Assert.True(((YamlMappingNode)root["secrets"]).Children.ContainsKey("tunai_master_key"));
         var proxyPorts = ((YamlSequenceNode)((YamlMappingNode)services["proxy"])["ports"]).Select(p => p.ToString()).ToList();
         Assert.Contains("443:443", proxyPorts);
         var caddyfile = File.ReadAllText(Path.Combine(Repository, "deploy", "Caddyfile"));
@@ -160,6 +166,9 @@ public sealed class DeploymentTests
         Assert.Contains(("Environment", "Tunai__Mode=Production"), service);
         Assert.Contains(("KillSignal", "SIGTERM"), service);
         Assert.Contains(service, e => e.Key == "EnvironmentFile");
+        // The master key as a systemd credential: readable by this service alone, never in the environment file.
+        Assert.Contains(("LoadCredential", "master.key:/etc/tunai/master.key"), service);
+        Assert.Contains(("Environment", "Tunai__Secrets__MasterKeyFile=%d/master.key"), service);
     }
 
     [Fact]
