@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Xml.Linq;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -172,9 +171,10 @@ public sealed class KeyRingKeeper(IKeyManager keys, IOptions<KeyManagementOption
             {
                 return;
             }
-            catch (Exception e) when (e is CryptographicException or System.Data.Common.DbException)
+            catch (Exception e)
             {
-                // The database away for a while: the current key keeps working; tried again at the next round.
+                // The database away for a while, say: the current key keeps working, and this is tried again at the
+                // next round rather than stopping the gateway.
                 logger.LogWarning(e, "Could not check the Data Protection key ring");
             }
         }

@@ -90,4 +90,35 @@ public sealed class MasterKeyTests
         var next = await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, legacySecret), $"--Tunai:Secrets:MasterKey={masterKey}");
         Assert.DoesNotContain("Imported", next, StringComparison.Ordinal);
     }
+
+    /// <summary>Secrets sealed by a key ring the database does not hold (its folder lost) stop the start, not a merchant's first request.</summary>
+    [Fact]
+    public async Task SecretsThatTheKeyRingCannotOpenStopTheStartInOneLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var folder = new TempFolder();
+        using var elsewhere = new TempFolder();
+        var masterKey = NewMasterKey();
+        await RunAsync(folder.Path, _ => Task.CompletedTask, $"--Tunai:Secrets:MasterKey={masterKey}");
+        // Sealed by a key ring in a folder this gateway never sees.
+        var lost = DataProtectionProvider.Create(new DirectoryInfo(elsewhere.Path), b => b.SetApplicationName("Tunai"));
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(folder.Path, "data", "tunai.db")};Pooling=False"))
+        {
+            await db.OpenAsync(ct);
+            await using var update = db.CreateCommand();
+            update.CommandText = "UPDATE merchants SET secret_key = $sealed";
+            update.Parameters.AddWithValue("$sealed", "dp1:" + lost.CreateProtector("Tunai.Secrets.v1").Protect("SK-whose-key-ring-is-gone"));
+            Assert.Equal(1, await update.ExecuteNonQueryAsync(ct));
+        }
+
+        using var gateway = GatewayProcess.Start(folder.Path, $"--Tunai:Secrets:MasterKey={masterKey}");
+        var exitCode = await gateway.WaitForExitAsync(ct);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}\n{gateway.Output()}");
+        var line = Assert.Single(gateway.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("tunai: the secrets in this database were sealed with another master key: they do not open with the key ring in the database", line,
+            StringComparison.Ordinal);
+        Assert.Contains("Tunai:Secrets:KeyRingPath", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", gateway.Output(), StringComparison.Ordinal);
+    }
 }
