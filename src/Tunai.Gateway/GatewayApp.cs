@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Secrets;
+using Tunai.Gateway.Startup;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
@@ -32,6 +33,7 @@ public static class GatewayApp
         // appsettings.json ships next to the binary; relative paths (./data/) are the working directory's.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.UseDefaultUrl();
+        builder.SayStartFailuresOnce();
         builder.ListenForPrometheus();
         builder.Services.AddTunaiOptions(builder.Configuration);
         builder.Services.AddSingleton<Database>();

@@ -1,24 +1,22 @@
-using Microsoft.Extensions.Options;
 using Tunai.Gateway;
 using Tunai.Gateway.Startup;
-using Tunai.Gateway.Storage;
 
+WebApplication? app = null;
 try
 {
-    var app = GatewayApp.Build(args);
+    app = GatewayApp.Build(args);
     await app.InitializeAsync();
-    await app.RunAsync();
-    return 0;
+    StartupFailure.HostStarting = true;
+    await app.StartAsync();
+    StartupFailure.HostStarting = false;
 }
-catch (MigrationChangedException e)
+catch (Exception e)
 {
-    Console.Error.WriteLine($"tunai: database error: {e.Message}");
-    return 1;
+    // Every start that cannot succeed ends here: one line on stderr saying what to fix, no stack trace.
+    var (line, exitCode) = StartupFailure.Describe(e);
+    Console.Error.WriteLine(line);
+    return exitCode;
 }
-catch (Exception e) when (e is OptionsValidationException or InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" })
-{
-    // A clear one-line error, exit code 1, no stack trace.
-    var message = e is OptionsValidationException v ? string.Join("; ", v.Failures) : e.Message;
-    Console.Error.WriteLine($"tunai: configuration error: {message}");
-    return 1;
-}
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
+return 0;

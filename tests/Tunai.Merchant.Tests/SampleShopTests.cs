@@ -57,4 +57,39 @@ public sealed class SampleShopTests
             o => (string?)o["state"] == "Paid", "the order to be marked paid");
         Assert.Contains("Paid", await browser.GetStringAsync(orderPath, ct), StringComparison.Ordinal);
     }
+
+    /// <summary>The shop as a newcomer first runs it, before copying the sandbox's credentials: one line, not a crash (exit 134).</summary>
+    [Fact]
+    public async Task WithoutCredentialsTheShopSaysWhichSettingsToGiveInOneLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var start = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Tunai.SampleShop.dll"), "--urls", "http://127.0.0.1:0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var name in start.Environment.Keys.Where(n => n.StartsWith("TUNAI", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        var output = await stdout + await stderr;
+        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}\n{output}");
+        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sample shop: configuration error: Tunai ClientId is required; Tunai SecretKey is required; set Tunai:ClientId and Tunai:SecretKey", line,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
 }

@@ -28,8 +28,8 @@ public static class BackOfficeSetup
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        // Antiforgery tokens are protected by the gateway's one Data Protection key ring (Secrets/SecretBox: a folder
-        // outside the database, shared by every instance), so a form served by one instance posts to another.
+        // Antiforgery tokens are protected by the gateway's one Data Protection key ring (Secrets/SecretBox: kept in the
+        // database, so shared by every instance), so a form served by one instance posts to another.
         services.AddHttpClient(PaymentSimulator.HttpClientName);
         services.AddSingleton<PaymentSimulator>();
         services.AddSingleton<PasswordHashes>();

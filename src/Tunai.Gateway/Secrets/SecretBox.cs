@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Secrets;
@@ -6,8 +7,8 @@ namespace Tunai.Gateway.Secrets;
 /// <summary>
 /// Seals the secrets the gateway must keep readable (HMAC needs the key itself, so no hash will do): merchants' and
 /// acquirers' secret keys and the sandbox's stored admin token. ASP.NET Core Data Protection (AES-256-CBC with
-/// HMAC-SHA256, keys rotated every 90 days and kept to read older values) with its key ring in a folder outside the
-/// database, so a copy of the database alone gives no secret away. A sealed value reads <c>dp1:</c> and the payload;
+/// HMAC-SHA256, keys rotated every 90 days and kept to read older values) with its key ring in the database, each key
+/// sealed with the operator's master key, so a copy of the database alone gives no secret away. A sealed value reads <c>dp1:</c> and the payload;
 /// a value without the prefix is one written before sealing existed, opened as is until the start-up step seals it.
 /// </summary>
 public sealed class SecretBox(IDataProtectionProvider provider)
@@ -25,21 +26,32 @@ public sealed class SecretBox(IDataProtectionProvider provider)
 
 public static class SecretsSetup
 {
-    /// <summary>Data Protection with its key ring in <see cref="KeyRingPath"/>, created readable by the owner only.</summary>
+    /// <summary>
+    /// Data Protection with its key ring in the database (<see cref="DatabaseKeyRing"/>), each key sealed with the
+    /// master key (<see cref="MasterKeys"/>). Keys are never made on demand (a request's write unit must not wait for
+    /// a key's own write): one is made at start when the ring has none, and the next ahead of time by
+    /// <see cref="KeyRingKeeper"/>.
+    /// </summary>
     public static IServiceCollection AddSecrets(this IServiceCollection services, IConfiguration configuration)
     {
-        var folder = KeyRingPath(configuration);
-        OwnerOnly.CreateFolder(folder);
-        services.AddDataProtection()
-            .SetApplicationName("Tunai")
-            .PersistKeysToFileSystem(new DirectoryInfo(folder));
+        services.AddSingleton(sp => MasterKeys.Load(configuration, sp.GetRequiredService<TunaiOptions>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<MasterKeys>()));
+        services.AddSingleton<DatabaseKeyRing>();
+        services.AddDataProtection().SetApplicationName("Tunai");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
+        {
+            o.XmlRepository = sp.GetRequiredService<DatabaseKeyRing>();
+            o.XmlEncryptor = new MasterKeyXmlEncryptor(sp.GetRequiredService<MasterKeys>());
+            o.AutoGenerateKeys = false;
+        });
+        services.AddHostedService<KeyRingKeeper>();
         services.AddSingleton<SecretBox>();
         return services;
     }
 
     /// <summary>
-    /// <c>Tunai:Secrets:KeyRingPath</c>, or <c>keys</c> beside the SQLite file, or <c>data/keys</c> (PostgreSQL). Several
-    /// instances on one database must share one key ring: the same folder (a shared mount) or copies kept in step.
+    /// Where versions before the key ring moved into the database kept it: <c>Tunai:Secrets:KeyRingPath</c>, or
+    /// <c>keys</c> beside the SQLite file, or <c>data/keys</c> (PostgreSQL). Its keys are imported at start.
     /// </summary>
     public static string KeyRingPath(IConfiguration configuration)
     {

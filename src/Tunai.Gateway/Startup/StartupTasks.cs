@@ -26,14 +26,53 @@ public static class StartupTasks
         var database = services.GetRequiredService<Database>();
         var time = services.GetRequiredService<TimeProvider>();
         var box = services.GetRequiredService<SecretBox>();
+        // Before the database: a missing or malformed master key is a configuration error, said as such.
+        var masterKeys = services.GetRequiredService<MasterKeys>();
         string? adminToken;
         await using (await StartupLock.AcquireAsync(database, options))
         {
             await services.GetRequiredService<Migrator>().MigrateAsync();
+            await PrepareKeyRingAsync(services, masterKeys, box);
             await SealStoredSecretsAsync(database, box, services.GetRequiredService<ILogger<SecretBox>>());
             adminToken = options.IsSandbox ? await SeedSandboxAsync(options, database, time, box) : options.AdminToken;
         }
         services.GetRequiredService<AdminToken>().Set(adminToken!);
+    }
+
+    /// <summary>
+    /// The key ring in the database made ready before anything is sealed or opened (see
+    /// <see cref="DatabaseKeyRing.PrepareAsync"/>), its first key made under the startup lock so that instances starting
+    /// together on a new database agree on one, and one stored secret opened: a ring that cannot open what the
+    /// database holds stops the start here, not at a merchant's first request.
+    /// </summary>
+    private static async Task PrepareKeyRingAsync(IServiceProvider services, MasterKeys masterKeys, SecretBox box)
+    {
+        var logger = services.GetRequiredService<ILogger<DatabaseKeyRing>>();
+        var configuration = services.GetRequiredService<IConfiguration>();
+        await services.GetRequiredService<DatabaseKeyRing>().PrepareAsync(masterKeys, SecretsSetup.KeyRingPath(configuration), logger);
+        DatabaseKeyRing.EnsureKey(services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>().Value,
+            TimeProvider.System.GetUtcNow(), logger);
+        var database = services.GetRequiredService<Database>();
+        await using var connection = await database.OpenAsync();
+        var stored = await connection.QueryFirstOrDefaultAsync<string>(
+            "SELECT secret_key FROM merchants WHERE secret_key LIKE 'dp1:%' UNION ALL SELECT secret_key FROM acquirers WHERE secret_key LIKE 'dp1:%' " +
+            "UNION ALL SELECT value FROM gateway_settings WHERE key = 'sandbox_admin_token' AND value LIKE 'dp1:%' LIMIT 1");
+        if (stored is null)
+        {
+            return;
+        }
+        try
+        {
+            box.Open(stored);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new StartupException(
+                $"the secrets in this database were sealed with another master key: they do not open with the key ring in the database ({e.Message.TrimEnd('.')}); " +
+                $"give the master key they were sealed with ({MasterKeys.Setting}), or, for secrets sealed by a version that kept its key ring in a folder, " +
+                "start once with Tunai:Secrets:KeyRingPath naming that folder so its keys are imported");
+        }
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ public sealed class SecretsAtRestProcessTests
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public async Task TheDatabaseItsFolderAndTheKeyRingAreReadableByTheOwnerOnly()
+    public async Task TheDatabaseItsFolderAndTheMasterKeyAreReadableByTheOwnerOnly()
     {
         var ct = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
@@ -62,14 +62,14 @@ public sealed class SecretsAtRestProcessTests
         var data = Path.Combine(folder.Path, "data");
 
         Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(data));
-        Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(Path.Combine(data, "keys")));
-        foreach (var file in new[] { "tunai.db", "tunai.db-wal", "tunai.db-shm", "sandbox.env" })
+        foreach (var file in new[] { "tunai.db", "tunai.db-wal", "tunai.db-shm", "sandbox.env", "master.key" })
         {
             var path = Path.Combine(data, file);
             Assert.True(File.Exists(path), $"{file} missing");
             Assert.True(File.GetUnixFileMode(path) == OwnerOnlyFile, $"{file} is {File.GetUnixFileMode(path)}");
         }
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "keys"), "key-*.xml"));
+        // The key ring is in the database, sealed with the master key: no folder of keys beside it.
+        Assert.False(Directory.Exists(Path.Combine(data, "keys")), "a key ring folder was written");
     }
 
     /// <summary>An older gateway stored every secret in clear; the next start seals them and they keep working.</summary>

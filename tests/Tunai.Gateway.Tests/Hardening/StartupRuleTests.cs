@@ -96,7 +96,7 @@ public sealed class StartupRuleTests
         var ct = TestContext.Current.CancellationToken;
         using var folder = new TempFolder();
         using var gateway = GatewayProcess.Start(folder.Path, "--Tunai:Mode=Production", $"--Tunai:AdminToken={StrongToken}",
-            "--Tunai:PublicBaseUrl=http://tunai.internal", "--Tunai:AllowPlainHttp=true");
+            "--Tunai:PublicBaseUrl=http://tunai.internal", "--Tunai:AllowPlainHttp=true", $"--Tunai:Secrets:MasterKey={GatewayProcess.MasterKey}");
 
         await gateway.WaitUntilReadyAsync(ct);
 

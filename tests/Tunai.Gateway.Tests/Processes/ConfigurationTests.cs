@@ -35,7 +35,8 @@ public sealed class ConfigurationTests
         const string adminToken = "prod-admin-mukvi67U4uhTUPb6tkBFvI88K7JEVG9H";
         using var folder = new TempFolder();
         using var gateway = GatewayProcess.Start(folder.Path,
-            "--Tunai:Mode=Production", $"--Tunai:AdminToken={adminToken}", "--Tunai:PublicBaseUrl=https://pay.example.com");
+            "--Tunai:Mode=Production", $"--Tunai:AdminToken={adminToken}", "--Tunai:PublicBaseUrl=https://pay.example.com",
+            $"--Tunai:Secrets:MasterKey={GatewayProcess.MasterKey}");
         await gateway.WaitUntilReadyAsync(ct);
 
         Assert.DoesNotContain("Secret key", gateway.StandardOutput, StringComparison.Ordinal);

@@ -54,6 +54,7 @@ public sealed partial class DeploymentTests
         start.Environment["Tunai__Mode"] = "Production";
         start.Environment["Tunai__AdminToken"] = "deployment-ZjWEaM7IrHbZMfaTTu8vCStQg7HRnZEN";
         start.Environment["Tunai__PublicBaseUrl"] = "https://pay.example.test";
+        start.Environment["Tunai__Secrets__MasterKey"] = GatewayProcess.MasterKey;
         start.Environment["Tunai__Storage__SqlitePath"] = Path.Combine(folder.Path, "state", "tunai.db");
         start.Environment["Logging__Console__FormatterName"] = "json";
         using var process = Process.Start(start)!;
@@ -128,7 +129,13 @@ public sealed partial class DeploymentTests
             Assert.Equal("Postgres", environment["Tunai__Storage__Provider"].ToString());
             Assert.StartsWith("https://", environment["Tunai__PublicBaseUrl"].ToString(), StringComparison.Ordinal);
             Assert.Contains("${TUNAI_ADMIN_TOKEN:?", environment["Tunai__AdminToken"].ToString(), StringComparison.Ordinal);
+            // The key ring is in the database: the instances share the master key (a Docker secret), not a volume.
+            Assert.Equal("/run/secrets/tunai_master_key", environment["Tunai__Secrets__MasterKeyFile"].ToString());
+            Assert.Equal(["tunai_master_key"], ((YamlSequenceNode)gateway["secrets"]).Select(n => n.ToString()));
+            Assert.False(gateway.Children.ContainsKey("volumes"), "a gateway has a volume");
+            Assert.False(environment.Children.ContainsKey("Tunai__Secrets__KeyRingPath"), "a gateway still names a key folder");
         }
+        Assert.True(((YamlMappingNode)root["secrets"]).Children.ContainsKey("tunai_master_key"));
         var proxyPorts = ((YamlSequenceNode)((YamlMappingNode)services["proxy"])["ports"]).Select(p => p.ToString()).ToList();
         Assert.Contains("443:443", proxyPorts);
         var caddyfile = File.ReadAllText(Path.Combine(Repository, "deploy", "Caddyfile"));
@@ -163,6 +170,9 @@ public sealed partial class DeploymentTests
         Assert.Contains(("Environment", "Tunai__Mode=Production"), service);
         Assert.Contains(("KillSignal", "SIGTERM"), service);
         Assert.Contains(service, e => e.Key == "EnvironmentFile");
+        // The master key as a systemd credential: readable by this service alone, never in the environment file.
+        Assert.Contains(("LoadCredential", "master.key:/etc/tunai/master.key"), service);
+        Assert.Contains(("Environment", "Tunai__Secrets__MasterKeyFile=%d/master.key"), service);
     }
 
     [Fact]

@@ -36,8 +36,15 @@ public abstract partial class TestDatabase : IAsyncDisposable
     public static async Task<TestDatabase> CreateAsync(string folder) =>
         UsePostgres ? await PostgresDatabase.CreateNewAsync(PostgresServer()) : new SqliteDatabase(Path.Combine(folder, "tunai.db"));
 
-    /// <summary>The gateway settings that point it at this database.</summary>
+    /// <summary>The gateway settings that point it at this database, its master key included.</summary>
     public abstract IEnumerable<string> Settings { get; }
+
+    /// <summary>
+    /// The master key that seals this database's key ring: one per database, given to every gateway on it, as an
+    /// operator gives one to every instance.
+    /// </summary>
+    protected string MasterKeySetting { get; } =
+        $"Tunai:Secrets:MasterKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}";
 
     /// <summary><see cref="Settings"/> as options, for a test that opens the gateway's <see cref="Tunai.Gateway.Storage.Database"/> itself.</summary>
     public Configuration.StorageOptions Storage()
@@ -74,7 +81,7 @@ public abstract partial class TestDatabase : IAsyncDisposable
 
     private sealed class SqliteDatabase(string path) : TestDatabase
     {
-        public override IEnumerable<string> Settings => ["Tunai:Storage:Provider=Sqlite", $"Tunai:Storage:SqlitePath={path}"];
+        public override IEnumerable<string> Settings => ["Tunai:Storage:Provider=Sqlite", $"Tunai:Storage:SqlitePath={path}", MasterKeySetting];
 
         public override DbConnection Open(bool forReading) =>
             new SqliteConnection($"Data Source={path};Pooling=False{(forReading ? ";Mode=ReadOnly" : "")}");
@@ -100,13 +107,9 @@ public abstract partial class TestDatabase : IAsyncDisposable
             return new PostgresDatabase(server, name);
         }
 
-        // Every gateway on one database shares one key ring (its secrets are sealed with it), as the README says
-        // instances must: a folder per database.
-        private string KeyRing => Path.Combine(Path.GetTempPath(), "tunai-test-keys", name);
-
         public override IEnumerable<string> Settings =>
             ["Tunai:Storage:Provider=Postgres", $"Tunai:Storage:ConnectionString={new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString}",
-             $"Tunai:Secrets:KeyRingPath={KeyRing}"];
+             MasterKeySetting];
 
         public override DbConnection Open(bool forReading) => new NpgsqlConnection(ConnectionString);
 
@@ -123,10 +126,6 @@ public abstract partial class TestDatabase : IAsyncDisposable
                 {
                     await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
                     await drop.ExecuteNonQueryAsync();
-                    if (Directory.Exists(KeyRing))
-                    {
-                        Directory.Delete(KeyRing, recursive: true);
-                    }
                     return;
                 }
                 catch (PostgresException) when (attempt < 5)

@@ -26,6 +26,9 @@ public sealed partial class GatewayProcess : IDisposable
         Folder = folder;
     }
 
+    /// <summary>A master key for gateways started in Production without a test database of their own (openssl rand -base64 32).</summary>
+    public const string MasterKey = "8WM6/DxBWhR1EPBsa0rQEMngPchlN8UI2iiKITPfv2U=";
+
     /// <summary>Next to the test assembly: the test project references the gateway, so its build output is copied here.</summary>
     public static string GatewayDll => Path.Combine(AppContext.BaseDirectory, "Tunai.Gateway.dll");
 

@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Tunai.Gateway.Storage;
+
+namespace Tunai.Gateway.Startup;
+
+/// <summary>A start that cannot succeed, with the one line that says why and what to fix (after "tunai: ").</summary>
+public sealed class StartupException(string message) : Exception(message);
+
+/// <summary>
+/// What a failed start prints: one line on stderr naming the setting to fix, and the exit code (1, or 2 for a
+/// command line that cannot be read). Never a stack trace: whoever reads it is starting a service, not debugging one.
+/// </summary>
+public static class StartupFailure
+{
+    public const int Failed = 1;
+    public const int Usage = 2;
+
+    /// <summary>
+    /// Set while the host starts: the host logs its own failure to start (Kestrel's port in use, say) as an error with
+    /// the whole stack trace, before the exception reaches the one line said here. That entry is left out.
+    /// </summary>
+    private static volatile bool _hostStarting;
+
+    public static bool HostStarting { get => _hostStarting; set => _hostStarting = value; }
+
+    public static WebApplicationBuilder SayStartFailuresOnce(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddFilter((_, category, level) =>
+            !(HostStarting && level == LogLevel.Error && category == "Microsoft.Extensions.Hosting.Internal.Host"));
+        return builder;
+    }
+
+    public static (string Line, int ExitCode) Describe(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException ?? (e as AggregateException)?.InnerExceptions.FirstOrDefault())
+        {
+            if (Known(e) is { } known)
+            {
+                return known;
+            }
+        }
+        var message = failure.Message.Split('\n')[0].Trim();
+        return ($"tunai: could not start ({failure.GetType().Name}): {message}", Failed);
+    }
+
+    private static (string, int)? Known(Exception e) => e switch
+    {
+        StartupException s => ($"tunai: {s.Message}", Failed),
+        MigrationChangedException m => ($"tunai: database error: {m.Message}", Failed),
+        OptionsValidationException v => ($"tunai: configuration error: {string.Join("; ", v.Failures)}", Failed),
+        InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } => ($"tunai: configuration error: {e.Message}", Failed),
+        FormatException { Source: "Microsoft.Extensions.Configuration.CommandLine" } => ($"tunai: usage error: {e.Message}", Usage),
+        PostgresException p => (Postgres(p), Failed),
+        NpgsqlException n when n.InnerException is SocketException or TimeoutException || n.Message.StartsWith("Failed to connect", StringComparison.Ordinal) =>
+            ($"tunai: database error: cannot reach PostgreSQL ({Flatten(n)}); check Host and Port in Tunai:Storage:ConnectionString " +
+                "and that the server is running", Failed),
+        ArgumentException { Source: "Npgsql" } => ($"tunai: configuration error: Tunai:Storage:ConnectionString: {e.Message}", Failed),
+        SqliteException s => ($"tunai: database error: SQLite: {s.Message}; check Tunai:Storage:SqlitePath and its folder's permissions", Failed),
+        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } =>
+            ($"tunai: {e.Message.TrimEnd('.')}; stop what listens there or give another address with --urls (or ASPNETCORE_URLS, Kestrel:Endpoints)", Failed),
+        _ => null,
+    };
+
+    private static string Postgres(PostgresException p) => p.SqlState switch
+    {
+        PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
+            $"tunai: database error: PostgreSQL refused the login: {p.MessageText}; fix Username and Password in Tunai:Storage:ConnectionString",
+        PostgresErrorCodes.InvalidCatalogName =>
+            $"tunai: database error: {p.MessageText}; create it (createdb) or fix Database in Tunai:Storage:ConnectionString",
+        _ => $"tunai: database error: PostgreSQL: {p.MessageText} ({p.SqlState}); check Tunai:Storage:ConnectionString",
+    };
+
+    private static string Flatten(Exception e)
+    {
+        var parts = new List<string>();
+        for (Exception? at = e; at is not null; at = at.InnerException)
+        {
+            parts.Add(at.Message.Split('\n')[0].Trim().TrimEnd('.'));
+        }
+        return string.Join(": ", parts.Distinct());
+    }
+}
