@@ -170,17 +170,18 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 if (failed is null)
                 {
                     Interlocked.Increment(ref _commits);
-                    foreach (var work in group)
-                    {
-                        work.Answer();
-                    }
-                    await tx!.DisposeAsync();
+                    // Measured before the answers, so that a caller answered sees its group counted.
                     if (group.Count > 0)
                     {
                         GroupSize.Record(group.Count, _database);
                         GroupDuration.Record(Stopwatch.GetElapsedTime(started, committing).TotalSeconds, _database);
                         CommitDuration.Record(Stopwatch.GetElapsedTime(committing).TotalSeconds, _database);
                     }
+                    foreach (var work in group)
+                    {
+                        work.Answer();
+                    }
+                    await tx!.DisposeAsync();
                     continue;
                 }
 
