@@ -70,7 +70,7 @@ public static class AcquirerEndpoints
                 {
                     return ApiError.Validation("disabled", "Send cost and disabled in separate requests");
                 }
-                return await Money.FeeEndpoints.PatchAcquirerCostAsync(id, root, database, time, http.RequestAborted);
+                return await Money.FeeEndpoints.PatchAcquirerCostAsync(id, root, database, time, BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
             }
             var f = new FieldReader(root);
             var disabled = f.Flag("disabled", required: true);

@@ -93,7 +93,9 @@ public static class UpdateMerchant
                 MerchantEndpoints.AuditView(before), new { after = MerchantEndpoints.AuditView(changed), secretKeyChanged = patch.SecretKey is not null }, now);
             if (fee is not null)
             {
+                var feeBefore = await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction);
                 await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
+                await AuditTrail.WriteAsync(unit, auditAs, "merchant.fee", clientId, feeBefore.ToView(), fee.ToView(), now);
             }
             unit.Commit();
             return new Updated(changed, await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction));

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
@@ -165,6 +166,7 @@ public static partial class AccountEndpoints
                 {
                     return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a settlement account {id}", "id");
                 }
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "settlement_account.create", $"{clientId}/{id}", null, inserted.ToView(), inserted.CreatedAt);
                 unit.Commit();
                 return WireJson.Ok(inserted.ToView(), StatusCodes.Status201Created);
             }, http.RequestAborted);
@@ -204,6 +206,7 @@ public static partial class AccountEndpoints
                 {
                     return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a sub-account {id}", "id");
                 }
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "sub_account.create", $"{clientId}/{id}", null, inserted.ToView(), inserted.CreatedAt);
                 unit.Commit();
                 return WireJson.Ok(inserted.ToView(), StatusCodes.Status201Created);
             }, http.RequestAborted);
@@ -233,7 +236,13 @@ public static partial class AccountEndpoints
             {
                 return MerchantNotFound(clientId);
             }
-            var account = await AccountStore.DeactivateSettlementAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, time.GetUtcNow().ToUnixTimeMilliseconds());
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var before = (await AccountStore.SettlementAccountsAsync(unit.Connection, merchant.Id, unit.Transaction)).FirstOrDefault(a => a.AccountId == accountId);
+            var account = await AccountStore.DeactivateSettlementAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, now);
+            if (account is not null)
+            {
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "settlement_account.deactivate", $"{clientId}/{accountId}", before?.ToView(), account.ToView(), now);
+            }
             unit.Commit();
             return account is null
                 ? ApiError.NotFound("account_not_found", $"The merchant has no settlement account {accountId}")
@@ -247,7 +256,13 @@ public static partial class AccountEndpoints
             {
                 return MerchantNotFound(clientId);
             }
-            var account = await AccountStore.DeactivateSubAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, time.GetUtcNow().ToUnixTimeMilliseconds());
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var before = (await AccountStore.SubAccountsAsync(unit.Connection, merchant.Id, unit.Transaction)).FirstOrDefault(a => a.AccountId == accountId);
+            var account = await AccountStore.DeactivateSubAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, now);
+            if (account is not null)
+            {
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "sub_account.deactivate", $"{clientId}/{accountId}", before?.ToView(), account.ToView(), now);
+            }
             unit.Commit();
             return account is null
                 ? ApiError.NotFound("account_not_found", $"The merchant has no sub-account {accountId}")

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Storage;
 
@@ -12,7 +13,7 @@ public sealed record AcquirerCostView(string Id, FeeView Cost);
 public static class FeeEndpoints
 {
     /// <summary>Sets an acquirer's cost from the body of <c>PATCH /admin/v1/acquirers/{id}</c> (read by <c>AcquirerEndpoints</c>).</summary>
-    public static async Task<IResult> PatchAcquirerCostAsync(string id, JsonElement root, Database database, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> PatchAcquirerCostAsync(string id, JsonElement root, Database database, TimeProvider time, AuditActor auditAs, CancellationToken ct)
     {
         {
             var f = new FieldReader(root);
@@ -33,7 +34,10 @@ public static class FeeEndpoints
                 {
                     return false;
                 }
-                await FeeStore.SetAcquirerAsync(unit.Connection, unit.Transaction, acquirerId.Value, cost!, time.GetUtcNow().ToUnixTimeMilliseconds());
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var before = await FeeStore.AcquirerAsync(unit.Connection, acquirerId.Value, unit.Transaction);
+                await FeeStore.SetAcquirerAsync(unit.Connection, unit.Transaction, acquirerId.Value, cost!, now);
+                await AuditTrail.WriteAsync(unit, auditAs, "acquirer.cost", id, before.ToView(), cost!.ToView(), now);
                 unit.Commit();
                 return true;
             }, ct);
