@@ -46,13 +46,12 @@ public static class PaymentEndpoint
                 return replayed;
             }
 
-            var (connection, tx) = (unit.Connection, unit.Transaction);
             PaymentResponse answer;
             Payment? payment = null;
-            var priced = await Money.Ledger.FindPricedCodeAsync(connection, tx, r.PaymentCode, acquirer.Id);
+            var priced = await PaymentCodeStore.FindPricedAsync(unit, r.PaymentCode, acquirer.Id);
             var code = priced?.Code;
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
-            if (refusal is null && await PaymentStore.PayAsync(database, connection, tx, code!, new Payment
+            if (refusal is null && await PaymentStore.PayAsync(unit, outbox, acquirer, priced!, new Payment
                 {
                     PaymentId = TimeOrderedIds.New("PAY-", at),
                     PaymentCodeId = code!.Id,
@@ -69,27 +68,25 @@ public static class PaymentEndpoint
                     StoreDate = r.Date,
                     AdditionalInfo = code.AdditionalInfo,
                     PaidAt = at,
-                }) is { } paid)
+                }, CodeTaking.Unexpired, at, StoreAnswers.Event(acquirer, "PAYMENT", r, StoreOutcome.Success, null, null, body, at)) is { } paid)
             {
+                // The payment, its journal transaction, the merchant's notification and the store's event are written.
                 payment = paid;
-                // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
-                await Money.Ledger.PostPaymentAsync(unit, code, priced!.Value.Prices, payment, acquirer);
-                await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);
                 answer = StoreAnswers.Paid(code, payment.PaymentId);
             }
             else
             {
                 // Lost the conditional update to a concurrent payment or cancel: the code as it is now says why.
-                refusal ??= StoreAnswers.Refuse((await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx))!, r.Amount, now)
+                refusal ??= StoreAnswers.Refuse((await PaymentCodeStore.FindByCodeAsync(unit.Connection, r.PaymentCode, unit.Transaction))!, r.Amount, now)
                     ?? (StoreOutcome.Decline, "The payment code changed while it was being paid");
                 answer = StoreAnswers.PaymentRefusal(r.PaymentCode, refusal.Value.Status, refusal.Value.Message);
+                PaymentStore.Record(unit, StoreAnswers.Event(acquirer, "PAYMENT", r, refusal.Value.Status, refusal.Value.Message, null, body, at));
             }
 
             var status = answer.OnlineToOfflinePayment.Status;
             var bytes = WireJson.Serialize(answer);
             var httpStatus = StoreOutcome.HttpStatus(status);
-            await StoreReplay.SaveAsync(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
-            await PaymentStore.RecordAsync(unit, StoreAnswers.Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
+            StoreReplay.Save(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
             unit.Commit();
             return new JsonBytesResult(httpStatus, bytes);
         }, ct);
