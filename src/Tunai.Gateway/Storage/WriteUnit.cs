@@ -43,6 +43,31 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     public bool RunsAlone => _writer is not null;
 
     /// <summary>
+    /// Makes the units that hold <paramref name="key"/> run one after another, each until it ends: for a rule no row
+    /// can hold (such as "no code prefix is a prefix of another"). A unit that runs alone holds every key already;
+    /// on PostgreSQL it is a transaction-scoped advisory lock.
+    /// </summary>
+    public async Task HoldAsync(long key)
+    {
+        if (_writer is null)
+        {
+            await Connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key }, Transaction);
+        }
+    }
+
+    /// <summary>
+    /// Locks the row <paramref name="id"/> of <paramref name="table"/> until the unit ends, so units that lock it run
+    /// one after another; a unit that runs alone holds every row already. <paramref name="table"/> is a constant name.
+    /// </summary>
+    public async Task HoldRowAsync(string table, long id)
+    {
+        if (_writer is null)
+        {
+            await Connection.ExecuteAsync($"SELECT id FROM {table} WHERE id = @id FOR UPDATE", new { id }, Transaction);
+        }
+    }
+
+    /// <summary>
     /// Keeps the unit's writes. They become durable when the transaction commits, after the unit returns:
     /// <see cref="Database.WriteAsync{T}"/> returns only then, or throws when they could not be written.
     /// </summary>
