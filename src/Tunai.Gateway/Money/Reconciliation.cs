@@ -425,24 +425,9 @@ public static class Reconciliation
             var paidAt = row.FilePaidAt!.Value;
             var paidAtText = WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt));
             // The code as read: if it changed since (paid, cancelled, its amount), the payment is refused and nothing written.
-            var payment = await PaymentStore.PayAsync(unit, outbox, acquirer, priced, new Payment
-            {
-                PaymentId = TimeOrderedIds.New("PAY-", at),
-                PaymentCodeId = code.Id,
-                MerchantId = code.MerchantId,
-                AcquirerId = acquirer.Id,
-                TrxId = row.TrxId,
-                Code = code.Code,
-                InvoiceNumber = code.InvoiceNumber,
-                Amount = code.Amount,
-                Status = "SUCCESS",
-                AgentId = acquirer.Code,
-                StoreId = row.StoreId ?? "",
-                TerminalId = row.TerminalId,
-                StoreDate = paidAtText,
-                AdditionalInfo = code.AdditionalInfo,
-                PaidAt = paidAt,
-            }, CodeTaking.ExpiredSinceToo, at, new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
+            var payment = await PaymentStore.PayAsync(unit, outbox, acquirer, priced,
+                new PaymentStore.TakenAtStore(row.TrxId, acquirer.Code, row.StoreId ?? "", row.TerminalId, paidAtText, paidAt), CodeTaking.ExpiredSinceToo, at,
+                new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
                 row.TerminalId, StoreOutcome.Success, $"recorded by an operator from reconciliation {reconciliationId} line {line}", null,
                 $"{row.TrxId},{row.PaymentCode},{row.FileAmount},{paidAtText},{row.StoreId},{row.TerminalId},{row.FileStatus}", at));
             if (payment is null)

@@ -51,28 +51,13 @@ public static class PaymentEndpoint
             var priced = await PaymentCodeStore.FindPricedAsync(unit, r.PaymentCode, acquirer.Id);
             var code = priced?.Code;
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known") : StoreAnswers.Refuse(code, r.Amount, now);
-            if (refusal is null && await PaymentStore.PayAsync(unit, outbox, acquirer, priced!, new Payment
-                {
-                    PaymentId = TimeOrderedIds.New("PAY-", at),
-                    PaymentCodeId = code!.Id,
-                    MerchantId = code.MerchantId,
-                    AcquirerId = acquirer.Id,
-                    TrxId = r.TrxId,
-                    Code = code.Code,
-                    InvoiceNumber = code.InvoiceNumber,
-                    Amount = code.Amount,
-                    Status = "SUCCESS",
-                    AgentId = r.AgentId,
-                    StoreId = r.StoreId,
-                    TerminalId = r.TerminalId,
-                    StoreDate = r.Date,
-                    AdditionalInfo = code.AdditionalInfo,
-                    PaidAt = at,
-                }, CodeTaking.Unexpired, at, StoreAnswers.Event(acquirer, "PAYMENT", r, StoreOutcome.Success, null, null, body, at)) is { } paid)
+            if (refusal is null && await PaymentStore.PayAsync(unit, outbox, acquirer, priced!,
+                    new PaymentStore.TakenAtStore(r.TrxId, r.AgentId, r.StoreId, r.TerminalId, r.Date, at), CodeTaking.Unexpired, at,
+                    StoreAnswers.Event(acquirer, "PAYMENT", r, StoreOutcome.Success, null, null, body, at)) is { } paid)
             {
                 // The payment, its journal transaction, the merchant's notification and the store's event are written.
                 payment = paid;
-                answer = StoreAnswers.Paid(code, payment.PaymentId);
+                answer = StoreAnswers.Paid(code!, payment.PaymentId);
             }
             else
             {

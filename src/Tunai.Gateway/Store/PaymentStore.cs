@@ -51,18 +51,36 @@ public static class PaymentStore
         """;
 
     /// <summary>
-    /// The one way a payment is recorded, from the till and from a reconciliation alike: takes the code and, when it
-    /// could, writes the payment, its journal transaction, the merchant's notification and the store's event
-    /// (<paramref name="storeEvent"/>, its outcome success and its payment this one) in the caller's unit. Null when
-    /// the code could not be taken, and then nothing is written: it is no longer active (or, as
-    /// <paramref name="taking"/> allows, expired), reusable or not as read, or its amount is no longer
-    /// <paramref name="p"/>'s. The amount is always in the taking's condition, so a change of the code between the
-    /// caller's read and this write refuses the payment.
+    /// The one way a payment is recorded, from the till and from a reconciliation alike: takes the code as
+    /// <paramref name="priced"/> read it and, when it could, writes the payment of its amount, its journal
+    /// transaction, the merchant's notification and the store's event (<paramref name="storeEvent"/>, its outcome
+    /// success and its payment this one) in the caller's unit. Null when the code could not be taken, and then nothing
+    /// is written: it is no longer active (or, as <paramref name="taking"/> allows, expired), reusable or not as read,
+    /// or its amount is no longer the one read. The amount is always in the taking's condition, so a change of the
+    /// code between the caller's read and this write refuses the payment.
     /// </summary>
-    public static async Task<Payment?> PayAsync(WriteUnit unit, Outbox outbox, Acquirer acquirer, PricedCode priced, Payment p,
+    public static async Task<Payment?> PayAsync(WriteUnit unit, Outbox outbox, Acquirer acquirer, PricedCode priced, TakenAtStore taken,
         CodeTaking taking, long now, StoreEvent storeEvent)
     {
         var code = priced.Code;
+        var p = new Payment
+        {
+            PaymentId = TimeOrderedIds.New("PAY-", now),
+            PaymentCodeId = code.Id,
+            MerchantId = code.MerchantId,
+            AcquirerId = acquirer.Id,
+            TrxId = taken.TrxId,
+            Code = code.Code,
+            InvoiceNumber = code.InvoiceNumber,
+            Amount = code.Amount,
+            Status = "SUCCESS",
+            AgentId = taken.AgentId,
+            StoreId = taken.StoreId,
+            TerminalId = taken.TerminalId,
+            StoreDate = taken.StoreDate,
+            AdditionalInfo = code.AdditionalInfo,
+            PaidAt = taken.PaidAt,
+        };
         var take = Takes[(code.Reusable ? 1 : 0) + (taking == CodeTaking.ExpiredSinceToo ? 2 : 0)];
         if (await unit.InsertIfChangedAsync(take, Insert, new Taken(p, now)) is not { } id)
         {
@@ -75,6 +93,9 @@ public static class PaymentStore
         Record(unit, storeEvent with { Outcome = StoreOutcome.Success, PaymentId = payment.PaymentId });
         return payment;
     }
+
+    /// <summary>What the store says of a payment it took: its trx_id, who took it where, and when (the store's own date text, and unix ms).</summary>
+    public sealed record TakenAtStore(string TrxId, string AgentId, string StoreId, string? TerminalId, string StoreDate, long PaidAt);
 
     /// <summary>A payment being recorded, and when (its code's updated_at).</summary>
     private sealed record Taken(Payment Payment, long Now);
