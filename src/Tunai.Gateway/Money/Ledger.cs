@@ -106,8 +106,8 @@ public static class Ledger
     /// <summary>
     /// The journal transaction and its lines, as the unit's deferred writes (see <see cref="WriteUnit.Later{TArgs}"/>):
     /// nothing later in the unit reads them, so on PostgreSQL they travel with the unit's other deferred writes, as one
-    /// statement, and the ledger costs a payment no round trip of its own. The lines find their transaction as
-    /// <c>inserted.id</c> (<see cref="WriteUnit.LaterInsertThen{TArgs}"/>): on SQLite's writer its rowid, bound to them.
+    /// statement, and the ledger costs a payment no round trip of its own. The lines find their transaction's id as
+    /// <c>@inserted_id</c> (<see cref="WriteUnit.LaterInsertThen{TArgs}"/>): on SQLite's writer its rowid, bound to them.
     /// </summary>
     private static void Write(WriteUnit unit, Entry entry)
     {
@@ -135,7 +135,7 @@ public static class Ledger
     private static Statement<Entry> PostingsInsert(int lines) => PostingsByCount.GetOrAdd(lines, static n =>
     {
         var rows = string.Join(",\n    ", Enumerable.Range(0, n).Select(i => string.Create(CultureInfo.InvariantCulture,
-            $"(@account{i}, @role{i}, @split{i}, @payee{i}, @amount{i}, {i})")));
+            $"(@inserted_id, @merchantId, @account{i}, @role{i}, @split{i}, @payee{i}, @amount{i}, @date)")));
         List<(string, Func<Entry, object?>)> parameters = [("merchantId", e => e.MerchantId), ("date", e => e.Date)];
         for (var i = 0; i < n; i++)
         {
@@ -149,14 +149,11 @@ public static class Ledger
                 (string.Create(CultureInfo.InvariantCulture, $"amount{i}"), e => e.Lines[line].Amount),
             ]);
         }
-        // VALUES names its columns column1, column2, ... on both databases.
         return new Statement<Entry>(
             $"""
             INSERT INTO postings (journal_id, merchant_id, account, role, split_type, payee, amount, business_date)
-            SELECT inserted.id, @merchantId, v.column1, v.column2, v.column3, v.column4, v.column5, @date
-            FROM inserted CROSS JOIN (VALUES
-                {rows}) v
-            ORDER BY v.column6
+            VALUES
+                {rows}
             """, [.. parameters]);
     });
 

@@ -36,7 +36,7 @@ internal static partial class PostgresFusions
 
     /// <summary>
     /// <paramref name="insert"/> (which may insert nothing) and <paramref name="then"/> (which reads the new row's id from
-    /// <c>inserted(id)</c> and returns rows): one row of the new id as <c>inserted_id</c> and <paramref name="then"/>'s
+    /// <c>inserted(id)</c>, so that it runs for no row when nothing was inserted, and returns rows): one row of the new id as <c>inserted_id</c> and <paramref name="then"/>'s
     /// columns (NULL when it returned none), or no row when nothing was inserted.
     /// </summary>
     public static Statement<TArgs> TryInsertThenRead<TArgs>(Statement<TArgs> insert, Statement<TArgs> then) =>
@@ -44,25 +44,31 @@ internal static partial class PostgresFusions
             $"""
             WITH inserted AS ({insert.Sql}
             RETURNING id),
-            follow AS ({then.Sql})
+            follow AS ({FromInserted(then.Sql)})
             SELECT inserted.id AS {Statement<TArgs>.InsertedId}, follow.* FROM inserted LEFT JOIN follow ON true
             """);
 
     /// <summary>
-    /// <paramref name="insert"/> and <paramref name="then"/> (which reads the new row's id from <c>inserted(id)</c>):
-    /// the rows changed are <paramref name="then"/>'s.
+    /// <paramref name="insert"/> and <paramref name="then"/> (which reads the new row's id as <c>@inserted_id</c> or from
+    /// <c>inserted(id)</c>): the rows changed are <paramref name="then"/>'s, and a NULL id fails a line that needs one.
     /// </summary>
     public static Statement<TArgs> InsertThen<TArgs>(Statement<TArgs> insert, Statement<TArgs> then) =>
         Make(insert, then, nameof(InsertThen), () =>
             $"""
             WITH inserted AS ({insert.Sql}
             RETURNING id)
-            {then.Sql}
+            {FromInserted(then.Sql)}
             """);
+
+    /// <summary>The text with the first step's id, <c>@inserted_id</c>, read from the relation <c>inserted</c> made of that step.</summary>
+    private static string FromInserted(string sql) => InsertedId().Replace(sql, "(SELECT id FROM inserted)");
 
     private static Statement<TArgs> Make<TArgs>(Statement<TArgs> first, Statement<TArgs> second, string form, Func<string> sql) =>
         (Statement<TArgs>)Made.GetOrAdd((first, second, form), _ =>
             new Statement<TArgs>(sql(), [.. first.Parameters, .. second.Parameters.Where(p => !first.Names.Contains(p.Name, StringComparer.Ordinal))]));
+
+    [GeneratedRegex(@"@inserted_id\b")]
+    private static partial Regex InsertedId();
 
     [GeneratedRegex(@"^\s*(?<into>INSERT\s+INTO\s+\w+\s*\([^)]*\))\s*VALUES\s*\((?<values>.*)\)\s*$", RegexOptions.Singleline)]
     private static partial Regex InsertValues();

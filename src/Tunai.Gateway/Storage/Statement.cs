@@ -48,13 +48,18 @@ public sealed partial class Statement<TArgs>
         return values;
     }
 
-    /// <summary>This statement after a one-row relation <c>inserted(id)</c> holding a value of its own (see <see cref="WriteUnit"/>'s two-step writes).</summary>
-    internal (string Sql, string[] Names) AfterInserted => _afterInserted ??=
-        ($"WITH inserted(id) AS (SELECT @{InsertedId})\n{Sql}", [InsertedId, .. Names]);
+    /// <summary>
+    /// This statement as the second of <see cref="WriteUnit"/>'s two-step writes on SQLite's writer, where the first
+    /// step's new id is bound as <c>@inserted_id</c> (<see cref="ValuesAfter"/>), and, if the text reads it from the
+    /// one-row relation <c>inserted(id)</c>, that relation is made of it.
+    /// </summary>
+    internal (string Sql, string[] Names) AfterInserted => _afterInserted ??= (
+        InsertedRelation().IsMatch(Sql) ? $"WITH inserted(id) AS (SELECT @{InsertedId})\n{Sql}" : Sql,
+        [InsertedId, .. Names]);
 
     private (string, string[])? _afterInserted;
 
-    /// <summary>The name <see cref="AfterInserted"/> gives the new row's id.</summary>
+    /// <summary>The name of the parameter that holds the first step's new id in a two-step write (see <see cref="AfterInserted"/>).</summary>
     internal const string InsertedId = "inserted_id";
 
     /// <summary>The values of <paramref name="args"/> after the new row's <paramref name="id"/>, for <see cref="AfterInserted"/>.</summary>
@@ -88,6 +93,9 @@ public sealed partial class Statement<TArgs>
 
     [GeneratedRegex(@"@(\w+)")]
     private static partial Regex Parameter();
+
+    [GeneratedRegex(@"\binserted\.")]
+    private static partial Regex InsertedRelation();
 }
 
 /// <summary>

@@ -93,8 +93,14 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     /// Runs a one-row INSERT now and returns the new row's id (SQLite's rowid on its writer, <c>RETURNING id</c>
     /// elsewhere). Throws, failing the unit, when it inserted no row.
     /// </summary>
-    public async Task<long> InsertAsync<TArgs>(Statement<TArgs> statement, TArgs args) =>
-        await TryInsertAsync(statement, args) ?? throw new InvalidOperationException($"Expected one row inserted, not none: {statement.Sql}");
+    public async Task<long> InsertAsync<TArgs>(Statement<TArgs> statement, TArgs args)
+    {
+        var values = statement.Values(args);
+        return _writer is not null
+            ? _writer.Insert(statement.Sql, statement.Names, values)
+            : await Connection.ExecuteScalarAsync<long?>(statement.ReturningId, Parameters(statement.Names, values), Transaction)
+                ?? throw new InvalidOperationException($"Expected one row inserted, not none: {statement.Sql}");
+    }
 
     /// <summary><see cref="InsertAsync{TArgs}"/> for an insert that may insert nothing (ON CONFLICT DO NOTHING): null when it did not.</summary>
     public async Task<long?> TryInsertAsync<TArgs>(Statement<TArgs> statement, TArgs args)
@@ -197,7 +203,8 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
 
     /// <summary>
     /// <see cref="Later{TArgs}"/> for two writes: a one-row <paramref name="insert"/>, then <paramref name="then"/>,
-    /// which finds the new row's id as <c>inserted.id</c> and must change exactly <paramref name="rows"/> rows. A row
+    /// which finds the new row's id as the parameter <c>@inserted_id</c> (or as <c>inserted.id</c>, a relation of one
+    /// row) and must change exactly <paramref name="rows"/> rows. A row
     /// and its lines, written as the unit's last writes.
     /// </summary>
     public void LaterInsertThen<TArgs>(Statement<TArgs> insert, Statement<TArgs> then, TArgs args, int rows)

@@ -413,6 +413,11 @@ public sealed class WriteUnitTests : IAsyncLifetime
         """,
         ("name", a => a.Name), ("lines", a => a.Lines));
 
+    // The same lines, the new id taken as a parameter instead of from the relation.
+    private static readonly Statement<(string Name, long Lines)> TwoLinesById = new(
+        "INSERT INTO lines (id, numbered_id, text) VALUES (@inserted_id * 10 + 1, @inserted_id, @name), (@inserted_id * 10 + 2, @inserted_id, @name)",
+        ("name", a => a.Name));
+
     private static readonly Statement<(string Name, long Lines)> NumberLater = new(
         "INSERT INTO numbered (name) VALUES (@name)", ("name", a => a.Name));
 
@@ -422,7 +427,7 @@ public sealed class WriteUnitTests : IAsyncLifetime
         await CreateNumberedAsync();
         await _database.WriteAsync(unit =>
         {
-            unit.LaterInsertThen(NumberLater, ManyLines, ("two", 2L), rows: 2);
+            unit.LaterInsertThen(NumberLater, TwoLinesById, ("two", 2L), rows: 2);
             unit.LaterInsertThen(NumberLater, ManyLines, ("three", 3L), rows: 3);
             unit.Commit();
             return Task.FromResult(true);
