@@ -93,13 +93,15 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             expires = now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
             abandonedBefore = now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
         };
-        if (database.IsSqlite)
+        if (unit.RunsAlone)
         {
-            // One writer runs one unit at a time: nothing can take the key between this read and the unit's end, so
-            // the key is written once, with its answer (CompleteAsync), instead of claimed and then completed. A second
-            // process on the same file would make the unit's late write fail as busy, and the unit runs again.
-            var seen = await SeenAsync(connection, tx, merchantId, requestId);
-            if (seen is not { } key || key.ExpiresAt <= now || (key.State == "IN_FLIGHT" && key.LockedAt <= args.abandonedBefore))
+            // No other unit runs while this one does (SQLite's one writer): nothing can take the key between this read
+            // and the unit's end, so the key is written once, with its answer (CompleteAsync), instead of claimed and
+            // then completed. A second process on the same file would make the unit's late write fail as busy, and the
+            // unit runs again. Where units run side by side (PostgreSQL), the key is claimed by its row below: a unit
+            // never sees another's uncommitted key, it waits on the row's lock for that transaction's outcome.
+            var key = await unit.ReadAsync(Seen, (merchantId, requestId));
+            if (key is null || key.ExpiresAt <= now || (key.State == "IN_FLIGHT" && key.LockedAt <= args.abandonedBefore))
             {
                 return new ClaimOutcome.Claimed(ClaimOutcome.Unwritten);
             }
@@ -164,61 +166,41 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
         }
     }
 
-    /// <summary>
-    /// What SQLite holds of a key, without its stored answer. Every create, update and cancel reads it first thing on the
-    /// writer, where it is bound straight to a kept statement (see <see cref="StatementCachingConnection.ReadRow"/>).
-    /// </summary>
-    private static async Task<(string Hash, string State, long? Status, long ExpiresAt, long? LockedAt)?> SeenAsync(
-        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, long merchantId, string requestId)
-    {
-        if (connection is StatementCachingConnection writer)
-        {
-            return writer.ReadRow(SeenSql, SeenNames, [merchantId, requestId]) is { } row
-                ? ((string)row[0]!, (string)row[1]!, (long?)row[2], (long)row[3]!, (long?)row[4])
-                : null;
-        }
-        return await connection.QuerySingleOrDefaultAsync<(string Hash, string State, long? Status, long ExpiresAt, long? LockedAt)?>(
-            SeenSql, new { merchantId, requestId }, tx);
-    }
+    /// <summary>What is held of a key, without its stored answer. Every create, update and cancel reads it first thing on SQLite's writer.</summary>
+    private sealed record Key(string Hash, string State, long? Status, long ExpiresAt, long? LockedAt);
 
-    private const string SeenSql =
+    private static readonly Query<(long MerchantId, string RequestId), Key> Seen = new(
         """
         SELECT request_hash, state, response_status, expires_at, locked_at FROM idempotency_keys
         WHERE merchant_id = @merchantId AND request_id = @requestId
-        """;
-
-    private static readonly string[] SeenNames = ["merchantId", "requestId"];
+        """,
+        r => new Key(r.Text("request_hash"), r.Text("state"), r.LongOrNull("response_status"), r.Long("expires_at"), r.LongOrNull("locked_at")),
+        ("merchantId", k => k.MerchantId), ("requestId", k => k.RequestId));
 
     /// <summary>Stores the answer with the key claimed in this unit (see <see cref="RequestKey.CompleteAsync"/>).</summary>
     internal async Task CompleteAsync(WriteUnit unit, long merchantId, string requestId, string hash, string token, int status, byte[] body)
     {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var answer = new Answer(merchantId, requestId, hash, token, status, body, now,
+            now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds, now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds);
         if (token == ClaimOutcome.Unwritten)
         {
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             // Replaces only a key the claim found expired or abandoned; a live one would mean the claim was wrong.
-            var written = await unit.ExecuteAsync(WriteOnceSql, WriteOnceNames,
-            [
-                merchantId, requestId, hash, status, body, now,
-                now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds,
-                now - (long)options.MerchantApi.InFlightLease.TotalMilliseconds,
-            ]);
-            if (written != 1)
+            if (await unit.ExecuteAsync(WriteOnce, answer) != 1)
             {
                 throw new InvalidOperationException($"Request-Id {requestId} was taken while its unit held the writer");
             }
             return;
         }
-        // Exactly the claimed row, or the unit fails: among the unit's last writes (see WriteUnit.LaterAsync).
-        await unit.LaterAsync(
-            """
-            UPDATE idempotency_keys
-            SET state = 'DONE', response_status = @status, response_body = @body, lock_token = NULL
-            WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'
-            """, new { merchantId, requestId, token, status, body }, rows: 1);
+        // Exactly the claimed row, or the unit fails: among the unit's deferred writes (see WriteUnit.Later).
+        unit.Later(Complete, answer, rows: 1);
     }
 
-    /// <summary>The key written once, with its answer, on SQLite (see <see cref="ClaimAsync"/>).</summary>
-    private const string WriteOnceSql =
+    private sealed record Answer(long MerchantId, string RequestId, string Hash, string Token, int Status, byte[] Body, long Now, long Expires,
+        long AbandonedBefore);
+
+    /// <summary>The key written once, with its answer, by a unit that runs alone (see <see cref="ClaimAsync"/>).</summary>
+    private static readonly Statement<Answer> WriteOnce = new(
         """
         INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, response_status, response_body, created_at, expires_at)
         VALUES (@merchantId, @requestId, @hash, 'DONE', @status, @body, @now, @expires)
@@ -227,9 +209,19 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
             response_status = excluded.response_status, response_body = excluded.response_body,
             created_at = excluded.created_at, expires_at = excluded.expires_at
         WHERE idempotency_keys.expires_at <= @now OR (idempotency_keys.state = 'IN_FLIGHT' AND idempotency_keys.locked_at <= @abandonedBefore)
-        """;
+        """,
+        ("merchantId", a => a.MerchantId), ("requestId", a => a.RequestId), ("hash", a => a.Hash), ("status", a => a.Status),
+        ("body", a => a.Body), ("now", a => a.Now), ("expires", a => a.Expires), ("abandonedBefore", a => a.AbandonedBefore));
 
-    private static readonly string[] WriteOnceNames = ["merchantId", "requestId", "hash", "status", "body", "now", "expires", "abandonedBefore"];
+    /// <summary>The answer stored with the key this unit claimed.</summary>
+    private static readonly Statement<Answer> Complete = new(
+        """
+        UPDATE idempotency_keys
+        SET state = 'DONE', response_status = @status, response_body = @body, lock_token = NULL
+        WHERE merchant_id = @merchantId AND request_id = @requestId AND lock_token = @token AND state = 'IN_FLIGHT'
+        """,
+        ("status", a => a.Status), ("body", a => a.Body), ("merchantId", a => a.MerchantId), ("requestId", a => a.RequestId),
+        ("token", a => a.Token));
 
     /// <summary>
     /// Deletes expired keys a thousand at a time, each batch its own unit: a day of keys can be millions of rows,

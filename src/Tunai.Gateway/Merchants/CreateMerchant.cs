@@ -83,7 +83,8 @@ public static partial class CreateMerchant
         WriteUnit unit, Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m)
     {
         var (connection, tx) = (unit.Connection, unit.Transaction);
-        await LockPrefixesAsync(database, connection, tx);
+        // Serializes prefix assignment across instances for the length of this unit.
+        await unit.HoldAsync(PrefixAssignment);
         var prefix = m.CodePrefix;
         if (prefix is not null)
         {
@@ -129,14 +130,8 @@ public static partial class CreateMerchant
         return (inserted, null);
     }
 
-    private static async Task LockPrefixesAsync(Database database, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx)
-    {
-        if (!database.IsSqlite)
-        {
-            // PostgreSQL: serialize prefix assignment across instances for the length of this transaction.
-            await Dapper.SqlMapper.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(7201001)", transaction: tx);
-        }
-    }
+    /// <summary>The key of prefix assignment (see <see cref="WriteUnit.HoldAsync"/>).</summary>
+    private const long PrefixAssignment = 7201001;
 
     [GeneratedRegex("^[A-Za-z0-9_-]{3,64}$")]
     private static partial Regex ClientIdShape();

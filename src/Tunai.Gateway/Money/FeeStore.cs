@@ -38,37 +38,18 @@ public static class FeeStore
             ?.ToSchedule() ?? FeeSchedule.Zero;
 
     /// <summary>
-    /// Copies the merchant's schedule in force at this instant of the transaction to the code, and returns it.
-    /// A merchant without a fee gets no row: the code's fee is zero.
+    /// Copies the merchant's schedule in force at this instant of the transaction to the code just inserted (found as
+    /// <c>inserted.id</c>, see <see cref="Storage.WriteUnit.TryInsertThenReadAsync"/>), and returns it. A merchant
+    /// without a fee gets no row: the code's fee is zero.
     /// </summary>
-    public static async Task<FeeSchedule> FixForCodeAsync(DbConnection c, DbTransaction tx, long codeId, long merchantId) =>
-        (await c.QuerySingleOrDefaultAsync<Row>(FixForCodeSql, new { codeId, merchantId }, tx))?.ToSchedule() ?? FeeSchedule.Zero;
-
-    /// <summary><see cref="FixForCodeAsync"/> on SQLite's writer, the values bound straight to its kept statement.</summary>
-    internal static FeeSchedule FixForCode(Storage.StatementCachingConnection writer, long codeId, long merchantId) =>
-        writer.ReadRow(FixForCodeSql, FixForCodeNames, [codeId, merchantId]) is { } row
-            ? new FeeSchedule((long)row[0]!, (long)row[1]!, (long)row[2]!, (long?)row[3])
-            : FeeSchedule.Zero;
-
-    private const string FixForCodeSql =
+    public static readonly Storage.Query<PaymentCodes.PaymentCode, FeeSchedule> FixForNewCode = new(
         $"""
         INSERT INTO code_fees (payment_code_id, {Columns})
-        SELECT @codeId, {Columns} FROM merchant_fees WHERE merchant_id = @merchantId
+        SELECT inserted.id, f.fixed, f.percent_hundredths, f.min, f.max FROM inserted JOIN merchant_fees f ON f.merchant_id = @MerchantId
         RETURNING {Columns}
-        """;
-
-    private static readonly string[] FixForCodeNames = ["codeId", "merchantId"];
-
-    /// <summary>
-    /// <see cref="FixForCodeAsync"/> as one part of a PostgreSQL WITH query, for the code that its part
-    /// <paramref name="inserted"/> (returning id, merchant_id) has just inserted. It returns the schedule's columns.
-    /// </summary>
-    public static string FixForInsertedCodeSql(string inserted) =>
-        $"""
-        INSERT INTO code_fees (payment_code_id, {Columns})
-        SELECT i.id, f.fixed, f.percent_hundredths, f.min, f.max FROM {inserted} i JOIN merchant_fees f ON f.merchant_id = i.merchant_id
-        RETURNING {Columns}
-        """;
+        """,
+        r => new FeeSchedule(r.Long("fixed"), r.Long("percent_hundredths"), r.Long("min"), r.LongOrNull("max")),
+        ("MerchantId", c => c.MerchantId));
 
     public static async Task<FeeSchedule> CodeAsync(DbConnection c, long codeId, DbTransaction? tx = null) =>
         (await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM code_fees WHERE payment_code_id = @codeId", new { codeId }, tx))

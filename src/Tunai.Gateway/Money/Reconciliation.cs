@@ -514,49 +514,32 @@ public static class Reconciliation
             {
                 return (null, ApiError.Conflict("payment_exists", $"trx_id {row.TrxId} has been recorded since, as payment {known.PaymentId}; import the file again"));
             }
-            var priced = await Ledger.FindPricedCodeAsync(c, tx, row.PaymentCode, acquirer.Id);
+            var priced = await PaymentCodeStore.FindPricedAsync(unit, row.PaymentCode, acquirer.Id);
             if (priced is null)
             {
                 return (null, ApiError.NotFound("payment_code_not_found", $"Payment code {row.PaymentCode} is not known; the payment cannot be attributed to a merchant"));
             }
-            var (code, prices) = priced.Value;
+            var code = priced.Code;
             if (code.Amount != row.FileAmount)
             {
                 return (null, new ApiError(StatusCodes.Status400BadRequest, "amount_mismatch", $"The file's amount {row.FileAmount} is not the code's amount {code.Amount}"));
             }
             var paidAt = row.FilePaidAt!.Value;
-            var taken = await c.ExecuteAsync(
-                code.Reusable
-                    ? "UPDATE payment_codes SET updated_at = @at WHERE id = @Id AND status IN ('ACTIVE', 'EXPIRED')"
-                    : "UPDATE payment_codes SET status = 'PAID', paid_at = @paidAt, updated_at = @at WHERE id = @Id AND status IN ('ACTIVE', 'EXPIRED')",
-                new { code.Id, paidAt, at }, tx);
-            if (taken == 0)
+            var paidAtText = WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt));
+            // The code as read: if it changed since (paid, cancelled, its amount), the payment is refused and nothing written.
+            var payment = await PaymentStore.PayAsync(unit, outbox, acquirer, priced,
+                new PaymentStore.TakenAtStore(row.TrxId, acquirer.Code, row.StoreId ?? "", row.TerminalId, paidAtText, paidAt), CodeTaking.ExpiredSinceToo, at,
+                new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
+                row.TerminalId, StoreOutcome.Success, $"recorded by an operator from reconciliation {reconciliationId} line {line}", null,
+                $"{row.TrxId},{row.PaymentCode},{row.FileAmount},{paidAtText},{row.StoreId},{row.TerminalId},{row.FileStatus}", at));
+            if (payment is null)
             {
-                return (null, ApiError.Conflict($"payment_code_{code.Status.ToLowerInvariant()}", $"Payment code {code.Code} is {code.Status.ToLowerInvariant()}; record this payment by hand"));
+                var now = await PaymentCodeStore.FindByCodeAsync(c, code.Code, tx);
+                return (null, now is not null && now.Amount != code.Amount
+                    ? new ApiError(StatusCodes.Status400BadRequest, "amount_mismatch", $"The file's amount {row.FileAmount} is not the code's amount {now.Amount}")
+                    : ApiError.Conflict($"payment_code_{(now?.Status ?? code.Status).ToLowerInvariant()}",
+                        $"Payment code {code.Code} is {(now?.Status ?? code.Status).ToLowerInvariant()}; record this payment by hand"));
             }
-            var payment = await PaymentStore.InsertAsync(c, tx, new Payment
-            {
-                PaymentId = TimeOrderedIds.New("PAY-", at),
-                PaymentCodeId = code.Id,
-                MerchantId = code.MerchantId,
-                AcquirerId = acquirer.Id,
-                TrxId = row.TrxId,
-                Code = code.Code,
-                InvoiceNumber = code.InvoiceNumber,
-                Amount = code.Amount,
-                Status = "SUCCESS",
-                AgentId = acquirer.Code,
-                StoreId = row.StoreId ?? "",
-                TerminalId = row.TerminalId,
-                StoreDate = WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt)),
-                AdditionalInfo = code.AdditionalInfo,
-                PaidAt = paidAt,
-            });
-            await Ledger.PostPaymentAsync(unit, code, prices, payment, acquirer);
-            await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(paidAt));
-            await PaymentStore.RecordAsync(c, tx, new PaymentStore.StoreEvent(acquirer.Id, "PAYMENT", code.Code, row.TrxId, acquirer.Code, row.StoreId,
-                row.TerminalId, StoreOutcome.Success, $"recorded by an operator from reconciliation {reconciliationId} line {line}", payment.PaymentId,
-                $"{row.TrxId},{row.PaymentCode},{row.FileAmount},{WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(paidAt))},{row.StoreId},{row.TerminalId},{row.FileStatus}", at));
             if (await c.ExecuteAsync("UPDATE reconciliation_rows SET resolved_payment_id = @paymentId, resolved_at = @at WHERE id = @id AND resolved_payment_id IS NULL",
                     new { paymentId = payment.PaymentId, at, id = row.Id }, tx) != 1)
             {

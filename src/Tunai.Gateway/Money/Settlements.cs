@@ -83,10 +83,7 @@ public static class Settlements
         await database.WriteAsync(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
-            if (!database.IsSqlite)
-            {
-                await c.ExecuteAsync("SELECT id FROM merchants WHERE id = @merchantId FOR UPDATE", new { merchantId }, tx);
-            }
+            await unit.HoldRowAsync("merchants", merchantId);
             if (await FindAsync(c, BatchIdOf(clientId, date), tx) is { } existing)
             {
                 return existing;

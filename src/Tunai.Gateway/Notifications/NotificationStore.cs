@@ -40,32 +40,23 @@ public static class NotificationStore
     /// <summary>
     /// Inserts a new row leased to <paramref name="owner"/>, in the unit of the payment it tells of; only
     /// <see cref="Outbox"/> writes notifications. On SQLite's writer the values are bound straight to a kept statement
-    /// and the id is the row's rowid (<see cref="WriteUnit.InsertAsync"/>); through Dapper this insert spent more of
-    /// the writer's time building parameters than SQLite spent inserting the row.
+    /// and the id is the row's rowid (<see cref="WriteUnit.InsertAsync{TArgs}"/>); through Dapper this insert spent more
+    /// of the writer's time building parameters than SQLite spent inserting the row.
     /// </summary>
-    public static async Task<Notification> InsertAsync(WriteUnit unit, Notification row, string owner)
-    {
-        object?[] values =
-        [
-            row.NotificationId, row.MerchantId, row.PaymentId, row.Event, row.RequestId, row.OverrideUrl, row.Body, row.Status,
-            row.MaxAttempts, row.NextAttemptAt, row.CreatedAt, owner, row.LeaseUntil, row.TraceParent,
-        ];
-        return row with { Id = await unit.InsertAsync(InsertSql, InsertNames, values) };
-    }
+    public static async Task<Notification> InsertAsync(WriteUnit unit, Notification row, string owner) =>
+        row with { Id = await unit.InsertAsync(Insert, (row, owner)) };
 
-    private const string InsertSql =
+    private static readonly Statement<(Notification Row, string Owner)> Insert = new(
         """
         INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,
             attempts, max_attempts, next_attempt_at, created_at, lease_owner, lease_until, trace_parent)
         VALUES (@notificationId, @merchantId, @paymentId, @event, @requestId, @overrideUrl, @body, @status,
             0, @maxAttempts, @nextAttemptAt, @createdAt, @owner, @leaseUntil, @traceParent)
-        """;
-
-    private static readonly string[] InsertNames =
-    [
-        "notificationId", "merchantId", "paymentId", "event", "requestId", "overrideUrl", "body", "status",
-        "maxAttempts", "nextAttemptAt", "createdAt", "owner", "leaseUntil", "traceParent",
-    ];
+        """,
+        ("notificationId", n => n.Row.NotificationId), ("merchantId", n => n.Row.MerchantId), ("paymentId", n => n.Row.PaymentId),
+        ("event", n => n.Row.Event), ("requestId", n => n.Row.RequestId), ("overrideUrl", n => n.Row.OverrideUrl), ("body", n => n.Row.Body),
+        ("status", n => n.Row.Status), ("maxAttempts", n => n.Row.MaxAttempts), ("nextAttemptAt", n => n.Row.NextAttemptAt),
+        ("createdAt", n => n.Row.CreatedAt), ("owner", n => n.Owner), ("leaseUntil", n => n.Row.LeaseUntil), ("traceParent", n => n.Row.TraceParent));
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>, oldest first, at most
@@ -157,26 +148,27 @@ public static class NotificationStore
     /// <summary>
     /// Records an attempt and its consequence, if this worker still holds the lease. Every delivered notification
     /// is one of these units on SQLite's writer, beside the payments: there its statements are bound straight to kept
-    /// statements (see <see cref="WriteUnit.ExecuteAsync"/>), as a payment's own writes are. The CAST tells
+    /// statements (see <see cref="WriteUnit.ExecuteAsync{TArgs}"/>), as a payment's own writes are. The CAST tells
     /// PostgreSQL the type of a NULL it would otherwise meet bare.
     /// </summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
     {
+        var attempt = new Attempt(n, owner, r, now);
         await database.WriteAsync(async unit =>
         {
-            object?[] outcome = [r.Delivered, r.NextAttemptAt, r.StatusCode, r.Error, now, n.Id, owner];
-            object?[] attempt = [n.Id, n.Attempts + 1, now, r.Url, r.StatusCode, r.LatencyMs, r.Excerpt, r.Error, r.RequestHeaders];
-            var updated = await unit.ExecuteAsync(OutcomeSql, OutcomeNames, outcome);
+            var updated = await unit.ExecuteAsync(Outcome, attempt);
             if (updated == 1)
             {
-                await unit.ExecuteAsync(AttemptSql, AttemptNames, attempt);
+                await unit.ExecuteAsync(AttemptRow, attempt);
             }
             unit.Commit();
             return updated;
         });
     }
 
-    private const string OutcomeSql =
+    private sealed record Attempt(Notification Notification, string Owner, AttemptResult Result, long Now);
+
+    private static readonly Statement<Attempt> Outcome = new(
         """
         UPDATE notifications
         SET attempts = attempts + 1,
@@ -185,15 +177,16 @@ public static class NotificationStore
             delivered_at = CASE WHEN @delivered THEN @now ELSE delivered_at END,
             last_status = @statusCode, last_error = @error, lease_owner = NULL, lease_until = NULL
         WHERE id = @id AND lease_owner = @owner
-        """;
+        """,
+        ("delivered", a => a.Result.Delivered), ("nextAttemptAt", a => a.Result.NextAttemptAt), ("statusCode", a => a.Result.StatusCode),
+        ("error", a => a.Result.Error), ("now", a => a.Now), ("id", a => a.Notification.Id), ("owner", a => a.Owner));
 
-    private static readonly string[] OutcomeNames = ["delivered", "nextAttemptAt", "statusCode", "error", "now", "id", "owner"];
-
-    private const string AttemptSql =
+    private static readonly Statement<Attempt> AttemptRow = new(
         """
         INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error, request_headers)
         VALUES (@id, @attempt, @now, @url, @statusCode, @latencyMs, @excerpt, @error, @requestHeaders)
-        """;
-
-    private static readonly string[] AttemptNames = ["id", "attempt", "now", "url", "statusCode", "latencyMs", "excerpt", "error", "requestHeaders"];
+        """,
+        ("id", a => a.Notification.Id), ("attempt", a => a.Notification.Attempts + 1), ("now", a => a.Now), ("url", a => a.Result.Url),
+        ("statusCode", a => a.Result.StatusCode), ("latencyMs", a => a.Result.LatencyMs), ("excerpt", a => a.Result.Excerpt),
+        ("error", a => a.Result.Error), ("requestHeaders", a => a.Result.RequestHeaders));
 }

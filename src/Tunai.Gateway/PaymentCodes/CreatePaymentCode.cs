@@ -78,7 +78,7 @@ public static class CreatePaymentCode
                     var candidate = c.PaymentCode is null
                         ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
                         : code;
-                    inserted = await PaymentCodeStore.InsertAsync(database, connection, tx, candidate);
+                    inserted = await PaymentCodeStore.InsertAsync(unit, candidate);
                     if (inserted is not null)
                     {
                         break;

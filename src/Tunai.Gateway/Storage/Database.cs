@@ -9,9 +9,12 @@ using Tunai.Gateway.Configuration;
 namespace Tunai.Gateway.Storage;
 
 /// <summary>
-/// Opens connections to the configured database. The SQL in the feature folders is written once for both
-/// SQLite and PostgreSQL (INTEGER/bigint ids, unix milliseconds for times, ON CONFLICT, RETURNING); what
-/// differs between them lives here and in the migrations.
+/// Opens connections to the configured database and runs units of writes. The SQL in the feature folders is written
+/// once for both SQLite and PostgreSQL (INTEGER/bigint ids, unix milliseconds for times, ON CONFLICT, RETURNING).
+/// What differs between them lives in Storage: the few SQL fragments below (<see cref="SkipLocked"/>,
+/// <see cref="NowMillis"/>, <see cref="NotIn"/>); how a unit runs a statement (<see cref="WriteUnit"/>: bound
+/// straight to SQLite's writer, through Dapper on PostgreSQL); PostgreSQL's one-statement forms of two-step writes
+/// (<see cref="PostgresFusions"/>); and the migrations.
 /// </summary>
 public sealed class Database : IAsyncDisposable
 {
@@ -135,7 +138,7 @@ public sealed class Database : IAsyncDisposable
     {
         if (_writer is not null)
         {
-            return await _writer.WriteAsync(work, ct);
+            return await _writer.WriteAsync(unit => FinishedAsync(work, unit), ct);
         }
         // On PostgreSQL a unit answers on its own transaction's outcome alone. A unit that writes nothing (a replay of
         // a Request-Id or a store's trx_id) reads at READ COMMITTED, so it can see only what other transactions have
@@ -145,15 +148,27 @@ public sealed class Database : IAsyncDisposable
         // and are therefore all answered only after it (see SqliteWriter).
         await using var connection = await OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var unit = new WriteUnit(connection, tx, batchesTail: true) { TraceParent = System.Diagnostics.Activity.Current?.Id };
-        var result = await work(unit);
+        var unit = new WriteUnit(connection, tx) { TraceParent = System.Diagnostics.Activity.Current?.Id };
+        var result = await FinishedAsync(work, unit);
         if (unit.Committed)
         {
-            // The unit's tail of writes (see WriteUnit.LaterAsync) in one round trip; a failure there fails the unit.
-            await unit.FlushAsync();
             // Not cancellable: once asked, the outcome must be known.
             await tx.CommitAsync(CancellationToken.None);
             unit.RunAfterCommit();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Runs the unit and then, if it committed, its deferred writes (<see cref="WriteUnit.Later{TArgs}"/>): the same on
+    /// both databases, so a failure there fails the unit before anything of it is kept.
+    /// </summary>
+    private static async Task<T> FinishedAsync<T>(Func<WriteUnit, Task<T>> work, WriteUnit unit)
+    {
+        var result = await work(unit);
+        if (unit.Committed)
+        {
+            await unit.FinishAsync();
         }
         return result;
     }

@@ -87,10 +87,17 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
 
     /// <summary>
     /// The first row of a one-statement query, bound like <see cref="Execute"/>: each column as a <see cref="long"/>,
-    /// <see cref="double"/>, <see cref="string"/> or null; null when no row matched. For small reads on the writer's
+    /// <see cref="double"/>, <see cref="string"/>, a <see cref="byte"/> array or null; null when no row matched. For small reads on the writer's
     /// hot path, where Dapper asks the reader for every column's name and type on every read to find its mapper.
     /// </summary>
     internal object?[]? ReadRow(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).ReadRow(Handle!, values);
+
+    /// <summary><see cref="ReadRow"/> with the row's values found by column name (see <see cref="Row"/>).</summary>
+    internal Row? Read(string sql, string[] names, ReadOnlySpan<object?> values)
+    {
+        var statements = Bound(sql, names, values);
+        return statements.ReadRow(Handle!, values) is { } row ? new Row(statements.Columns, row) : null;
+    }
 
     private BoundStatements Bound(string sql, string[] names, ReadOnlySpan<object?> values)
     {
@@ -118,6 +125,9 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
 
         private readonly string[] _names;
 
+        /// <summary>The columns of the (one) statement's rows, named as SQLite names them; empty for a statement with none.</summary>
+        public string[] Columns { get; private set; } = [];
+
         private BoundStatements(string[] names) => _names = names;
 
         /// <summary>True when the values come in the order these statements were compiled for.</summary>
@@ -141,6 +151,11 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
                     }
                     var valueOf = new int[raw.sqlite3_bind_parameter_count(statement)];
                     compiled._statements.Add((statement, valueOf));
+                    if (compiled._statements.Count == 1)
+                    {
+                        compiled.Columns = [.. Enumerable.Range(0, raw.sqlite3_column_count(statement))
+                            .Select(c => string.Intern(raw.sqlite3_column_name(statement, c).utf8_to_string()))];
+                    }
                     for (var i = 0; i < valueOf.Length; i++)
                     {
                         var name = raw.sqlite3_bind_parameter_name(statement, i + 1).utf8_to_string();
@@ -205,6 +220,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
                         raw.SQLITE_NULL => null,
                         raw.SQLITE_INTEGER => raw.sqlite3_column_int64(statement, i),
                         raw.SQLITE_FLOAT => raw.sqlite3_column_double(statement, i),
+                        raw.SQLITE_BLOB => raw.sqlite3_column_blob(statement, i).ToArray(),
                         _ => raw.sqlite3_column_text(statement, i).utf8_to_string(),
                     };
                 }

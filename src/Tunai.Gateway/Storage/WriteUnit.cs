@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -11,8 +12,16 @@ namespace Tunai.Gateway.Storage;
 /// unit's statements take effect only if it calls <see cref="Commit"/> before it returns; returning or throwing
 /// without it rolls them back, whatever the units around it do.
 /// </summary>
-public sealed partial class WriteUnit(DbConnection connection, DbTransaction transaction, bool batchesTail = false)
+/// <remarks>
+/// Features run their statements (<see cref="Statement{TArgs}"/>) through the unit and never ask which database it is
+/// on: the unit chooses. On SQLite's writer (<see cref="StatementCachingConnection"/>) values are bound straight to
+/// kept compiled statements and a new row's id is its rowid; on PostgreSQL statements go through Dapper, and the
+/// two-step writes run as one statement each (<see cref="PostgresFusions"/>).
+/// </remarks>
+public sealed partial class WriteUnit(DbConnection connection, DbTransaction transaction)
 {
+    private readonly StatementCachingConnection? _writer = connection as StatementCachingConnection;
+
     public DbConnection Connection { get; } = connection;
 
     public DbTransaction Transaction { get; } = transaction;
@@ -27,6 +36,38 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
     public bool Committed { get; private set; }
 
     /// <summary>
+    /// True when no other unit runs while this one does (SQLite's one writer): what the unit reads stays so until it
+    /// ends, so it may read where it would otherwise have to lock or claim. False where units run side by side
+    /// (PostgreSQL), each relying on row locks and constraints.
+    /// </summary>
+    public bool RunsAlone => _writer is not null;
+
+    /// <summary>
+    /// Makes the units that hold <paramref name="key"/> run one after another, each until it ends: for a rule no row
+    /// can hold (such as "no code prefix is a prefix of another"). A unit that runs alone holds every key already;
+    /// on PostgreSQL it is a transaction-scoped advisory lock.
+    /// </summary>
+    public async Task HoldAsync(long key)
+    {
+        if (_writer is null)
+        {
+            await Connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key }, Transaction);
+        }
+    }
+
+    /// <summary>
+    /// Locks the row <paramref name="id"/> of <paramref name="table"/> until the unit ends, so units that lock it run
+    /// one after another; a unit that runs alone holds every row already. <paramref name="table"/> is a constant name.
+    /// </summary>
+    public async Task HoldRowAsync(string table, long id)
+    {
+        if (_writer is null)
+        {
+            await Connection.ExecuteAsync($"SELECT id FROM {table} WHERE id = @id FOR UPDATE", new { id }, Transaction);
+        }
+    }
+
+    /// <summary>
     /// Keeps the unit's writes. They become durable when the transaction commits, after the unit returns:
     /// <see cref="Database.WriteAsync{T}"/> returns only then, or throws when they could not be written.
     /// </summary>
@@ -39,79 +80,197 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         Committed = true;
     }
 
-    private List<(string Sql, object? Parameters, int Rows)>? _tail;
+    /// <summary>Runs <paramref name="statement"/> now and returns the rows it changed: for a write whose count decides what the unit does next.</summary>
+    public async Task<int> ExecuteAsync<TArgs>(Statement<TArgs> statement, TArgs args)
+    {
+        var values = statement.Values(args);
+        return _writer is not null
+            ? _writer.Execute(statement.Sql, statement.Names, values)
+            : await Connection.ExecuteAsync(statement.Sql, Parameters(statement.Names, values), Transaction);
+    }
 
     /// <summary>
-    /// A write whose result the unit does not need (an insert that returns nothing, an update whose one row the unit
-    /// already holds), checked to change exactly <paramref name="rows"/> rows. On PostgreSQL such writes wait and go
-    /// to the server together, as one command of several statements just before COMMIT: a request then waits on the
-    /// database once for all of them instead of once each. On SQLite, where the writer runs in this process and a
-    /// statement costs no round trip, it runs at once. Either way it belongs to the unit: if it fails, the unit fails
-    /// and nothing of it is kept. Statements must name their parameters with '@' and hold no '@' otherwise.
+    /// Runs a one-row INSERT now and returns the new row's id (SQLite's rowid on its writer, <c>RETURNING id</c>
+    /// elsewhere). Throws, failing the unit, when it inserted no row.
     /// </summary>
-    public async Task LaterAsync(string sql, object? parameters, int rows)
+    public async Task<long> InsertAsync<TArgs>(Statement<TArgs> statement, TArgs args)
     {
-        if (!batchesTail)
+        var values = statement.Values(args);
+        return _writer is not null
+            ? _writer.Insert(statement.Sql, statement.Names, values)
+            : await Connection.ExecuteScalarAsync<long?>(statement.ReturningId, Parameters(statement.Names, values), Transaction)
+                ?? throw new InvalidOperationException($"Expected one row inserted, not none: {statement.Sql}");
+    }
+
+    /// <summary><see cref="InsertAsync{TArgs}"/> for an insert that may insert nothing (ON CONFLICT DO NOTHING): null when it did not.</summary>
+    public async Task<long?> TryInsertAsync<TArgs>(Statement<TArgs> statement, TArgs args)
+    {
+        var values = statement.Values(args);
+        return _writer is not null
+            ? _writer.TryInsert(statement.Sql, statement.Names, values)
+            : await Connection.ExecuteScalarAsync<long?>(statement.ReturningId, Parameters(statement.Names, values), Transaction);
+    }
+
+    /// <summary>The first row <paramref name="query"/> returns, read by column name; null when it returns none.</summary>
+    public async Task<TRow?> ReadAsync<TArgs, TRow>(Query<TArgs, TRow> query, TArgs args)
+        where TRow : class
+    {
+        var s = query.Statement;
+        var row = await ReadRowAsync(s.Sql, s.Names, s.Values(args));
+        return row is null ? null : query.Read(row);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> and, only when it changed exactly one row, <paramref name="insert"/> (a one-row
+    /// INSERT ... VALUES): the new row's id, or null when <paramref name="change"/> changed nothing. For a conditional
+    /// update whose row count decides and the row it gives rise to.
+    /// </summary>
+    public async Task<long?> InsertIfChangedAsync<TArgs>(Statement<TArgs> change, Statement<TArgs> insert, TArgs args)
+    {
+        if (_writer is not null)
         {
-            var changed = await Connection.ExecuteAsync(sql, parameters, Transaction);
-            Check(changed, rows, sql);
+            var changed = _writer.Execute(change.Sql, change.Names, change.Values(args));
+            return changed switch
+            {
+                0 => null,
+                1 => _writer.Insert(insert.Sql, insert.Names, insert.Values(args)),
+                _ => throw new InvalidOperationException($"Expected at most one row changed, not {changed}: {change.Sql}"),
+            };
+        }
+        var fused = PostgresFusions.InsertIfChanged(change, insert);
+        return await Connection.ExecuteScalarAsync<long?>(fused.Sql, Parameters(fused.Names, fused.Values(args)), Transaction);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="insert"/> (which may insert nothing) and, when it inserted its row, <paramref name="then"/>,
+    /// which finds the new row's id as <c>inserted.id</c> (a relation <c>inserted(id)</c> of one row). Returns the new
+    /// id and <paramref name="then"/>'s first row (null when it returned none), or null when nothing was inserted.
+    /// </summary>
+    public async Task<(long Id, TRow? Row)?> TryInsertThenReadAsync<TArgs, TRow>(Statement<TArgs> insert, Query<TArgs, TRow> then, TArgs args)
+        where TRow : class
+    {
+        if (_writer is not null)
+        {
+            if (_writer.TryInsert(insert.Sql, insert.Names, insert.Values(args)) is not { } id)
+            {
+                return null;
+            }
+            var (sql, names) = then.Statement.AfterInserted;
+            return (id, _writer.Read(sql, names, then.Statement.ValuesAfter(id, args)) is { } found ? then.Read(found) : null);
+        }
+        var fused = PostgresFusions.TryInsertThenRead(insert, then.Statement);
+        if (await ReadRowAsync(fused.Sql, fused.Names, fused.Values(args)) is not { } row)
+        {
+            return null;
+        }
+        // An outer join: the follow-up's columns are all NULL when it returned no row.
+        return (row.Long(Statement<TArgs>.InsertedId), row.NullExcept(Statement<TArgs>.InsertedId) ? null : then.Read(row));
+    }
+
+    private async Task<Row?> ReadRowAsync(string sql, string[] names, object?[] values)
+    {
+        if (_writer is not null)
+        {
+            return _writer.Read(sql, names, values);
+        }
+        await using var reader = await Connection.ExecuteReaderAsync(sql, Parameters(names, values), Transaction);
+        if (!await reader.ReadAsync())
+        {
+            return null;
+        }
+        var columns = new string[reader.FieldCount];
+        var row = new object?[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = reader.GetName(i);
+            row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        }
+        return new Row(columns, row);
+    }
+
+    private List<Deferred>? _deferred;
+
+    /// <summary>
+    /// A write whose result the unit does not need (an insert that returns nothing, an update of a row the unit already
+    /// holds), checked to change exactly <paramref name="rows"/> rows. It waits, with the unit's other deferred writes,
+    /// until the unit has returned having committed, and runs then, in the order asked, before the unit's writes are
+    /// kept: on PostgreSQL they reach the server as one command (a request waits on the database once for all of
+    /// them), on SQLite's writer one after the other. If one fails, the unit fails and nothing of it is kept. Its
+    /// values are taken from <paramref name="args"/> now.
+    /// </summary>
+    public void Later<TArgs>(Statement<TArgs> statement, TArgs args, int rows) =>
+        (_deferred ??= []).Add(new Deferred(statement.Sql, statement.Names, statement.Values(args), rows, null));
+
+    /// <summary>
+    /// <see cref="Later{TArgs}"/> for two writes: a one-row <paramref name="insert"/>, then <paramref name="then"/>,
+    /// which finds the new row's id as the parameter <c>@inserted_id</c> (or as <c>inserted.id</c>, a relation of one
+    /// row) and must change exactly <paramref name="rows"/> rows. A row
+    /// and its lines, written as the unit's last writes.
+    /// </summary>
+    public void LaterInsertThen<TArgs>(Statement<TArgs> insert, Statement<TArgs> then, TArgs args, int rows)
+    {
+        if (_writer is not null)
+        {
+            var (sql, names) = then.AfterInserted;
+            var first = new Deferred(insert.Sql, insert.Names, insert.Values(args), 1, null);
+            (_deferred ??= []).Add(new Deferred(sql, names, then.ValuesAfter(0, args), rows, first));
             return;
         }
-        (_tail ??= []).Add((sql, parameters, rows));
+        Later(PostgresFusions.InsertThen(insert, then), args, rows);
     }
 
-    /// <summary>
-    /// <see cref="LaterAsync(string, object?, int)"/> with the values given by name, in order: on SQLite's writer they are
-    /// bound straight to its kept statements (see <see cref="StatementCachingConnection.Execute"/>), for the hottest
-    /// writes; elsewhere they travel as the same named parameters.
-    /// </summary>
-    public Task LaterAsync(string sql, string[] names, object?[] values, int rows)
+    /// <summary>A deferred write; <see cref="Insert"/>, when set, runs first and gives its row's id as the first value.</summary>
+    private sealed record Deferred(string Sql, string[] Names, object?[] Values, int Rows, Deferred? Insert);
+
+    /// <summary>Runs the deferred writes (see <see cref="Later{TArgs}"/>): called once the unit has returned having committed.</summary>
+    internal async Task FinishAsync()
     {
-        if (!batchesTail && Connection is StatementCachingConnection writer)
+        if (_deferred is not { Count: > 0 } deferred)
         {
-            Check(writer.Execute(sql, names, values), rows, sql);
-            return Task.CompletedTask;
+            return;
         }
-        return LaterAsync(sql, Parameters(names, values), rows);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="sql"/> now, in this unit, with the values given by name as for
-    /// <see cref="LaterAsync(string, string[], object?[], int)"/> (bound straight on SQLite's writer), and returns the
-    /// rows it changed. For a write whose count decides what the unit does next.
-    /// </summary>
-    public async Task<int> ExecuteAsync(string sql, string[] names, object?[] values)
-    {
-        return Connection is StatementCachingConnection writer
-            ? writer.Execute(sql, names, values)
-            : await Connection.ExecuteAsync(sql, Parameters(names, values), Transaction);
-    }
-
-    /// <summary>
-    /// Runs a one-row INSERT now, in this unit, with the values given by name as for <see cref="ExecuteAsync"/>, and
-    /// returns the new row's id. On SQLite's writer that is the row's rowid, with no row read back; elsewhere the
-    /// statement gains <c>RETURNING id</c>. Throws (failing the unit) when the statement inserted no row.
-    /// </summary>
-    public async Task<long> InsertAsync(string sql, string[] names, object?[] values)
-    {
-        if (Connection is StatementCachingConnection writer)
+        _deferred = null;
+        if (_writer is not null)
         {
-            return writer.Insert(sql, names, values);
+            foreach (var write in deferred)
+            {
+                if (write.Insert is { } insert)
+                {
+                    write.Values[0] = _writer.Insert(insert.Sql, insert.Names, insert.Values);
+                }
+                Check(_writer.Execute(write.Sql, write.Names, write.Values), write.Rows, write.Sql);
+            }
+            return;
         }
-        return await Connection.ExecuteScalarAsync<long?>(sql + " RETURNING id", Parameters(names, values), Transaction)
-            ?? throw new InvalidOperationException($"Expected one row inserted, not none: {sql}");
+        if (deferred.Count == 1)
+        {
+            var only = deferred[0];
+            Check(await Connection.ExecuteAsync(only.Sql, Parameters(only.Names, only.Values), Transaction), only.Rows, only.Sql);
+            return;
+        }
+        // One command text: each statement's parameters renamed apart (@x of the third becomes @t2_x).
+        var text = new StringBuilder();
+        var parameters = new DynamicParameters();
+        // Sent together, the statements report one total: each one's count is known, so the total still checks them all.
+        var expected = 0;
+        for (var i = 0; i < deferred.Count; i++)
+        {
+            var write = deferred[i];
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"t{i}_");
+            text.Append(Renamed(write.Sql, i)).Append(";\n");
+            for (var v = 0; v < write.Names.Length; v++)
+            {
+                parameters.Add(prefix + write.Names[v], write.Values[v]);
+            }
+            expected += write.Rows;
+        }
+        var sql = text.ToString();
+        Check(await Connection.ExecuteAsync(sql, parameters, Transaction), expected, sql);
     }
 
-    /// <summary>
-    /// The values as Dapper's named parameters, for a database other than SQLite's writer (which checks names against
-    /// values itself when it binds them).
-    /// </summary>
-    internal static DynamicParameters Parameters(string[] names, object?[] values)
+    /// <summary>The values as Dapper's named parameters.</summary>
+    private static DynamicParameters Parameters(string[] names, object?[] values)
     {
-        if (names.Length != values.Length)
-        {
-            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
-        }
         var parameters = new DynamicParameters();
         for (var i = 0; i < names.Length; i++)
         {
@@ -120,51 +279,14 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         return parameters;
     }
 
-    /// <summary>Sends the writes kept by <see cref="LaterAsync(string, object?, int)"/> (PostgreSQL), in the order they were asked for.</summary>
-    internal async Task FlushAsync()
+    /// <summary>The text with its parameters renamed for place <paramref name="place"/> of a command (@x becomes @t2_x).</summary>
+    private static string Renamed(string sql, int place) => RenamedTexts.GetOrAdd((sql, place), static key =>
     {
-        if (_tail is not { Count: > 0 } tail)
-        {
-            return;
-        }
-        _tail = null;
-        if (tail.Count == 1)
-        {
-            Check(await Connection.ExecuteAsync(tail[0].Sql, tail[0].Parameters, Transaction), tail[0].Rows, tail[0].Sql);
-            return;
-        }
-        // One command text: each statement's parameters renamed apart (@x of the third becomes @t2_x).
-        var sql = new StringBuilder();
-        var parameters = new DynamicParameters();
-        // Sent together, the statements report one total: each one's count is known, so the total still checks them all.
-        var expected = 0;
-        for (var i = 0; i < tail.Count; i++)
-        {
-            var (text, values, rows) = tail[i];
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"t{i}_");
-            sql.Append(Parameter().Replace(text, m => "@" + prefix + m.Groups[1].Value)).Append(";\n");
-            switch (values)
-            {
-                case null:
-                    break;
-                case DynamicParameters bag:
-                    // Only what was added by name: a DynamicParameters built around a template hides the template's names.
-                    foreach (var name in bag.ParameterNames)
-                    {
-                        parameters.Add(prefix + name, bag.Get<object?>(name));
-                    }
-                    break;
-                default:
-                    foreach (var property in values.GetType().GetProperties())
-                    {
-                        parameters.Add(prefix + property.Name, property.GetValue(values));
-                    }
-                    break;
-            }
-            expected += rows;
-        }
-        Check(await Connection.ExecuteAsync(sql.ToString(), parameters, Transaction), expected, sql.ToString());
-    }
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"@t{key.Place}_");
+        return Parameter().Replace(key.Sql, m => prefix + m.Groups[1].Value);
+    });
+
+    private static readonly ConcurrentDictionary<(string Sql, int Place), string> RenamedTexts = new();
 
     private static void Check(int changed, int rows, string sql)
     {

@@ -70,12 +70,12 @@ public static class InquiryEndpoint
         }
 
         var status = answer.OnlineToOfflineInquiry.Status;
-        await database.WriteAsync(async unit =>
+        await database.WriteAsync(unit =>
         {
-            await PaymentStore.RecordAsync(unit,
+            PaymentStore.Record(unit,
                 StoreAnswers.Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now.ToUnixTimeMilliseconds()));
             unit.Commit();
-            return true;
+            return Task.FromResult(true);
         }, ct);
         return new JsonBytesResult(StoreOutcome.HttpStatus(status), WireJson.Serialize(answer));
     }

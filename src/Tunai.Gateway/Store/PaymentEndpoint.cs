@@ -47,53 +47,35 @@ public static class PaymentEndpoint
                 return replayed;
             }
 
-            var (connection, tx) = (unit.Connection, unit.Transaction);
             PaymentResponse answer;
             Payment? payment = null;
-            var priced = await Money.Ledger.FindPricedCodeAsync(connection, tx, r.PaymentCode, acquirer.Id);
+            var priced = await PaymentCodeStore.FindPricedAsync(unit, r.PaymentCode, acquirer.Id);
             var code = priced?.Code;
             // The merchant's state comes from its cache (read outside this unit, at most seconds old): a disable is
             // an operator's decision, not a race the payment must win or lose exactly.
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known")
                 : await StoreAnswers.RefuseDisabledAsync(merchants, code.MerchantId, ct) ?? StoreAnswers.Refuse(code, r.Amount, now);
-            if (refusal is null && await PaymentStore.PayAsync(database, connection, tx, code!, new Payment
-                {
-                    PaymentId = TimeOrderedIds.New("PAY-", at),
-                    PaymentCodeId = code!.Id,
-                    MerchantId = code.MerchantId,
-                    AcquirerId = acquirer.Id,
-                    TrxId = r.TrxId,
-                    Code = code.Code,
-                    InvoiceNumber = code.InvoiceNumber,
-                    Amount = code.Amount,
-                    Status = "SUCCESS",
-                    AgentId = r.AgentId,
-                    StoreId = r.StoreId,
-                    TerminalId = r.TerminalId,
-                    StoreDate = r.Date,
-                    AdditionalInfo = code.AdditionalInfo,
-                    PaidAt = at,
-                }) is { } paid)
+            if (refusal is null && await PaymentStore.PayAsync(unit, outbox, acquirer, priced!,
+                    new PaymentStore.TakenAtStore(r.TrxId, r.AgentId, r.StoreId, r.TerminalId, r.Date, at), CodeTaking.Unexpired, at,
+                    StoreAnswers.Event(acquirer, "PAYMENT", r, StoreOutcome.Success, null, null, body, at)) is { } paid)
             {
+                // The payment, its journal transaction, the merchant's notification and the store's event are written.
                 payment = paid;
-                // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
-                await Money.Ledger.PostPaymentAsync(unit, code, priced!.Value.Prices, payment, acquirer);
-                await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", now);
-                answer = StoreAnswers.Paid(code, payment.PaymentId);
+                answer = StoreAnswers.Paid(code!, payment.PaymentId);
             }
             else
             {
                 // Lost the conditional update to a concurrent payment or cancel: the code as it is now says why.
-                refusal ??= StoreAnswers.Refuse((await PaymentCodeStore.FindByCodeAsync(connection, r.PaymentCode, tx))!, r.Amount, now)
+                refusal ??= StoreAnswers.Refuse((await PaymentCodeStore.FindByCodeAsync(unit.Connection, r.PaymentCode, unit.Transaction))!, r.Amount, now)
                     ?? (StoreOutcome.Decline, "The payment code changed while it was being paid");
                 answer = StoreAnswers.PaymentRefusal(r.PaymentCode, refusal.Value.Status, refusal.Value.Message);
+                PaymentStore.Record(unit, StoreAnswers.Event(acquirer, "PAYMENT", r, refusal.Value.Status, refusal.Value.Message, null, body, at));
             }
 
             var status = answer.OnlineToOfflinePayment.Status;
             var bytes = WireJson.Serialize(answer);
             var httpStatus = StoreOutcome.HttpStatus(status);
-            await StoreReplay.SaveAsync(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
-            await PaymentStore.RecordAsync(unit, StoreAnswers.Event(acquirer, "PAYMENT", r, status, refusal?.Message, payment?.PaymentId, body, at));
+            StoreReplay.Save(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, httpStatus, bytes, at);
             unit.Commit();
             return new JsonBytesResult(httpStatus, bytes);
         }, ct);

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Dapper;
+using Tunai.Gateway.Acquirers;
+using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
@@ -26,9 +28,19 @@ public sealed record Payment
     public long? ReversedAt { get; init; }
 }
 
+/// <summary>How a payment may take its code (see <see cref="PaymentStore.PayAsync"/>).</summary>
+public enum CodeTaking
+{
+    /// <summary>At the till: the code is active and unexpired at the moment paid.</summary>
+    Unexpired,
+
+    /// <summary>A payment a store took that Tunai learns of later (its daily file): the code may have expired since.</summary>
+    ExpiredSinceToo,
+}
+
 /// <summary>
 /// The SQL where money moves. Paying a code is one conditional UPDATE whose row count decides: at most one
-/// payment of a non-reusable code, whatever the concurrency, and never after a cancel or past expiry.
+/// payment of a non-reusable code, whatever the concurrency, never after a cancel, and only of the code's amount.
 /// </summary>
 public static class PaymentStore
 {
@@ -39,73 +51,85 @@ public static class PaymentStore
         """;
 
     /// <summary>
-    /// Takes the payment and inserts it, or returns null when the code could not be taken: it is no longer active,
-    /// unexpired, of this amount (<paramref name="p"/>'s, the code's as read) and, unless reusable, unpaid. The row
-    /// count of one conditional UPDATE decides. On PostgreSQL the update and the insert are one statement (the insert
-    /// selects from the update's RETURNING), so a payment waits on the server once for both.
+    /// The one way a payment is recorded, from the till and from a reconciliation alike: takes the code as
+    /// <paramref name="priced"/> read it and, when it could, writes the payment of its amount, its journal
+    /// transaction, the merchant's notification and the store's event (<paramref name="storeEvent"/>, its outcome
+    /// success and its payment this one) in the caller's unit. Null when the code could not be taken, and then nothing
+    /// is written: it is no longer active (or, as <paramref name="taking"/> allows, expired), reusable or not as read,
+    /// or its amount is no longer the one read. The amount is always in the taking's condition, so a change of the
+    /// code between the caller's read and this write refuses the payment.
     /// </summary>
-    public static async Task<Payment?> PayAsync(Database database, DbConnection c, DbTransaction tx, PaymentCode code, Payment p)
+    public static async Task<Payment?> PayAsync(WriteUnit unit, Outbox outbox, Acquirer acquirer, PricedCode priced, TakenAtStore taken,
+        CodeTaking taking, long now, StoreEvent storeEvent)
     {
-        var take = code.Reusable
-            ? """
-              UPDATE payment_codes SET updated_at = @PaidAt
-              WHERE id = @PaymentCodeId AND status = 'ACTIVE' AND reusable = 1 AND expires_at > @PaidAt AND amount = @Amount
-              """
-            : """
-              UPDATE payment_codes SET status = 'PAID', paid_at = @PaidAt, updated_at = @PaidAt
-              WHERE id = @PaymentCodeId AND status = 'ACTIVE' AND reusable = 0 AND expires_at > @PaidAt AND amount = @Amount
-              """;
-        if (c is StatementCachingConnection writer)
+        var code = priced.Code;
+        var p = new Payment
         {
-            // SQLite's writer, where every payment runs: both statements bound straight to kept statements.
-            return writer.Execute(take, TakeNames, [p.PaidAt, p.PaymentCodeId, p.Amount]) == 1
-                ? p with { Id = writer.Insert(InsertRowSql, InsertNames, InsertValues(p)) }
-                : null;
-        }
-        if (database.IsSqlite)
+            PaymentId = TimeOrderedIds.New("PAY-", now),
+            PaymentCodeId = code.Id,
+            MerchantId = code.MerchantId,
+            AcquirerId = acquirer.Id,
+            TrxId = taken.TrxId,
+            Code = code.Code,
+            InvoiceNumber = code.InvoiceNumber,
+            Amount = code.Amount,
+            Status = "SUCCESS",
+            AgentId = taken.AgentId,
+            StoreId = taken.StoreId,
+            TerminalId = taken.TerminalId,
+            StoreDate = taken.StoreDate,
+            AdditionalInfo = code.AdditionalInfo,
+            PaidAt = taken.PaidAt,
+        };
+        var take = Takes[(code.Reusable ? 1 : 0) + (taking == CodeTaking.ExpiredSinceToo ? 2 : 0)];
+        if (await unit.InsertIfChangedAsync(take, Insert, new Taken(p, now)) is not { } id)
         {
-            return await c.ExecuteAsync(take, p, tx) == 1 ? await InsertAsync(c, tx, p) : null;
+            return null;
         }
-        return await c.ExecuteScalarAsync<long?>(
-            $"""
-            WITH taken AS ({take} RETURNING id)
-            INSERT INTO payments ({InsertColumns}) SELECT {InsertValuesSql} FROM taken
-            RETURNING id
-            """, p, tx) is { } id ? p with { Id = id } : null;
+        var payment = p with { Id = id };
+        // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
+        Money.Ledger.PostPayment(unit, priced, payment, acquirer);
+        await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(payment.PaidAt));
+        Record(unit, storeEvent with { Outcome = StoreOutcome.Success, PaymentId = payment.PaymentId });
+        return payment;
     }
 
-    private const string InsertColumns =
+    /// <summary>What the store says of a payment it took: its trx_id, who took it where, and when (the store's own date text, and unix ms).</summary>
+    public sealed record TakenAtStore(string TrxId, string AgentId, string StoreId, string? TerminalId, string StoreDate, long PaidAt);
+
+    /// <summary>A payment being recorded, and when (its code's updated_at).</summary>
+    private sealed record Taken(Payment Payment, long Now);
+
+    /// <summary>The code's taking: [non-reusable, reusable] unexpired, then the same with expired codes too.</summary>
+    private static readonly Statement<Taken>[] Takes = [Take(false, false), Take(true, false), Take(false, true), Take(true, true)];
+
+    private static Statement<Taken> Take(bool reusable, bool expiredToo)
+    {
+        var set = reusable ? "updated_at = @Now" : "status = 'PAID', paid_at = @PaidAt, updated_at = @Now";
+        var live = expiredToo ? "status IN ('ACTIVE', 'EXPIRED')" : "status = 'ACTIVE' AND expires_at > @PaidAt";
+        List<(string, Func<Taken, object?>)> parameters = [("Now", t => t.Now), ("PaymentCodeId", t => t.Payment.PaymentCodeId), ("Amount", t => t.Payment.Amount)];
+        if (!reusable || !expiredToo)
+        {
+            parameters.Add(("PaidAt", t => t.Payment.PaidAt));
+        }
+        return new Statement<Taken>(
+            $"UPDATE payment_codes SET {set}\nWHERE id = @PaymentCodeId AND {live} AND reusable = {(reusable ? 1 : 0)} AND amount = @Amount",
+            [.. parameters]);
+    }
+
+    /// <summary>The payment's row; only the id is read back (a wide RETURNING costs SQLite more than the insert).</summary>
+    private static readonly Statement<Taken> Insert = new(
         """
-        payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount,
-            status, agent_id, store_id, terminal_id, store_date, additional_info, paid_at
-        """;
-
-    private const string InsertValuesSql =
-        """
-        @PaymentId, @PaymentCodeId, @MerchantId, @AcquirerId, @TrxId, @Code, @InvoiceNumber, @Amount,
-            @Status, @AgentId, @StoreId, @TerminalId, @StoreDate, @AdditionalInfo, @PaidAt
-        """;
-
-    private static readonly string[] TakeNames = ["PaidAt", "PaymentCodeId", "Amount"];
-
-    private const string InsertRowSql = $"INSERT INTO payments ({InsertColumns}) VALUES ({InsertValuesSql})";
-
-    /// <summary>The names of <see cref="InsertValuesSql"/>'s parameters, in the order of <see cref="InsertValues"/>.</summary>
-    private static readonly string[] InsertNames =
-    [
-        "PaymentId", "PaymentCodeId", "MerchantId", "AcquirerId", "TrxId", "Code", "InvoiceNumber", "Amount",
-        "Status", "AgentId", "StoreId", "TerminalId", "StoreDate", "AdditionalInfo", "PaidAt",
-    ];
-
-    private static object?[] InsertValues(Payment p) =>
-    [
-        p.PaymentId, p.PaymentCodeId, p.MerchantId, p.AcquirerId, p.TrxId, p.Code, p.InvoiceNumber, p.Amount,
-        p.Status, p.AgentId, p.StoreId, p.TerminalId, p.StoreDate, p.AdditionalInfo, p.PaidAt,
-    ];
-
-    /// <summary>Inserts; the row as stored is <paramref name="p"/> with its id (only the id is read back: a wide RETURNING costs SQLite more than the insert).</summary>
-    public static async Task<Payment> InsertAsync(DbConnection c, DbTransaction tx, Payment p) =>
-        p with { Id = await c.ExecuteScalarAsync<long>(InsertRowSql + " RETURNING id", p, tx) };
+        INSERT INTO payments (payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount,
+            status, agent_id, store_id, terminal_id, store_date, additional_info, paid_at)
+        VALUES (@PaymentId, @PaymentCodeId, @MerchantId, @AcquirerId, @TrxId, @Code, @InvoiceNumber, @Amount,
+            @Status, @AgentId, @StoreId, @TerminalId, @StoreDate, @AdditionalInfo, @PaidAt)
+        """,
+        ("PaymentId", t => t.Payment.PaymentId), ("PaymentCodeId", t => t.Payment.PaymentCodeId), ("MerchantId", t => t.Payment.MerchantId),
+        ("AcquirerId", t => t.Payment.AcquirerId), ("TrxId", t => t.Payment.TrxId), ("Code", t => t.Payment.Code),
+        ("InvoiceNumber", t => t.Payment.InvoiceNumber), ("Amount", t => t.Payment.Amount), ("Status", t => t.Payment.Status),
+        ("AgentId", t => t.Payment.AgentId), ("StoreId", t => t.Payment.StoreId), ("TerminalId", t => t.Payment.TerminalId),
+        ("StoreDate", t => t.Payment.StoreDate), ("AdditionalInfo", t => t.Payment.AdditionalInfo), ("PaidAt", t => t.Payment.PaidAt));
 
     public static Task<Payment?> FindByTrxAsync(DbConnection c, DbTransaction tx, long acquirerId, string trxId) =>
         c.QuerySingleOrDefaultAsync<Payment>(
@@ -127,20 +151,15 @@ public static class PaymentStore
     public sealed record StoreEvent(long AcquirerId, string Kind, string? Code, string? TrxId, string? AgentId, string? StoreId,
         string? TerminalId, string Outcome, string? Reason, string? PaymentId, string RequestBody, long CreatedAt);
 
-    /// <summary>Records a store request in the unit that answers it, with the unit's other last writes (see <see cref="WriteUnit.LaterAsync(string, object?, int)"/>).</summary>
-    public static Task RecordAsync(WriteUnit unit, StoreEvent e) =>
-        unit.LaterAsync(InsertEvent, EventNames,
-            [e.AcquirerId, e.Kind, e.Code, e.TrxId, e.AgentId, e.StoreId, e.TerminalId, e.Outcome, e.Reason, e.PaymentId, e.RequestBody, e.CreatedAt],
-            rows: 1);
+    /// <summary>Records a store request in the unit that answers it, among the unit's deferred writes (see <see cref="WriteUnit.Later{TArgs}"/>).</summary>
+    public static void Record(WriteUnit unit, StoreEvent e) => unit.Later(InsertEvent, e, rows: 1);
 
-    private static readonly string[] EventNames =
-        ["AcquirerId", "Kind", "Code", "TrxId", "AgentId", "StoreId", "TerminalId", "Outcome", "Reason", "PaymentId", "RequestBody", "CreatedAt"];
-
-    private const string InsertEvent =
+    private static readonly Statement<StoreEvent> InsertEvent = new(
         """
         INSERT INTO store_events (acquirer_id, kind, code, trx_id, agent_id, store_id, terminal_id, outcome, reason, payment_id, request_body, created_at)
         VALUES (@AcquirerId, @Kind, @Code, @TrxId, @AgentId, @StoreId, @TerminalId, @Outcome, @Reason, @PaymentId, @RequestBody, @CreatedAt)
-        """;
-
-    public static Task RecordAsync(DbConnection c, DbTransaction? tx, StoreEvent e) => c.ExecuteAsync(InsertEvent, e, tx);
+        """,
+        ("AcquirerId", e => e.AcquirerId), ("Kind", e => e.Kind), ("Code", e => e.Code), ("TrxId", e => e.TrxId), ("AgentId", e => e.AgentId),
+        ("StoreId", e => e.StoreId), ("TerminalId", e => e.TerminalId), ("Outcome", e => e.Outcome), ("Reason", e => e.Reason),
+        ("PaymentId", e => e.PaymentId), ("RequestBody", e => e.RequestBody), ("CreatedAt", e => e.CreatedAt));
 }

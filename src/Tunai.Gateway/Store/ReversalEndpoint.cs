@@ -92,9 +92,9 @@ public static class ReversalEndpoint
             // before its payment (not found) is not kept, so the same reversal succeeds once the payment is in.
             if (payment is not null)
             {
-                await StoreReplay.SaveAsync(unit, StoreRequestKind.Reversal, acquirer.Id, r.TrxId, hash, status, bytes, now);
+                StoreReplay.Save(unit, StoreRequestKind.Reversal, acquirer.Id, r.TrxId, hash, status, bytes, now);
             }
-            await PaymentStore.RecordAsync(unit, Event(answer.Status, refusal?.Reason, payment?.PaymentId));
+            PaymentStore.Record(unit, Event(answer.Status, refusal?.Reason, payment?.PaymentId));
             unit.Commit();
             return new JsonBytesResult(status, bytes);
         }, ct);

@@ -65,22 +65,24 @@ public static class StoreReplay
         {
             return new JsonBytesResult((int)answer.Status, answer.Body);
         }
-        await PaymentStore.RecordAsync(unit, record(refusal.Outcome, reason!, paymentId));
+        PaymentStore.Record(unit, record(refusal.Outcome, reason!, paymentId));
         unit.Commit();
         return new JsonBytesResult(refusal.Status, refusal.Body);
     }
 
     /// <summary>Keeps the first answer; the primary key makes a concurrent duplicate fail (see <see cref="RunAsync"/>).</summary>
-    public static Task SaveAsync(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
-        unit.LaterAsync(SaveSql, SaveNames, [acquirerId, Name(kind), trxId, hash, status, body, now], rows: 1);
+    public static void Save(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
+        unit.Later(SaveAnswer, new Answer(acquirerId, Name(kind), trxId, hash, status, body, now), rows: 1);
 
-    private const string SaveSql =
+    private sealed record Answer(long AcquirerId, string Kind, string TrxId, string Hash, int Status, byte[] Body, long Now);
+
+    private static readonly Statement<Answer> SaveAnswer = new(
         """
         INSERT INTO store_transactions (acquirer_id, kind, trx_id, request_hash, response_status, response_body, created_at)
         VALUES (@acquirerId, @kind, @trxId, @hash, @status, @body, @now)
-        """;
-
-    private static readonly string[] SaveNames = ["acquirerId", "kind", "trxId", "hash", "status", "body", "now"];
+        """,
+        ("acquirerId", a => a.AcquirerId), ("kind", a => a.Kind), ("trxId", a => a.TrxId), ("hash", a => a.Hash),
+        ("status", a => a.Status), ("body", a => a.Body), ("now", a => a.Now));
 
     /// <summary>
     /// Runs one store request as a unit, once more if it lost a race: another request with this trx_id committed

@@ -121,6 +121,39 @@ public sealed class LedgerTests(StoreFixture fixture) : IClassFixture<StoreFixtu
     }
 
     [Fact]
+    public async Task AReversalOfAPaymentWithoutAJournalTransactionFailsAndChangesNothing()
+    {
+        // A gateway of its own: the payment without a journal would unbalance the shared one's books for the other tests.
+        await using var gateway = await GatewayHost.StartAsync();
+        var merchant = await gateway.CreateMerchantAsync();
+        var store = await TestStore.CreateAsync(gateway, "LEDGER5");
+        var (code, _) = await merchant.CreateCodeAsync(TestMerchant.ValidCreate(amount: 80_000));
+        var trx = TestStore.NewTrxId();
+        // A payment the ledger never saw (written without the payment path, which always writes its journal).
+        var now = gateway.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        await gateway.ExecuteAsync(
+            """
+            INSERT INTO payments (payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount, status,
+                agent_id, store_id, terminal_id, store_date, additional_info, paid_at)
+            SELECT 'PAY-NOJOURNAL', c.id, c.merchant_id, a.id, $trx, c.code, c.invoice_number, c.amount, 'SUCCESS',
+                'AGENT', 'TZ01', NULL, '2026-11-23T03:15:00Z', NULL, $now
+            FROM payment_codes c, acquirers a WHERE c.code = $code AND a.code = $acquirer
+            """, ("$trx", trx), ("$now", now), ("$code", code), ("$acquirer", store.AcquirerId));
+        await gateway.ExecuteAsync("UPDATE payment_codes SET status = 'PAID', paid_at = $now WHERE code = $code", ("$now", now), ("$code", code));
+
+        // Reversing it would leave the books saying the money is still owed: the reversal fails, loudly, and keeps nothing.
+        var reversed = await store.ReverseAsync(code, trx);
+        Assert.Equal(HttpStatusCode.InternalServerError, reversed.Status);
+        Assert.Equal("SUCCESS", (string)(await gateway.RowAsync("SELECT status FROM payments WHERE payment_id = 'PAY-NOJOURNAL'"))["status"]!);
+        Assert.Equal("PAID", (string)(await gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c", ("$c", code)))["status"]!);
+        Assert.Equal(0, await gateway.CountAsync(
+            "SELECT count(*) FROM notifications n JOIN payments p ON p.id = n.payment_id WHERE p.payment_id = 'PAY-NOJOURNAL'"));
+        Assert.Equal(0, await gateway.CountAsync(
+            "SELECT count(*) FROM journal_transactions j JOIN payments p ON p.id = j.payment_id WHERE p.payment_id = 'PAY-NOJOURNAL'"));
+        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM store_transactions WHERE trx_id = $t", ("$t", trx)));
+    }
+
+    [Fact]
     public async Task ARefusedPaymentWritesNothingToTheLedger()
     {
         var merchant = await Gateway.CreateMerchantAsync();

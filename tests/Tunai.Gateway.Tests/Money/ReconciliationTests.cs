@@ -101,6 +101,56 @@ public sealed class ReconciliationTests
         Assert.Equal(paymentId, (string)row["resolved_payment_id"]!);
     }
 
+    [Fact]
+    public async Task APaymentWhoseCodesAmountChangedBetweenReadAndRecordIsRefusedAndNothingIsWritten()
+    {
+        if (!TestDatabase.UsePostgres)
+        {
+            Assert.Skip("Needs two writers at once: on SQLite a unit runs alone, so nothing can change the code between its read and its write");
+        }
+        await using var gateway = await GatewayHost.StartAsync(Morning);
+        var merchant = await gateway.CreateMerchantAsync(new { name = "Toko Rekon", notification_url = "https://shop.example.com/payments/notifications" });
+        await TestStore.CreateAsync(gateway, "RECON");
+        var (code, _) = await merchant.CreateCodeAsync(TestMerchant.ValidCreate(amount: 50_000));
+        var (_, imported) = await ImportAsync(gateway, "RECON",
+            $"trx_id,payment_code,amount,paid_at,store_id,terminal_id,status\nCASH-2,{code},50000,2026-11-30T02:10:00Z,TZ01,POS-01,PAID\n");
+        var id = (string)imported["id"]!;
+        var line = (int)imported["rows"]![0]!["line"]!;
+
+        // Another transaction changes the code's amount and holds its row: the resolution reads the amount as it was
+        // committed (50,000, the file's), then waits for the row to take the code, and is let go once the change commits.
+        var settings = gateway.DatabaseSettings.ToDictionary(s => s[..s.IndexOf('=', StringComparison.Ordinal)], s => s[(s.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+        await using var other = new Npgsql.NpgsqlConnection(settings["Tunai:Storage:ConnectionString"]);
+        await other.OpenAsync();
+        await using var change = await other.BeginTransactionAsync();
+        await using (var update = new Npgsql.NpgsqlCommand("UPDATE payment_codes SET amount = 60000 WHERE code = @code", other, change))
+        {
+            update.Parameters.AddWithValue("code", code);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+        var resolving = gateway.Admin.PostAsync($"/admin/v1/reconciliations/{id}/rows/{line}/resolve", null);
+        await Eventually.WaitAsync(async () =>
+        {
+            await using var probe = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))", other, change);
+            return (long)(await probe.ExecuteScalarAsync())!;
+        }, waiting => waiting > 0 || resolving.IsCompleted, "the resolution to wait for the code's row");
+        await change.CommitAsync();
+
+        var resolved = await resolving;
+        var text = await resolved.Content.ReadAsStringAsync();
+        Assert.True(resolved.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.Equal("amount_mismatch", (string)GatewayHost.Json(text)["error"]!["code"]!);
+        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM payments WHERE trx_id = 'CASH-2'"));
+        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM journal_transactions"));
+        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM notifications"));
+        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM store_events WHERE trx_id = 'CASH-2'"));
+        var code60 = await gateway.RowAsync("SELECT status, amount FROM payment_codes WHERE code = $c", ("$c", code));
+        Assert.Equal(("ACTIVE", 60_000L), ((string)code60["status"]!, Convert.ToInt64(code60["amount"], System.Globalization.CultureInfo.InvariantCulture)));
+        var row = GatewayHost.Json(await gateway.Admin.GetStringAsync($"/admin/v1/reconciliations/{id}"))["rows"]![0]!;
+        Assert.Null(row["resolved_payment_id"]);
+    }
+
     [Theory]
     [InlineData("trx_id,amount\nT1,5\n", "line 1")]
     [InlineData("trx_id,payment_code,amount,paid_at,store_id,terminal_id,status\nT1,123,0,2026-11-30T02:10:00Z,TZ01,,PAID\n", "line 2.amount")]

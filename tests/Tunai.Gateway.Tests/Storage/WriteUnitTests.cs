@@ -137,27 +137,30 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Empty(await IdsAsync());
     }
 
+    private sealed record Thing(long First, long Step, string Name, string? Missing);
+
     // Two statements sharing their values, a value used twice, a NULL and a text: on SQLite's writer the values are
     // bound straight to its kept statements, elsewhere they travel as named parameters.
-    private const string TwoThings =
+    private const string TwoThingsSql =
         """
         INSERT INTO things (id, name) VALUES (@first, @name);
         INSERT INTO things (id, name) SELECT @first + @step, COALESCE(@missing, @name || ' again') WHERE @missing IS NULL
         """;
 
-    private static readonly string[] TwoThingsNames = ["first", "step", "name", "missing"];
+    private static readonly Statement<Thing> TwoThings = new(TwoThingsSql,
+        ("first", t => t.First), ("step", t => t.Step), ("name", t => t.Name), ("missing", t => t.Missing));
 
     [Fact]
-    public async Task ALaterWriteByNameBindsEachValueEverywhereItsNameAppears()
+    public async Task ALaterWriteBindsEachValueEverywhereItsNameAppears()
     {
         for (var run = 0L; run < 3; run++)
         {
             var first = run * 10;
-            var ok = await _database.WriteAsync(async unit =>
+            var ok = await _database.WriteAsync(unit =>
             {
-                await unit.LaterAsync(TwoThings, TwoThingsNames, [first, 5, $"thing {first}", null], rows: 2);
+                unit.Later(TwoThings, new Thing(first, 5, $"thing {first}", null), rows: 2);
                 unit.Commit();
-                return true;
+                return Task.FromResult(true);
             });
             Assert.True(ok);
         }
@@ -170,6 +173,30 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALaterWriteRunsOnlyOnceItsUnitReturnedHavingCommittedOnBothDatabases()
+    {
+        var (seenInside, returned) = await _database.WriteAsync(async unit =>
+        {
+            unit.Later(TwoThings, new Thing(1, 5, "thing 1", null), rows: 2);
+            // Not yet written, on SQLite's writer as on PostgreSQL: the unit's own reads do not see it.
+            var inside = await unit.Connection.ExecuteScalarAsync<long>("SELECT count(*) FROM things", transaction: unit.Transaction);
+            unit.Commit();
+            return (inside, "returned");
+        });
+        Assert.Equal(0, seenInside);
+        Assert.Equal("returned", returned);
+        Assert.Equal([1L, 6L], await IdsAsync());
+
+        // A unit that does not commit never runs its deferred writes.
+        await _database.WriteAsync(unit =>
+        {
+            unit.Later(TwoThings, new Thing(10, 5, "thing 10", null), rows: 2);
+            return Task.FromResult(false);
+        });
+        Assert.Equal([1L, 6L], await IdsAsync());
+    }
+
+    [Fact]
     public async Task ALaterWriteThatBreaksAConstraintFailsItsUnitAndItsStatementsRunAgainAfter()
     {
         await InsertAsync(1, commit: true);
@@ -177,7 +204,7 @@ public sealed class WriteUnitTests : IAsyncLifetime
         {
             await Insert(unit, 2);
             // The second statement inserts "thing 1" again: its unique name fails the unit, its first row and id 2 with it.
-            await unit.LaterAsync(TwoThings, TwoThingsNames, [3L, 5, "thing 1", null], rows: 2);
+            unit.Later(TwoThings, new Thing(3, 5, "thing 1", null), rows: 2);
             unit.Commit();
             return true;
         });
@@ -185,23 +212,23 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Equal([1L], await IdsAsync());
 
         // The same text with good values: the statements that failed were reset, not left half-run.
-        await _database.WriteAsync(async unit =>
+        await _database.WriteAsync(unit =>
         {
-            await unit.LaterAsync(TwoThings, TwoThingsNames, [3L, 5, "thing 3", null], rows: 2);
+            unit.Later(TwoThings, new Thing(3, 5, "thing 3", null), rows: 2);
             unit.Commit();
-            return true;
+            return Task.FromResult(true);
         });
         Assert.Equal([1L, 3L, 8L], await IdsAsync());
     }
 
     [Fact]
-    public async Task ALaterWriteByNameThatChangesOtherThanItsRowsFailsItsUnit()
+    public async Task ALaterWriteThatChangesOtherThanItsRowsFailsItsUnit()
     {
         var miscounted = _database.WriteAsync(async unit =>
         {
             await Insert(unit, 1);
             // The second statement's WHERE finds @missing set and inserts nothing: one row where two were promised.
-            await unit.LaterAsync(TwoThings, TwoThingsNames, [2L, 5, "thing 2", "not null"], rows: 2);
+            unit.Later(TwoThings, new Thing(2, 5, "thing 2", "not null"), rows: 2);
             unit.Commit();
             return true;
         });
@@ -211,52 +238,40 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ALaterWriteByNameRefusesValuesItCannotPlace()
+    public void AStatementWhoseNamesAreNotItsTextsParametersIsRefusedWhereItIsDeclared()
     {
-        // As many names as values, or no statement runs.
-        await Assert.ThrowsAsync<ArgumentException>(() => _database.WriteAsync(async unit =>
-        {
-            await unit.LaterAsync(TwoThings, TwoThingsNames, [1L, 5, "thing 1"], rows: 2);
-            unit.Commit();
-            return true;
-        }));
-        // A parameter of the SQL that no value is named for: refused before it runs on SQLite's writer, by the server on PostgreSQL.
-        var unnamed = await Assert.ThrowsAnyAsync<Exception>(() => _database.WriteAsync(async unit =>
-        {
-            await unit.LaterAsync(TwoThings, ["first", "step", "name"], [1L, 5, "thing 1"], rows: 2);
-            unit.Commit();
-            return true;
-        }));
-        Assert.IsType(_database.IsSqlite ? typeof(ArgumentException) : typeof(Npgsql.PostgresException), unnamed);
-        Assert.Empty(await IdsAsync());
-
-        // The same text with all its names still runs (what was refused was not kept as the text's binding).
-        await _database.WriteAsync(async unit =>
-        {
-            await unit.LaterAsync(TwoThings, TwoThingsNames, [1L, 5, "thing 1", null], rows: 2);
-            unit.Commit();
-            return true;
-        });
-        Assert.Equal([1L, 6L], await IdsAsync());
+        // A parameter of the SQL that no value is named for.
+        var unnamed = Assert.Throws<ArgumentException>(() => new Statement<Thing>(TwoThingsSql,
+            ("first", t => t.First), ("step", t => t.Step), ("name", t => t.Name)));
+        Assert.Contains("missing", unnamed.Message, StringComparison.Ordinal);
+        // A value the SQL never uses, and a name given twice.
+        Assert.Throws<ArgumentException>(() => new Statement<Thing>(TwoThingsSql,
+            ("first", t => t.First), ("step", t => t.Step), ("name", t => t.Name), ("missing", t => t.Missing), ("other", t => t.Name)));
+        Assert.Throws<ArgumentException>(() => new Statement<Thing>(TwoThingsSql,
+            ("first", t => t.First), ("step", t => t.Step), ("name", t => t.Name), ("missing", t => t.Missing), ("name", t => t.Name)));
     }
 
+    private static readonly Statement<(string Name, long Id, bool Flag, long? Maybe)> Rename = new(
+        "UPDATE things SET name = @name WHERE id = @id AND @flag AND CAST(@maybe AS BIGINT) IS NULL",
+        ("name", r => r.Name), ("id", r => r.Id), ("flag", r => r.Flag), ("maybe", r => r.Maybe));
+
+    private static readonly Statement<long> Exclaim = new("UPDATE things SET name = name || '!' WHERE id <= @id", ("id", id => id));
+
     [Fact]
-    public async Task AWriteByNameRunsAtOnceAndGivesTheRowsItChangedWithBooleansAndNullsBound()
+    public async Task AWriteRunsAtOnceAndGivesTheRowsItChangedWithBooleansAndNullsBound()
     {
-        const string rename = "UPDATE things SET name = @name WHERE id = @id AND @flag AND CAST(@maybe AS BIGINT) IS NULL";
-        string[] names = ["name", "id", "flag", "maybe"];
         var counts = await _database.WriteAsync(async unit =>
         {
             await Insert(unit, 1);
             await Insert(unit, 2);
             int[] changed =
             [
-                await unit.ExecuteAsync(rename, names, ["one", 1L, true, null]),
+                await unit.ExecuteAsync(Rename, ("one", 1L, true, null)),
                 // A false flag, a value where NULL was asked for, an id nobody has: nothing changes.
-                await unit.ExecuteAsync(rename, names, ["two", 2L, false, null]),
-                await unit.ExecuteAsync(rename, names, ["two", 2L, true, 5L]),
-                await unit.ExecuteAsync(rename, names, ["three", 3L, true, null]),
-                await unit.ExecuteAsync("UPDATE things SET name = name || '!' WHERE id <= @id", ["id"], [2L]),
+                await unit.ExecuteAsync(Rename, ("two", 2L, false, null)),
+                await unit.ExecuteAsync(Rename, ("two", 2L, true, 5L)),
+                await unit.ExecuteAsync(Rename, ("three", 3L, true, null)),
+                await unit.ExecuteAsync(Exclaim, 2L),
             ];
             unit.Commit();
             return changed;
@@ -267,23 +282,28 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Equal(["one!", "thing 2!"], (await c.QueryAsync<string>("SELECT name FROM things ORDER BY id")).ToList());
     }
 
-    [Fact]
-    public async Task AnInsertByNameGivesTheNewRowsIdAndFailsTheUnitWhenItInsertedNothing()
+    private async Task CreateNumberedAsync()
     {
-        await using (var c = await _database.OpenAsync())
-        {
-            await c.ExecuteAsync(_database.IsSqlite
-                ? "CREATE TABLE numbered (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"
-                : "CREATE TABLE numbered (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL)");
-        }
-        // The row comes from another table's row, as a journal transaction comes from its payment.
-        const string copy = "INSERT INTO numbered (name) SELECT name || @suffix FROM things WHERE id = @id";
-        string[] names = ["suffix", "id"];
+        await using var c = await _database.OpenAsync();
+        await c.ExecuteAsync(_database.IsSqlite
+            ? "CREATE TABLE numbered (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+            : "CREATE TABLE numbered (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
+        await c.ExecuteAsync("CREATE TABLE lines (id BIGINT NOT NULL, numbered_id BIGINT NOT NULL, text TEXT NOT NULL)");
+    }
+
+    // The row comes from another table's row, as a journal transaction comes from its payment.
+    private static readonly Statement<(string Suffix, long Id)> Copy = new(
+        "INSERT INTO numbered (name) SELECT name || @suffix FROM things WHERE id = @id", ("suffix", a => a.Suffix), ("id", a => a.Id));
+
+    [Fact]
+    public async Task AnInsertGivesTheNewRowsIdAndFailsTheUnitWhenItInsertedNothing()
+    {
+        await CreateNumberedAsync();
         await InsertAsync(1, commit: true);
 
         var ids = await _database.WriteAsync(async unit =>
         {
-            long[] given = [await unit.InsertAsync(copy, names, [" a", 1L]), await unit.InsertAsync(copy, names, [" b", 1L])];
+            long[] given = [await unit.InsertAsync(Copy, (" a", 1L)), await unit.InsertAsync(Copy, (" b", 1L))];
             unit.Commit();
             return given;
         });
@@ -297,8 +317,8 @@ public sealed class WriteUnitTests : IAsyncLifetime
         // No source row, no row inserted: the unit fails and keeps nothing it wrote before.
         var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => _database.WriteAsync(async unit =>
         {
-            await unit.InsertAsync(copy, names, [" c", 1L]);
-            await unit.InsertAsync(copy, names, [" d", 2L]);
+            await unit.InsertAsync(Copy, (" c", 1L));
+            await unit.InsertAsync(Copy, (" d", 2L));
             unit.Commit();
             return true;
         }));
@@ -306,6 +326,135 @@ public sealed class WriteUnitTests : IAsyncLifetime
         await using (var c = await _database.OpenAsync())
         {
             Assert.Equal(2, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM numbered"));
+        }
+    }
+
+    private sealed record Named(long Id, string Name, string? Nothing, long Twice);
+
+    // Columns in another order than they are read, one of them NULL: each value is found by its name.
+    private static readonly Query<long, Named> ByName = new(
+        "SELECT NULL AS absent, name, id * 2 AS twice, id FROM things WHERE id = @id",
+        r => new Named(r.Long("id"), r.Text("name"), r.TextOrNull("absent"), r.Long("twice")),
+        ("id", id => id));
+
+    [Fact]
+    public async Task ARowIsReadByColumnNameWhateverTheColumnsOrderAndNoRowIsNull()
+    {
+        await InsertAsync(7, commit: true);
+        var (found, missing) = await _database.WriteAsync(async unit =>
+            (await unit.ReadAsync(ByName, 7L), await unit.ReadAsync(ByName, 8L)));
+
+        Assert.Equal(new Named(7, "thing 7", null, 14), found);
+        Assert.Null(missing);
+    }
+
+    private static readonly Statement<(long Id, string Name)> Unless = new(
+        "UPDATE things SET name = name || '*' WHERE id = @id AND name <> @name", ("id", a => a.Id), ("name", a => a.Name));
+
+    private static readonly Statement<(long Id, string Name)> Record = new(
+        "INSERT INTO numbered (name) VALUES (@name)", ("name", a => a.Name));
+
+    [Fact]
+    public async Task AnInsertIfChangedInsertsOnlyWhenItsChangeChangedARow()
+    {
+        await CreateNumberedAsync();
+        await InsertAsync(1, commit: true);
+        var (taken, refused) = await _database.WriteAsync(async unit =>
+        {
+            var a = await unit.InsertIfChangedAsync(Unless, Record, (1L, "first"));
+            // The same change again finds its condition false now that the row's name changed: nothing is inserted.
+            var b = await unit.InsertIfChangedAsync(Unless, Record, (1L, "thing 1*"));
+            unit.Commit();
+            return (a, b);
+        });
+
+        Assert.NotNull(taken);
+        Assert.Null(refused);
+        await using var c = await _database.OpenAsync();
+        Assert.Equal([(taken!.Value, "first")], (await c.QueryAsync<(long, string)>("SELECT id, name FROM numbered")).ToList());
+        Assert.Equal("thing 1*", await c.ExecuteScalarAsync<string>("SELECT name FROM things WHERE id = 1"));
+    }
+
+    private static readonly Statement<string> MaybeNumber = new(
+        "INSERT INTO numbered (name) VALUES (@name) ON CONFLICT DO NOTHING", ("name", name => name));
+
+    // Finds the row just inserted as inserted.id, and returns what it wrote.
+    private static readonly Query<string, Named> LineOfNew = new(
+        """
+        INSERT INTO lines (id, numbered_id, text) SELECT inserted.id * 10, inserted.id, @name || ' line' FROM inserted
+        RETURNING numbered_id AS id, text AS name, NULL AS absent, id AS twice
+        """,
+        r => new Named(r.Long("id"), r.Text("name"), r.TextOrNull("absent"), r.Long("twice")),
+        ("name", name => name));
+
+    [Fact]
+    public async Task AnInsertThenAStatementOfItsRowGivesTheIdAndTheRowOrNothingWhenNothingWasInserted()
+    {
+        await CreateNumberedAsync();
+        var (first, again) = await _database.WriteAsync(async unit =>
+        {
+            var a = await unit.TryInsertThenReadAsync(MaybeNumber, LineOfNew, "one");
+            var b = await unit.TryInsertThenReadAsync(MaybeNumber, LineOfNew, "one");
+            unit.Commit();
+            return (a, b);
+        });
+
+        var (id, line) = first!.Value;
+        Assert.Equal(new Named(id, "one line", null, id * 10), line);
+        Assert.Null(again);
+        await using var c = await _database.OpenAsync();
+        Assert.Equal([(id * 10, id)], (await c.QueryAsync<(long, long)>("SELECT id, numbered_id FROM lines")).ToList());
+    }
+
+    private static readonly Statement<(string Name, long Lines)> ManyLines = new(
+        """
+        INSERT INTO lines (id, numbered_id, text)
+        SELECT inserted.id * 10 + v.column1, inserted.id, @name FROM inserted CROSS JOIN (VALUES (1), (2), (3)) v WHERE v.column1 <= @lines
+        """,
+        ("name", a => a.Name), ("lines", a => a.Lines));
+
+    // The same lines, the new id taken as a parameter instead of from the relation.
+    private static readonly Statement<(string Name, long Lines)> TwoLinesById = new(
+        "INSERT INTO lines (id, numbered_id, text) VALUES (@inserted_id * 10 + 1, @inserted_id, @name), (@inserted_id * 10 + 2, @inserted_id, @name)",
+        ("name", a => a.Name));
+
+    private static readonly Statement<(string Name, long Lines)> NumberLater = new(
+        "INSERT INTO numbered (name) VALUES (@name)", ("name", a => a.Name));
+
+    [Fact]
+    public async Task ALaterInsertAndItsLinesRunAsTheUnitsLastWritesAndFailItWhenTheLinesMiscount()
+    {
+        await CreateNumberedAsync();
+        await _database.WriteAsync(unit =>
+        {
+            unit.LaterInsertThen(NumberLater, TwoLinesById, ("two", 2L), rows: 2);
+            unit.LaterInsertThen(NumberLater, ManyLines, ("three", 3L), rows: 3);
+            unit.Commit();
+            return Task.FromResult(true);
+        });
+        await using (var c = await _database.OpenAsync())
+        {
+            var numbered = (await c.QueryAsync<(long Id, string Name)>("SELECT id, name FROM numbered ORDER BY id")).ToList();
+            Assert.Equal(["two", "three"], numbered.Select(n => n.Name));
+            var lines = (await c.QueryAsync<(long Id, long Of, string Text)>("SELECT id, numbered_id, text FROM lines ORDER BY id")).ToList();
+            Assert.Equal(
+                [.. new[] { 1L, 2L }.Select(i => (numbered[0].Id * 10 + i, numbered[0].Id, "two")),
+                 .. new[] { 1L, 2L, 3L }.Select(i => (numbered[1].Id * 10 + i, numbered[1].Id, "three"))],
+                lines);
+        }
+
+        // Two lines where three were promised: the unit fails, its row and lines with it.
+        var miscounted = await Assert.ThrowsAsync<InvalidOperationException>(() => _database.WriteAsync(unit =>
+        {
+            unit.LaterInsertThen(NumberLater, ManyLines, ("four", 2L), rows: 3);
+            unit.Commit();
+            return Task.FromResult(true);
+        }));
+        Assert.Contains("Expected 3 row(s) changed, got 2", miscounted.Message, StringComparison.Ordinal);
+        await using (var c = await _database.OpenAsync())
+        {
+            Assert.Equal(2, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM numbered"));
+            Assert.Equal(5, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM lines"));
         }
     }
 
