@@ -6,6 +6,7 @@ using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Cli;
 

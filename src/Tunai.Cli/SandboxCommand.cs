@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Tunai.Gateway.BackOffice;
+using Tunai.Gateway.Audit;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Cli;
 

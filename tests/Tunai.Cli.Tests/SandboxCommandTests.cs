@@ -1,5 +1,6 @@
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Cli.Tests;
 

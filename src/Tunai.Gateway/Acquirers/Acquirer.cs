@@ -78,7 +78,7 @@ public static class AcquirerStore
 
     /// <summary>Creates an acquirer; with <paramref name="auditAs"/>, its audit entry is written in the same unit.</summary>
     public static async Task<(Acquirer? Acquirer, ApiError? Error)> CreateAsync(Database database, TimeProvider time, SecretBox box, string code, string name,
-        Tunai.Gateway.BackOffice.AuditActor? auditAs = null)
+        Tunai.Gateway.Audit.AuditActor? auditAs = null)
     {
         var created = await database.WriteAsync(async unit =>
         {
@@ -95,7 +95,7 @@ public static class AcquirerStore
                 if (auditAs is not null)
                 {
                     // The secret key stays out of the trail.
-                    await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "acquirer.create", code, null,
+                    await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "acquirer.create", code, null,
                         new { inserted.Code, inserted.Name, inserted.ClientId }, inserted.CreatedAt);
                 }
                 unit.Commit();

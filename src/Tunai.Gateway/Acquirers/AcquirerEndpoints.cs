@@ -28,21 +28,21 @@ public static class AcquirerEndpoints
             return error;
         }
         var rotated = await RotateKeyAsync(database, acquirers, box, id, expiresIn, time.GetUtcNow(),
-            Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+            Tunai.Gateway.Audit.AuditActor.AdminToken(http), http.RequestAborted);
         // The new key is shown in this answer only.
         return rotated is null ? NotFound(id) : WireJson.Ok(AcquirerView.From(rotated, withSecret: true), StatusCodes.Status201Created);
     }
 
     /// <summary>The rotation, for the admin API and the back office alike; audited with the old key's expiry, never a key.</summary>
     public static async Task<Acquirer?> RotateKeyAsync(Database database, AcquirerCache acquirers, SecretBox box, string id, TimeSpan expiresIn,
-        DateTimeOffset now, Tunai.Gateway.BackOffice.AuditActor auditAs, CancellationToken ct)
+        DateTimeOffset now, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct)
     {
         var rotated = await database.WriteAsync(async unit =>
         {
             var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), now.Add(expiresIn).ToUnixTimeMilliseconds(), box);
             if (a is not null)
             {
-                await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "acquirer.rotate_key", id, null,
+                await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "acquirer.rotate_key", id, null,
                     new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
                 unit.Commit();
             }
@@ -70,7 +70,7 @@ public static class AcquirerEndpoints
                 {
                     return ApiError.Validation("disabled", "Send cost and disabled in separate requests");
                 }
-                return await Money.FeeEndpoints.PatchAcquirerCostAsync(id, root, database, time, BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+                return await Fees.AcquirerCostEndpoints.PatchAcquirerCostAsync(id, root, database, time, Audit.AuditActor.AdminToken(http), http.RequestAborted);
             }
             var f = new FieldReader(root);
             var disabled = f.Flag("disabled", required: true);
@@ -112,7 +112,7 @@ public static class AcquirerEndpoints
             {
                 return invalid;
             }
-            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!, Tunai.Gateway.BackOffice.AuditActor.AdminToken(http));
+            var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!, Tunai.Gateway.Audit.AuditActor.AdminToken(http));
             return conflict ?? WireJson.Ok(AcquirerView.From(acquirer!, withSecret: true), StatusCodes.Status201Created);
         }
     }

@@ -1,5 +1,6 @@
 using Tunai.Gateway.BackOffice;
 using Tunai.Signing;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.Api;
 

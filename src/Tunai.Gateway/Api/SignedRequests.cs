@@ -2,6 +2,7 @@ using Tunai.Gateway.BackOffice;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Configuration;
 using Tunai.Signing;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.Api;
 

@@ -86,11 +86,11 @@ public static class BackOfficeSetup
         {
             var scope = Actor.From(http.User)!.Scope;
             await using var c = await database.OpenAsync(http.RequestAborted);
-            if (await Money.Settlements.FindAsync(c, id, scope: scope) is not { } batch)
+            if (await Settlement.Settlements.FindAsync(c, id, scope: scope) is not { } batch)
             {
                 return Results.NotFound();
             }
-            var csv = Money.Settlements.PayoutCsv(batch, await Money.Settlements.LinesAsync(c, batch));
+            var csv = Settlement.Settlements.PayoutCsv(batch, await Settlement.Settlements.LinesAsync(c, batch));
             return Results.Bytes(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"{batch.BatchId}.csv");
         }).RequireAuthorization();
         app.MapRazorComponents<App>();

@@ -7,6 +7,7 @@ using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Store;
 using Tunai.Signing;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.BackOffice;
 

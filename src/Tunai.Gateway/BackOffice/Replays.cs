@@ -1,5 +1,6 @@
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.BackOffice;
 

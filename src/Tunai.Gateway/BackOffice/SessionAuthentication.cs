@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.BackOffice;
 

@@ -64,7 +64,7 @@ public sealed class TunaiOptions
 
     public InstanceOptions Instances { get; set; } = new();
 
-    public Money.SettlementOptions Settlement { get; set; } = new();
+    public Settlement.SettlementOptions Settlement { get; set; } = new();
 
     public bool IsSandbox => Mode == GatewayMode.Sandbox;
 

@@ -5,6 +5,7 @@ using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Signing;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.DirectInquiry;
 

@@ -4,6 +4,7 @@ using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Merchants;
 

@@ -11,6 +11,6 @@ public static class GetMerchant
         await using var connection = await database.OpenAsync(http.RequestAborted);
         var merchant = await MerchantStore.FindAsync(connection, clientId);
         return merchant is null ? MerchantEndpoints.NotFound(clientId)
-            : WireJson.Ok(MerchantView.From(merchant, withSecret: false) with { Fee = (await Money.FeeStore.MerchantAsync(connection, merchant.Id)).ToView() });
+            : WireJson.Ok(MerchantView.From(merchant, withSecret: false) with { Fee = (await Fees.FeeStore.MerchantAsync(connection, merchant.Id)).ToView() });
     }
 }

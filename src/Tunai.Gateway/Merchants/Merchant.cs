@@ -56,8 +56,8 @@ public sealed record MerchantView(
     string? OutboundSigningKey = null,
     bool Disabled = false)
 {
-    /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Money.FeeSchedule"/>).</summary>
-    public Money.FeeView? Fee { get; init; }
+    /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Fees.FeeSchedule"/>).</summary>
+    public Fees.FeeView? Fee { get; init; }
 
     /// <param name="withSecret">Only when the key was just made or changed: it is shown once, never by a GET.</param>
     public static MerchantView From(Merchant m, bool withSecret) => new(

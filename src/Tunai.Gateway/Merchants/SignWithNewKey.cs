@@ -2,6 +2,7 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Merchants;
 

@@ -3,6 +3,7 @@ using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Merchants;
 
@@ -14,7 +15,7 @@ namespace Tunai.Gateway.Merchants;
 public static class UpdateMerchant
 {
     /// <summary>The merchant as changed, with the fee in force after the change.</summary>
-    public sealed record Updated(Merchant Merchant, Money.FeeSchedule Fee);
+    public sealed record Updated(Merchant Merchant, Fees.FeeSchedule Fee);
 
     public static async Task<IResult> HandleAsync(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time, SecretBox box)
     {
@@ -33,7 +34,7 @@ public static class UpdateMerchant
             var disabled = f.Flag("disabled");
             var notificationUrl = MerchantEndpoints.Url(f, "notification_url", options);
             var inquiryUrl = MerchantEndpoints.Url(f, "inquiry_url", options);
-            var fee = Money.FeeSchedule.Read(f, root, "fee");
+            var fee = Fees.FeeSchedule.Read(f, root, "fee");
             // A key imported at creation is whatever the merchant already has; one chosen later replaces a generated
             // one, so it must be as hard to guess (regenerate_secret_key gives such a key).
             if (secret is not null && !Secrets.SecretStrength.IsStrong(secret))
@@ -75,7 +76,7 @@ public static class UpdateMerchant
     /// <see cref="MerchantEndpoints.UrlRule"/>, checked by the caller where it reads them, so it can name the field.
     /// </summary>
     public static async Task<Updated?> RunAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, long? merchantScope,
-        MerchantPatch patch, Money.FeeSchedule? fee, long now, AuditActor auditAs, CancellationToken ct)
+        MerchantPatch patch, Fees.FeeSchedule? fee, long now, AuditActor auditAs, CancellationToken ct)
     {
         var updated = await database.WriteAsync(async unit =>
         {
@@ -93,12 +94,12 @@ public static class UpdateMerchant
                 MerchantEndpoints.AuditView(before), new { after = MerchantEndpoints.AuditView(changed), secretKeyChanged = patch.SecretKey is not null }, now);
             if (fee is not null)
             {
-                var feeBefore = await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction);
-                await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
+                var feeBefore = await Fees.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction);
+                await Fees.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
                 await AuditTrail.WriteAsync(unit, auditAs, "merchant.fee", clientId, feeBefore.ToView(), fee.ToView(), now);
             }
             unit.Commit();
-            return new Updated(changed, await Money.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction));
+            return new Updated(changed, await Fees.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction));
         }, ct);
         merchants.Changed();
         return updated;

@@ -6,6 +6,7 @@ using System.Text;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Outbound;
 using Tunai.Signing;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.Notifications;
 

@@ -9,6 +9,7 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Signing;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Notifications;
 

@@ -1,9 +1,13 @@
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Money;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.OpenApi;
 
@@ -399,19 +403,19 @@ public static class AdminDocs
         },
         new("GET", "/admin/v1/sandbox/clock")
         {
-            Answers = [new(200, typeof(BackOffice.SandboxClockView), "The test clock (sandbox only)") { Examples = One("moved", SandboxClock) }],
+            Answers = [new(200, typeof(Clock.SandboxClockView), "The test clock (sandbox only)") { Examples = One("moved", SandboxClock) }],
             Errors = ["not_sandbox"],
         },
         new("PUT", "/admin/v1/sandbox/clock")
         {
             Request = typeof(MoveClockRequest),
             RequestExamples = One("to a moment", """{"moment":"2026-12-01T03:00:00Z"}"""),
-            Answers = [new(200, typeof(BackOffice.SandboxClockView), "The test clock, moved: forward only, at most 5 years ahead, never before the newest stored event") { Examples = One("moved", SandboxClock) }],
+            Answers = [new(200, typeof(Clock.SandboxClockView), "The test clock, moved: forward only, at most 5 years ahead, never before the newest stored event") { Examples = One("moved", SandboxClock) }],
             Errors = ["not_sandbox"],
         },
         new("DELETE", "/admin/v1/sandbox/clock")
         {
-            Answers = [new(200, typeof(BackOffice.SandboxClockView), "The test clock, back to the real time (always allowed)") { Examples = One("reset", """
+            Answers = [new(200, typeof(Clock.SandboxClockView), "The test clock, back to the real time (always allowed)") { Examples = One("reset", """
                 {"real_time":"2026-11-30T03:00:00Z","sandbox_time":"2026-11-30T03:00:00Z","offset_ms":0}
                 """) }],
             Errors = ["not_sandbox"],

@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Notifications;
-using Tunai.Gateway.Money;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 

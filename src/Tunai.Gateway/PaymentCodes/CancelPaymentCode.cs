@@ -1,5 +1,6 @@
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.PaymentCodes;
 

@@ -71,7 +71,7 @@ public static class CreatePaymentCode
                     return answered;
                 }
                 var (connection, tx) = (unit.Connection, unit.Transaction);
-                (PaymentCode Code, Money.FeeSchedule Fee)? inserted = null;
+                (PaymentCode Code, Fees.FeeSchedule Fee)? inserted = null;
                 var expiredChecked = false;
                 for (var attempt = 0; inserted is null && attempt < 10; attempt++)
                 {
@@ -112,7 +112,7 @@ public static class CreatePaymentCode
                     throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
                 }
                 var (stored, fee) = inserted.Value;
-                if (await Money.CodeMoney.AcceptNewAsync(unit, stored, fee) is { } refused)
+                if (await Settlement.CodeMoney.AcceptNewAsync(unit, stored, fee) is { } refused)
                 {
                     return refused;
                 }

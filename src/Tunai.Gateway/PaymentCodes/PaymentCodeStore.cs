@@ -9,7 +9,7 @@ namespace Tunai.Gateway.PaymentCodes;
 /// merchant's current fee (for a direct-inquiry bill, made at inquiry with no fee of its own) and the acquirer's cost;
 /// a fee or cost that is not set is null.
 /// </summary>
-public sealed record PricedCode(PaymentCode Code, string ClientId, Money.FeeSchedule? CodeFee, Money.FeeSchedule? MerchantFee, Money.FeeSchedule? Cost);
+public sealed record PricedCode(PaymentCode Code, string ClientId, Fees.FeeSchedule? CodeFee, Fees.FeeSchedule? MerchantFee, Fees.FeeSchedule? Cost);
 
 /// <summary>The SQL of payment codes. Every state change is one conditional statement whose row count decides.</summary>
 public static class PaymentCodeStore
@@ -43,15 +43,15 @@ public static class PaymentCodeStore
         await c.ExecuteScalarAsync<long?>("SELECT 1 FROM payment_codes WHERE code = @code", new { code }, tx) is not null;
 
     /// <summary>
-    /// Inserts the code and fixes with it the merchant's fee schedule in force (see <see cref="Money.FeeStore.FixForNewCode"/>);
+    /// Inserts the code and fixes with it the merchant's fee schedule in force (see <see cref="Fees.FeeStore.FixForNewCode"/>);
     /// null when it conflicts with a stored code: the code itself is taken, or a live code holds the invoice number
     /// (the partial unique index). The caller tells which apart (<see cref="CodeTakenAsync"/>,
     /// <see cref="InvoiceHeldAsync"/>) only then, so the usual insert is one statement that never fails the
     /// transaction on a conflict. Only the id is read back: a wide RETURNING costs SQLite more than the insert itself.
     /// </summary>
-    public static async Task<(PaymentCode Code, Money.FeeSchedule Fee)?> InsertAsync(WriteUnit unit, PaymentCode p) =>
-        await unit.TryInsertThenReadAsync(Insert, Money.FeeStore.FixForNewCode, p) is { } inserted
-            ? (p with { Id = inserted.Id }, inserted.Row ?? Money.FeeSchedule.Zero)
+    public static async Task<(PaymentCode Code, Fees.FeeSchedule Fee)?> InsertAsync(WriteUnit unit, PaymentCode p) =>
+        await unit.TryInsertThenReadAsync(Insert, Fees.FeeStore.FixForNewCode, p) is { } inserted
+            ? (p with { Id = inserted.Id }, inserted.Row ?? Fees.FeeSchedule.Zero)
             : null;
 
     private static readonly Statement<PaymentCode> Insert = new(
@@ -97,11 +97,11 @@ public static class PaymentCodeStore
             Read(r),
             r.Text("client_id"),
             r.LongOrNull("code_fixed") is { } codeFixed
-                ? new Money.FeeSchedule(codeFixed, r.Long("code_percent"), r.Long("code_min"), r.LongOrNull("code_max")) : null,
+                ? new Fees.FeeSchedule(codeFixed, r.Long("code_percent"), r.Long("code_min"), r.LongOrNull("code_max")) : null,
             r.LongOrNull("merchant_fixed") is { } merchantFixed
-                ? new Money.FeeSchedule(merchantFixed, r.Long("merchant_percent"), r.Long("merchant_min"), r.LongOrNull("merchant_max")) : null,
+                ? new Fees.FeeSchedule(merchantFixed, r.Long("merchant_percent"), r.Long("merchant_min"), r.LongOrNull("merchant_max")) : null,
             r.LongOrNull("cost_fixed") is { } costFixed
-                ? new Money.FeeSchedule(costFixed, r.Long("cost_percent"), r.Long("cost_min"), r.LongOrNull("cost_max")) : null),
+                ? new Fees.FeeSchedule(costFixed, r.Long("cost_percent"), r.Long("cost_min"), r.LongOrNull("cost_max")) : null),
         ("code", a => a.Code), ("acquirerId", a => a.AcquirerId));
 
     /// <summary>A code from a row holding <see cref="Columns"/>, by name.</summary>

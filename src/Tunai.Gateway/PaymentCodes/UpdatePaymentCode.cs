@@ -89,8 +89,8 @@ public static class UpdatePaymentCode
                 // The splits (new or kept) against the amount (new or kept) and the fee the code was sold at: the field
                 // named is the one this request changed.
                 var settlementGiven = (u.AdditionalInfo?.Settlement ?? FieldChange.Keep).Given;
-                if (!u.Cancel && await Money.CodeMoney.RecheckAsync(unit, changed,
-                        u.Amount is null || settlementGiven ? Money.CodeMoney.SettlementField : "order.amount") is { } refused)
+                if (!u.Cancel && await Settlement.CodeMoney.RecheckAsync(unit, changed,
+                        u.Amount is null || settlementGiven ? Settlement.CodeMoney.SettlementField : "order.amount") is { } refused)
                 {
                     return refused;
                 }

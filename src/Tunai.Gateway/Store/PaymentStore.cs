@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tunai.Gateway.Acquirers;
+using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
@@ -88,7 +89,7 @@ public static class PaymentStore
         }
         var payment = p with { Id = id };
         // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
-        Money.Ledger.PostPayment(unit, priced, payment, acquirer);
+        Journal.PostPayment(unit, priced, payment, acquirer);
         await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(payment.PaidAt));
         Record(unit, storeEvent with { Outcome = StoreOutcome.Success, PaymentId = payment.PaymentId });
         return payment;

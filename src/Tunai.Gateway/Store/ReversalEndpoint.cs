@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
@@ -74,7 +75,7 @@ public static class ReversalEndpoint
             };
             if (refusal is null && await PaymentStore.ReverseAsync(connection, tx, payment!.Id, now, paidAfter) == 1)
             {
-                await Money.Ledger.PostReversalAsync(unit, payment, now);
+                await Journal.PostReversalAsync(unit, payment, now);
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
                 var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
                 await outbox.EnqueueAsync(unit, acquirer, code!, payment, "FAILED", DateTimeOffset.FromUnixTimeMilliseconds(now));

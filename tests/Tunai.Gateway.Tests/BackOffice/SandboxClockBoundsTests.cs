@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Tests.Infrastructure;
+using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.Tests.BackOffice;
 

@@ -95,12 +95,12 @@ public sealed class DirectInquiryTests(DirectInquiryFixture fixture) : IClassFix
     {
         var (endpoint, code) = await MerchantAsync();
         await using var running = endpoint;
-        var clock = Gateway.Services.GetRequiredService<Tunai.Gateway.BackOffice.SandboxClock>();
+        var clock = Gateway.Services.GetRequiredService<Tunai.Gateway.Clock.SandboxClock>();
         var database = Gateway.Services.GetRequiredService<Tunai.Gateway.Storage.Database>();
         async Task MoveAsync(TimeSpan offset) => await database.WriteAsync(async unit =>
         {
             Assert.Null(await clock.MoveAsync(unit, offset == TimeSpan.Zero ? null : Gateway.Time.GetUtcNow() + offset,
-                new Tunai.Gateway.BackOffice.AuditActor("test", "Admin", null, null), "forward"));
+                new Tunai.Gateway.Audit.AuditActor("test", "Admin", null, null), "forward"));
             unit.Commit();
             return 0;
         });

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using Tunai.Gateway.Money;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Tests.Infrastructure;
 
 namespace Tunai.Gateway.Tests.Money;

@@ -1,7 +1,10 @@
 using System.Net;
 using FsCheck;
 using FsCheck.Fluent;
-using Tunai.Gateway.Money;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Gateway.Tests.Store;

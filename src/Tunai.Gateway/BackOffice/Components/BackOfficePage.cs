@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.BackOffice.Components;
 

@@ -1,9 +1,13 @@
+using Tunai.Gateway.Admin;
 using Dapper;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Ledger;
 
 public sealed record SplitView(string Payee, string PayeeType, string Type, long Amount);
 
@@ -19,8 +23,15 @@ public sealed record PaymentView(
     IReadOnlyList<SplitView> Splits, IReadOnlyList<JournalView> Journal);
 
 /// <summary><c>GET /admin/v1/payments/{payment_id}</c>.</summary>
-public static class PaymentEndpoints
+public static class PaymentJournalEndpoints
 {
+    /// <summary>The ledger's routes: a payment with its journal.</summary>
+    public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/admin/v1/payments").RequireAdminToken().MapGet("/{paymentId}", Get);
+        return app;
+    }
+
     private sealed record Row
     {
         public long Id { get; init; }
@@ -50,9 +61,9 @@ public static class PaymentEndpoints
         {
             return ApiError.NotFound("payment_not_found", $"No payment has payment_id {paymentId}");
         }
-        var journal = await Ledger.JournalOfPaymentAsync(c, p.Id);
-        var postings = await Ledger.PostingsOfPaymentAsync(c, p.Id);
-        var paid = journal.FirstOrDefault(j => j.Kind == Ledger.Payment);
+        var journal = await Journal.JournalOfPaymentAsync(c, p.Id);
+        var postings = await Journal.PostingsOfPaymentAsync(c, p.Id);
+        var paid = journal.FirstOrDefault(j => j.Kind == Journal.Payment);
         var splits = paid is null
             ? []
             : postings.Where(x => x.JournalId == paid.Id && x.Role == PostingRole.Payable)

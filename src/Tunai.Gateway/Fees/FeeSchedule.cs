@@ -1,7 +1,10 @@
 using System.Globalization;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Fees;
 
 /// <summary>
 /// A price on an amount: a fixed IDR part plus a percentage with two decimals (kept as hundredths of a percent,

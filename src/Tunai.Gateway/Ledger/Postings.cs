@@ -1,6 +1,9 @@
 using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Ledger;
 
 /// <summary>What a posting is for: the journal's four kinds of line.</summary>
 public static class PostingRole

@@ -9,8 +9,11 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Settlement;
 
 /// <summary>A payment or a reversal with its money, as the reports show it; a reversal's amounts are negative.</summary>
 public sealed record TransactionReportRow(
@@ -65,7 +68,7 @@ public static class Reports
             j.Kind, j.PaymentId, j.TrxId, j.Code, j.InvoiceNumber, j.BusinessDate,
             WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(j.CreatedAt)),
             j.Gross, j.Fee, withCost ? j.AcquirerCost : null, j.Net,
-            payables[j.Id].Select(p => new SplitView(p.Payee ?? "", PaymentEndpoints.PayeeType(p.Account), p.SplitType ?? "", -p.Amount)).ToList())).ToList();
+            payables[j.Id].Select(p => new SplitView(p.Payee ?? "", PaymentJournalEndpoints.PayeeType(p.Account), p.SplitType ?? "", -p.Amount)).ToList())).ToList();
     }
 
     /// <summary>

@@ -6,8 +6,11 @@ using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Ledger;
 
 /// <summary>A journal transaction as stored: one per payment, and one more, its exact opposite, if it is reversed.</summary>
 public sealed record JournalTransaction
@@ -43,7 +46,7 @@ public sealed record StoredPosting
 /// at all. Nothing here updates or deletes (the database refuses it too: see migration 0007's triggers); balances
 /// are sums of postings.
 /// </summary>
-public static class Ledger
+public static class Journal
 {
     public const string Payment = "PAYMENT";
     public const string Reversal = "REVERSAL";

@@ -2,8 +2,9 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.BackOffice;
 
-namespace Tunai.Gateway.BackOffice;
+namespace Tunai.Gateway.Audit;
 
 /// <summary>Who made a change, in which role, from which address.</summary>
 public sealed record AuditActor(string Name, string Role, long? MerchantId, string? Address)

@@ -7,8 +7,12 @@ using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Reconciliation;
+using Tunai.Gateway.Audit;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Settlement;
 
 /// <summary>A merchant's bank account that settlement splits pay into (<c>bank_account_settlement_id</c> of a code).</summary>
 public sealed record SettlementAccount

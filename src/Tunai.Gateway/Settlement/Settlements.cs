@@ -5,8 +5,11 @@ using System.Text;
 using Dapper;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Settlement;
 
 /// <summary><c>Tunai:Settlement</c>: when batches close by themselves.</summary>
 public sealed class SettlementOptions
@@ -79,7 +82,7 @@ public static class Settlements
     /// unit that writes it (the cut-off's own closes pass none); finding the batch changes nothing and writes nothing.
     /// </summary>
     public static async Task<SettlementBatch> CloseAsync(Database database, long merchantId, string clientId, string date, long now, CancellationToken ct,
-        BackOffice.AuditActor? auditAs = null) =>
+        Audit.AuditActor? auditAs = null) =>
         await database.WriteAsync(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
@@ -113,7 +116,7 @@ public static class Settlements
                     """
                     INSERT INTO settlement_lines (batch_id, line, account, payee_type, payee, amount, carried_forward)
                     VALUES (@batchId, @line, @Account, @payeeType, @Payee, @Amount, @carried)
-                    """, new { batchId, line = i + 1, l.Account, payeeType = PaymentEndpoints.PayeeType(l.Account), l.Payee, l.Amount, carried = carried ? 1 : 0 }, tx);
+                    """, new { batchId, line = i + 1, l.Account, payeeType = PaymentJournalEndpoints.PayeeType(l.Account), l.Payee, l.Amount, carried = carried ? 1 : 0 }, tx);
                 if (!carried)
                 {
                     await ClaimAsync(c, tx, batchId, l.Ids);
@@ -122,7 +125,7 @@ public static class Settlements
             var closed = (await FindAsync(c, BatchIdOf(clientId, date), tx))!;
             if (auditAs is not null)
             {
-                await BackOffice.AuditTrail.WriteAsync(unit, auditAs, "settlement.close", closed.BatchId, null,
+                await Audit.AuditTrail.WriteAsync(unit, auditAs, "settlement.close", closed.BatchId, null,
                     new { closed.ClientId, closed.BusinessDate, closed.Total, lines = lines.Count }, now);
             }
             unit.Commit();
@@ -131,7 +134,7 @@ public static class Settlements
 
     /// <summary>Closes the day for every merchant with unclaimed payables of that day or before.</summary>
     public static async Task<IReadOnlyList<SettlementBatch>> CloseAllAsync(Database database, string date, long now, CancellationToken ct,
-        BackOffice.AuditActor? auditAs = null)
+        Audit.AuditActor? auditAs = null)
     {
         List<(long Id, string ClientId)> merchants;
         await using (var c = await database.OpenAsync(ct))
@@ -201,7 +204,7 @@ public static class Settlements
     /// reference again is an answer, not a change (nothing is written); another reference is refused.
     /// </summary>
     public static Task<(PayOutcome Outcome, SettlementBatch? Batch)> PayAsync(Database database, string batchId, string reference, long now,
-        BackOffice.AuditActor auditAs, CancellationToken ct) =>
+        Audit.AuditActor auditAs, CancellationToken ct) =>
         database.WriteAsync(async unit =>
         {
             if (await FindAsync(unit.Connection, batchId, unit.Transaction) is not { } batch)
@@ -212,7 +215,7 @@ public static class Settlements
             {
                 return (batch.PaidReference == reference ? PayOutcome.AlreadyPaid : PayOutcome.PaidWithAnotherReference, batch);
             }
-            await BackOffice.AuditTrail.WriteAsync(unit, auditAs, "settlement.paid", batch.BatchId,
+            await Audit.AuditTrail.WriteAsync(unit, auditAs, "settlement.paid", batch.BatchId,
                 new { batch.Status }, new { Status = "PAID", reference }, now);
             unit.Commit();
             return (PayOutcome.Paid, await FindAsync(unit.Connection, batchId, unit.Transaction));

@@ -1,7 +1,10 @@
 using System.Data.Common;
 using Dapper;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Fees;
 
 /// <summary>The SQL of fee schedules: a merchant's fee, an acquirer's cost, and the schedule fixed with each code.</summary>
 public static class FeeStore

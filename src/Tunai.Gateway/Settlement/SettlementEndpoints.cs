@@ -1,3 +1,4 @@
+using Tunai.Gateway.Admin;
 using System.Globalization;
 using System.Text;
 using Tunai.Gateway.Api;
@@ -5,8 +6,11 @@ using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Settlement;
 
 public sealed record SettlementLineView(int Line, string PayeeType, string Payee, string Account, long Amount, bool CarriedForward,
     string? BankCode, string? AccountNumber, string? AccountName);
@@ -22,6 +26,15 @@ public sealed record SettlementBatchList(IReadOnlyList<SettlementBatchView> Item
 /// </summary>
 public static class SettlementEndpoints
 {
+    /// <summary>Settlement's routes: a merchant's accounts, settlement batches and payouts, reports.</summary>
+    public static IEndpointRouteBuilder MapSettlement(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/admin/v1/merchants/{clientId}").RequireAdminToken().MapAccounts();
+        app.MapGroup("/admin/v1/settlements").RequireAdminToken().MapSettlements();
+        app.MapReports();
+        return app;
+    }
+
     public static RouteGroupBuilder MapSettlements(this RouteGroupBuilder group)
     {
         group.MapPost("/close", Close);
@@ -63,11 +76,11 @@ public static class SettlementEndpoints
             {
                 return AccountEndpoints.MerchantNotFound(clientId);
             }
-            batches = [await Settlements.CloseAsync(database, merchant.Id, merchant.ClientId, date!, at, http.RequestAborted, BackOffice.AuditActor.AdminToken(http))];
+            batches = [await Settlements.CloseAsync(database, merchant.Id, merchant.ClientId, date!, at, http.RequestAborted, Audit.AuditActor.AdminToken(http))];
         }
         else
         {
-            batches = await Settlements.CloseAllAsync(database, date!, at, http.RequestAborted, BackOffice.AuditActor.AdminToken(http));
+            batches = await Settlements.CloseAllAsync(database, date!, at, http.RequestAborted, Audit.AuditActor.AdminToken(http));
         }
         return WireJson.Ok(new SettlementBatchList(batches.Select(b => View(b, null)).ToList()));
     }
@@ -116,7 +129,7 @@ public static class SettlementEndpoints
             reference = given!;
         }
         var (outcome, batch) = await Settlements.PayAsync(database, id, reference, time.GetUtcNow().ToUnixTimeMilliseconds(),
-            BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+            Audit.AuditActor.AdminToken(http), http.RequestAborted);
         return outcome switch
         {
             Settlements.PayOutcome.NotFound => NotFound(id),

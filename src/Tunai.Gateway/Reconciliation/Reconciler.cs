@@ -9,8 +9,11 @@ using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Settlement;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Reconciliation;
 
 public static class ReconciliationClass
 {
@@ -43,7 +46,7 @@ public sealed record ReconciliationList(IReadOnlyList<ReconciliationView> Items)
 /// (text/csv), kept and listable; an operator records a payment Tunai never heard of with
 /// <c>POST /admin/v1/reconciliations/{id}/rows/{line}/resolve</c>, which notifies the merchant like any payment.
 /// </summary>
-public static class Reconciliation
+public static class Reconciler
 {
     public const string Header = "trx_id,payment_code,amount,paid_at,store_id,terminal_id,status";
     public const int MaxFileBytes = 16 * 1024 * 1024;
@@ -289,7 +292,7 @@ public static class Reconciliation
             buffer.Write(chunk, 0, got);
         }
         var (reconciliationId, refused) = await ImportAsync(database, id, date!, buffer.ToArray(), time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+            Tunai.Gateway.Audit.AuditActor.AdminToken(http), http.RequestAborted);
         if (refused is not null)
         {
             return refused;
@@ -303,7 +306,7 @@ public static class Reconciliation
     /// in the unit that keeps it. The same bytes again return the first import's id and change nothing.
     /// </summary>
     public static async Task<(string? ReconciliationId, ApiError? Error)> ImportAsync(Database database, string acquirerCode, string date, byte[] bytes,
-        long now, Tunai.Gateway.BackOffice.AuditActor auditAs, CancellationToken ct)
+        long now, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct)
     {
         var id = acquirerCode;
         if (bytes.Length > MaxFileBytes)
@@ -365,7 +368,7 @@ public static class Reconciliation
                 await InsertRowAsync(c, tx, inserted.Value, ++line, ReconciliationClass.MissingFromFile, missing.TrxId, missing.Code, null, null, null,
                     missing.StoreId, missing.TerminalId, missing, "Tunai recorded this payment; the store's file does not list it");
             }
-            await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.import", recId, null,
+            await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.import", recId, null,
                 new { acquirer = id, date, rows = line, file_sha256 = hash }, now);
             unit.Commit();
             return recId;
@@ -478,13 +481,13 @@ public static class Reconciliation
     private static async Task<IResult> Resolve(string reconciliationId, int line, HttpContext http, Database database, TimeProvider time, Outbox outbox)
     {
         var (row, refused) = await ResolveAsync(database, outbox, reconciliationId, line, time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Tunai.Gateway.BackOffice.AuditActor.AdminToken(http), http.RequestAborted);
+            Tunai.Gateway.Audit.AuditActor.AdminToken(http), http.RequestAborted);
         return refused ?? (IResult)WireJson.Ok(row!);
     }
 
     /// <summary>The resolution itself, for the admin API and the back office alike; the audit entry names the reconciliation.</summary>
     public static async Task<(ReconciliationRowView? Row, ApiError? Error)> ResolveAsync(Database database, Outbox outbox, string reconciliationId, int line,
-        long at, Tunai.Gateway.BackOffice.AuditActor auditAs, CancellationToken ct)
+        long at, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct)
     {
         return await database.WriteAsync<(ReconciliationRowView?, ApiError?)>(async unit =>
         {
@@ -545,7 +548,7 @@ public static class Reconciliation
             {
                 return (null, ApiError.Conflict("row_already_resolved", $"Line {line} was resolved meanwhile"));
             }
-            await Tunai.Gateway.BackOffice.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.resolve", $"{reconciliationId}/{line}", null,
+            await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.resolve", $"{reconciliationId}/{line}", null,
                 new { reconciliation = reconciliationId, line, row.TrxId, row.PaymentCode, amount = payment.Amount, payment.PaymentId }, at);
             unit.Commit();
             return (new ReconciliationRowView(line, row.Class, row.TrxId, row.PaymentCode, row.FileAmount, row.FileStatus,

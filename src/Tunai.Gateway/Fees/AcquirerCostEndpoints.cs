@@ -4,13 +4,17 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Settlement;
+using Tunai.Gateway.Reconciliation;
+using Tunai.Gateway.Audit;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Fees;
 
 public sealed record AcquirerCostView(string Id, FeeView Cost);
 
 /// <summary>An acquirer's cost (what the store network keeps of each payment): <c>PATCH /admin/v1/acquirers/{id} {"cost": {...}}</c>.</summary>
-public static class FeeEndpoints
+public static class AcquirerCostEndpoints
 {
     /// <summary>Sets an acquirer's cost from the body of <c>PATCH /admin/v1/acquirers/{id}</c> (read by <c>AcquirerEndpoints</c>).</summary>
     public static async Task<IResult> PatchAcquirerCostAsync(string id, JsonElement root, Database database, TimeProvider time, AuditActor auditAs, CancellationToken ct)

@@ -3,8 +3,11 @@ using System.Text.Json;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Fees;
+using Tunai.Gateway.Reconciliation;
 
-namespace Tunai.Gateway.Money;
+namespace Tunai.Gateway.Settlement;
 
 /// <summary>
 /// The money rules a code must meet, called by create and update inside their unit of work after the code's row

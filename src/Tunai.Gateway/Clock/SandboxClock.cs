@@ -6,8 +6,10 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
+using Tunai.Gateway.BackOffice;
+using Tunai.Gateway.Audit;
 
-namespace Tunai.Gateway.BackOffice;
+namespace Tunai.Gateway.Clock;
 
 /// <summary>
 /// The sandbox's test clock: the gateway's <see cref="TimeProvider"/> is this wrapper, which adds an offset to
