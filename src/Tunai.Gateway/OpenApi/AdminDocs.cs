@@ -380,7 +380,7 @@ public static class AdminDocs
 
                 """) },
             Answers = [new(200, typeof(ReconciliationView), "The file matched against Tunai's payments, row by row (query: date, the file's business day)") { Examples = One("one unknown", Reconciliation) }],
-            Errors = ["acquirer_not_found", "invalid_field", "unsupported_media_type", "payload_too_large"],
+            Errors = ["acquirer_not_found", "invalid_field", "unsupported_media_type", "payload_too_large", "import_in_progress"],
         },
         new("GET", "/admin/v1/acquirers/{id}/reconciliations")
         {

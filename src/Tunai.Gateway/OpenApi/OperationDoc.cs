@@ -58,7 +58,7 @@ public static class ErrorCodes
         ["reconciliation_not_found"] = 404, ["row_not_found"] = 404, ["not_sandbox"] = 404,
         ["request_in_progress"] = 409, ["client_id_taken"] = 409, ["code_prefix_overlaps"] = 409, ["code_prefix_exhausted"] = 409,
         ["acquirer_exists"] = 409, ["account_exists"] = 409, ["batch_already_paid"] = 409, ["delivery_in_progress"] = 409,
-        ["row_not_resolvable"] = 409, ["row_already_resolved"] = 409, ["payment_exists"] = 409,
+        ["row_not_resolvable"] = 409, ["row_already_resolved"] = 409, ["payment_exists"] = 409, ["import_in_progress"] = 409,
         ["payload_too_large"] = 413, ["unsupported_media_type"] = 415, ["request_id_reused"] = 422,
         ["too_many_authentication_failures"] = 429, ["rate_limited"] = 429, ["internal_error"] = 500,
     };

@@ -326,57 +326,154 @@ public static class Reconciler
         }
         var hash = Convert.ToHexString(SHA256.HashData(bytes));
         var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(7)).ToUnixTimeMilliseconds();
-        var reconciliationId = await database.WriteAsync<string?>(async unit =>
+        var token = Guid.NewGuid().ToString("N");
+
+        // 1. The import's header, claimed by this import (or the first import's result, when the file was imported).
+        var claim = await database.WriteAsync(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
             var acquirerId = await c.QuerySingleOrDefaultAsync<long?>("SELECT id FROM acquirers WHERE code = @id", new { id }, tx);
             if (acquirerId is null)
             {
-                return null;
+                return new Claim(ClaimOutcome.NoAcquirer, 0, 0, null);
             }
             var recId = $"REC-{date!.Replace("-", "", StringComparison.Ordinal)}-{id}-{hash[..12]}";
             var inserted = await c.QuerySingleOrDefaultAsync<long?>(
                 """
-                INSERT INTO reconciliations (reconciliation_id, acquirer_id, business_date, file_hash, created_at)
-                VALUES (@recId, @acquirerId, @date, @hash, @now)
+                INSERT INTO reconciliations (reconciliation_id, acquirer_id, business_date, file_hash, created_at, import_token)
+                VALUES (@recId, @acquirerId, @date, @hash, @now, @token)
                 ON CONFLICT (acquirer_id, file_hash) DO NOTHING
                 RETURNING id
-                """, new { recId, acquirerId, date, hash, now }, tx);
-            if (inserted is null)
+                """, new { recId, acquirerId, date, hash, now, token }, tx);
+            if (inserted is not null)
+            {
+                unit.Commit();
+                return new Claim(ClaimOutcome.Claimed, inserted.Value, acquirerId.Value, recId);
+            }
+            var existing = await c.QuerySingleAsync<(long Id, string ReconciliationId, long? CompletedAt, long CreatedAt, string? ImportToken)>(
+                "SELECT id, reconciliation_id, completed_at, created_at, import_token FROM reconciliations WHERE acquirer_id = @acquirerId AND file_hash = @hash",
+                new { acquirerId, hash }, tx);
+            if (existing.CompletedAt is not null)
             {
                 // The same file again: the first import's result stands, nothing changes.
-                return await c.QuerySingleAsync<string>("SELECT reconciliation_id FROM reconciliations WHERE acquirer_id = @acquirerId AND file_hash = @hash",
-                    new { acquirerId, hash }, tx);
+                return new Claim(ClaimOutcome.Imported, existing.Id, acquirerId.Value, existing.ReconciliationId);
             }
-            var ofTheDay = (await c.QueryAsync<Payment>(
+            if (existing.CreatedAt > now - (long)AbandonedAfter.TotalMilliseconds)
+            {
+                return new Claim(ClaimOutcome.InProgress, existing.Id, acquirerId.Value, existing.ReconciliationId);
+            }
+            // Left half-written (the process died while writing it): this import takes it over and starts it again.
+            var taken = await c.ExecuteAsync(
+                """
+                UPDATE reconciliations SET import_token = @token, created_at = @now
+                WHERE id = @rowId AND completed_at IS NULL AND import_token = @old
+                """, new { token, now, rowId = existing.Id, old = existing.ImportToken }, tx);
+            if (taken != 1)
+            {
+                return new Claim(ClaimOutcome.InProgress, existing.Id, acquirerId.Value, existing.ReconciliationId);
+            }
+            await c.ExecuteAsync("DELETE FROM reconciliation_rows WHERE reconciliation_id = @rowId", new { rowId = existing.Id }, tx);
+            unit.Commit();
+            return new Claim(ClaimOutcome.Claimed, existing.Id, acquirerId.Value, existing.ReconciliationId);
+        }, ct);
+        switch (claim.Outcome)
+        {
+            case ClaimOutcome.NoAcquirer:
+                return (null, ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}"));
+            case ClaimOutcome.Imported:
+                return (claim.ReconciliationId, null);
+            case ClaimOutcome.InProgress:
+                return (null, ApiError.Conflict("import_in_progress",
+                    $"This file is being imported ({claim.ReconciliationId}); its result is listed once complete. Try again in a minute."));
+        }
+
+        // 2. Each row classified against the payments, read outside the writer.
+        var lines = new List<RowToWrite>(rows!.Count);
+        await using (var read = await database.OpenAsync(CancellationToken.None))
+        {
+            var ofTheDay = (await read.QueryAsync<Payment>(
                 """
                 SELECT id, payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount, status,
                     agent_id, store_id, terminal_id, store_date, additional_info, paid_at, reversed_at
                 FROM payments WHERE acquirer_id = @acquirerId AND paid_at >= @start AND paid_at < @end
-                """, new { acquirerId, start, end = start + 86_400_000L }, tx)).ToDictionary(p => p.TrxId, StringComparer.Ordinal);
-            var line = 0;
-            foreach (var row in rows!)
+                """, new { acquirerId = claim.AcquirerId, start, end = start + 86_400_000L })).ToDictionary(p => p.TrxId, StringComparer.Ordinal);
+            foreach (var row in rows)
             {
-                var payment = ofTheDay.GetValueOrDefault(row.TrxId) ?? await PaymentStore.FindByTrxAsync(c, tx, acquirerId.Value, row.TrxId);
+                var payment = ofTheDay.GetValueOrDefault(row.TrxId) ?? await PaymentStore.FindByTrxAsync(read, null!, claim.AcquirerId, row.TrxId);
                 var (kind, detail) = Classify(row, payment);
-                await InsertRowAsync(c, tx, inserted.Value, ++line, kind, row.TrxId, row.PaymentCode, row.Amount, row.Status,
-                    row.PaidAt.ToUnixTimeMilliseconds(), row.StoreId, row.TerminalId, payment, detail);
+                lines.Add(new RowToWrite(lines.Count + 1, kind, row.TrxId, row.PaymentCode, row.Amount, row.Status,
+                    row.PaidAt.ToUnixTimeMilliseconds(), row.StoreId, row.TerminalId, payment, detail));
             }
-            var inFile = rows!.Select(r => r.TrxId).ToHashSet(StringComparer.Ordinal);
+            var inFile = rows.Select(r => r.TrxId).ToHashSet(StringComparer.Ordinal);
             foreach (var missing in ofTheDay.Values.Where(p => !inFile.Contains(p.TrxId)).OrderBy(p => p.Id))
             {
-                await InsertRowAsync(c, tx, inserted.Value, ++line, ReconciliationClass.MissingFromFile, missing.TrxId, missing.Code, null, null, null,
-                    missing.StoreId, missing.TerminalId, missing, "Tunai recorded this payment; the store's file does not list it");
+                lines.Add(new RowToWrite(lines.Count + 1, ReconciliationClass.MissingFromFile, missing.TrxId, missing.Code, null, null, null,
+                    missing.StoreId, missing.TerminalId, missing, "Tunai recorded this payment; the store's file does not list it"));
             }
-            await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.import", recId, null,
-                new { acquirer = id, date, rows = line, file_sha256 = hash }, now);
-            unit.Commit();
-            return recId;
-        }, ct);
-        return reconciliationId is null
-            ? (null, ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}"))
-            : (reconciliationId, null);
+        }
+
+        // 3. The rows in chunks, each a unit of its own: the writer serves payments between them. Each chunk checks
+        // that this import still owns the header; the last one completes it, with its audit entry.
+        for (var first = 0; first < lines.Count || first == 0; first += ChunkRows)
+        {
+            var chunk = lines.Skip(first).Take(ChunkRows).ToList();
+            var last = first + ChunkRows >= lines.Count;
+            var owned = await database.WriteAsync(async unit =>
+            {
+                var (c, tx) = (unit.Connection, unit.Transaction);
+                var mine = await c.ExecuteAsync(
+                    last
+                        ? "UPDATE reconciliations SET completed_at = @now, import_token = NULL WHERE id = @rowId AND import_token = @token AND completed_at IS NULL"
+                        : "UPDATE reconciliations SET import_token = @token WHERE id = @rowId AND import_token = @token AND completed_at IS NULL",
+                    new { now, rowId = claim.RowId, token }, tx);
+                if (mine != 1)
+                {
+                    return false;
+                }
+                foreach (var l in chunk)
+                {
+                    await InsertRowAsync(c, tx, claim.RowId, l.Line, l.Class, l.TrxId, l.Code, l.FileAmount, l.FileStatus, l.FilePaidAt,
+                        l.StoreId, l.TerminalId, l.Payment, l.Detail);
+                }
+                if (last)
+                {
+                    await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "reconciliation.import", claim.ReconciliationId, null,
+                        new { acquirer = id, date, rows = lines.Count, file_sha256 = hash }, now);
+                }
+                unit.Commit();
+                return true;
+            }, CancellationToken.None); // once begun, finished even if the caller goes: a half-written import helps nobody
+            if (!owned)
+            {
+                return (null, ApiError.Conflict("import_in_progress",
+                    $"Another import of this file took over {claim.ReconciliationId}; its result is listed once complete."));
+            }
+            if (last)
+            {
+                break;
+            }
+        }
+        return (claim.ReconciliationId, null);
     }
+
+    /// <summary>Rows written per unit of work: a few milliseconds of the writer, so a payment never waits long behind a file.</summary>
+    internal const int ChunkRows = 500;
+
+    /// <summary>An import whose header has not been completed for this long is taken to be abandoned (its process died).</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
+
+    private enum ClaimOutcome
+    {
+        NoAcquirer,
+        Imported,
+        InProgress,
+        Claimed,
+    }
+
+    private sealed record Claim(ClaimOutcome Outcome, long RowId, long AcquirerId, string? ReconciliationId);
+
+    private sealed record RowToWrite(int Line, string Class, string TrxId, string Code, long? FileAmount, string? FileStatus, long? FilePaidAt,
+        string? StoreId, string? TerminalId, Payment? Payment, string? Detail);
 
     public static ApiError TooLarge() =>
         new(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The file may be at most {MaxFileBytes / (1024 * 1024)} MiB ({MaxFileBytes} bytes); split it by day");
@@ -401,6 +498,7 @@ public static class Reconciler
         """
         SELECT r.id, r.reconciliation_id, r.acquirer_id, a.code AS acquirer_code, r.business_date, r.created_at
         FROM reconciliations r JOIN acquirers a ON a.id = r.acquirer_id
+        WHERE r.completed_at IS NOT NULL
         """;
 
     /// <summary>
@@ -411,7 +509,7 @@ public static class Reconciler
     public static async Task<ReconciliationView?> ViewAsync(System.Data.Common.DbConnection c, string reconciliationId, bool matched,
         int afterLine = 0, int limit = MaxPageRows, string? onlyClass = null)
     {
-        var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId });
+        var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} AND r.reconciliation_id = @reconciliationId", new { reconciliationId });
         if (header is null)
         {
             return null;
@@ -457,7 +555,7 @@ public static class Reconciler
     public static async Task<IReadOnlyList<ReconciliationView>> ListAsync(System.Data.Common.DbConnection c, string acquirerCode)
     {
         var headers = (await c.QueryAsync<StoredHeader>(
-            $"{HeaderSql} WHERE a.code = @acquirerCode ORDER BY r.id DESC LIMIT 100", new { acquirerCode })).ToList();
+            $"{HeaderSql} AND a.code = @acquirerCode ORDER BY r.id DESC LIMIT 100", new { acquirerCode })).ToList();
         if (headers.Count == 0)
         {
             return [];
@@ -492,7 +590,7 @@ public static class Reconciler
         return await database.WriteAsync<(ReconciliationRowView?, ApiError?)>(async unit =>
         {
             var (c, tx) = (unit.Connection, unit.Transaction);
-            var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} WHERE r.reconciliation_id = @reconciliationId", new { reconciliationId }, tx);
+            var header = await c.QuerySingleOrDefaultAsync<StoredHeader>($"{HeaderSql} AND r.reconciliation_id = @reconciliationId", new { reconciliationId }, tx);
             var row = header is null ? null : await c.QuerySingleOrDefaultAsync<Row>(
                 """
                 SELECT id, line, class, trx_id, payment_code, file_amount, file_status, file_paid_at, store_id, terminal_id,

@@ -109,4 +109,67 @@ public sealed class ReconciliationFileTests
         Assert.Equal(5, (int)listed["counts"]!["UNKNOWN_TO_TUNAI"]!);
         Assert.Empty(listed["rows"]!.AsArray());
     }
+
+    [Fact]
+    public async Task AFileLargerThanAChunkIsWrittenWholeInChunksAndListedOnlyOnceComplete()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Morning);
+        await TestStore.CreateAsync(gateway, "RECON");
+        var count = Tunai.Gateway.Reconciliation.Reconciler.ChunkRows * 2 + 7;
+        var rows = Enumerable.Range(1, count).Select(i => $"T{i},8896512345{i:000000},{1000 + i},2026-11-30T02:10:00Z,TZ01,,PAID").ToArray();
+        var (status, imported) = await ImportAsync(gateway, Encoding.UTF8.GetBytes(File(rows)));
+        Assert.True(status == HttpStatusCode.OK, imported.ToJsonString());
+
+        var id = (string)imported["id"]!;
+        Assert.Equal(count, await gateway.CountAsync(
+            "SELECT COUNT(*) FROM reconciliation_rows x JOIN reconciliations r ON r.id = x.reconciliation_id WHERE r.reconciliation_id = @id", ("id", id)));
+        // Lines 1..N, each once, whatever chunk wrote it.
+        Assert.Equal(count, await gateway.CountAsync(
+            "SELECT COUNT(DISTINCT x.line) FROM reconciliation_rows x JOIN reconciliations r ON r.id = x.reconciliation_id WHERE r.reconciliation_id = @id AND x.line BETWEEN 1 AND @count",
+            ("id", id), ("count", count)));
+        var listed = GatewayHost.Json(await gateway.Admin.GetStringAsync("/admin/v1/acquirers/RECON/reconciliations"))["items"]![0]!;
+        Assert.Equal(count, (int)listed["counts"]!["UNKNOWN_TO_TUNAI"]!);
+        Assert.Equal(1, await gateway.CountAsync("SELECT COUNT(*) FROM audit_log WHERE action = 'reconciliation.import' AND target = @id", ("id", id)));
+    }
+
+    [Fact]
+    public async Task AnImportACrashLeftHalfWrittenIsHiddenRefusedWhileFreshAndTakenOverOnceAbandoned()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Morning);
+        await TestStore.CreateAsync(gateway, "RECON");
+        var rows = Enumerable.Range(1, 3).Select(i => $"T{i},88965123456781{i:00},{1000 * i},2026-11-30T02:10:00Z,TZ01,,PAID").ToArray();
+        var bytes = Encoding.UTF8.GetBytes(File(rows));
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+        var id = $"REC-20261130-RECON-{hash[..12]}";
+        // What a process killed between two chunks leaves: the header not completed, and some of the rows.
+        await gateway.ExecuteAsync(
+            """
+            INSERT INTO reconciliations (reconciliation_id, acquirer_id, business_date, file_hash, created_at, import_token)
+            SELECT @id, id, '2026-11-30', @hash, @at, 'a-process-that-died' FROM acquirers WHERE code = 'RECON'
+            """, ("id", id), ("hash", hash), ("at", Morning.ToUnixTimeMilliseconds()));
+        await gateway.ExecuteAsync(
+            """
+            INSERT INTO reconciliation_rows (reconciliation_id, line, class, trx_id, payment_code)
+            SELECT id, 1, 'UNKNOWN_TO_TUNAI', 'T1', '8896512345678101' FROM reconciliations WHERE reconciliation_id = @id
+            """, ("id", id));
+
+        var listed = GatewayHost.Json(await gateway.Admin.GetStringAsync("/admin/v1/acquirers/RECON/reconciliations"))["items"]!.AsArray();
+        Assert.Empty(listed);
+        using (var view = await gateway.Admin.GetAsync($"/admin/v1/reconciliations/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, view.StatusCode);
+        }
+        // Still fresh: the import may be running; the same file again is told so and changes nothing.
+        var (busy, refusal) = await ImportAsync(gateway, bytes);
+        Assert.Equal(HttpStatusCode.Conflict, busy);
+        Assert.Equal("import_in_progress", (string)refusal["error"]!["code"]!);
+
+        gateway.Time.Advance(Tunai.Gateway.Reconciliation.Reconciler.AbandonedAfter + TimeSpan.FromMinutes(1));
+        var (status, imported) = await ImportAsync(gateway, bytes);
+        Assert.True(status == HttpStatusCode.OK, imported.ToJsonString());
+        Assert.Equal(id, (string)imported["id"]!);
+        var result = GatewayHost.Json(await gateway.Admin.GetStringAsync($"/admin/v1/reconciliations/{id}"));
+        Assert.Equal([1, 2, 3], result["rows"]!.AsArray().Select(r => (int)r!["line"]!).ToList());
+        Assert.Equal(3, (int)result["counts"]!["UNKNOWN_TO_TUNAI"]!);
+    }
 }
