@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Secrets;
+using Tunai.Gateway.Snap;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
@@ -63,6 +64,7 @@ public static class GatewayApp
         builder.Services.AddTelemetry(builder.Configuration);
         builder.Services.AddApiDocuments();
         builder.Services.AddBackOffice();
+        builder.Services.AddSnap();
         configure?.Invoke(builder);
         // Last: the sandbox's test clock wraps whichever clock was registered (a test's fake one included).
         builder.Services.AddSandboxClock();
@@ -82,6 +84,7 @@ public static class GatewayApp
         app.UseStatusCodePages(StatusWithoutBody);
         app.MapMerchants();
         app.MapPaymentCodes();
+        app.MapSnap();
         app.MapHowToPay();
         app.MapAcquirers();
         app.MapStore();

@@ -234,6 +234,7 @@ public static partial class MerchantEndpoints
             var notificationUrl = Url(f, "notification_url", options);
             var inquiryUrl = Url(f, "inquiry_url", options);
             var fee = Money.FeeSchedule.Read(f, root, "fee");
+            var snapKey = Snap.SnapKeys.Read(f, root);
             if (secret is not null && secret.Length < 8)
             {
                 f.Fail<string>("secret_key", "secret_key must be at least 8 characters");
@@ -271,6 +272,10 @@ public static partial class MerchantEndpoints
                 if (fee is not null)
                 {
                     await Money.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
+                }
+                if (snapKey.Given)
+                {
+                    await Snap.SnapKeys.SetAsync(unit.Connection, unit.Transaction, changed.Id, snapKey.Pem);
                 }
                 unit.Commit();
                 // A new secret key is shown in this answer only.

@@ -50,32 +50,7 @@ public static class PaymentCodeEndpoints
             var c = command!;
             var now = time.GetUtcNow();
             var createdAt = now.ToUnixTimeMilliseconds();
-            var code = new PaymentCode
-            {
-                MerchantId = merchant.Id,
-                Code = c.PaymentCode ?? "",
-                Kind = c.PaymentCode is null ? "DGPC" : "MGPC",
-                InvoiceNumber = c.InvoiceNumber,
-                Amount = c.Amount,
-                Status = CodeStatus.Active,
-                Reusable = c.Reusable,
-                Info = c.Info,
-                Info2 = c.Info2,
-                Info3 = c.Info3,
-                CustomerName = c.CustomerName,
-                CustomerEmail = c.CustomerEmail,
-                FooterMessage = c.FooterMessage,
-                InsuranceInfo = c.InsuranceInfo,
-                AccountId = c.AccountId,
-                Settlement = c.Settlement,
-                OverrideNotificationUrl = c.OverrideNotificationUrl,
-                AdditionalInfo = c.AdditionalInfo?.GetRawText(),
-                RequestId = request.RequestId,
-                HowToPayToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_'),
-                CreatedAt = createdAt,
-                ExpiresAt = createdAt + c.ExpiredMinutes * 60_000L,
-                UpdatedAt = createdAt,
-            };
+            var code = PaymentCodeOperations.NewCode(merchant, c, request.RequestId, createdAt, createdAt + c.ExpiredMinutes * 60_000L);
 
             var baseUrl = PublicBaseUrl(http, options);
             string? created = null;
@@ -86,52 +61,12 @@ public static class PaymentCodeEndpoints
                 {
                     return answered;
                 }
-                var (connection, tx) = (unit.Connection, unit.Transaction);
-                (PaymentCode Code, Money.FeeSchedule Fee)? inserted = null;
-                var expiredChecked = false;
-                for (var attempt = 0; inserted is null && attempt < 10; attempt++)
-                {
-                    var candidate = c.PaymentCode is null
-                        ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
-                        : code;
-                    inserted = await PaymentCodeStore.InsertAsync(database, connection, tx, candidate);
-                    if (inserted is not null)
-                    {
-                        break;
-                    }
-                    // A conflict, told apart only now: the merchant's own code is taken; a code past its expiry that
-                    // nothing marked yet holds the invoice (marked EXPIRED, which frees it, and tried again); a live
-                    // code holds it; or a drawn code is taken (another is drawn).
-                    if (c.PaymentCode is not null && await PaymentCodeStore.CodeTakenAsync(connection, tx, c.PaymentCode))
-                    {
-                        return new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
-                            $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
-                            "online_to_offline_info.payment_code");
-                    }
-                    if (!expiredChecked)
-                    {
-                        expiredChecked = true;
-                        if (await PaymentCodeStore.ExpireInvoiceAsync(connection, tx, merchant.Id, c.InvoiceNumber, createdAt) > 0)
-                        {
-                            continue;
-                        }
-                    }
-                    if (await PaymentCodeStore.InvoiceHeldAsync(connection, tx, merchant.Id, c.InvoiceNumber))
-                    {
-                        return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
-                            $"Invoice {c.InvoiceNumber} already has a payment code that is active or paid; cancel it first or use another invoice number",
-                            "order.invoice_number");
-                    }
-                }
-                if (inserted is null)
-                {
-                    throw new InvalidOperationException("Could not draw a free payment code in 10 attempts; the prefix's code space is nearly full");
-                }
-                var (stored, fee) = inserted.Value;
-                if (await Money.CodeMoney.AcceptNewAsync(unit, stored, fee) is { } refused)
+                var (inserted, refused) = await PaymentCodeOperations.CreateAsync(unit, database, options, merchant, c, code);
+                if (refused is not null)
                 {
                     return refused;
                 }
+                var stored = inserted!;
 
                 var body = WireJson.Serialize(new CreateResponse(
                     new OrderRef(stored.InvoiceNumber),
@@ -180,56 +115,13 @@ public static class PaymentCodeEndpoints
                 {
                     return answered;
                 }
-                var (connection, tx) = (unit.Connection, unit.Transaction);
-                var current = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx);
-                if (current is null)
-                {
-                    return new ApiError(StatusCodes.Status404NotFound, "payment_code_not_found",
-                        $"Payment code {u.PaymentCode} does not exist for this merchant", "online_to_offline_info.payment_code");
-                }
-                if (u.InvoiceNumber is not null && u.InvoiceNumber != current.InvoiceNumber)
-                {
-                    return ApiError.Validation("order.invoice_number",
-                        $"order.invoice_number must be the code's invoice number ({current.InvoiceNumber})");
-                }
-                if (!u.Cancel && u.ExpiredMinutes is null && current.StatusAt(now) == CodeStatus.Expired)
-                {
-                    return new ApiError(StatusCodes.Status400BadRequest, "payment_code_expired",
-                        $"Payment code {u.PaymentCode} has expired; send online_to_offline_info.expired_time to extend it",
-                        "online_to_offline_info.expired_time");
-                }
-
-                PaymentCode? changed;
-                try
-                {
-                    changed = u.Cancel
-                        ? await PaymentCodeStore.CancelAsync(connection, tx, current.Id, nowMs)
-                        : await PaymentCodeStore.UpdateAsync(connection, tx, current, u,
-                            u.ExpiredMinutes is { } minutes ? nowMs + minutes * 60_000L : null, nowMs);
-                }
-                catch (Exception e) when (Database.IsUniqueViolation(e))
-                {
-                    return new ApiError(StatusCodes.Status400BadRequest, "invoice_number_in_use",
-                        $"Invoice {current.InvoiceNumber} now has another live payment code; this one cannot be reactivated",
-                        "order.invoice_number");
-                }
-                if (changed is null)
-                {
-                    // Lost to a concurrent payment or cancel: the code as it is now says which.
-                    var latest = await PaymentCodeStore.FindAsync(connection, request.Merchant.Id, u.PaymentCode, tx) ?? current;
-                    var state = latest.Status == CodeStatus.Paid ? "paid" : "cancelled";
-                    return new ApiError(StatusCodes.Status400BadRequest, $"payment_code_{state}",
-                        $"Payment code {u.PaymentCode} is {state} and can no longer be {(u.Cancel ? "cancelled" : "updated")}",
-                        "online_to_offline_info.payment_code");
-                }
-                // The splits (new or kept) against the amount (new or kept) and the fee the code was sold at: the field
-                // named is the one this request changed.
-                var settlementGiven = (u.AdditionalInfo?.Settlement ?? FieldChange.Keep).Given;
-                if (!u.Cancel && await Money.CodeMoney.RecheckAsync(unit, changed,
-                        u.Amount is null || settlementGiven ? Money.CodeMoney.SettlementField : "order.amount") is { } refused)
+                var (updated, refused) = await PaymentCodeOperations.UpdateAsync(unit, request.Merchant, u,
+                    u.ExpiredMinutes is { } minutes ? nowMs + minutes * 60_000L : null, now);
+                if (refused is not null)
                 {
                     return refused;
                 }
+                var changed = updated!;
 
                 var body = WireJson.Serialize(new UpdateResponse(
                     new OrderRef(changed.InvoiceNumber),
