@@ -421,9 +421,16 @@ public static partial class SnapVirtualAccounts
             info["expired_time"] = (long)Math.Ceiling((at - now).TotalMinutes);
             expiresAt = at.ToUnixTimeMilliseconds();
         }
+        // Top level (BI), or additionalInfo.virtualAccountConfig.reusableStatus (the provider's SDK).
         if (root.TryGetProperty("reusableStatus", out var reusable) && reusable.ValueKind is JsonValueKind.True or JsonValueKind.False)
         {
             info["reusable_status"] = reusable.GetBoolean();
+        }
+        else if (root.TryGetProperty("additionalInfo", out var additional) && additional.ValueKind == JsonValueKind.Object
+            && additional.TryGetProperty("virtualAccountConfig", out var config) && config.ValueKind == JsonValueKind.Object
+            && config.TryGetProperty("reusableStatus", out var configured) && configured.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            info["reusable_status"] = configured.GetBoolean();
         }
         else if (create)
         {
