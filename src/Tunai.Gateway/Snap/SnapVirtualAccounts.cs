@@ -323,6 +323,17 @@ public static partial class SnapVirtualAccounts
                 return (null, SnapResult.InvalidFormat(service, "customerNo", "1 to 20 digits"));
             }
         }
+        // The SDKs allow customerNo null beside a virtualAccountNo: the digits after partnerServiceId are the customerNo.
+        if (customerNo is null && Text(root, "virtualAccountNo") is { } given)
+        {
+            var rest = given.StartsWith(psid, StringComparison.Ordinal) ? given[psid.Length..]
+                : given.StartsWith(merchant.CodePrefix, StringComparison.Ordinal) ? given[merchant.CodePrefix.Length..] : null;
+            if (rest is not { Length: > 0 and <= 20 } || !rest.All(char.IsAsciiDigit))
+            {
+                return (null, SnapResult.Of($"404{service}18", "Inconsistent Request [virtualAccountNo must be partnerServiceId + customerNo]"));
+            }
+            customerNo = rest;
+        }
         if (customerNo is null && customerNoRequired)
         {
             return (null, SnapResult.Missing(service, "customerNo"));

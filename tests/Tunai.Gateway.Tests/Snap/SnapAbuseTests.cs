@@ -57,3 +57,43 @@ public sealed class SnapAbuseTests
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM payment_codes"));
     }
 }
+
+/// <summary>A SNAP-created code under concurrent payment and a key given only as virtualAccountNo.</summary>
+public sealed class SnapCodeTests
+{
+    [Fact]
+    public async Task ASnapCreatedCodePaidFromManyConnectionsAtOnceHasOneWinner()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var snap = await SnapMerchant.CreateAsync(gateway);
+        var store = await TestStore.CreateAsync(gateway);
+        var token = await snap.TokenAsync();
+        var (code, _) = await snap.CreateCodeAsync(token);
+
+        var payments = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.PayAsync(code, 150000)));
+
+        Assert.Single(payments, p => p.Status == HttpStatusCode.OK);
+        Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM payments WHERE code = $c AND status = 'SUCCESS'", ("$c", code)));
+        var status = await snap.SendAsync(HttpMethod.Post, SnapMerchant.StatusPath, snap.KeyBody(code).ToJsonString(), token);
+        status.AssertCode("2002600");
+        Assert.Equal("00", (string)status.Json["virtualAccountData"]!["paymentFlagStatus"]!);
+    }
+
+    [Fact]
+    public async Task AVirtualAccountNoWithoutCustomerNoNamesTheCode()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var snap = await SnapMerchant.CreateAsync(gateway);
+        var token = await snap.TokenAsync();
+        var (code, _) = await snap.CreateCodeAsync(token);
+        var body = snap.KeyBody(code);
+        body["customerNo"] = null;
+
+        var status = await snap.SendAsync(HttpMethod.Post, SnapMerchant.StatusPath, body.ToJsonString(), token);
+
+        status.AssertCode("2002600");
+        Assert.Equal(code[snap.Merchant.CodePrefix.Length..], (string)status.Json["virtualAccountData"]!["customerNo"]!);
+        body["virtualAccountNo"] = "99999" + code;
+        (await snap.SendAsync(HttpMethod.Post, SnapMerchant.StatusPath, body.ToJsonString(), token)).AssertCode("4042618");
+    }
+}
