@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using System.Security.Cryptography;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
