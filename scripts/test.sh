@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: once on SQLite, then the gateway's integration suite again on PostgreSQL.
 # As root on Debian it first installs and starts what the tests need (Chromium and zbar-tools for the
-# how-to-pay page, PostgreSQL for the second pass and the multi-instance tests). Without them, the tests that
+# how-to-pay page, PostgreSQL for the second pass and the multi-instance tests, Node.js and npm for the SNAP SDK test). Without them, the tests that
 # need them are skipped with a message; with TUNAI_REQUIRE_ALL=1 (CI sets it) they fail instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then root=true; fi
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
+# Node.js and npm run the provider's SNAP SDK against the gateway; the test installs the SDK from npm itself.
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ -z "${TUNAI_TEST_POSTGRES:-}" ] && ! command -v pg_ctlcluster >/dev/null; then need+=(postgresql); fi
 if [ ${#need[@]} -gt 0 ]; then
   if $root; then

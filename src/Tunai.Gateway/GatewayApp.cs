@@ -3,6 +3,7 @@ using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Startup;
+using Tunai.Gateway.Snap;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Clock;
@@ -70,6 +71,7 @@ public static class GatewayApp
         builder.Services.AddLogLineEscaping();
         builder.Services.AddApiDocuments();
         builder.Services.AddBackOffice();
+        builder.Services.AddSnap();
         configure?.Invoke(builder);
         // Last: the sandbox's test clock wraps whichever clock was registered (a test's fake one included).
         builder.Services.AddSandboxClock();
@@ -90,6 +92,7 @@ public static class GatewayApp
         app.UseNulRefusal();
         app.MapMerchants();
         app.MapPaymentCodes();
+        app.MapSnap();
         app.MapHowToPay();
         app.MapAcquirers();
         app.MapStore();

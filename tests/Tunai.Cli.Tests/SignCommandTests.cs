@@ -104,3 +104,57 @@ public sealed class SignCommandTests
         Assert.Contains(invoice, text, StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>tunai sign --snap</c>: headers a real gateway accepts, and the string to sign.</summary>
+public sealed class SnapSignCommandTests
+{
+    private static HttpRequestMessage WithHeaders(HttpRequestMessage request, string output)
+    {
+        foreach (var line in output.ReplaceLineEndings("\n").Split('\n').TakeWhile(l => l.Length > 0))
+        {
+            var colon = line.IndexOf(": ", StringComparison.Ordinal);
+            request.Headers.TryAddWithoutValidation(line[..colon], line[(colon + 2)..]);
+        }
+        return request;
+    }
+
+    [Fact]
+    public async Task TheTokenCallAndATransactionSignedByTheCliAreAccepted()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var snap = await SnapMerchant.CreateAsync(gateway);
+        var keyFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(keyFile, snap.PrivateKey.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
+            var tokenRun = await CliRun.RunAsync(Path.GetTempPath(), gateway.Time,
+                ["sign", "--snap", "--client-id", snap.Merchant.ClientId, "--path", SnapMerchant.TokenPath, "--private-key-file", keyFile, "--no-body"]);
+            Assert.True(tokenRun.ExitCode == 0, tokenRun.ToString());
+            Assert.Contains($"{snap.Merchant.ClientId}|", tokenRun.Out, StringComparison.Ordinal);
+            using var tokenRequest = WithHeaders(new HttpRequestMessage(HttpMethod.Post, SnapMerchant.TokenPath)
+            {
+                Content = new StringContent("""{"grantType":"client_credentials"}""", System.Text.Encoding.UTF8, "application/json"),
+            }, tokenRun.Out);
+            var token = await SnapResponse.ReadAsync(await gateway.Http.SendAsync(tokenRequest, TestContext.Current.CancellationToken));
+            token.AssertCode("2007300");
+            var accessToken = (string)token.Json["accessToken"]!;
+
+            var body = snap.CreateBody().ToJsonString();
+            var run = await CliRun.RunAsync(Path.GetTempPath(), gateway.Time,
+                ["sign", "--snap", "--client-id", snap.Merchant.ClientId, "--secret-key", snap.Merchant.SecretKey,
+                 "--path", SnapMerchant.CreatePath, "--token", accessToken, "--body", body]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var hash = Tunai.Signing.SnapSignature.BodyHash(System.Text.Encoding.UTF8.GetBytes(body));
+            Assert.Contains($"POST:{SnapMerchant.CreatePath}:{accessToken}:{hash}:", run.Out, StringComparison.Ordinal);
+            using var request = WithHeaders(new HttpRequestMessage(HttpMethod.Post, SnapMerchant.CreatePath)
+            {
+                Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            }, run.Out);
+            (await SnapResponse.ReadAsync(await gateway.Http.SendAsync(request, TestContext.Current.CancellationToken))).AssertCode("2002700");
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
+    }
+}

@@ -35,6 +35,7 @@ public static class UpdateMerchant
             var notificationUrl = MerchantEndpoints.Url(f, "notification_url", options);
             var inquiryUrl = MerchantEndpoints.Url(f, "inquiry_url", options);
             var fee = Fees.FeeSchedule.Read(f, root, "fee");
+            var snapKey = Snap.SnapKeys.Read(f, root);
             // A key imported at creation is whatever the merchant already has; one chosen later replaces a generated
             // one, so it must be as hard to guess (regenerate_secret_key gives such a key).
             if (secret is not null && !Secrets.SecretStrength.IsStrong(secret))
@@ -62,7 +63,7 @@ public static class UpdateMerchant
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl,
                 disabled);
             var updated = await RunAsync(database, merchants, box, clientId, null, patch, fee, time.GetUtcNow().ToUnixTimeMilliseconds(),
-                AuditActor.AdminToken(http), http.RequestAborted);
+                AuditActor.AdminToken(http), http.RequestAborted, snapKey);
             // A new secret key is shown in this answer only.
             return updated is null ? MerchantEndpoints.NotFound(clientId)
                 : WireJson.Ok(MerchantView.From(updated.Merchant, withSecret: patch.SecretKey is not null) with { Fee = updated.Fee.ToView() });
@@ -76,7 +77,7 @@ public static class UpdateMerchant
     /// <see cref="MerchantEndpoints.UrlRule"/>, checked by the caller where it reads them, so it can name the field.
     /// </summary>
     public static async Task<Updated?> RunAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, long? merchantScope,
-        MerchantPatch patch, Fees.FeeSchedule? fee, long now, AuditActor auditAs, CancellationToken ct)
+        MerchantPatch patch, Fees.FeeSchedule? fee, long now, AuditActor auditAs, CancellationToken ct, (bool Given, string? Pem) snapKey = default)
     {
         var updated = await database.WriteAsync(async unit =>
         {
@@ -97,6 +98,13 @@ public static class UpdateMerchant
                 var feeBefore = await Fees.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction);
                 await Fees.FeeStore.SetMerchantAsync(unit.Connection, unit.Transaction, changed.Id, fee, now);
                 await AuditTrail.WriteAsync(unit, auditAs, "merchant.fee", clientId, feeBefore.ToView(), fee.ToView(), now);
+            }
+            if (snapKey.Given)
+            {
+                // A public key, not a secret: the audit keeps it whole.
+                var keyBefore = await Snap.SnapKeys.FindAsync(unit.Connection, changed.Id);
+                await Snap.SnapKeys.SetAsync(unit.Connection, unit.Transaction, changed.Id, snapKey.Pem);
+                await AuditTrail.WriteAsync(unit, auditAs, "merchant.snap_public_key", clientId, new { pem = keyBefore }, new { pem = snapKey.Pem }, now);
             }
             unit.Commit();
             return new Updated(changed, await Fees.FeeStore.MerchantAsync(unit.Connection, changed.Id, unit.Transaction));

@@ -19,6 +19,7 @@ public static class ApiDocuments
     public const string Merchant = "merchant";
     public const string Store = "store";
     public const string Admin = "admin";
+    public const string Snap = "snap";
 
     private const string AdminScheme = "adminToken";
 
@@ -30,6 +31,7 @@ public static class ApiDocuments
         {
             _ when path.StartsWith("/admin/", StringComparison.Ordinal) => Admin,
             _ when path.StartsWith("/acquirer/", StringComparison.Ordinal) => Store,
+            _ when Tunai.Gateway.Snap.SnapDocs.IsSnapPath(path) => Snap,
             _ when path.StartsWith("/alfa-", StringComparison.Ordinal) || path.StartsWith("/orders/", StringComparison.Ordinal)
                 || path.StartsWith("/how-to-pay/", StringComparison.Ordinal) || path.StartsWith("/settlements/", StringComparison.Ordinal) => Merchant,
             _ => null,
@@ -43,6 +45,7 @@ public static class ApiDocuments
                  {
                      (Merchant, "Tunai merchant API", "Payment codes, their status, and the how-to-pay pages, wire-compatible with the Alfa O2O API. Requests and responses are signed with HMAC-SHA256 over Client-Id, Request-Id, the timestamp, the Request-Target and the body's digest (see the signature headers)."),
                      (Store, "Tunai store API", "Inquiry, payment and reversal as a store system (acquirer) calls them, signed with the acquirer's credentials."),
+                     (Snap, "Tunai SNAP API", Tunai.Gateway.Snap.SnapDocs.Description),
                      (Admin, "Tunai admin API", "Merchants, acquirers, payment codes, notifications, and money (fees, accounts, payments' journals, settlements, reports, reconciliation), for the gateway's operator. Every call needs Authorization: Bearer <admin token>."),
                  })
         {
@@ -72,6 +75,11 @@ public static class ApiDocuments
                 options.AddOperationTransformer(async (operation, context, ct) =>
                 {
                     var path = "/" + context.Description.RelativePath;
+                    if (name == Snap)
+                    {
+                        Tunai.Gateway.Snap.SnapDocs.Apply(operation, path);
+                        return;
+                    }
                     var signed = name == Store || (name == Merchant && !path.Contains("how-to-pay", StringComparison.Ordinal));
                     if (signed)
                     {
@@ -121,6 +129,7 @@ public static class ApiDocuments
                 .WithOpenApiRoutePattern("/openapi/{documentName}.json")
                 .AddDocument(Merchant, "Merchant API", isDefault: true)
                 .AddDocument(Store, "Store API")
+                .AddDocument(Snap, "SNAP API")
                 .AddDocument(Admin, "Admin API")
                 // A self-hosted gateway's reference: none of the hosted service's buttons (Ask AI, its MCP server,
                 // Generate SDK and Deploy in the developer toolbar), which do nothing here, and no telemetry.

@@ -44,6 +44,7 @@ public sealed partial class OpenApiTests : IAsyncLifetime
             [ApiDocuments.Merchant] = await DocumentAsync(ApiDocuments.Merchant),
             [ApiDocuments.Store] = await DocumentAsync(ApiDocuments.Store),
             [ApiDocuments.Admin] = await DocumentAsync(ApiDocuments.Admin),
+            [ApiDocuments.Snap] = await DocumentAsync(ApiDocuments.Snap),
         };
         // From the app's own endpoint data sources: a route added later must be described (or declared operational) too.
         var routes = _gateway.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

@@ -1,0 +1,39 @@
+namespace Tunai.Gateway.Snap;
+
+/// <summary>
+/// SNAP routes: each service at the provider's SDK path and at Bank Indonesia's path, one handler for both (the
+/// SDK's paths are what its unchanged clients call once pointed at Tunai's base URL).
+/// </summary>
+public static class SnapEndpoints
+{
+    public const string SdkVa = "/virtual-accounts/bi-snap-va/v1.1/transfer-va";
+
+    public static IServiceCollection AddSnap(this IServiceCollection services) =>
+        services.AddSingleton<SnapAuthentication.TransactionFilter>();
+
+    public static IEndpointRouteBuilder MapSnap(this IEndpointRouteBuilder app)
+    {
+        var token = app.MapGroup("").LimitSnapAuthenticationFailures();
+        token.MapPost("/authorization/v1/access-token/b2b", SnapAuthentication.IssueToken);
+        token.MapPost("/v1.0/access-token/b2b", SnapAuthentication.IssueToken);
+
+        var va = app.MapGroup("")
+            .LimitSnapAuthenticationFailures()
+            .AddEndpointFilter<SnapAuthentication.TransactionFilter>();
+        Service(va.MapPost($"{SdkVa}/create-va", SnapVirtualAccounts.Create), SnapService.Create);
+        Service(va.MapPost("/v1.0/transfer-va/create-va", SnapVirtualAccounts.Create), SnapService.Create);
+        foreach (var path in new[] { $"{SdkVa}/update-va", "/v1.0/transfer-va/update-va" })
+        {
+            Service(va.MapMethods(path, [HttpMethods.Put, HttpMethods.Post], SnapVirtualAccounts.Update), SnapService.Update);
+        }
+        foreach (var path in new[] { $"{SdkVa}/delete-va", "/v1.0/transfer-va/delete-va" })
+        {
+            Service(va.MapMethods(path, [HttpMethods.Delete, HttpMethods.Post], SnapVirtualAccounts.Delete), SnapService.Delete);
+        }
+        Service(va.MapPost("/orders/v1.0/transfer-va/status", SnapVirtualAccounts.Status), SnapService.Status);
+        Service(va.MapPost("/v1.0/transfer-va/status", SnapVirtualAccounts.Status), SnapService.Status);
+        return app;
+    }
+
+    private static void Service(RouteHandlerBuilder route, string code) => route.WithMetadata(new SnapServiceCode(code));
+}
