@@ -17,7 +17,6 @@ using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Instances;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Ledger;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Notifications;

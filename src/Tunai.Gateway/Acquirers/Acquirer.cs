@@ -1,8 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;

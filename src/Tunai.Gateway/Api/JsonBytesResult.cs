@@ -1,4 +1,3 @@
-using Tunai.Gateway.BackOffice;
 using Tunai.Signing;
 using Tunai.Gateway.Clock;
 

@@ -1,4 +1,3 @@
-using Tunai.Gateway.BackOffice;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Configuration;
 using Tunai.Signing;

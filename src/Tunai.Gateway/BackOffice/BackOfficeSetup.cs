@@ -1,7 +1,5 @@
-using System.Xml.Linq;
 using Dapper;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Tunai.Gateway.BackOffice.Components;

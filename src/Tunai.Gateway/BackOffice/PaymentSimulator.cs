@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Store;
 using Tunai.Signing;
 using Tunai.Gateway.Clock;
 

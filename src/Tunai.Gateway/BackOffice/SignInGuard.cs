@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
 using Tunai.Gateway.Configuration;

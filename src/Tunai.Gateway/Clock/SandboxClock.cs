@@ -6,7 +6,6 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Clock;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Signing;

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 

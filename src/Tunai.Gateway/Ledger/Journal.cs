@@ -8,7 +8,6 @@ using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Ledger;
 

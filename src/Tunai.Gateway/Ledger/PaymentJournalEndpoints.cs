@@ -3,7 +3,6 @@ using Dapper;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 

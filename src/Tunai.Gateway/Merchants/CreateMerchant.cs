@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;

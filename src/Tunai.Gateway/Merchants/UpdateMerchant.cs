@@ -1,5 +1,4 @@
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;

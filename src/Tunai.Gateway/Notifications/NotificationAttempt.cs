@@ -1,4 +1,3 @@
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using System.Diagnostics;
 using System.Net.Http.Headers;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Dapper;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;

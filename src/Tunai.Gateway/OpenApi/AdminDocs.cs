@@ -7,7 +7,6 @@ using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.OpenApi;
 

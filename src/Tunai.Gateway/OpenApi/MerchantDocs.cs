@@ -3,10 +3,8 @@ using System.Text.Json.Nodes;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Notifications;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
-using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
 

@@ -3,7 +3,6 @@ using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Store;
 
 using Tunai.Gateway.Abuse;
 

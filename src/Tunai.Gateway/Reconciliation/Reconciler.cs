@@ -9,7 +9,6 @@ using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 

@@ -1,13 +1,10 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Dapper;
-using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;

@@ -5,7 +5,6 @@ using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Fees;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;
 

@@ -10,7 +10,6 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Ledger;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;

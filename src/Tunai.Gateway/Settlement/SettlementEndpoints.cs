@@ -1,12 +1,10 @@
 using Tunai.Gateway.Admin;
-using System.Globalization;
 using System.Text;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
-using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 

@@ -6,7 +6,6 @@ using Dapper;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Ledger;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;

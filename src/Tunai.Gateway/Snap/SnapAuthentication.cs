@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Api;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Clock;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;

@@ -6,7 +6,6 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
-using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.Startup;
 
