@@ -101,7 +101,8 @@ public static class UpdateMerchant
             if (snapKey.Given)
             {
                 // A public key, not a secret: the audit keeps it whole.
-                var keyBefore = await Snap.SnapKeys.FindAsync(unit.Connection, changed.Id);
+                var keyBefore = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<string?>(unit.Connection,
+                    "SELECT snap_public_key FROM merchants WHERE id = @id", new { id = changed.Id }, unit.Transaction);
                 await Snap.SnapKeys.SetAsync(unit.Connection, unit.Transaction, changed.Id, snapKey.Pem);
                 await AuditTrail.WriteAsync(unit, auditAs, "merchant.snap_public_key", clientId, new { pem = keyBefore }, new { pem = snapKey.Pem }, now);
             }
