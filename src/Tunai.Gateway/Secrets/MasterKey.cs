@@ -76,9 +76,7 @@ public sealed class MasterKeys
     /// <summary>The sandbox's own master key, in its data folder: created 0600 on first start, read afterwards.</summary>
     private static MasterKey SandboxKey(TunaiOptions options, ILogger logger)
     {
-        var folder = options.Storage.Provider == StorageProvider.Sqlite
-            ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
-            : Path.GetFullPath("data");
+        var folder = options.Storage.DataFolder;
         var path = Path.Combine(folder, SandboxFileName);
         if (!File.Exists(path))
         {

@@ -59,13 +59,9 @@ public static class SecretsSetup
         {
             return Path.GetFullPath(configured);
         }
-        var provider = configuration["Tunai:Storage:Provider"];
-        if (string.Equals(provider, nameof(StorageProvider.Postgres), StringComparison.OrdinalIgnoreCase))
-        {
-            return Path.GetFullPath(Path.Combine("data", "keys"));
-        }
-        var sqlite = configuration["Tunai:Storage:SqlitePath"] is { Length: > 0 } path ? path : new StorageOptions().SqlitePath;
-        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite))!, "keys");
+        var postgres = string.Equals(configuration["Tunai:Storage:Provider"], nameof(StorageProvider.Postgres), StringComparison.OrdinalIgnoreCase);
+        return Path.Combine(StorageOptions.DataFolderOf(postgres ? StorageProvider.Postgres : StorageProvider.Sqlite,
+            configuration["Tunai:Storage:SqlitePath"]), "keys");
     }
 }
 
