@@ -40,6 +40,26 @@ public static class BackOfficeAssets
         .secret { font-family: ui-monospace, monospace; background: #fff3c4; padding: .15rem .3rem; }
         .pos { max-width: 26rem; background: #10231a; color: #b8f5c9; font-family: ui-monospace, monospace; padding: 1rem; border-radius: 6px; }
         .receipt { max-width: 22rem; background: #fff; font-family: ui-monospace, monospace; padding: 1rem; border: 1px dashed #888; white-space: pre-wrap; }
+        form.filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .75rem 0; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(19rem, 1fr)); gap: .75rem; }
+        figure.chart { margin: 0; background: #fff; border: 1px solid var(--line); padding: .5rem; }
+        figure.chart figcaption { font-weight: 600; }
+        .chart-summary { font-weight: 400; color: var(--muted); }
+        svg.chart-svg { display: block; width: 100%; height: auto; }
+        svg.chart-svg .axis { font-size: 10px; fill: var(--muted); }
+        svg.chart-svg .grid { stroke: var(--line); stroke-dasharray: 2 2; }
+        svg.chart-svg .axis-line { stroke: #8a93a3; }
+        .s-count { fill: var(--accent); background: var(--accent); }
+        .s-money { fill: #6d28d9; background: #6d28d9; }
+        .s-good { fill: var(--good); background: var(--good); }
+        .s-bad { fill: var(--bad); background: var(--bad); }
+        .s-warn { fill: #b45309; background: #b45309; }
+        ul.legend { list-style: none; display: flex; gap: 1rem; margin: .25rem 0 0; padding: 0; font-size: .9rem; }
+        .swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: middle; }
+        details.numbers { margin: .75rem 0; }
+        details.numbers summary { cursor: pointer; color: var(--accent); }
+        caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+        a.csv { display: inline-block; margin: .5rem 0; }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         @media (max-width: 40rem) { dl.fields { grid-template-columns: 1fr; } main { padding: .5rem; } }
         """;

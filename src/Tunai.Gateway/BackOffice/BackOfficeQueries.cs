@@ -16,6 +16,9 @@ public sealed record CodeRow
     public long ExpiresAt { get; init; }
     public required string CustomerName { get; init; }
     public long CreatedAt { get; init; }
+
+    /// <summary>The status as a person reads it at <paramref name="nowMs"/>: an active code past its expiry is EXPIRED.</summary>
+    public string StatusAt(long nowMs) => Status == "ACTIVE" && ExpiresAt <= nowMs ? "EXPIRED" : Status;
 }
 
 public sealed record StoreEventRow
@@ -188,7 +191,20 @@ public static class BackOfficeQueries
         return rows.ToLookup(a => a.NotificationId);
     }
 
-    public sealed record NotificationFilter(long? Scope, string? ClientId, string? Status, long? Since, int Limit);
+    public sealed record NotificationFilter(long? Scope, string? ClientId, string? Status, long? Since, int Limit)
+    {
+        public static readonly string[] Statuses = ["PENDING", "DELIVERED", "FAILED"];
+
+        /// <summary>
+        /// The notifications page's filter from its query (the page and its CSV file alike): a merchant user's own
+        /// merchant whatever it names, an unknown status as none, <paramref name="since"/> as a UTC timestamp or nothing.
+        /// </summary>
+        public static NotificationFilter For(Actor me, string? merchant, string? status, string? since, int limit) =>
+            new(me.Scope, me.IsStaff ? CsvExports.Clean(merchant) : null, Statuses.Contains(status) ? status : null, SinceMs(since), limit);
+
+        public static long? SinceMs(string? since) =>
+            Tunai.Signing.Signature.TryParseTimestamp(since, out var t) ? t.ToUnixTimeMilliseconds() : null;
+    }
 
     public static async Task<IReadOnlyList<NotificationRow>> NotificationsAsync(DbConnection c, NotificationFilter f) =>
         (await c.QueryAsync<NotificationRow>(
@@ -198,6 +214,13 @@ public static class BackOfficeQueries
               AND (@Status IS NULL OR n.status = @Status) AND (@Since IS NULL OR n.created_at >= @Since)
             ORDER BY n.id DESC LIMIT @Limit
             """, f)).ToList();
+
+    /// <summary>Every acquirer's code, and the one asked for if it exists (else the first): the reconciliation list's choice.</summary>
+    public static async Task<(IReadOnlyList<string> All, string? Chosen)> AcquirersAsync(DbConnection c, string? requested)
+    {
+        var all = (await c.QueryAsync<string>("SELECT code FROM acquirers ORDER BY code")).ToList();
+        return (all, requested is not null && all.Contains(requested) ? requested : all.FirstOrDefault());
+    }
 
     public static async Task<IReadOnlyList<MerchantRow>> MerchantsAsync(DbConnection c, long? scope) =>
         (await c.QueryAsync<MerchantRow>(

@@ -91,6 +91,7 @@ public static class BackOfficeSetup
             var csv = Settlement.Settlements.PayoutCsv(batch, await Settlement.Settlements.LinesAsync(c, batch));
             return Results.Bytes(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"{batch.BatchId}.csv");
         }).RequireAuthorization();
+        app.MapBackOfficeCsv();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -46,6 +46,9 @@ public sealed record Actor(long OperatorId, string Email, string Role, long? Mer
 
     public bool IsStaff => Role != Roles.Merchant;
 
+    /// <summary>A delivery's error as this user may read it: staff see it whole, a merchant user without addresses.</summary>
+    public string? DeliveryError(string? error) => IsStaff ? error : Outbound.OutboundHttp.AsMerchantSees(error);
+
     public bool Can(Capability capability) => capability switch
     {
         Capability.Read => true,

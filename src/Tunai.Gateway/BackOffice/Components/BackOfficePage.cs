@@ -48,7 +48,10 @@ public abstract class BackOfficePage : ComponentBase
     protected AuditActor Auditor => AuditActor.Of(Me, Http);
 
     /// <summary>A delivery's error as this user may read it: staff see it whole, a merchant user without addresses.</summary>
-    protected string? DeliveryError(string? error) => Me.IsStaff ? error : Outbound.OutboundHttp.AsMerchantSees(error);
+    protected string? DeliveryError(string? error) => Me.DeliveryError(error);
+
+    /// <summary>The address of this list page's CSV file: the page's path with .csv, and its query (the same filters).</summary>
+    protected string CsvHref => Http.Request.Path + ".csv" + Http.Request.QueryString;
 
     /// <summary>True (and a 403 with a message) when the user may not do this.</summary>
     protected bool Refused(Capability capability)
@@ -74,7 +77,7 @@ public abstract class BackOfficePage : ComponentBase
         ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToOffset(Wib).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " WIB"
         : "";
 
-    protected static string Rupiah(long amount) => "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');
+    public static string Rupiah(long amount) => "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');
 
-    protected static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+    public static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
