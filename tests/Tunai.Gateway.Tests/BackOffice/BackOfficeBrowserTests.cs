@@ -39,15 +39,7 @@ public sealed class BackOfficeBrowserTests(Browser browser) : IAsyncLifetime
         {
             (email, password) = await BackOfficeAccounts.SandboxAdminAsync(_gateway);
         }
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(Url("/backoffice"));
-        Assert.Contains("/backoffice/sign-in", page.Url, StringComparison.Ordinal);
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", password!);
-        await page.ClickAsync("#sign-in");
-        await Browser.ArrivedAsync(page, Url("/backoffice"));
-        return (context, page);
+        return await browser.SignedInAsync(_gateway.BaseAddress, email, password!, width);
     }
 
     private async Task<(string Code, string Invoice, string RequestId)> CodeAsync(Action<Dictionary<string, object?>>? change = null)

@@ -55,6 +55,29 @@ public sealed class Browser : IAsyncDisposable
     public static Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url) =>
         Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
 
+    /// <summary>
+    /// A new context signed in to the back office at <paramref name="gateway"/> through its sign-in form, as a person does
+    /// (with or without JavaScript), left on the overview.
+    /// </summary>
+    public async Task<(IBrowserContext Context, IPage Page)> SignedInAsync(Uri gateway, string email, string password, int width = 1280,
+        bool javaScript = true)
+    {
+        var context = await NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = 900 },
+            JavaScriptEnabled = javaScript,
+        });
+        var page = await context.NewPageAsync();
+        var overview = new Uri(gateway, "/backoffice").ToString();
+        await page.GotoAsync(overview);
+        Assert.Contains("/backoffice/sign-in", page.Url, StringComparison.Ordinal);
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#sign-in");
+        await ArrivedAsync(page, overview);
+        return (context, page);
+    }
+
     private async Task<IBrowser> StartAsync()
     {
         await gate.WaitAsync(TestContext.Current.CancellationToken);
