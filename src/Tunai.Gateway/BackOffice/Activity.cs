@@ -79,14 +79,15 @@ public sealed record EndpointRow
 /// </summary>
 public static class ActivityQueries
 {
-    /// <summary>A bucket's row: its index from the first bucket, how many rows, and what the statement sums or ranks.</summary>
-    private sealed record BucketRow
+    /// <summary>
+    /// A bucket's row: its index from the first bucket, how many rows, and what the statement sums or ranks. Dapper
+    /// fills it through the constructor where the columns' types are exactly these, else through the properties.
+    /// </summary>
+    private sealed record BucketRow(long Bucket, long N, long Total, long? P50, long? P95)
     {
-        public long Bucket { get; init; }
-        public long N { get; init; }
-        public long Total { get; init; }
-        public long? P50 { get; init; }
-        public long? P95 { get; init; }
+        private BucketRow() : this(0, 0, 0, null, null)
+        {
+        }
     }
 
     /// <summary>

@@ -5,20 +5,16 @@ using Tunai.Gateway.Tests.Infrastructure;
 
 namespace Tunai.Gateway.Tests.BackOffice;
 
-/// <summary>
-/// Every list page's CSV file over real HTTP: linked from the page with the page's own query, holding the rows the page
-/// filters to, neutralised for spreadsheets, and refused or limited exactly as the page is.
-/// </summary>
+// Every list page's CSV file over real HTTP: linked from the page with the page's own query, holding the rows the page
+// filters to, neutralised for spreadsheets, and refused or limited exactly as the page is.
 public sealed class CsvExportTests : IAsyncLifetime
 {
-    /// <summary>A Monday, 10:00 WIB: today is a business day that may be closed.</summary>
-    private static readonly DateTimeOffset Now = new(2026, 12, 7, 3, 0, 0, TimeSpan.Zero);
-
+    /// <summary>The gateway's day: a Monday, its clock at 10:00 WIB, so today is a business day that may be closed.</summary>
     private const string Today = "2026-12-07";
 
-    private GatewayHost _gateway = null!;
+    public async ValueTask InitializeAsync() => _gateway = await GatewayHost.StartAsync(new DateTimeOffset(2026, 12, 7, 3, 0, 0, TimeSpan.Zero));
 
-    public async ValueTask InitializeAsync() => _gateway = await GatewayHost.StartAsync(Now);
+    private GatewayHost _gateway = null!;
 
     public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
 

@@ -13,88 +13,44 @@ namespace Tunai.Gateway.Tests.BackOffice;
 /// </summary>
 public sealed partial class OverviewTests(OverviewData data) : IClassFixture<OverviewData>
 {
-    private const string Amount = "amount";
+    /// <summary>What happened in one hour or day, as its row of the table reads: where nothing is given, nothing happened.</summary>
+    public sealed record Bucket(string Key, long Codes, long Payments, long Amount, long Reversals, long Deliveries, long Failures, long P50, long P95);
 
-    /// <summary>What one view of the overview must draw: per series, the value of each bucket where something happened.</summary>
-    public sealed record Figures(Dictionary<string, Dictionary<string, long>> Hours, Dictionary<string, Dictionary<string, long>> Days);
+    /// <summary>What one view of the overview must draw, bucket by bucket, in its two windows.</summary>
+    public sealed record Figures(Bucket[] Hours, Bucket[] Days);
 
-    private static Dictionary<string, long> At(params (string Key, long Value)[] values) => values.ToDictionary(v => v.Key, v => v.Value);
-
+    // The lag's p50 and p95 are nearest ranks: of 0, 0, 10000 ms (7 Dec 10:00) the 2nd and the 3rd; of 0, 0, 0, 0, 10000
+    // (7 Dec, every merchant) the 3rd and the 5th.
     public static readonly Figures EveryMerchant = new(
-        new()
-        {
-            ["codes"] = At((Hour(8), 2), (Hour(10), 3)),
-            ["payments"] = At((Hour(8), 2), (Hour(10), 2)),
-            [Amount] = At((Hour(8), 300000), (Hour(10), 300000)),
-            ["reversals"] = At((Hour(10), 1)),
-            ["deliveries"] = At((Hour(8), 2), (Hour(10), 3)),
-            ["failures"] = At((Hour(10), 1)),
-            ["lag-p50"] = At((Hour(8), 0), (Hour(10), 0)),
-            ["lag-p95"] = At((Hour(8), 0), (Hour(10), 10000)),
-        },
-        new()
-        {
-            ["codes"] = At((Day(5), 2), (Day(7), 5)),
-            ["payments"] = At((Day(5), 1), (Day(7), 4)),
-            [Amount] = At((Day(5), 150000), (Day(7), 600000)),
-            ["reversals"] = At((Day(7), 1)),
-            ["deliveries"] = At((Day(5), 1), (Day(7), 5)),
-            ["failures"] = At((Day(7), 1)),
-            // Nearest rank of 0, 0, 0, 0, 10000 ms: p50 is the 3rd, p95 the 5th.
-            ["lag-p50"] = At((Day(5), 0), (Day(7), 0)),
-            ["lag-p95"] = At((Day(5), 0), (Day(7), 10000)),
-        });
+        [new(Hour(8), 2, 2, 300000, 0, 2, 0, 0, 0), new(Hour(10), 3, 2, 300000, 1, 3, 1, 0, 10000)],
+        [new(Day(5), 2, 1, 150000, 0, 1, 0, 0, 0), new(Day(7), 5, 4, 600000, 1, 5, 1, 0, 10000)]);
 
     public static readonly Figures MerchantA = new(
-        new()
-        {
-            ["codes"] = At((Hour(8), 1), (Hour(10), 3)),
-            ["payments"] = At((Hour(8), 1), (Hour(10), 2)),
-            [Amount] = At((Hour(8), 150000), (Hour(10), 300000)),
-            ["reversals"] = At((Hour(10), 1)),
-            ["deliveries"] = At((Hour(8), 1), (Hour(10), 3)),
-            ["failures"] = At((Hour(10), 1)),
-            ["lag-p50"] = At((Hour(8), 0), (Hour(10), 0)),
-            ["lag-p95"] = At((Hour(8), 0), (Hour(10), 10000)),
-        },
-        new()
-        {
-            ["codes"] = At((Day(5), 2), (Day(7), 4)),
-            ["payments"] = At((Day(5), 1), (Day(7), 3)),
-            [Amount] = At((Day(5), 150000), (Day(7), 450000)),
-            ["reversals"] = At((Day(7), 1)),
-            ["deliveries"] = At((Day(5), 1), (Day(7), 4)),
-            ["failures"] = At((Day(7), 1)),
-            ["lag-p50"] = At((Day(5), 0), (Day(7), 0)),
-            ["lag-p95"] = At((Day(5), 0), (Day(7), 10000)),
-        });
+        [new(Hour(8), 1, 1, 150000, 0, 1, 0, 0, 0), new(Hour(10), 3, 2, 300000, 1, 3, 1, 0, 10000)],
+        [new(Day(5), 2, 1, 150000, 0, 1, 0, 0, 0), new(Day(7), 4, 3, 450000, 1, 4, 1, 0, 10000)]);
 
     public static readonly Figures MerchantB = new(
-        new()
-        {
-            ["codes"] = At((Hour(8), 1)), ["payments"] = At((Hour(8), 1)), [Amount] = At((Hour(8), 150000)), ["reversals"] = At(),
-            ["deliveries"] = At((Hour(8), 1)), ["failures"] = At(), ["lag-p50"] = At((Hour(8), 0)), ["lag-p95"] = At((Hour(8), 0)),
-        },
-        new()
-        {
-            ["codes"] = At((Day(7), 1)), ["payments"] = At((Day(7), 1)), [Amount] = At((Day(7), 150000)), ["reversals"] = At(),
-            ["deliveries"] = At((Day(7), 1)), ["failures"] = At(), ["lag-p50"] = At((Day(7), 0)), ["lag-p95"] = At((Day(7), 0)),
-        });
+        [new(Hour(8), 1, 1, 150000, 0, 1, 0, 0, 0)],
+        [new(Day(7), 1, 1, 150000, 0, 1, 0, 0, 0)]);
 
-    /// <summary>The charts of a window, by figure id, and the series each draws.</summary>
-    private static readonly (string Chart, string Series)[] Charts =
+    /// <summary>The charts of a window, by figure id, the series each draws, and that series' value in a bucket.</summary>
+    private static readonly (string Chart, string Series, Func<Bucket, long> Value)[] Charts =
     [
-        ("codes", "codes"), ("payments", "payments"), ("amount", Amount), ("reversals", "reversals"),
-        ("notifications", "deliveries"), ("notifications", "failures"), ("lag", "lag-p50"), ("lag", "lag-p95"),
+        ("codes", "codes", b => b.Codes), ("payments", "payments", b => b.Payments), ("amount", "amount", b => b.Amount),
+        ("reversals", "reversals", b => b.Reversals), ("notifications", "deliveries", b => b.Deliveries),
+        ("notifications", "failures", b => b.Failures), ("lag", "lag-p50", b => b.P50), ("lag", "lag-p95", b => b.P95),
     ];
 
     internal static void AssertFigures(string html, Figures figures)
     {
         foreach (var (hours, window) in new[] { (true, figures.Hours), (false, figures.Days) })
         {
-            foreach (var (chart, series) in Charts)
+            foreach (var (chart, series, value) in Charts)
             {
-                AssertChart(html, $"{(hours ? "hours" : "days")}-{chart}", series, hours, window[series], emptyIsNone: series.StartsWith("lag", StringComparison.Ordinal));
+                // A lag exists only where something was delivered; elsewhere its bar is empty, not zero.
+                var lag = series.StartsWith("lag", StringComparison.Ordinal);
+                var expected = window.Where(b => !lag || b.Deliveries > 0).ToDictionary(b => b.Key, value);
+                AssertChart(html, $"{(hours ? "hours" : "days")}-{chart}", series, hours, expected, emptyIsNone: lag);
             }
         }
     }
