@@ -17,14 +17,8 @@ public static partial class CreateMerchant
 
     public static async Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
     {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+        return await RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var name = f.Text("name", 128, required: true);
             var clientId = f.Text("client_id", 64);
             var secret = f.Text("secret_key", 256);
@@ -51,7 +45,7 @@ public static partial class CreateMerchant
                 AuditActor.AdminToken(http), http.RequestAborted);
             // The secret key is shown here, once; it is stored sealed and no GET returns it.
             return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!, withSecret: true), StatusCodes.Status201Created);
-        }
+        });
     }
 
     /// <summary>

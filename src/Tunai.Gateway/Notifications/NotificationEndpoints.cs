@@ -203,14 +203,8 @@ public static class NotificationEndpoints
     /// <summary>Sends again every notification of a merchant in a status, created in a time range.</summary>
     private static async Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
     {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+        return await RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var clientId = f.Text("client_id", 64, required: true);
             var status = f.Text("status", 16) ?? "FAILED";
             var since = f.Text("since", 40);
@@ -244,7 +238,7 @@ public static class NotificationEndpoints
             }, http.RequestAborted);
             signal.Wake();
             return result;
-        }
+        });
     }
 
     private static NotificationView View(Row r, IReadOnlyList<NotificationAttemptView>? attempts)
