@@ -7,24 +7,14 @@ namespace Tunai.Gateway.Merchants;
 /// Authenticates a merchant request (<see cref="SignedRequests"/>); the endpoint then finds it as the
 /// <see cref="MerchantRequest"/> feature.
 /// </summary>
-public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOptions options, TimeProvider time) : IEndpointFilter
+public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOptions options, TimeProvider time)
+    : SignatureFilter<Merchant>(options, time)
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var (caller, merchant, error) = await SignedRequests.VerifyAsync<Merchant>(http, options, time, async clientId =>
-        {
-            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? (m.VerifyingKeys(time.GetUtcNow()), m) : null;
-        });
-        if (error is not null)
-        {
-            return error;
-        }
-        if (merchant!.IsDisabled)
-        {
-            return ApiError.Unauthorized("merchant_disabled", "This merchant is disabled; ask the gateway's operator", Tunai.Signing.SignatureHeaders.ClientId);
-        }
-        http.Features.Set(new MerchantRequest(merchant!, caller!.RequestId, caller.Body, caller.Target));
-        return await next(context);
-    }
+    protected override ValueTask<Merchant?> FindAsync(string clientId, CancellationToken ct) => merchants.FindAsync(clientId, ct);
+
+    protected override ApiError Disabled =>
+        ApiError.Unauthorized("merchant_disabled", "This merchant is disabled; ask the gateway's operator", Tunai.Signing.SignatureHeaders.ClientId);
+
+    protected override void Admit(HttpContext http, SignedCaller caller, Merchant merchant) =>
+        http.Features.Set(new MerchantRequest(merchant, caller.RequestId, caller.Body, caller.Target));
 }
