@@ -34,23 +34,12 @@ public static class AcquirerEndpoints
     }
 
     /// <summary>The rotation, for the admin API and the back office alike; audited with the old key's expiry, never a key.</summary>
-    public static async Task<Acquirer?> RotateKeyAsync(Database database, AcquirerCache acquirers, SecretBox box, string id, TimeSpan expiresIn,
-        DateTimeOffset now, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct)
-    {
-        var rotated = await database.WriteAsync(async unit =>
-        {
-            var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), now.Add(expiresIn).ToUnixTimeMilliseconds(), box);
-            if (a is not null)
-            {
-                await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "acquirer.rotate_key", id, null,
-                    new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
-                unit.Commit();
-            }
-            return a;
-        }, ct);
-        acquirers.Changed();
-        return rotated;
-    }
+    public static Task<Acquirer?> RotateKeyAsync(Database database, AcquirerCache acquirers, SecretBox box, string id, TimeSpan expiresIn,
+        DateTimeOffset now, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct) =>
+        SecretKeyRotation.RotateAsync(database,
+            (unit, oldKeyExpiresAt) => AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(),
+                oldKeyExpiresAt.ToUnixTimeMilliseconds(), box),
+            acquirers.Changed, "acquirer.rotate_key", id, expiresIn, now, auditAs, ct);
 
     private static async Task<IResult> Patch(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,
         TimeProvider time, SecretBox box)
