@@ -1,3 +1,4 @@
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 
@@ -13,4 +14,16 @@ public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOption
         ApiError.Unauthorized("acquirer_disabled", "This acquirer connection is disabled", Tunai.Signing.SignatureHeaders.ClientId);
 
     protected override void Admit(HttpContext http, SignedCaller caller, Acquirer acquirer) => http.Features.Set(acquirer);
+}
+
+public static class StoreSignatures
+{
+    /// <summary>
+    /// The store API on a group: failed authentications counted around the acquirer's signature check, then the
+    /// connection's request rate, once it is known.
+    /// </summary>
+    public static RouteGroupBuilder RequireStoreSignature(this RouteGroupBuilder group) =>
+        group.LimitAuthenticationFailures()
+            .AddEndpointFilter<AcquirerSignatureFilter>()
+            .LimitPerCaller("store", limits => limits.StoreRequestsPerSecond);
 }

@@ -1,3 +1,4 @@
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 
@@ -17,4 +18,16 @@ public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOption
 
     protected override void Admit(HttpContext http, SignedCaller caller, Merchant merchant) =>
         http.Features.Set(new MerchantRequest(merchant, caller.RequestId, caller.Body, caller.Target));
+}
+
+public static class MerchantSignatures
+{
+    /// <summary>
+    /// The merchant's signed API on a group: failed authentications counted around the signature check, then the
+    /// merchant's request rate, once the merchant is known.
+    /// </summary>
+    public static RouteGroupBuilder RequireMerchantSignature(this RouteGroupBuilder group) =>
+        group.LimitAuthenticationFailures()
+            .AddEndpointFilter<MerchantSignatureFilter>()
+            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond);
 }
