@@ -78,29 +78,28 @@ public static class AccountStore
             RETURNING {SubColumns}
             """, a, tx);
 
-    public static async Task<IReadOnlyList<SettlementAccount>> SettlementAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
-        (await c.QueryAsync<SettlementAccount>(
-            $"SELECT {SettlementColumns} FROM settlement_accounts WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+    public static Task<IReadOnlyList<SettlementAccount>> SettlementAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
+        ListAsync<SettlementAccount>(c, "settlement_accounts", SettlementColumns, merchantId, tx);
 
-    public static async Task<IReadOnlyList<SubAccount>> SubAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
-        (await c.QueryAsync<SubAccount>(
-            $"SELECT {SubColumns} FROM sub_accounts WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+    public static Task<IReadOnlyList<SubAccount>> SubAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
+        ListAsync<SubAccount>(c, "sub_accounts", SubColumns, merchantId, tx);
 
-    /// <summary>Deactivates; the row as it is afterwards (already inactive: unchanged), null when unknown.</summary>
     public static Task<SettlementAccount?> DeactivateSettlementAsync(DbConnection c, DbTransaction tx, long merchantId, string accountId, long now) =>
-        c.QuerySingleOrDefaultAsync<SettlementAccount>(
-            $"""
-            UPDATE settlement_accounts SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
-            WHERE merchant_id = @merchantId AND account_id = @accountId
-            RETURNING {SettlementColumns}
-            """, new { merchantId, accountId, now }, tx);
+        DeactivateAsync<SettlementAccount>(c, tx, "settlement_accounts", SettlementColumns, merchantId, accountId, now);
 
     public static Task<SubAccount?> DeactivateSubAsync(DbConnection c, DbTransaction tx, long merchantId, string accountId, long now) =>
-        c.QuerySingleOrDefaultAsync<SubAccount>(
+        DeactivateAsync<SubAccount>(c, tx, "sub_accounts", SubColumns, merchantId, accountId, now);
+
+    private static async Task<IReadOnlyList<T>> ListAsync<T>(DbConnection c, string table, string columns, long merchantId, DbTransaction? tx) =>
+        (await c.QueryAsync<T>($"SELECT {columns} FROM {table} WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+
+    /// <summary>Deactivates; the row as it is afterwards (already inactive: unchanged), null when unknown.</summary>
+    private static Task<T?> DeactivateAsync<T>(DbConnection c, DbTransaction tx, string table, string columns, long merchantId, string accountId, long now) =>
+        c.QuerySingleOrDefaultAsync<T>(
             $"""
-            UPDATE sub_accounts SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
+            UPDATE {table} SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
             WHERE merchant_id = @merchantId AND account_id = @accountId
-            RETURNING {SubColumns}
+            RETURNING {columns}
             """, new { merchantId, accountId, now }, tx);
 }
 
