@@ -81,9 +81,8 @@ public static class AcquirerEndpoints
 
     private static ApiError NotFound(string id) => ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}");
 
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
-    {
-        return await RequestBody.WithFieldsAsync(http, options, async f =>
+    private static Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
             var id = f.Text("id", 16, required: true);
             var name = f.Text("name", 128, required: true);
@@ -98,5 +97,4 @@ public static class AcquirerEndpoints
             var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!, Tunai.Gateway.Audit.AuditActor.AdminToken(http));
             return conflict ?? WireJson.Ok(AcquirerView.From(acquirer!, withSecret: true), StatusCodes.Status201Created);
         });
-    }
 }

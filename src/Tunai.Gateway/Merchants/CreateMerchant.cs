@@ -15,9 +15,8 @@ public static partial class CreateMerchant
 {
     public sealed record NewMerchant(string Name, string? ClientId, string? SecretKey, string? CodePrefix, string? NotificationUrl, string? InquiryUrl);
 
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
-    {
-        return await RequestBody.WithFieldsAsync(http, options, async f =>
+    public static Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
             var name = f.Text("name", 128, required: true);
             var clientId = f.Text("client_id", 64);
@@ -46,7 +45,6 @@ public static partial class CreateMerchant
             // The secret key is shown here, once; it is stored sealed and no GET returns it.
             return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!, withSecret: true), StatusCodes.Status201Created);
         });
-    }
 
     /// <summary>
     /// Creates a merchant in a unit of its own, with its audit entry as <paramref name="auditAs"/> (null only for the

@@ -175,9 +175,8 @@ public static class NotificationEndpoints
             """, new { merchantId, status, sinceMs, untilMs, now }, unit.Transaction);
 
     /// <summary>Sends again every notification of a merchant in a status, created in a time range.</summary>
-    private static async Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
-    {
-        return await RequestBody.WithFieldsAsync(http, options, async f =>
+    private static Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
             var clientId = f.Text("client_id", 64, required: true);
             var status = f.Text("status", 16) ?? "FAILED";
@@ -213,7 +212,6 @@ public static class NotificationEndpoints
             signal.Wake();
             return result;
         });
-    }
 
     private static NotificationView View(NotificationRow r, IReadOnlyList<NotificationAttemptView>? attempts)
     {
