@@ -8,21 +8,10 @@ using Tunai.Gateway.Storage;
 namespace Tunai.Gateway.Acquirers;
 
 /// <summary>A store system (the Alfa POS network) that inquires and pays codes; it signs like a merchant.</summary>
-public sealed record Acquirer
+public sealed record Acquirer : SigningParty
 {
-    public long Id { get; init; }
+    /// <summary>The acquirer's id in the admin API (ALFA).</summary>
     public required string Code { get; init; }
-    public required string Name { get; init; }
-    public required string ClientId { get; init; }
-    public required string SecretKey { get; init; }
-    public long CreatedAt { get; init; }
-    public string? PreviousSecretKey { get; init; }
-    public long? PreviousKeyExpiresAt { get; init; }
-    public long? DisabledAt { get; init; }
-
-    public bool IsDisabled => DisabledAt is not null;
-
-    public IReadOnlyList<string> VerifyingKeys(DateTimeOffset now) => SecretKeys.Verifying(SecretKey, PreviousSecretKey, PreviousKeyExpiresAt, now);
 
     public override string ToString() => $"Acquirer {{ Code = {Code}, ClientId = {ClientId} }}";
 }

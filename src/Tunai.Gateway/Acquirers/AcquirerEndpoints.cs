@@ -34,23 +34,12 @@ public static class AcquirerEndpoints
     }
 
     /// <summary>The rotation, for the admin API and the back office alike; audited with the old key's expiry, never a key.</summary>
-    public static async Task<Acquirer?> RotateKeyAsync(Database database, AcquirerCache acquirers, SecretBox box, string id, TimeSpan expiresIn,
-        DateTimeOffset now, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct)
-    {
-        var rotated = await database.WriteAsync(async unit =>
-        {
-            var a = await AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(), now.Add(expiresIn).ToUnixTimeMilliseconds(), box);
-            if (a is not null)
-            {
-                await Tunai.Gateway.Audit.AuditTrail.WriteAsync(unit, auditAs, "acquirer.rotate_key", id, null,
-                    new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
-                unit.Commit();
-            }
-            return a;
-        }, ct);
-        acquirers.Changed();
-        return rotated;
-    }
+    public static Task<Acquirer?> RotateKeyAsync(Database database, AcquirerCache acquirers, SecretBox box, string id, TimeSpan expiresIn,
+        DateTimeOffset now, Tunai.Gateway.Audit.AuditActor auditAs, CancellationToken ct) =>
+        SecretKeyRotation.RotateAsync(database,
+            (unit, oldKeyExpiresAt) => AcquirerStore.RotateAsync(unit.Connection, unit.Transaction, id, Credentials.NewSecretKey(),
+                oldKeyExpiresAt.ToUnixTimeMilliseconds(), box),
+            acquirers.Changed, "acquirer.rotate_key", id, expiresIn, now, auditAs, ct);
 
     private static async Task<IResult> Patch(string id, HttpContext http, Database database, AcquirerCache acquirers, TunaiOptions options,
         TimeProvider time, SecretBox box)
@@ -92,16 +81,9 @@ public static class AcquirerEndpoints
 
     private static ApiError NotFound(string id) => ApiError.NotFound("acquirer_not_found", $"No acquirer has id {id}");
 
-    private static async Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
-    {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+    private static Task<IResult> Create(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var id = f.Text("id", 16, required: true);
             var name = f.Text("name", 128, required: true);
             if (id is not null && !id.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9' or '_'))
@@ -114,6 +96,5 @@ public static class AcquirerEndpoints
             }
             var (acquirer, conflict) = await AcquirerStore.CreateAsync(database, time, box, id!, name!, Tunai.Gateway.Audit.AuditActor.AdminToken(http));
             return conflict ?? WireJson.Ok(AcquirerView.From(acquirer!, withSecret: true), StatusCodes.Status201Created);
-        }
-    }
+        });
 }

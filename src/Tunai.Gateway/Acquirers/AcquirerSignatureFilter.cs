@@ -1,27 +1,29 @@
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Acquirers;
 
 /// <summary>Authenticates the store's request with the acquirer's credentials (the same HMAC scheme as merchants).</summary>
-public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOptions options, TimeProvider time) : IEndpointFilter
+public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOptions options, TimeProvider time)
+    : SignatureFilter<Acquirer>(options, time)
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var (_, acquirer, error) = await SignedRequests.VerifyAsync<Acquirer>(http, options, time, async clientId =>
-        {
-            return await acquirers.FindAsync(clientId, http.RequestAborted) is { } a ? (a.VerifyingKeys(time.GetUtcNow()), a) : null;
-        });
-        if (error is not null)
-        {
-            return error;
-        }
-        if (acquirer!.IsDisabled)
-        {
-            return ApiError.Unauthorized("acquirer_disabled", "This acquirer connection is disabled", Tunai.Signing.SignatureHeaders.ClientId);
-        }
-        http.Features.Set(acquirer!);
-        return await next(context);
-    }
+    protected override ValueTask<Acquirer?> FindAsync(string clientId, CancellationToken ct) => acquirers.FindAsync(clientId, ct);
+
+    protected override ApiError Disabled =>
+        ApiError.Unauthorized("acquirer_disabled", "This acquirer connection is disabled", Tunai.Signing.SignatureHeaders.ClientId);
+
+    protected override void Admit(HttpContext http, SignedCaller caller, Acquirer acquirer) => http.Features.Set(acquirer);
+}
+
+public static class StoreSignatures
+{
+    /// <summary>
+    /// The store API on a group: failed authentications counted around the acquirer's signature check, then the
+    /// connection's request rate, once it is known.
+    /// </summary>
+    public static RouteGroupBuilder RequireStoreSignature(this RouteGroupBuilder group) =>
+        group.LimitAuthenticationFailures()
+            .AddEndpointFilter<AcquirerSignatureFilter>()
+            .LimitPerCaller("store", limits => limits.StoreRequestsPerSecond);
 }

@@ -53,21 +53,9 @@ public sealed partial class FieldReader(JsonElement root)
     public long? Digits(string path, int maxDigits, bool required = false, long min = 0)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDigits, 18);
-        var element = Find(path);
-        if (Error is not null)
+        if (NumberText(path, required) is not { } text)
         {
             return null;
-        }
-        string? text = element switch
-        {
-            null or { ValueKind: JsonValueKind.Null } => null,
-            { ValueKind: JsonValueKind.Number } e => e.GetRawText(),
-            { ValueKind: JsonValueKind.String } e => e.GetString()?.Trim(),
-            _ => "invalid",
-        };
-        if (string.IsNullOrEmpty(text))
-        {
-            return required ? Fail<long?>(path, $"{path} is mandatory") : null;
         }
         if (!DigitsOnly().IsMatch(text))
         {
@@ -77,7 +65,7 @@ public sealed partial class FieldReader(JsonElement root)
         {
             return Fail<long?>(path, $"{path} must be at most {maxDigits} digits");
         }
-        // maxDigits is at most 18 (checked below), so the text fits a long whatever its digits.
+        // maxDigits is at most 18 (checked first), so the text fits a long whatever its digits.
         var value = long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
         if (value < min)
         {
@@ -95,21 +83,9 @@ public sealed partial class FieldReader(JsonElement root)
     /// </summary>
     public decimal? Number(string path, decimal max, int maxDecimals, bool required = false)
     {
-        var element = Find(path);
-        if (Error is not null)
+        if (NumberText(path, required) is not { } text)
         {
             return null;
-        }
-        string? text = element switch
-        {
-            null or { ValueKind: JsonValueKind.Null } => null,
-            { ValueKind: JsonValueKind.Number } e => e.GetRawText(),
-            { ValueKind: JsonValueKind.String } e => e.GetString()?.Trim(),
-            _ => "invalid",
-        };
-        if (string.IsNullOrEmpty(text))
-        {
-            return required ? Fail<decimal?>(path, $"{path} is mandatory") : null;
         }
         var match = DecimalShape().Match(text);
         if (!match.Success)
@@ -189,6 +165,31 @@ public sealed partial class FieldReader(JsonElement root)
             return null;
         }
         return element.Value.ValueKind == JsonValueKind.Array ? element : Fail<JsonElement?>(path, $"{path} must be an array");
+    }
+
+    /// <summary>
+    /// The text of a numeric field, a JSON number or a string (trimmed); null when absent, null or empty (refused when
+    /// mandatory). A value of another kind reads as text no number rule accepts, so the caller's rule names it.
+    /// </summary>
+    private string? NumberText(string path, bool required)
+    {
+        var element = Find(path);
+        if (Error is not null)
+        {
+            return null;
+        }
+        var text = element switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => null,
+            { ValueKind: JsonValueKind.Number } e => e.GetRawText(),
+            { ValueKind: JsonValueKind.String } e => e.GetString()?.Trim(),
+            _ => "invalid",
+        };
+        if (string.IsNullOrEmpty(text))
+        {
+            return required ? Fail<string>(path, $"{path} is mandatory") : null;
+        }
+        return text;
     }
 
     public T? Fail<T>(string field, string message)

@@ -13,14 +13,20 @@ public sealed class JsonBytesResult(int status, byte[] body, bool replayed = fal
 
     public byte[] Body => body;
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    /// <summary>What every JSON answer of the gateway starts with, signed or not (SNAP's too): status, type, length.</summary>
+    public static void StartJson(HttpResponse response, int status, int length)
     {
-        var response = httpContext.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";
         // A browser must never take an answer (which echoes what merchants sent) for HTML or script.
         response.Headers.XContentTypeOptions = "nosniff";
-        response.ContentLength = body.Length;
+        response.ContentLength = length;
+    }
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        StartJson(response, status, body.Length);
         if (replayed)
         {
             response.Headers["Tunai-Replayed"] = "true";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Api;
 
@@ -48,6 +49,23 @@ public static class RequestBody
         }
         error = ParseObject(body!, out var document);
         return (document, error);
+    }
+
+    /// <summary>
+    /// The admin API's way in: the JSON object body (refused as <see cref="ReadObjectAsync"/> refuses), its fields
+    /// handed to <paramref name="handle"/>, which answers while the document is still open.
+    /// </summary>
+    public static async Task<IResult> WithFieldsAsync(HttpContext http, TunaiOptions options, Func<FieldReader, Task<IResult>> handle)
+    {
+        var (document, error) = await ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            return await handle(new FieldReader(document!.RootElement));
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 
 namespace Tunai.Gateway.BackOffice;
@@ -47,26 +48,6 @@ public sealed record PaymentRow
     public string? TerminalId { get; init; }
     public long PaidAt { get; init; }
     public long? ReversedAt { get; init; }
-}
-
-public sealed record NotificationRow
-{
-    public long Id { get; init; }
-    public required string NotificationId { get; init; }
-    public required string ClientId { get; init; }
-    public required string PaymentPublicId { get; init; }
-    public required string Code { get; init; }
-    public required string Event { get; init; }
-    public required string RequestId { get; init; }
-    public required string Status { get; init; }
-    public long Attempts { get; init; }
-    public long MaxAttempts { get; init; }
-    public long NextAttemptAt { get; init; }
-    public long? LastStatus { get; init; }
-    public string? LastError { get; init; }
-    public long CreatedAt { get; init; }
-    public long? DeliveredAt { get; init; }
-    public required byte[] Body { get; init; }
 }
 
 public sealed record AttemptRow
@@ -162,15 +143,8 @@ public static class BackOfficeQueries
             FROM payments WHERE payment_code_id = @codeId ORDER BY id
             """, new { codeId })).ToList();
 
-    private const string NotificationSelect =
-        """
-        SELECT n.id, n.notification_id, m.client_id, y.payment_id AS payment_public_id, y.code, n.event, n.request_id, n.status,
-               n.attempts, n.max_attempts, n.next_attempt_at, n.last_status, n.last_error, n.created_at, n.delivered_at, n.body
-        FROM notifications n JOIN merchants m ON m.id = n.merchant_id JOIN payments y ON y.id = n.payment_id
-        """;
-
     public static async Task<IReadOnlyList<NotificationRow>> NotificationsOfCodeAsync(DbConnection c, long codeId) =>
-        (await c.QueryAsync<NotificationRow>($"{NotificationSelect} WHERE y.payment_code_id = @codeId ORDER BY n.id", new { codeId })).ToList();
+        (await c.QueryAsync<NotificationRow>($"{NotificationLog.Select} WHERE y.payment_code_id = @codeId ORDER BY n.id", new { codeId })).ToList();
 
     public static async Task<ILookup<long, AttemptRow>> AttemptsAsync(DbConnection c, IEnumerable<long> notificationIds)
     {
@@ -209,7 +183,7 @@ public static class BackOfficeQueries
     public static async Task<IReadOnlyList<NotificationRow>> NotificationsAsync(DbConnection c, NotificationFilter f) =>
         (await c.QueryAsync<NotificationRow>(
             $"""
-            {NotificationSelect}
+            {NotificationLog.Select}
             WHERE (@Scope IS NULL OR n.merchant_id = @Scope) AND (@ClientId IS NULL OR m.client_id = @ClientId)
               AND (@Status IS NULL OR n.status = @Status) AND (@Since IS NULL OR n.created_at >= @Since)
             ORDER BY n.id DESC LIMIT @Limit

@@ -135,14 +135,8 @@ public static class SandboxClockEndpoints
         {
             return NotSandbox();
         }
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+        return await RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var text = f.Text("moment", 40);
             var minutes = f.Digits("forward_minutes", 7, min: 1);
             DateTimeOffset moment = default;
@@ -167,7 +161,7 @@ public static class SandboxClockEndpoints
                 moment = clock.GetUtcNow().AddMinutes(m);
             }
             return await ApplyAsync(clock, database, http, moment, minutes is null ? "to_moment" : "forward");
-        }
+        });
     }
 
     private static async Task<IResult> ApplyAsync(SandboxClock clock, Database database, HttpContext http, DateTimeOffset? moment, string how)

@@ -16,20 +16,21 @@ public static class FeeStore
     private const string Columns = "fixed, percent_hundredths, min, max";
 
     public static Task SetMerchantAsync(DbConnection c, DbTransaction tx, long merchantId, FeeSchedule s, long now) =>
-        c.ExecuteAsync(
-            $"""
-            INSERT INTO merchant_fees (merchant_id, {Columns}, updated_at) VALUES (@merchantId, @Fixed, @PercentHundredths, @Min, @Max, @now)
-            ON CONFLICT (merchant_id) DO UPDATE SET fixed = excluded.fixed, percent_hundredths = excluded.percent_hundredths,
-                min = excluded.min, max = excluded.max, updated_at = excluded.updated_at
-            """, new { merchantId, s.Fixed, s.PercentHundredths, s.Min, s.Max, now }, tx);
+        c.ExecuteAsync(SetMerchantSql, new { owner = merchantId, s.Fixed, s.PercentHundredths, s.Min, s.Max, now }, tx);
 
     public static Task SetAcquirerAsync(DbConnection c, DbTransaction tx, long acquirerId, FeeSchedule s, long now) =>
-        c.ExecuteAsync(
-            $"""
-            INSERT INTO acquirer_costs (acquirer_id, {Columns}, updated_at) VALUES (@acquirerId, @Fixed, @PercentHundredths, @Min, @Max, @now)
-            ON CONFLICT (acquirer_id) DO UPDATE SET fixed = excluded.fixed, percent_hundredths = excluded.percent_hundredths,
-                min = excluded.min, max = excluded.max, updated_at = excluded.updated_at
-            """, new { acquirerId, s.Fixed, s.PercentHundredths, s.Min, s.Max, now }, tx);
+        c.ExecuteAsync(SetAcquirerSql, new { owner = acquirerId, s.Fixed, s.PercentHundredths, s.Min, s.Max, now }, tx);
+
+    private static readonly string SetMerchantSql = Upsert("merchant_fees", "merchant_id");
+    private static readonly string SetAcquirerSql = Upsert("acquirer_costs", "acquirer_id");
+
+    /// <summary>A merchant's fee and an acquirer's cost are kept alike: one row per owner, replaced whole.</summary>
+    private static string Upsert(string table, string ownerColumn) =>
+        $"""
+        INSERT INTO {table} ({ownerColumn}, {Columns}, updated_at) VALUES (@owner, @Fixed, @PercentHundredths, @Min, @Max, @now)
+        ON CONFLICT ({ownerColumn}) DO UPDATE SET fixed = excluded.fixed, percent_hundredths = excluded.percent_hundredths,
+            min = excluded.min, max = excluded.max, updated_at = excluded.updated_at
+        """;
 
     public static async Task<FeeSchedule> MerchantAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
         (await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM merchant_fees WHERE merchant_id = @merchantId", new { merchantId }, tx))

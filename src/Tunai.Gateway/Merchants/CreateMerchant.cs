@@ -15,16 +15,9 @@ public static partial class CreateMerchant
 {
     public sealed record NewMerchant(string Name, string? ClientId, string? SecretKey, string? CodePrefix, string? NotificationUrl, string? InquiryUrl);
 
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box)
-    {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+    public static Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time, SecretBox box) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var name = f.Text("name", 128, required: true);
             var clientId = f.Text("client_id", 64);
             var secret = f.Text("secret_key", 256);
@@ -51,8 +44,7 @@ public static partial class CreateMerchant
                 AuditActor.AdminToken(http), http.RequestAborted);
             // The secret key is shown here, once; it is stored sealed and no GET returns it.
             return result.Error ?? WireJson.Ok(MerchantView.From(result.Merchant!, withSecret: true), StatusCodes.Status201Created);
-        }
-    }
+        });
 
     /// <summary>
     /// Creates a merchant in a unit of its own, with its audit entry as <paramref name="auditAs"/> (null only for the

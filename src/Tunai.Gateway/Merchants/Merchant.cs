@@ -1,29 +1,16 @@
+using Tunai.Gateway.Api;
+
 namespace Tunai.Gateway.Merchants;
 
-public sealed record Merchant
+public sealed record Merchant : SigningParty
 {
-    public long Id { get; init; }
-    public required string ClientId { get; init; }
-    public required string Name { get; init; }
-    public required string SecretKey { get; init; }
     public required string CodePrefix { get; init; }
     public string? NotificationUrl { get; init; }
     public string? InquiryUrl { get; init; }
-    public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
-
-    /// <summary>The key before the last rotation; it verifies until <see cref="PreviousKeyExpiresAt"/>.</summary>
-    public string? PreviousSecretKey { get; init; }
-    public long? PreviousKeyExpiresAt { get; init; }
 
     /// <summary>0 after a rotation until the merchant is ready: outbound messages are signed with the previous key meanwhile.</summary>
     public long SignsWithNewKey { get; init; } = 1;
-    public long? DisabledAt { get; init; }
-
-    public bool IsDisabled => DisabledAt is not null;
-
-    /// <summary>The keys a request from this merchant (or its answer to a direct inquiry) may be signed with at <paramref name="now"/>.</summary>
-    public IReadOnlyList<string> VerifyingKeys(DateTimeOffset now) => SecretKeys.Verifying(SecretKey, PreviousSecretKey, PreviousKeyExpiresAt, now);
 
     /// <summary>The key for what the gateway sends the merchant: the previous one until the merchant switches or it expires.</summary>
     public string OutboundKey(DateTimeOffset now) =>
@@ -35,13 +22,6 @@ public sealed record Merchant
 
 /// <summary>An authenticated merchant request: who sent it, its Request-Id, the exact body bytes and path.</summary>
 public sealed record MerchantRequest(Merchant Merchant, string RequestId, byte[]? Body, string Target);
-
-/// <summary>The rule of two keys, shared by merchants and acquirers.</summary>
-public static class SecretKeys
-{
-    public static IReadOnlyList<string> Verifying(string current, string? previous, long? previousExpiresAt, DateTimeOffset now) =>
-        previous is not null && now.ToUnixTimeMilliseconds() < previousExpiresAt ? [current, previous] : [current];
-}
 
 public sealed record MerchantView(
     string ClientId,

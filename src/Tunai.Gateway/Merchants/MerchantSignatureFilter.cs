@@ -1,3 +1,4 @@
+using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Configuration;
 
@@ -7,24 +8,26 @@ namespace Tunai.Gateway.Merchants;
 /// Authenticates a merchant request (<see cref="SignedRequests"/>); the endpoint then finds it as the
 /// <see cref="MerchantRequest"/> feature.
 /// </summary>
-public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOptions options, TimeProvider time) : IEndpointFilter
+public sealed class MerchantSignatureFilter(MerchantCache merchants, TunaiOptions options, TimeProvider time)
+    : SignatureFilter<Merchant>(options, time)
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var (caller, merchant, error) = await SignedRequests.VerifyAsync<Merchant>(http, options, time, async clientId =>
-        {
-            return await merchants.FindAsync(clientId, http.RequestAborted) is { } m ? (m.VerifyingKeys(time.GetUtcNow()), m) : null;
-        });
-        if (error is not null)
-        {
-            return error;
-        }
-        if (merchant!.IsDisabled)
-        {
-            return ApiError.Unauthorized("merchant_disabled", "This merchant is disabled; ask the gateway's operator", Tunai.Signing.SignatureHeaders.ClientId);
-        }
-        http.Features.Set(new MerchantRequest(merchant!, caller!.RequestId, caller.Body, caller.Target));
-        return await next(context);
-    }
+    protected override ValueTask<Merchant?> FindAsync(string clientId, CancellationToken ct) => merchants.FindAsync(clientId, ct);
+
+    protected override ApiError Disabled =>
+        ApiError.Unauthorized("merchant_disabled", "This merchant is disabled; ask the gateway's operator", Tunai.Signing.SignatureHeaders.ClientId);
+
+    protected override void Admit(HttpContext http, SignedCaller caller, Merchant merchant) =>
+        http.Features.Set(new MerchantRequest(merchant, caller.RequestId, caller.Body, caller.Target));
+}
+
+public static class MerchantSignatures
+{
+    /// <summary>
+    /// The merchant's signed API on a group: failed authentications counted around the signature check, then the
+    /// merchant's request rate, once the merchant is known.
+    /// </summary>
+    public static RouteGroupBuilder RequireMerchantSignature(this RouteGroupBuilder group) =>
+        group.LimitAuthenticationFailures()
+            .AddEndpointFilter<MerchantSignatureFilter>()
+            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond);
 }

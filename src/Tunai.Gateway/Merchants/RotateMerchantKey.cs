@@ -28,22 +28,10 @@ public static class RotateMerchantKey
     /// The rotation itself, for the admin API and the back office alike: the merchant with its new key (to be shown
     /// once), null when unknown. The audit entry says when the old key expires, never a key.
     /// </summary>
-    public static async Task<Merchant?> RunAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, TimeSpan expiresIn,
-        DateTimeOffset now, AuditActor auditAs, CancellationToken ct)
-    {
-        var rotated = await database.WriteAsync(async unit =>
-        {
-            var m = await MerchantStore.RotateAsync(unit.Connection, unit.Transaction, clientId, Credentials.NewSecretKey(),
-                now.Add(expiresIn).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), box);
-            if (m is not null)
-            {
-                await AuditTrail.WriteAsync(unit, auditAs, "merchant.rotate_key", clientId, null,
-                    new { oldKeyExpiresAt = Tunai.Gateway.PaymentCodes.WireDates.Utc(now.Add(expiresIn)) }, now.ToUnixTimeMilliseconds());
-                unit.Commit();
-            }
-            return m;
-        }, ct);
-        merchants.Changed();
-        return rotated;
-    }
+    public static Task<Merchant?> RunAsync(Database database, MerchantCache merchants, SecretBox box, string clientId, TimeSpan expiresIn,
+        DateTimeOffset now, AuditActor auditAs, CancellationToken ct) =>
+        SecretKeyRotation.RotateAsync(database,
+            (unit, oldKeyExpiresAt) => MerchantStore.RotateAsync(unit.Connection, unit.Transaction, clientId, Credentials.NewSecretKey(),
+                oldKeyExpiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), box),
+            merchants.Changed, "merchant.rotate_key", clientId, expiresIn, now, auditAs, ct);
 }

@@ -27,32 +27,6 @@ public static class NotificationEndpoints
         return app;
     }
 
-    private sealed record Row
-    {
-        public long Id { get; init; }
-        public required string NotificationId { get; init; }
-        public required string ClientId { get; init; }
-        public required string PaymentPublicId { get; init; }
-        public required string Event { get; init; }
-        public required string RequestId { get; init; }
-        public required string Status { get; init; }
-        public int Attempts { get; init; }
-        public int MaxAttempts { get; init; }
-        public long NextAttemptAt { get; init; }
-        public int? LastStatus { get; init; }
-        public string? LastError { get; init; }
-        public long CreatedAt { get; init; }
-        public long? DeliveredAt { get; init; }
-        public required byte[] Body { get; init; }
-    }
-
-    private const string Select =
-        """
-        SELECT n.id, n.notification_id, m.client_id, p.payment_id AS payment_public_id, n.event, n.request_id, n.status,
-               n.attempts, n.max_attempts, n.next_attempt_at, n.last_status, n.last_error, n.created_at, n.delivered_at, n.body
-        FROM notifications n JOIN merchants m ON m.id = n.merchant_id JOIN payments p ON p.id = n.payment_id
-        """;
-
     private static async Task<IResult> List(HttpContext http, Database database,
         string? client_id, string? status, string? since, int? limit, string? cursor)
     {
@@ -79,9 +53,9 @@ public static class NotificationEndpoints
         }
         var take = limit ?? 50;
         await using var c = await database.OpenAsync(http.RequestAborted);
-        var rows = (await c.QueryAsync<Row>(
+        var rows = (await c.QueryAsync<NotificationRow>(
             $"""
-            {Select}
+            {NotificationLog.Select}
             WHERE (@client_id IS NULL OR m.client_id = @client_id)
               AND (@status IS NULL OR n.status = @status)
               AND (@sinceMs IS NULL OR n.created_at >= @sinceMs)
@@ -97,7 +71,7 @@ public static class NotificationEndpoints
     private static async Task<IResult> Get(string id, HttpContext http, Database database)
     {
         await using var c = await database.OpenAsync(http.RequestAborted);
-        var row = await c.QuerySingleOrDefaultAsync<Row>($"{Select} WHERE n.notification_id = @id", new { id });
+        var row = await c.QuerySingleOrDefaultAsync<NotificationRow>($"{NotificationLog.Select} WHERE n.notification_id = @id", new { id });
         if (row is null)
         {
             return NotFound(id);
@@ -201,16 +175,9 @@ public static class NotificationEndpoints
             """, new { merchantId, status, sinceMs, untilMs, now }, unit.Transaction);
 
     /// <summary>Sends again every notification of a merchant in a status, created in a time range.</summary>
-    private static async Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal)
-    {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+    private static Task<IResult> RetryMany(HttpContext http, Database database, TimeProvider time, TunaiOptions options, NotificationSignal signal) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var clientId = f.Text("client_id", 64, required: true);
             var status = f.Text("status", 16) ?? "FAILED";
             var since = f.Text("since", 40);
@@ -244,15 +211,14 @@ public static class NotificationEndpoints
             }, http.RequestAborted);
             signal.Wake();
             return result;
-        }
-    }
+        });
 
-    private static NotificationView View(Row r, IReadOnlyList<NotificationAttemptView>? attempts)
+    private static NotificationView View(NotificationRow r, IReadOnlyList<NotificationAttemptView>? attempts)
     {
         using var body = JsonDocument.Parse(r.Body);
-        return new NotificationView(r.NotificationId, r.ClientId, r.PaymentPublicId, r.Event, r.RequestId, r.Status, r.Attempts, r.MaxAttempts,
+        return new NotificationView(r.NotificationId, r.ClientId, r.PaymentPublicId, r.Event, r.RequestId, r.Status, (int)r.Attempts, (int)r.MaxAttempts,
             r.Status == "PENDING" ? WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(r.NextAttemptAt)) : null,
-            r.LastStatus, r.LastError, WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt)),
+            (int?)r.LastStatus, r.LastError, WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt)),
             r.DeliveredAt is { } d ? WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(d)) : null,
             attempts is null ? null : body.RootElement.Clone(), attempts);
     }

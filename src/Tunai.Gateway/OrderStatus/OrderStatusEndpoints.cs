@@ -4,7 +4,6 @@ using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Storage;
 
-using Tunai.Gateway.Abuse;
 
 namespace Tunai.Gateway.OrderStatus;
 
@@ -19,9 +18,7 @@ public static class OrderStatusEndpoints
         // A read: no Request-Id bookkeeping, so no idempotency filter. The catch-all takes invoice numbers
         // holding '/' (INV/2026/11/0001 is a common format).
         app.MapGroup("/orders/v1/status")
-            .LimitAuthenticationFailures()
-            .AddEndpointFilter<MerchantSignatureFilter>()
-            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond)
+            .RequireMerchantSignature()
             .MapGet("/{**invoice_number}", Status);
         return app;
     }

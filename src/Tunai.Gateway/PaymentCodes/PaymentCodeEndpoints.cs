@@ -1,4 +1,3 @@
-using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Idempotency;
@@ -17,9 +16,7 @@ public static class PaymentCodeEndpoints
     public static IEndpointRouteBuilder MapPaymentCodes(this IEndpointRouteBuilder app)
     {
         var merchantApi = app.MapGroup("")
-            .LimitAuthenticationFailures()
-            .AddEndpointFilter<MerchantSignatureFilter>()
-            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond)
+            .RequireMerchantSignature()
             .AddEndpointFilter<IdempotencyFilter>()
             .AddEndpointFilter<RetryTransientFailures>();
         // The reference names the first path; the provider's plugins and older docs use the second.

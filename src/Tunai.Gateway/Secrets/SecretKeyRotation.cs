@@ -1,9 +1,15 @@
 using Tunai.Gateway.Api;
+using Tunai.Gateway.Audit;
 using Tunai.Gateway.Configuration;
+using Tunai.Gateway.PaymentCodes;
+using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Secrets;
 
-/// <summary>The body of a key rotation: <c>{"old_key_expires_in": seconds}</c>, optional, 24 hours unless given.</summary>
+/// <summary>
+/// A secret key's rotation, a merchant's or an acquirer's alike. Its body: <c>{"old_key_expires_in": seconds}</c>,
+/// optional, 24 hours unless given.
+/// </summary>
 public static class SecretKeyRotation
 {
     public static readonly TimeSpan DefaultOverlap = TimeSpan.FromHours(24);
@@ -37,5 +43,30 @@ public static class SecretKeyRotation
             }
             return f.Error is { } invalid ? (default, invalid) : (ExpiresIn(seconds).ExpiresIn, null);
         }
+    }
+
+    /// <summary>
+    /// The rotation, for the admin API and the back office alike: <paramref name="rotate"/> stores a new key, the old
+    /// one verifying until the instant it is given; audited with that instant, never a key; the cache is told after
+    /// the commit. The party with its new key (to be shown once), null when there is none.
+    /// </summary>
+    public static async Task<T?> RotateAsync<T>(Database database, Func<WriteUnit, DateTimeOffset, Task<T?>> rotate, Action changed,
+        string auditAction, string target, TimeSpan expiresIn, DateTimeOffset now, AuditActor auditAs, CancellationToken ct)
+        where T : class
+    {
+        var oldKeyExpiresAt = now.Add(expiresIn);
+        var rotated = await database.WriteAsync(async unit =>
+        {
+            var party = await rotate(unit, oldKeyExpiresAt);
+            if (party is not null)
+            {
+                await AuditTrail.WriteAsync(unit, auditAs, auditAction, target, null,
+                    new { oldKeyExpiresAt = WireDates.Utc(oldKeyExpiresAt) }, now.ToUnixTimeMilliseconds());
+                unit.Commit();
+            }
+            return party;
+        }, ct);
+        changed();
+        return rotated;
     }
 }

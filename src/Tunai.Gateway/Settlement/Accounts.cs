@@ -11,38 +11,39 @@ using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Settlement;
 
-/// <summary>A merchant's bank account that settlement splits pay into (<c>bank_account_settlement_id</c> of a code).</summary>
-public sealed record SettlementAccount
+/// <summary>What every account of a merchant has: an id of the merchant's choosing, and a life from registration to deactivation.</summary>
+public abstract record MerchantAccount
 {
     public long Id { get; init; }
     public long MerchantId { get; init; }
     public required string AccountId { get; init; }
+    public bool Active { get; init; }
+    public long CreatedAt { get; init; }
+    public long? DeactivatedAt { get; init; }
+
+    protected string CreatedAtWire => WireTime(CreatedAt);
+
+    protected string? DeactivatedAtWire => DeactivatedAt is { } d ? WireTime(d) : null;
+
+    private static string WireTime(long ms) => Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(ms));
+}
+
+/// <summary>A merchant's bank account that settlement splits pay into (<c>bank_account_settlement_id</c> of a code).</summary>
+public sealed record SettlementAccount : MerchantAccount
+{
     public required string BankCode { get; init; }
     public required string AccountNumber { get; init; }
     public required string AccountName { get; init; }
-    public bool Active { get; init; }
-    public long CreatedAt { get; init; }
-    public long? DeactivatedAt { get; init; }
 
-    public SettlementAccountView ToView() => new(AccountId, BankCode, AccountNumber, AccountName, Active,
-        WireTime(CreatedAt), DeactivatedAt is { } d ? WireTime(d) : null);
-
-    internal static string WireTime(long ms) => Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(ms));
+    public SettlementAccountView ToView() => new(AccountId, BankCode, AccountNumber, AccountName, Active, CreatedAtWire, DeactivatedAtWire);
 }
 
 /// <summary>A merchant's sub-account (<c>additional_info.account.id</c> of a code): what is left of a payment's net goes there.</summary>
-public sealed record SubAccount
+public sealed record SubAccount : MerchantAccount
 {
-    public long Id { get; init; }
-    public long MerchantId { get; init; }
-    public required string AccountId { get; init; }
     public required string Name { get; init; }
-    public bool Active { get; init; }
-    public long CreatedAt { get; init; }
-    public long? DeactivatedAt { get; init; }
 
-    public SubAccountView ToView() => new(AccountId, Name, Active,
-        SettlementAccount.WireTime(CreatedAt), DeactivatedAt is { } d ? SettlementAccount.WireTime(d) : null);
+    public SubAccountView ToView() => new(AccountId, Name, Active, CreatedAtWire, DeactivatedAtWire);
 }
 
 public sealed record SettlementAccountView(string Id, string BankCode, string AccountNumber, string AccountName, bool Active, string CreatedAt, string? DeactivatedAt);
@@ -77,29 +78,28 @@ public static class AccountStore
             RETURNING {SubColumns}
             """, a, tx);
 
-    public static async Task<IReadOnlyList<SettlementAccount>> SettlementAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
-        (await c.QueryAsync<SettlementAccount>(
-            $"SELECT {SettlementColumns} FROM settlement_accounts WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+    public static Task<IReadOnlyList<SettlementAccount>> SettlementAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
+        ListAsync<SettlementAccount>(c, "settlement_accounts", SettlementColumns, merchantId, tx);
 
-    public static async Task<IReadOnlyList<SubAccount>> SubAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
-        (await c.QueryAsync<SubAccount>(
-            $"SELECT {SubColumns} FROM sub_accounts WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+    public static Task<IReadOnlyList<SubAccount>> SubAccountsAsync(DbConnection c, long merchantId, DbTransaction? tx = null) =>
+        ListAsync<SubAccount>(c, "sub_accounts", SubColumns, merchantId, tx);
 
-    /// <summary>Deactivates; the row as it is afterwards (already inactive: unchanged), null when unknown.</summary>
     public static Task<SettlementAccount?> DeactivateSettlementAsync(DbConnection c, DbTransaction tx, long merchantId, string accountId, long now) =>
-        c.QuerySingleOrDefaultAsync<SettlementAccount>(
-            $"""
-            UPDATE settlement_accounts SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
-            WHERE merchant_id = @merchantId AND account_id = @accountId
-            RETURNING {SettlementColumns}
-            """, new { merchantId, accountId, now }, tx);
+        DeactivateAsync<SettlementAccount>(c, tx, "settlement_accounts", SettlementColumns, merchantId, accountId, now);
 
     public static Task<SubAccount?> DeactivateSubAsync(DbConnection c, DbTransaction tx, long merchantId, string accountId, long now) =>
-        c.QuerySingleOrDefaultAsync<SubAccount>(
+        DeactivateAsync<SubAccount>(c, tx, "sub_accounts", SubColumns, merchantId, accountId, now);
+
+    private static async Task<IReadOnlyList<T>> ListAsync<T>(DbConnection c, string table, string columns, long merchantId, DbTransaction? tx) =>
+        (await c.QueryAsync<T>($"SELECT {columns} FROM {table} WHERE merchant_id = @merchantId ORDER BY id", new { merchantId }, tx)).ToList();
+
+    /// <summary>Deactivates; the row as it is afterwards (already inactive: unchanged), null when unknown.</summary>
+    private static Task<T?> DeactivateAsync<T>(DbConnection c, DbTransaction tx, string table, string columns, long merchantId, string accountId, long now) =>
+        c.QuerySingleOrDefaultAsync<T>(
             $"""
-            UPDATE sub_accounts SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
+            UPDATE {table} SET active = 0, deactivated_at = COALESCE(deactivated_at, @now)
             WHERE merchant_id = @merchantId AND account_id = @accountId
-            RETURNING {SubColumns}
+            RETURNING {columns}
             """, new { merchantId, accountId, now }, tx);
 }
 
@@ -111,6 +111,25 @@ public static class AccountStore
 /// </summary>
 public static partial class AccountEndpoints
 {
+    /// <summary>
+    /// What a settlement account and a sub-account differ in: their name, their SQL and their view. Registering,
+    /// listing and deactivating are the same for both.
+    /// </summary>
+    private sealed record Kind<TAccount, TView>(
+        string Noun,
+        string AuditName,
+        Func<DbConnection, DbTransaction, TAccount, Task<TAccount?>> Insert,
+        Func<DbConnection, long, DbTransaction?, Task<IReadOnlyList<TAccount>>> List,
+        Func<DbConnection, DbTransaction, long, string, long, Task<TAccount?>> Deactivate,
+        Func<TAccount, TView> View)
+        where TAccount : MerchantAccount;
+
+    private static readonly Kind<SettlementAccount, SettlementAccountView> SettlementAccounts = new("settlement account", "settlement_account",
+        AccountStore.InsertSettlementAsync, AccountStore.SettlementAccountsAsync, AccountStore.DeactivateSettlementAsync, a => a.ToView());
+
+    private static readonly Kind<SubAccount, SubAccountView> SubAccounts = new("sub-account", "sub_account",
+        AccountStore.InsertSubAsync, AccountStore.SubAccountsAsync, AccountStore.DeactivateSubAsync, a => a.ToView());
+
     public static RouteGroupBuilder MapAccounts(this RouteGroupBuilder merchant)
     {
         merchant.MapPost("/settlement-accounts", CreateSettlement);
@@ -122,16 +141,21 @@ public static partial class AccountEndpoints
         return merchant;
     }
 
-    private static async Task<IResult> CreateSettlement(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
-    {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+    private static Task<IResult> ListSettlement(string clientId, HttpContext http, Database database) =>
+        ListAsync(clientId, http, database, SettlementAccounts, views => new SettlementAccountList(views));
+
+    private static Task<IResult> ListSub(string clientId, HttpContext http, Database database) =>
+        ListAsync(clientId, http, database, SubAccounts, views => new SubAccountList(views));
+
+    private static Task<IResult> DeactivateSettlement(string clientId, string accountId, HttpContext http, Database database, TimeProvider time) =>
+        DeactivateAsync(clientId, accountId, http, database, time, SettlementAccounts);
+
+    private static Task<IResult> DeactivateSub(string clientId, string accountId, HttpContext http, Database database, TimeProvider time) =>
+        DeactivateAsync(clientId, accountId, http, database, time, SubAccounts);
+
+    private static Task<IResult> CreateSettlement(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var id = Id(f);
             var bank = f.Text("bank_code", 11, required: true);
             var number = f.Text("account_number", 34, required: true);
@@ -144,113 +168,65 @@ public static partial class AccountEndpoints
             {
                 f.Fail<string>("account_number", "account_number must contain digits only");
             }
-            if (f.Error is { } invalid)
+            return f.Error ?? await RegisterAsync(clientId, id!, http, database, SettlementAccounts, merchantId => new SettlementAccount
             {
-                return invalid;
-            }
-            return await database.WriteAsync<IResult>(async unit =>
-            {
-                if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
-                {
-                    return MerchantNotFound(clientId);
-                }
-                var inserted = await AccountStore.InsertSettlementAsync(unit.Connection, unit.Transaction, new SettlementAccount
-                {
-                    MerchantId = merchant.Id,
-                    AccountId = id!,
-                    BankCode = bank!,
-                    AccountNumber = number!,
-                    AccountName = name!,
-                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                });
-                if (inserted is null)
-                {
-                    return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a settlement account {id}", "id");
-                }
-                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "settlement_account.create", $"{clientId}/{id}", null, inserted.ToView(), inserted.CreatedAt);
-                unit.Commit();
-                return WireJson.Ok(inserted.ToView(), StatusCodes.Status201Created);
-            }, http.RequestAborted);
-        }
-    }
+                MerchantId = merchantId,
+                AccountId = id!,
+                BankCode = bank!,
+                AccountNumber = number!,
+                AccountName = name!,
+                CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            });
+        });
 
-    private static async Task<IResult> CreateSub(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time)
-    {
-        var (document, error) = await RequestBody.ReadObjectAsync(http.Request, options.MerchantApi.MaxBodyBytes);
-        if (error is not null)
+    private static Task<IResult> CreateSub(string clientId, HttpContext http, Database database, TunaiOptions options, TimeProvider time) =>
+        RequestBody.WithFieldsAsync(http, options, async f =>
         {
-            return error;
-        }
-        using (document)
-        {
-            var f = new FieldReader(document!.RootElement);
             var id = Id(f);
             var name = f.Text("name", 128, required: true);
-            if (f.Error is { } invalid)
+            return f.Error ?? await RegisterAsync(clientId, id!, http, database, SubAccounts, merchantId => new SubAccount
             {
-                return invalid;
-            }
-            return await database.WriteAsync<IResult>(async unit =>
-            {
-                if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
-                {
-                    return MerchantNotFound(clientId);
-                }
-                var inserted = await AccountStore.InsertSubAsync(unit.Connection, unit.Transaction, new SubAccount
-                {
-                    MerchantId = merchant.Id,
-                    AccountId = id!,
-                    Name = name!,
-                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                });
-                if (inserted is null)
-                {
-                    return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a sub-account {id}", "id");
-                }
-                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "sub_account.create", $"{clientId}/{id}", null, inserted.ToView(), inserted.CreatedAt);
-                unit.Commit();
-                return WireJson.Ok(inserted.ToView(), StatusCodes.Status201Created);
-            }, http.RequestAborted);
-        }
-    }
+                MerchantId = merchantId,
+                AccountId = id!,
+                Name = name!,
+                CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            });
+        });
 
-    private static async Task<IResult> ListSettlement(string clientId, HttpContext http, Database database)
-    {
-        await using var connection = await database.OpenAsync(http.RequestAborted);
-        return await MerchantStore.FindAsync(connection, clientId) is { } merchant
-            ? WireJson.Ok(new SettlementAccountList((await AccountStore.SettlementAccountsAsync(connection, merchant.Id)).Select(a => a.ToView()).ToList()))
-            : MerchantNotFound(clientId);
-    }
-
-    private static async Task<IResult> ListSub(string clientId, HttpContext http, Database database)
-    {
-        await using var connection = await database.OpenAsync(http.RequestAborted);
-        return await MerchantStore.FindAsync(connection, clientId) is { } merchant
-            ? WireJson.Ok(new SubAccountList((await AccountStore.SubAccountsAsync(connection, merchant.Id)).Select(a => a.ToView()).ToList()))
-            : MerchantNotFound(clientId);
-    }
-
-    private static Task<IResult> DeactivateSettlement(string clientId, string accountId, HttpContext http, Database database, TimeProvider time) =>
+    /// <summary>Registers the account under the merchant; an id the merchant already has is refused (the unique key decides).</summary>
+    private static Task<IResult> RegisterAsync<TAccount, TView>(string clientId, string id, HttpContext http, Database database,
+        Kind<TAccount, TView> kind, Func<long, TAccount> account)
+        where TAccount : MerchantAccount =>
         database.WriteAsync<IResult>(async unit =>
         {
             if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
             {
                 return MerchantNotFound(clientId);
             }
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var before = (await AccountStore.SettlementAccountsAsync(unit.Connection, merchant.Id, unit.Transaction)).FirstOrDefault(a => a.AccountId == accountId);
-            var account = await AccountStore.DeactivateSettlementAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, now);
-            if (account is not null)
+            var inserted = await kind.Insert(unit.Connection, unit.Transaction, account(merchant.Id));
+            if (inserted is null)
             {
-                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "settlement_account.deactivate", $"{clientId}/{accountId}", before?.ToView(), account.ToView(), now);
+                return new ApiError(StatusCodes.Status409Conflict, "account_exists", $"The merchant already has a {kind.Noun} {id}", "id");
             }
+            var view = kind.View(inserted);
+            await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), $"{kind.AuditName}.create", $"{clientId}/{id}", null, view, inserted.CreatedAt);
             unit.Commit();
-            return account is null
-                ? ApiError.NotFound("account_not_found", $"The merchant has no settlement account {accountId}")
-                : WireJson.Ok(account.ToView());
+            return WireJson.Ok(view, StatusCodes.Status201Created);
         }, http.RequestAborted);
 
-    private static Task<IResult> DeactivateSub(string clientId, string accountId, HttpContext http, Database database, TimeProvider time) =>
+    private static async Task<IResult> ListAsync<TAccount, TView, TList>(string clientId, HttpContext http, Database database,
+        Kind<TAccount, TView> kind, Func<IReadOnlyList<TView>, TList> list)
+        where TAccount : MerchantAccount
+    {
+        await using var connection = await database.OpenAsync(http.RequestAborted);
+        return await MerchantStore.FindAsync(connection, clientId) is { } merchant
+            ? WireJson.Ok(list((await kind.List(connection, merchant.Id, null)).Select(kind.View).ToList()))
+            : MerchantNotFound(clientId);
+    }
+
+    private static Task<IResult> DeactivateAsync<TAccount, TView>(string clientId, string accountId, HttpContext http, Database database,
+        TimeProvider time, Kind<TAccount, TView> kind)
+        where TAccount : MerchantAccount =>
         database.WriteAsync<IResult>(async unit =>
         {
             if (await MerchantStore.FindAsync(unit.Connection, clientId, unit.Transaction) is not { } merchant)
@@ -258,16 +234,17 @@ public static partial class AccountEndpoints
                 return MerchantNotFound(clientId);
             }
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var before = (await AccountStore.SubAccountsAsync(unit.Connection, merchant.Id, unit.Transaction)).FirstOrDefault(a => a.AccountId == accountId);
-            var account = await AccountStore.DeactivateSubAsync(unit.Connection, unit.Transaction, merchant.Id, accountId, now);
+            var before = (await kind.List(unit.Connection, merchant.Id, unit.Transaction)).FirstOrDefault(a => a.AccountId == accountId);
+            var account = await kind.Deactivate(unit.Connection, unit.Transaction, merchant.Id, accountId, now);
             if (account is not null)
             {
-                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), "sub_account.deactivate", $"{clientId}/{accountId}", before?.ToView(), account.ToView(), now);
+                await AuditTrail.WriteAsync(unit, AuditActor.AdminToken(http), $"{kind.AuditName}.deactivate", $"{clientId}/{accountId}",
+                    before is null ? null : (object?)kind.View(before), kind.View(account), now);
             }
             unit.Commit();
             return account is null
-                ? ApiError.NotFound("account_not_found", $"The merchant has no sub-account {accountId}")
-                : WireJson.Ok(account.ToView());
+                ? ApiError.NotFound("account_not_found", $"The merchant has no {kind.Noun} {accountId}")
+                : WireJson.Ok(kind.View(account));
         }, http.RequestAborted);
 
     private static string? Id(FieldReader f)

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Dapper;
 using Microsoft.AspNetCore.Http.Features;
-using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
@@ -98,9 +97,7 @@ public static class ReportEndpoints
         app.MapGroup("/admin/v1/reports").RequireAdminToken().MapGet("/transactions", AdminTransactions);
         // A read, like check status: signed both ways, no Request-Id bookkeeping.
         app.MapGroup("/settlements/v1/reports")
-            .LimitAuthenticationFailures()
-            .AddEndpointFilter<MerchantSignatureFilter>()
-            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond)
+            .RequireMerchantSignature()
             .MapGet("/{date}", MerchantDay);
         return app;
     }

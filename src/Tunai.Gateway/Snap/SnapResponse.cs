@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tunai.Gateway.Api;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Snap;
@@ -92,11 +93,7 @@ public sealed class SnapResult : IResult, IStatusCodeHttpResult
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
-        response.StatusCode = StatusCode;
-        response.ContentType = "application/json";
-        response.Headers.XContentTypeOptions = "nosniff";
-        response.ContentLength = Body.Length;
-        await response.Body.WriteAsync(Body, httpContext.RequestAborted);
+        JsonBytesResult.StartJson(httpContext.Response, StatusCode, Body.Length);
+        await httpContext.Response.Body.WriteAsync(Body, httpContext.RequestAborted);
     }
 }

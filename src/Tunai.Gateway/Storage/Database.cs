@@ -152,8 +152,12 @@ public sealed class Database : IAsyncDisposable
         var result = await FinishedAsync(work, unit);
         if (unit.Committed)
         {
-            // Not cancellable: once asked, the outcome must be known.
-            await tx.CommitAsync(CancellationToken.None);
+            // Not cancellable: once asked, the outcome must be known. A span of its own: the COMMIT is a round trip
+            // that Npgsql's command spans do not show.
+            using (Telemetry.GatewayTelemetry.Source.StartActivity("db commit", System.Diagnostics.ActivityKind.Client))
+            {
+                await tx.CommitAsync(CancellationToken.None);
+            }
             unit.RunAfterCommit();
         }
         return result;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
@@ -18,9 +17,7 @@ public static class StoreEndpoints
     public static IEndpointRouteBuilder MapStore(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/acquirer/v1/alfa")
-            .LimitAuthenticationFailures()
-            .AddEndpointFilter<AcquirerSignatureFilter>()
-            .LimitPerCaller("store", limits => limits.StoreRequestsPerSecond)
+            .RequireStoreSignature()
             .AddEndpointFilter<RetryTransientFailures>();
         group.MapPost("/inquiry", InquiryEndpoint.HandleAsync);
         group.MapPost("/payment", PaymentEndpoint.HandleAsync);

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
@@ -27,7 +29,7 @@ public sealed class TelemetryOptions
     /// With <see cref="Prometheus"/>: serve <c>/metrics</c> on this port instead (on the host of the gateway's first
     /// address), without the admin token (a scraper holds no secret, and the admin token would otherwise sit in every
     /// Prometheus configuration), and not at all on the API's port. Keep the port off the public network, as one does
-    /// any exporter's.
+    /// any exporter's. 0 takes any free port: the one bound is logged at start (<see cref="MetricsPort"/>).
     /// </summary>
     public int? PrometheusPort { get; set; }
 
@@ -36,9 +38,9 @@ public sealed class TelemetryOptions
     {
         if (PrometheusPort is { } port)
         {
-            if (port is < 1 or > 65535)
+            if (port is < 0 or > 65535)
             {
-                yield return $"Tunai:Telemetry:PrometheusPort must be a TCP port (1-65535), not {port}";
+                yield return $"Tunai:Telemetry:PrometheusPort must be a TCP port (1-65535, or 0 for any free one), not {port}";
             }
             if (!Prometheus || !Enabled)
             {
@@ -61,6 +63,7 @@ public static class TelemetrySetup
     {
         var options = ReadOptions(configuration);
         services.AddSingleton(options);
+        services.AddSingleton<MetricsPort>();
         services.AddSingleton<GatewayTelemetry>();
         if (!options.Enabled)
         {
@@ -139,14 +142,17 @@ public static class TelemetrySetup
     public static IEndpointRouteBuilder MapTelemetry(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<TelemetryOptions>();
-        if (options is { Enabled: true, Prometheus: true, PrometheusPort: { } port })
+        if (options is { Enabled: true, Prometheus: true, PrometheusPort: not null })
         {
+            var port = app.ServiceProvider.GetRequiredService<MetricsPort>();
+            app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted
+                .Register(() => port.Bound(app.ServiceProvider.GetRequiredService<IServer>()));
             // Only a connection to the metrics port gets the metrics; on the API's port /metrics is a 404. The socket's
             // port decides, not the Host header (RequireHost), which any caller of the API's port could set to ":9464".
             app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, optionsName: null,
                 configureBranchedPipeline: metrics => metrics.Use((http, next) =>
                 {
-                    if (http.Connection.LocalPort != port)
+                    if (http.Connection.LocalPort != port.Port)
                     {
                         http.Response.StatusCode = StatusCodes.Status404NotFound;
                         return Task.CompletedTask;
@@ -180,4 +186,31 @@ public static class TelemetrySetup
 
     private static bool IsOperational(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+}
+
+/// <summary>
+/// The port <c>/metrics</c> is served on when it has one of its own: the configured port, or, configured as 0, the
+/// one the system gave, known once the server has started (until then no connection is taken for a scrape).
+/// </summary>
+public sealed class MetricsPort(TelemetryOptions options, ILogger<MetricsPort> logger)
+{
+    // 0 until the server has started; read by every scrape's connection.
+    private volatile int _bound;
+
+    /// <summary>The metrics port, or null while it is not known (or not configured).</summary>
+    public int? Port => options.PrometheusPort is > 0 and var configured ? configured : _bound > 0 ? _bound : null;
+
+    /// <summary>
+    /// Reads the port back once the server has bound its addresses. <see cref="TelemetrySetup.ListenForPrometheus"/>
+    /// adds the metrics address after every other, and Kestrel binds and reports addresses in the order given, so
+    /// the metrics port is the last address's.
+    /// </summary>
+    public void Bound(IServer server)
+    {
+        if (options.PrometheusPort == 0 && server.Features.Get<IServerAddressesFeature>()?.Addresses.LastOrDefault() is { } address)
+        {
+            _bound = BindingAddress.Parse(address).Port;
+        }
+        logger.LogInformation("Prometheus metrics on port {Port} (/metrics)", Port);
+    }
 }

@@ -210,8 +210,10 @@ public sealed class TelemetryTests
     [Fact]
     public async Task PrometheusOnItsOwnPortNeedsNoTokenThereAndIsAbsentFromTheApiPort()
     {
-        var (started, port) = await StartWithPrometheusOnAFreePortAsync();
-        await using var gateway = started;
+        // Port 0: the system gives a free port, which the gateway reads back once bound.
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:Telemetry:Prometheus=true", "Tunai:Telemetry:PrometheusPort=0");
+        var port = gateway.Services.GetRequiredService<MetricsPort>().Port ?? throw new InvalidOperationException("no metrics port after start");
+        Assert.NotEqual(0, port);
         Assert.NotEqual(port, gateway.BaseAddress.Port);
         var merchant = await gateway.CreateMerchantAsync();
         await merchant.CreateCodeAsync();
@@ -234,31 +236,9 @@ public sealed class TelemetryTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
-    /// <summary>
-    /// A gateway serving Prometheus on a port that was free a moment ago. Another test's server can take that port in
-    /// between (it happened in CI: "address already in use"); the start then fails, and another port is tried.
-    /// </summary>
-    private static async Task<(GatewayHost Gateway, int Port)> StartWithPrometheusOnAFreePortAsync()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            try
-            {
-                return (await GatewayHost.StartAsync(null, "Tunai:Telemetry:Prometheus=true", $"Tunai:Telemetry:PrometheusPort={port}"), port);
-            }
-            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
-            {
-                // Taken in between: try another.
-            }
-        }
-    }
-
     [Theory]
     [InlineData("Tunai:Telemetry:PrometheusPort=70000", "Tunai:Telemetry:Prometheus=true")]
+    [InlineData("Tunai:Telemetry:PrometheusPort=-1", "Tunai:Telemetry:Prometheus=true")]
     [InlineData("Tunai:Telemetry:PrometheusPort=9464", "Tunai:Telemetry:Prometheus=false")]
     public void APrometheusPortThatCannotBeServedStopsTheStart(string port, string prometheus)
     {
