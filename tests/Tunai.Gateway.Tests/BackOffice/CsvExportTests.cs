@@ -1,20 +1,22 @@
 using System.Net;
 using System.Net.Http.Json;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Tests.Infrastructure;
+using Role = Tunai.Gateway.BackOffice.Roles;
 
 namespace Tunai.Gateway.Tests.BackOffice;
 
-// Every list page's CSV file over real HTTP: linked from the page with the page's own query, holding the rows the page
-// filters to, neutralised for spreadsheets, and refused or limited exactly as the page is.
+/// <summary>
+/// Every list page's CSV file over real HTTP: linked from the page with the page's own query, holding the rows the page
+/// filters to, neutralised for spreadsheets, and refused or limited exactly as the page is.
+/// </summary>
 public sealed class CsvExportTests : IAsyncLifetime
 {
     /// <summary>The gateway's day: a Monday, its clock at 10:00 WIB, so today is a business day that may be closed.</summary>
     private const string Today = "2026-12-07";
 
-    public async ValueTask InitializeAsync() => _gateway = await GatewayHost.StartAsync(new DateTimeOffset(2026, 12, 7, 3, 0, 0, TimeSpan.Zero));
-
     private GatewayHost _gateway = null!;
+
+    public async ValueTask InitializeAsync() => _gateway = await GatewayHost.StartAsync(new DateTimeOffset(2026, 12, 7, 3, 0, 0, TimeSpan.Zero));
 
     public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -54,7 +56,7 @@ public sealed class CsvExportTests : IAsyncLifetime
     public async Task EveryListPageLinksToItsCsvFileWithItsOwnQuery()
     {
         var (merchant, code) = await PaidAsync();
-        using var admin = await SignedInAsync(Roles.Admin);
+        using var admin = await SignedInAsync(Role.Admin);
         var pages = new[]
         {
             $"/backoffice/search?q={code}", $"/backoffice/notifications?merchant={merchant.ClientId}&status=PENDING", "/backoffice/merchants",
@@ -78,7 +80,7 @@ public sealed class CsvExportTests : IAsyncLifetime
     {
         var (merchant, code) = await PaidAsync();
         var (other, otherCode) = await PaidAsync("Toko Lain");
-        using var admin = await SignedInAsync(Roles.Admin);
+        using var admin = await SignedInAsync(Role.Admin);
 
         var codes = await RowsAsync(admin, $"/backoffice/search.csv?q={code}",
             "code,client_id,merchant,invoice_number,amount,status,customer_name,created_at,expires_at");
@@ -118,7 +120,7 @@ public sealed class CsvExportTests : IAsyncLifetime
     {
         var formula = await _gateway.CreateMerchantAsync(new { name = "=HYPERLINK(\"http://example.test\",\"pay, here\")" });
         var plus = await _gateway.CreateMerchantAsync(new { name = "+62 Toko" });
-        using var admin = await SignedInAsync(Roles.Admin);
+        using var admin = await SignedInAsync(Role.Admin);
 
         var merchants = await RowsAsync(admin, "/backoffice/merchants.csv", "name,client_id,code_prefix,notification_url,inquiry_url,created_at");
 
@@ -133,7 +135,7 @@ public sealed class CsvExportTests : IAsyncLifetime
     {
         var (merchant, code) = await PaidAsync();
         var (other, otherCode) = await PaidAsync("Toko Lain");
-        using var merchantUser = await SignedInAsync(Roles.Merchant, merchant);
+        using var merchantUser = await SignedInAsync(Role.Merchant, merchant);
 
         foreach (var path in new[]
         {
@@ -156,7 +158,7 @@ public sealed class CsvExportTests : IAsyncLifetime
     [Fact]
     public async Task TheStaffOnlyFilesAreRefusedAsTheirPagesAre()
     {
-        using var viewer = await SignedInAsync(Roles.Viewer);
+        using var viewer = await SignedInAsync(Role.Viewer);
         using var anonymous = new BackOfficeHttp(_gateway);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/backoffice/audit.csv")).Status);
