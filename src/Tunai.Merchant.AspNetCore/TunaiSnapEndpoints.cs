@@ -1,10 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Tunai.Merchant.Snap;
 
 namespace Tunai.Merchant.AspNetCore;
@@ -53,36 +46,12 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapTunaiSnapPayment(this IEndpointRouteBuilder app, string pattern,
         Func<SnapPaymentNotification, CancellationToken, Task> handler)
     {
-        ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(handler);
-        return app.MapPost(pattern, async http =>
+        return MapTransaction(app, pattern, (v, header, method, path, body) => v.VerifyPayment(header, method, path, body), async (n, ct) =>
         {
-            var body = await TunaiEndpointRouteBuilderExtensions.ReadBodyAsync(http.Request);
-            if (body is null)
-            {
-                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                return;
-            }
-            var check = Verifier(http).VerifyPayment(TunaiEndpointRouteBuilderExtensions.Header(http.Request), http.Request.Method, SignedPathOf(http.Request), body);
-            if (!check.IsValid)
-            {
-                Logger(http).LogWarning("Refused a SNAP payment notification: {ResponseCode}", check.Refusal!.ResponseCode);
-                await WriteAsync(http, check.Refusal);
-                return;
-            }
-            try
-            {
-                await handler(check.Value!, http.RequestAborted);
-            }
-            catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
-            {
-                // Not handled: the gateway must try again, so the answer's responseCode must not begin with 200.
-                Logger(http).LogError(e, "The SNAP payment handler failed for {VirtualAccountNo}; answering 500 so the gateway retries", check.Value!.VirtualAccountNo);
-                await WriteAsync(http, SnapInboundVerifier.Failed(inquiry: false));
-                return;
-            }
-            await WriteAsync(http, SnapInboundVerifier.PaymentAccepted(check.Value!));
-        });
+            await handler(n, ct);
+            return SnapInboundVerifier.PaymentAccepted(n);
+        }, inquiry: false);
     }
 
     /// <summary>
@@ -94,8 +63,21 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapTunaiSnapInquiry(this IEndpointRouteBuilder app, string pattern,
         Func<SnapInquiryRequest, CancellationToken, Task<SnapInquiryResult>> handler)
     {
-        ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(handler);
+        return MapTransaction(app, pattern, (v, header, method, path, body) => v.VerifyInquiry(header, method, path, body),
+            async (r, ct) => (await handler(r, ct)).ToAnswer(r), inquiry: true);
+    }
+
+    /// <summary>
+    /// A SNAP transaction endpoint: the body read under the cap, the request checked (refused with its SNAP answer),
+    /// then <paramref name="handle"/>'s answer; a handler that throws is answered 500xx01 so the gateway tries again.
+    /// </summary>
+    private static IEndpointConventionBuilder MapTransaction<T>(IEndpointRouteBuilder app, string pattern,
+        Func<SnapInboundVerifier, Func<string, string?>, string, string, byte[], SnapVerification<T>> verify,
+        Func<T, CancellationToken, Task<SnapAnswer>> handle, bool inquiry) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var what = inquiry ? "inquiry" : "payment notification";
         return app.MapPost(pattern, async http =>
         {
             var body = await TunaiEndpointRouteBuilderExtensions.ReadBodyAsync(http.Request);
@@ -104,22 +86,23 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
                 http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 return;
             }
-            var check = Verifier(http).VerifyInquiry(TunaiEndpointRouteBuilderExtensions.Header(http.Request), http.Request.Method, SignedPathOf(http.Request), body);
+            var check = verify(Verifier(http), TunaiEndpointRouteBuilderExtensions.Header(http.Request), http.Request.Method, SignedPathOf(http.Request), body);
             if (!check.IsValid)
             {
-                Logger(http).LogWarning("Refused a SNAP inquiry: {ResponseCode}", check.Refusal!.ResponseCode);
+                Logger(http).LogWarning("Refused a SNAP {What}: {ResponseCode}", what, check.Refusal!.ResponseCode);
                 await WriteAsync(http, check.Refusal);
                 return;
             }
             SnapAnswer answer;
             try
             {
-                answer = (await handler(check.Value!, http.RequestAborted)).ToAnswer(check.Value!);
+                answer = await handle(check.Value!, http.RequestAborted);
             }
             catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
             {
-                Logger(http).LogError(e, "The SNAP inquiry handler failed for {VirtualAccountNo}", check.Value!.VirtualAccountNo);
-                answer = SnapInboundVerifier.Failed(inquiry: true);
+                // Not handled: the gateway must try again, so the answer's responseCode must not begin with 200.
+                Logger(http).LogError(e, "The SNAP {What} handler failed; answering 500 so the gateway tries again", what);
+                answer = SnapInboundVerifier.Failed(inquiry);
             }
             await WriteAsync(http, answer);
         });

@@ -15,12 +15,21 @@ public sealed class SnapSdk : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public SnapSdk(SnapMerchant merchant, RSA? privateKey = null)
+    /// <param name="pipeline">Adds handlers inside the retry loop.</param>
+    /// <param name="shareClock">
+    /// False keeps the system clock: the resilience handler takes its TimeProvider from DI too, and on a clock nobody
+    /// moves its retry delays never end. The gateway's clock starts at the real time, so both agree while a test does
+    /// not move it.
+    /// </param>
+    public SnapSdk(SnapMerchant merchant, RSA? privateKey = null, Action<IHttpClientBuilder>? pipeline = null, bool shareClock = true)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<TimeProvider>(merchant.Gateway.Time);
-        services.AddTunaiSnap(o =>
+        if (shareClock)
+        {
+            services.AddSingleton<TimeProvider>(merchant.Gateway.Time);
+        }
+        var builder = services.AddTunaiSnap(o =>
         {
             o.BaseUrl = merchant.Gateway.BaseAddress.ToString();
             o.ClientId = merchant.Merchant.ClientId;
@@ -29,6 +38,7 @@ public sealed class SnapSdk : IDisposable
             o.PrivateKey = (privateKey ?? merchant.PrivateKey).ExportPkcs8PrivateKeyPem();
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
         });
+        pipeline?.Invoke(builder);
         _services = services.BuildServiceProvider(validateScopes: true);
     }
 
@@ -193,6 +203,25 @@ public sealed class SnapClientTests(SnapClientFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task ACreateWhoseAnswerWasLostIsRetriedUnderTheSameExternalIdAndMakesOneCode()
+    {
+        var lose = new LoseFirstSnapAnswer();
+        using var sdk = new SnapSdk(Snap, pipeline: b => b.AddHttpMessageHandler(() => lose), shareClock: false);
+        var request = NewVa();
+
+        var created = await sdk.Client.CreateVirtualAccountAsync(request, Ct);
+
+        Assert.Equal(2, lose.Attempts.Count);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Conflict), (lose.Attempts[0].Status, lose.Attempts[1].Status));
+        Assert.Equal(lose.Attempts[0].ExternalId, lose.Attempts[1].ExternalId);
+        Assert.Equal(lose.Attempts[0].Body, lose.Attempts[1].Body);
+        Assert.True(created.Replayed);
+        Assert.Equal(created.ExternalId, lose.Attempts[0].ExternalId);
+        Assert.Equal(1, await Gateway.CountAsync("SELECT count(*) FROM payment_codes WHERE invoice_number = $i", ("$i", request.TrxId)));
+        Assert.Equal("DGPC", (await CodeRowAsync(created.VirtualAccountData.PaymentCode))["kind"]);
+    }
+
+    [Fact]
     public async Task ATokenSignedWithAnotherKeyIsRefusedWith4017300()
     {
         using var other = RSA.Create(2048);
@@ -202,6 +231,33 @@ public sealed class SnapClientTests(SnapClientFixture fixture) : IClassFixture<S
 
         Assert.Equal(("4017300", HttpStatusCode.Unauthorized), (refused.ResponseCode, refused.StatusCode));
         Assert.Null(refused.ExternalId);
+    }
+}
+
+/// <summary>The SNAP options are checked when the host starts.</summary>
+public sealed class SnapOptionsTests
+{
+    [Fact]
+    public void AMissingPrivateKeyOrAPublicKeyInItsPlaceFailsAtStart()
+    {
+        using var rsa = RSA.Create(2048);
+        foreach (var (key, expected) in new[] { ((string?)null, "PrivateKey (or PrivateKeyFile) is required"), (rsa.ExportSubjectPublicKeyInfoPem(), "PrivateKey is not a readable RSA private key") })
+        {
+            var services = new ServiceCollection();
+            services.AddTunaiSnap(o =>
+            {
+                o.BaseUrl = "http://127.0.0.1:5080";
+                o.ClientId = "MCH-1";
+                o.SecretKey = "SK-1";
+                o.PartnerServiceId = "88965";
+                o.PrivateKey = key;
+            });
+            using var provider = services.BuildServiceProvider();
+
+            var failed = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+                () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<TunaiSnapOptions>>().Value);
+            Assert.Contains(failed.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+        }
     }
 }
 
@@ -276,5 +332,32 @@ public sealed class SnapTokenLifeTests
         Assert.NotEqual(first, await sdk.Client.GetAccessTokenAsync(Ct));
         Assert.Equal(1, await TokensAsync(snap));
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM payment_codes WHERE invoice_number = $i", ("$i", created.VirtualAccountData.TrxId!)));
+    }
+}
+
+/// <summary>Loses the answer to the first SNAP transaction (the token request passes), as a reset connection would.</summary>
+public sealed class LoseFirstSnapAnswer : DelegatingHandler
+{
+    public List<(string ExternalId, byte[] Body, string Signature, HttpStatusCode Status)> Attempts { get; } = [];
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.Headers.TryGetValues(Tunai.Signing.SnapHeaders.ExternalId, out var ids))
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var signature = request.Headers.GetValues(Tunai.Signing.SnapHeaders.Signature).Single();
+        var response = await base.SendAsync(request, cancellationToken);
+        lock (Attempts)
+        {
+            Attempts.Add((ids.Single(), body, signature, response.StatusCode));
+            if (Attempts.Count == 1)
+            {
+                response.Dispose();
+                throw new HttpRequestException("connection reset after the request was sent (injected)");
+            }
+        }
+        return response;
     }
 }

@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Merchant.AspNetCore;
@@ -30,26 +23,18 @@ public sealed class SnapMerchantSite : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private SnapMerchantSite(WebApplication app, Uri baseAddress, FakeTimeProvider time, string clientId, string secretKey, RSA gatewayKey)
-    {
-        _app = app;
-        Http = new HttpClient { BaseAddress = baseAddress };
-        Time = time;
-        ClientId = clientId;
-        SecretKey = secretKey;
-        GatewayKey = gatewayKey;
-    }
+    private SnapMerchantSite(WebApplication app) => _app = app;
 
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private init; } = null!;
 
-    public FakeTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; private init; } = null!;
 
-    public string ClientId { get; }
+    public string ClientId { get; private init; } = "";
 
-    public string SecretKey { get; }
+    public string SecretKey { get; private init; } = "";
 
     /// <summary>The gateway's key pair: its private half signs token requests, the site knows the public half.</summary>
-    public RSA GatewayKey { get; }
+    public RSA GatewayKey { get; private init; } = null!;
 
     public ConcurrentQueue<SnapPaymentNotification> Paid { get; } = new();
 
@@ -92,7 +77,14 @@ public sealed class SnapMerchantSite : IAsyncDisposable
             : SnapInquiryResult.NotFound()));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        site = new SnapMerchantSite(app, new Uri(address), time, clientId, secretKey, gatewayKey);
+        site = new SnapMerchantSite(app)
+        {
+            Http = new HttpClient { BaseAddress = new Uri(address) },
+            Time = time,
+            ClientId = clientId,
+            SecretKey = secretKey,
+            GatewayKey = gatewayKey,
+        };
         return site;
     }
 
@@ -176,8 +168,11 @@ public sealed class SnapMerchantSite : IAsyncDisposable
     }
 }
 
-/// <summary>MapTunaiSnapToken: the gateway's RSA-signed token request, checked with the gateway's public key.</summary>
-public sealed class SnapTokenEndpointTests : IAsyncLifetime
+/// <summary>
+/// MapTunaiSnapToken, MapTunaiSnapPayment and MapTunaiSnapInquiry, each test on a site of its own: what the gateway
+/// signs per the standard is accepted, anything else refused with its code.
+/// </summary>
+public sealed class SnapEndpointTests : IAsyncLifetime
 {
     private SnapMerchantSite _site = null!;
 
@@ -215,20 +210,6 @@ public sealed class SnapTokenEndpointTests : IAsyncLifetime
     {
         (await _site.TokenRawAsync(sign: false)).AssertCode("4007302");
         (await _site.TokenRawAsync(timestamp: "2026-12-07 11:43:40")).AssertCode("4007301");
-    }
-}
-
-/// <summary>MapTunaiSnapPayment and MapTunaiSnapInquiry: what the gateway signs per the standard is accepted, anything else refused with its code.</summary>
-public sealed class SnapNotificationEndpointTests : IAsyncLifetime
-{
-    private SnapMerchantSite _site = null!;
-
-    public async ValueTask InitializeAsync() => _site = await SnapMerchantSite.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _site.DisposeAsync();
-        _site.GatewayKey.Dispose();
     }
 
     [Fact]

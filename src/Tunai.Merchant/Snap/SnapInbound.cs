@@ -34,19 +34,13 @@ internal static class SnapInbound
 /// Tokens are self-contained (HMAC-signed with a key derived from the secret key), so every instance of a
 /// merchant's site accepts a token any of them issued.
 /// </summary>
-public sealed class SnapInboundVerifier
+/// <param name="options">The merchant's credentials and the gateway's public key.</param>
+/// <param name="time">The clock; the system's by default.</param>
+public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? time = null)
 {
     private const string TokenKeyLabel = "Tunai.Merchant SNAP B2B access token";
-    private readonly TunaiSnapOptions _options;
-    private readonly TimeProvider _time;
-
-    /// <summary>Creates the verifier for a merchant's credentials.</summary>
-    public SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? time = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _options = options;
-        _time = time ?? TimeProvider.System;
-    }
+    private readonly TunaiSnapOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>
     /// Answers the gateway's B2B token request: 2007300 with a Bearer token valid

@@ -125,33 +125,27 @@ public sealed record SnapAnswer(int StatusCode, string ResponseCode, byte[] Body
 /// <summary>What the merchant answers to a SNAP inquiry: the bill (2002400) or why there is none.</summary>
 public sealed class SnapInquiryResult
 {
-    private SnapInquiryResult(string caseCode, int status, string message, string? trxId = null, long amount = 0, string? name = null)
+    private SnapInquiryResult()
     {
-        CaseCode = caseCode;
-        HttpStatus = status;
-        Message = message;
-        TrxId = trxId;
-        Amount = amount;
-        VirtualAccountName = name;
     }
 
     /// <summary>The two-digit case code of the answer.</summary>
-    public string CaseCode { get; }
+    public string CaseCode { get; private init; } = "00";
 
     /// <summary>The answer's HTTP status.</summary>
-    public int HttpStatus { get; }
+    public int HttpStatus { get; private init; } = 200;
 
     /// <summary>The responseMessage.</summary>
-    public string Message { get; }
+    public string Message { get; private init; } = "Successful";
 
     /// <summary>The invoice number of the bill.</summary>
-    public string? TrxId { get; }
+    public string? TrxId { get; private init; }
 
     /// <summary>The amount due, whole rupiah.</summary>
-    public long Amount { get; }
+    public long Amount { get; private init; }
 
     /// <summary>The customer's name.</summary>
-    public string? VirtualAccountName { get; }
+    public string? VirtualAccountName { get; private init; }
 
     /// <summary>The customer's email.</summary>
     public string? VirtualAccountEmail { get; init; }
@@ -173,20 +167,23 @@ public sealed class SnapInquiryResult
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(trxId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
-        return new SnapInquiryResult("00", 200, "Successful", trxId, amount, virtualAccountName);
+        return new SnapInquiryResult { TrxId = trxId, Amount = amount, VirtualAccountName = virtualAccountName };
     }
 
     /// <summary>No such bill (4042412).</summary>
-    public static SnapInquiryResult NotFound() => new("12", 404, "Invalid Bill/Virtual Account [Not Found]");
+    public static SnapInquiryResult NotFound() => Refusal(404, "12", "Invalid Bill/Virtual Account [Not Found]");
 
     /// <summary>Already paid (4042414).</summary>
-    public static SnapInquiryResult Paid() => new("14", 404, "Paid Bill");
+    public static SnapInquiryResult Paid() => Refusal(404, "14", "Paid Bill");
 
     /// <summary>Expired (4032400).</summary>
-    public static SnapInquiryResult Expired() => new("00", 403, "Transaction Expired");
+    public static SnapInquiryResult Expired() => Refusal(403, "00", "Transaction Expired");
 
     /// <summary>Not payable for another reason (4042419), said in <paramref name="reason"/>.</summary>
-    public static SnapInquiryResult Decline(string reason) => new("19", 404, $"Invalid Bill/Virtual Account [{reason}]");
+    public static SnapInquiryResult Decline(string reason) => Refusal(404, "19", $"Invalid Bill/Virtual Account [{reason}]");
+
+    private static SnapInquiryResult Refusal(int status, string caseCode, string message) =>
+        new() { HttpStatus = status, CaseCode = caseCode, Message = message };
 
     /// <summary>The SNAP answer to <paramref name="request"/>.</summary>
     public SnapAnswer ToAnswer(SnapInquiryRequest request)

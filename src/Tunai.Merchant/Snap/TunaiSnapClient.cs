@@ -17,20 +17,8 @@ namespace Tunai.Merchant.Snap;
 /// </summary>
 public sealed class TunaiSnapClient
 {
-    /// <summary>The B2B token path (Bank Indonesia's).</summary>
-    public const string TokenPath = "/v1.0/access-token/b2b";
-
-    /// <summary>The create-va path.</summary>
-    public const string CreatePath = "/v1.0/transfer-va/create-va";
-
-    /// <summary>The update-va path (PUT).</summary>
-    public const string UpdatePath = "/v1.0/transfer-va/update-va";
-
-    /// <summary>The delete-va path (DELETE with a body).</summary>
-    public const string DeletePath = "/v1.0/transfer-va/delete-va";
-
-    /// <summary>The status path.</summary>
-    public const string StatusPath = "/v1.0/transfer-va/status";
+    // Bank Indonesia's paths; the gateway serves the provider SDK's too.
+    private const string TokenPath = "/v1.0/access-token/b2b";
 
     private readonly HttpClient _http;
     private readonly TunaiSnapOptions _options;
@@ -68,7 +56,7 @@ public sealed class TunaiSnapClient
         ArgumentNullException.ThrowIfNull(request);
         var wire = VaRequest(request.CustomerNo, request.TrxId, request.Amount, request.VirtualAccountName, request.VirtualAccountEmail,
             request.VirtualAccountPhone, request.ExpiredDate, request.FreeText, request.Reusable, request.Channel);
-        return VaCallAsync(HttpMethod.Post, CreatePath, wire, cancellationToken);
+        return VaCallAsync(HttpMethod.Post, "/v1.0/transfer-va/create-va", wire, cancellationToken);
     }
 
     /// <summary>Changes a store code (2002800): amount, expiry, customer, till lines.</summary>
@@ -79,7 +67,7 @@ public sealed class TunaiSnapClient
         ArgumentException.ThrowIfNullOrWhiteSpace(request.CustomerNo);
         var wire = VaRequest(request.CustomerNo, request.TrxId, request.Amount, request.VirtualAccountName, request.VirtualAccountEmail,
             request.VirtualAccountPhone, request.ExpiredDate, request.FreeText, request.Reusable, request.Channel);
-        return VaCallAsync(HttpMethod.Put, UpdatePath, wire, cancellationToken);
+        return VaCallAsync(HttpMethod.Put, "/v1.0/transfer-va/update-va", wire, cancellationToken);
     }
 
     /// <summary>Cancels a store code (2003100): it can no longer be paid.</summary>
@@ -88,8 +76,8 @@ public sealed class TunaiSnapClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerNo);
         var wire = new SnapWireVaRequest(_options.PaddedPartnerServiceId, customerNo, _options.PaddedPartnerServiceId + customerNo,
-            null, null, null, trxId, null, null, null, null, null, new SnapWireVaInfo(_options.Channel));
-        return VaCallAsync(HttpMethod.Delete, DeletePath, wire, cancellationToken);
+            trxId, null, null, null, null, null, null, null, null, new SnapWireVaInfo(_options.Channel));
+        return VaCallAsync(HttpMethod.Delete, "/v1.0/transfer-va/delete-va", wire, cancellationToken);
     }
 
     /// <summary>Whether a store code was paid (2002600), with the acquirer and the code's status.</summary>
@@ -98,7 +86,7 @@ public sealed class TunaiSnapClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerNo);
         var wire = new SnapWireStatusRequest(_options.PaddedPartnerServiceId, customerNo, _options.PaddedPartnerServiceId + customerNo);
-        var (answer, externalId, _) = await TransactionAsync(HttpMethod.Post, StatusPath, Serialize(wire, SnapWireJson.Default.SnapWireStatusRequest),
+        var (answer, externalId, _) = await TransactionAsync(HttpMethod.Post, "/v1.0/transfer-va/status", Serialize(wire, SnapWireJson.Default.SnapWireStatusRequest),
             SnapWireJson.Default.SnapVaStatusResponse, cancellationToken).ConfigureAwait(false);
         return answer with { ExternalId = externalId };
     }
@@ -108,7 +96,7 @@ public sealed class TunaiSnapClient
         new(_options.PaddedPartnerServiceId,
             customerNo,
             customerNo is null ? null : _options.PaddedPartnerServiceId + customerNo,
-            name, email, phone, trxId,
+            trxId, name, email, phone,
             amount is { } rupiah ? SnapAmount.Idr(rupiah) : null,
             freeText?.Select(line => new SnapText(line, line)).ToList(),
             "C",

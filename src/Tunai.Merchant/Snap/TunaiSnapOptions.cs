@@ -96,18 +96,8 @@ public sealed class TunaiSnapOptionsValidator : IValidateOptions<TunaiSnapOption
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            failures.Add("Tunai SNAP BaseUrl must be an absolute http(s) URL, e.g. http://127.0.0.1:5080");
-        }
-        if (string.IsNullOrWhiteSpace(options.ClientId))
-        {
-            failures.Add("Tunai SNAP ClientId is required");
-        }
-        if (string.IsNullOrWhiteSpace(options.SecretKey))
-        {
-            failures.Add("Tunai SNAP SecretKey is required");
-        }
+        TunaiMerchantOptionsValidator.Check(failures, "Tunai SNAP", options.BaseUrl, options.ClientId, options.SecretKey,
+            options.TimestampTolerance, options.MaxRetries, options.RetryBaseDelay);
         var prefix = options.PartnerServiceId.Trim();
         if (prefix.Length is 0 or > 8 || !prefix.All(char.IsAsciiDigit))
         {
@@ -125,18 +115,6 @@ public sealed class TunaiSnapOptionsValidator : IValidateOptions<TunaiSnapOption
         if (options.IssuedTokenLifetime < TimeSpan.FromSeconds(60) || options.IssuedTokenLifetime > TimeSpan.FromDays(1))
         {
             failures.Add("Tunai SNAP IssuedTokenLifetime must be between 60 seconds and a day");
-        }
-        if (options.TimestampTolerance <= TimeSpan.Zero)
-        {
-            failures.Add("Tunai SNAP TimestampTolerance must be positive");
-        }
-        if (options.MaxRetries is < 1 or > 10)
-        {
-            failures.Add("Tunai SNAP MaxRetries must be between 1 and 10");
-        }
-        if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromSeconds(30))
-        {
-            failures.Add("Tunai SNAP RetryBaseDelay must be greater than 0 and at most 30 seconds");
         }
         if (string.IsNullOrWhiteSpace(options.ChannelId) || string.IsNullOrWhiteSpace(options.Channel))
         {

@@ -16,19 +16,13 @@ internal sealed record SnapCall(string SignedPath, string? AccessToken)
 /// (<see cref="SnapSignature"/>). It sits inside the retry loop, so a retry keeps its X-EXTERNAL-ID and body but is
 /// signed again (the gateway refuses a stale timestamp). Requests without a <see cref="SnapCall"/> pass unsigned.
 /// </summary>
-public sealed class TunaiSnapSigningHandler : DelegatingHandler
+/// <param name="options">The merchant's credentials and private key.</param>
+/// <param name="time">The clock of X-TIMESTAMP; the system's by default.</param>
+public sealed class TunaiSnapSigningHandler(TunaiSnapOptions options, TimeProvider? time = null) : DelegatingHandler
 {
     private static readonly TimeSpan Wib = TimeSpan.FromHours(7);
-    private readonly TunaiSnapOptions _options;
-    private readonly TimeProvider _time;
-
-    /// <summary>Creates the handler for a merchant's credentials.</summary>
-    public TunaiSnapSigningHandler(TunaiSnapOptions options, TimeProvider? time = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _options = options;
-        _time = time ?? TimeProvider.System;
-    }
+    private readonly TunaiSnapOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

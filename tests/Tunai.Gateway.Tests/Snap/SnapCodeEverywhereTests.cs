@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Tests.BackOffice;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Gateway.Tests.Money;
@@ -85,7 +83,7 @@ public sealed class SnapCodeEverywhereTests
             $"{payments[snapCode].Trx},{snapCode},150000,2026-11-30T03:00:00Z,TZ01,POS-01,PAID",
             $"{payments[alfaCode].Trx},{alfaCode},150000,2026-11-30T03:00:00Z,TZ01,POS-01,PAID",
             "");
-        using var file = new StringContent(csv, Encoding.UTF8, "text/csv");
+        using var file = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv");
         var imported = await gateway.Admin.PostAsync($"/admin/v1/acquirers/{store.AcquirerId}/reconciliations?date=2026-11-30", file);
         var importedText = await imported.Content.ReadAsStringAsync();
         Assert.True(imported.StatusCode == HttpStatusCode.OK, importedText);
@@ -93,7 +91,7 @@ public sealed class SnapCodeEverywhereTests
 
         // Back office: the code's page and a search by its trxId.
         using var viewer = new BackOfficeHttp(gateway);
-        Assert.Equal(HttpStatusCode.Redirect, (await viewer.SignInAsync(await BackOfficeAccounts.AddAsync(gateway, Roles.Viewer), BackOfficeAccounts.Password)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await viewer.SignInAsync(await BackOfficeAccounts.AddAsync(gateway, Tunai.Gateway.BackOffice.Roles.Viewer), BackOfficeAccounts.Password)).Status);
         var page = await viewer.GetAsync($"/backoffice/codes/{snapCode}");
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.Contains("class=\"status-PAID\">PAID</dd>", page.Body, StringComparison.Ordinal);
