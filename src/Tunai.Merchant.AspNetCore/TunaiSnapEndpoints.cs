@@ -47,34 +47,36 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
         Func<SnapPaymentNotification, CancellationToken, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return MapTransaction(app, pattern, (v, header, method, path, body) => v.VerifyPayment(header, method, path, body), async (n, ct) =>
+        return MapTransaction(app, pattern, (v, header, method, path, body) => v.VerifyPayment(header, method, path, body), async (_, n, ct) =>
         {
             await handler(n, ct);
             return SnapInboundVerifier.PaymentAccepted(n);
-        }, inquiry: false);
+        }, (_, _) => SnapInboundVerifier.Failed(inquiry: false), inquiry: false);
     }
 
     /// <summary>
     /// Serves SNAP inquiries (<c>transfer-va/inquiry</c>) at <paramref name="pattern"/>: checks the request as
     /// <see cref="MapTunaiSnapPayment"/> does, calls <paramref name="handler"/> and answers its
-    /// <see cref="SnapInquiryResult"/> (2002400 with the bill, or 4042412, 4042414, 4032400, 4042419). A handler that
-    /// throws is answered 5002401.
+    /// <see cref="SnapInquiryResult"/> (2002400 with the bill, or 4042412, 4042414, 4032400, 4042419), signed as the
+    /// request was (X-TIMESTAMP, X-SIGNATURE: the gateway believes only a signed answer). A handler that throws is
+    /// answered 5002401.
     /// </summary>
     public static IEndpointConventionBuilder MapTunaiSnapInquiry(this IEndpointRouteBuilder app, string pattern,
         Func<SnapInquiryRequest, CancellationToken, Task<SnapInquiryResult>> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         return MapTransaction(app, pattern, (v, header, method, path, body) => v.VerifyInquiry(header, method, path, body),
-            async (r, ct) => (await handler(r, ct)).ToAnswer(r), inquiry: true);
+            async (v, r, ct) => v.AnswerInquiry(r, await handler(r, ct)), (v, r) => v.AnswerInquiry(r, null), inquiry: true);
     }
 
     /// <summary>
     /// A SNAP transaction endpoint: the body read under the cap, the request checked (refused with its SNAP answer),
-    /// then <paramref name="handle"/>'s answer; a handler that throws is answered 500xx01 so the gateway tries again.
+    /// then <paramref name="handle"/>'s answer; a handler that throws is answered <paramref name="failed"/>'s 500xx01.
     /// </summary>
     private static IEndpointConventionBuilder MapTransaction<T>(IEndpointRouteBuilder app, string pattern,
         Func<SnapInboundVerifier, Func<string, string?>, string, string, byte[], SnapVerification<T>> verify,
-        Func<T, CancellationToken, Task<SnapAnswer>> handle, bool inquiry) where T : class
+        Func<SnapInboundVerifier, T, CancellationToken, Task<SnapAnswer>> handle, Func<SnapInboundVerifier, T, SnapAnswer> failed, bool inquiry)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(app);
         var what = inquiry ? "inquiry" : "payment notification";
@@ -86,7 +88,8 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
                 http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 return;
             }
-            var check = verify(Verifier(http), TunaiEndpointRouteBuilderExtensions.Header(http.Request), http.Request.Method, SignedPathOf(http.Request), body);
+            var verifier = Verifier(http);
+            var check = verify(verifier, TunaiEndpointRouteBuilderExtensions.Header(http.Request), http.Request.Method, SignedPathOf(http.Request), body);
             if (!check.IsValid)
             {
                 Logger(http).LogWarning("Refused a SNAP {What}: {ResponseCode}", what, check.Refusal!.ResponseCode);
@@ -96,13 +99,13 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
             SnapAnswer answer;
             try
             {
-                answer = await handle(check.Value!, http.RequestAborted);
+                answer = await handle(verifier, check.Value!, http.RequestAborted);
             }
             catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
             {
                 // Not handled: the gateway must try again, so the answer's responseCode must not begin with 200.
                 Logger(http).LogError(e, "The SNAP {What} handler failed; answering 500 so the gateway tries again", what);
-                answer = SnapInboundVerifier.Failed(inquiry);
+                answer = failed(verifier, check.Value!);
             }
             await WriteAsync(http, answer);
         });
@@ -138,6 +141,10 @@ public static class TunaiSnapEndpointRouteBuilderExtensions
     private static async Task WriteAsync(HttpContext http, SnapAnswer answer)
     {
         http.Response.StatusCode = answer.StatusCode;
+        foreach (var (name, value) in answer.Headers)
+        {
+            http.Response.Headers[name] = value;
+        }
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = answer.Body.Length;
         await http.Response.Body.WriteAsync(answer.Body, http.RequestAborted);

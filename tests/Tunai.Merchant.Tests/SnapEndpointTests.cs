@@ -131,7 +131,7 @@ public sealed class SnapMerchantSite : IAsyncDisposable
     }
 
     /// <summary>A <c>transfer-va/payment</c> body as SNAP-NOTES section 3 shapes it, written as JSON.stringify would.</summary>
-    public static string PaymentBody(string trxId = "INV-77", long amount = 150_000) => new JsonObject
+    public static string PaymentBody(string trxId = "INV-77", long amount = 150_000, string trxStatus = "PAID") => new JsonObject
     {
         ["partnerServiceId"] = "   88965",
         ["customerNo"] = "12345678901",
@@ -145,7 +145,7 @@ public sealed class SnapMerchantSite : IAsyncDisposable
         ["trxDateTime"] = "2026-12-07T11:43:40+07:00",
         ["referenceNo"] = "TRX-0001",
         ["flagAdvise"] = "N",
-        ["additionalInfo"] = new JsonObject { ["channel"] = "ALFAMART" },
+        ["additionalInfo"] = new JsonObject { ["channel"] = "ALFAMART", ["trxStatus"] = trxStatus },
     }.ToJsonString();
 
     public static string InquiryBody(string customerNo = "12345678901") => new JsonObject
@@ -226,6 +226,16 @@ public sealed class SnapEndpointTests : IAsyncLifetime
         Assert.Equal(("8896512345678901", "INV-77", 150_000L, "TRX-0001"), (n.PaymentCode, n.TrxId, n.PaidAmount!.Rupiah, n.ReferenceNo));
         Assert.Equal(32, n.ExternalId.Length);
         Assert.Equal("ALFAMART", n.AdditionalInfo!.Value.GetProperty("channel").GetString());
+        Assert.Equal(("PAID", false), (n.TrxStatus, n.IsReversal));
+    }
+
+    [Fact]
+    public async Task AReversalIsHandledAsOne()
+    {
+        var response = await _site.SendAsync(SnapMerchantSite.PaymentPath, SnapMerchantSite.PaymentBody(trxStatus: "REVERSED"), await _site.TokenAsync());
+
+        response.AssertCode("2002500");
+        Assert.True(Assert.Single(_site.Paid).IsReversal);
     }
 
     [Fact]
@@ -292,7 +302,20 @@ public sealed class SnapEndpointTests : IAsyncLifetime
         Assert.Equal(("00", "INV-77", "150000.00", "INQ-1"),
             ((string)data["inquiryStatus"]!, (string)data["trxId"]!, (string)data["totalAmount"]!["value"]!, (string)data["inquiryRequestId"]!));
         Assert.Equal("Anton Budiman", (string)data["virtualAccountName"]!);
+        AssertSignedAnswer(bill, token);
 
-        (await _site.SendAsync(SnapMerchantSite.InquiryPath, SnapMerchantSite.InquiryBody("99999999999"), token)).AssertCode("4042412");
+        var unknown = await _site.SendAsync(SnapMerchantSite.InquiryPath, SnapMerchantSite.InquiryBody("99999999999"), token);
+        unknown.AssertCode("4042412");
+        AssertSignedAnswer(unknown, token);
+    }
+
+    /// <summary>The answer is signed as the request was: HMAC-SHA512 over POST, the path, the token, the answer's hash and its X-TIMESTAMP.</summary>
+    private void AssertSignedAnswer(SnapResponse answer, string token)
+    {
+        var timestamp = answer.Headers[SnapHeaders.Timestamp];
+        var expected = SnapSignature.TransactionStringToSign("POST", SnapMerchantSite.InquiryPath, token,
+            SnapSignature.BodyHash(Encoding.UTF8.GetBytes(answer.Body)), timestamp);
+        Assert.True(SnapSignature.VerifyTransaction(_site.SecretKey, expected, answer.Headers[SnapHeaders.Signature]), "the inquiry answer's X-SIGNATURE");
+        Assert.True(SnapSignature.TryParseTimestamp(timestamp, out _));
     }
 }

@@ -122,7 +122,7 @@ public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? 
         return new(value is null ? null : value with { ExternalId = Header(header, SnapHeaders.ExternalId)! }, refusal);
     }
 
-    /// <summary>Checks and parses a <c>transfer-va/inquiry</c> request.</summary>
+    /// <summary>Checks and parses a <c>transfer-va/inquiry</c> request; answer it with <see cref="AnswerInquiry"/>.</summary>
     public SnapVerification<SnapInquiryRequest> VerifyInquiry(Func<string, string?> header, string method, string requestPath, byte[] body)
     {
         var (value, refusal) = Verify(header, method, requestPath, body, SnapInbound.InquiryService, SnapWireJson.Default.SnapInquiryRequest);
@@ -130,7 +130,30 @@ public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? 
         {
             return new(null, Missing(SnapInbound.InquiryService, "virtualAccountNo"));
         }
-        return new(value is null ? null : value with { ExternalId = Header(header, SnapHeaders.ExternalId)! }, refusal);
+        return new(value is null ? null : value with
+        {
+            ExternalId = Header(header, SnapHeaders.ExternalId)!,
+            Signed = (method, requestPath, Header(header, "Authorization")![7..].Trim()),
+        }, refusal);
+    }
+
+    /// <summary>
+    /// The signed answer to a verified inquiry: <paramref name="result"/> (null when the merchant could not answer:
+    /// 5002401) with X-TIMESTAMP and X-SIGNATURE = HMAC-SHA512 over the request's method, path and token and the
+    /// answer's body hash, as the request was signed. The gateway believes only a signed answer.
+    /// </summary>
+    public SnapAnswer AnswerInquiry(SnapInquiryRequest request, SnapInquiryResult? result)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var answer = result?.ToAnswer(request) ?? Failed(inquiry: true);
+        var (method, path, token) = request.Signed;
+        if (token is null)
+        {
+            throw new ArgumentException("Answer only an inquiry this verifier checked (VerifyInquiry)", nameof(request));
+        }
+        var timestamp = SnapSignature.FormatTimestamp(_time.GetUtcNow().ToOffset(TimeSpan.FromHours(7)));
+        var (_, signature) = SnapSignature.SignTransaction(_options.SecretKey, method, path, token, answer.Body, timestamp);
+        return answer with { Headers = [new(SnapHeaders.Timestamp, timestamp), new(SnapHeaders.Signature, signature)] };
     }
 
     /// <summary>The answer to a notification the merchant has recorded: 2002500 with <c>paymentFlagStatus</c> 00.</summary>

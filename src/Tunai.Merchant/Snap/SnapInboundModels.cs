@@ -56,9 +56,24 @@ public sealed record SnapPaymentNotification(
     string? FlagAdvise,
     JsonElement? AdditionalInfo)
 {
-    /// <summary>The notification's X-EXTERNAL-ID: unique per notification; drop duplicates by it, or better make marking an order paid idempotent.</summary>
+    /// <summary>
+    /// The notification's X-EXTERNAL-ID: the same on every delivery of one notification, so drop duplicates by it, or
+    /// better make marking an order paid idempotent.
+    /// </summary>
     [JsonIgnore]
     public string ExternalId { get; init; } = "";
+
+    /// <summary>
+    /// What happened, as Tunai writes it in <c>additionalInfo.trxStatus</c>: <c>PAID</c>, or <c>REVERSED</c> when the
+    /// store reversed the payment (the same notification shape, sent again with this status); null when absent.
+    /// </summary>
+    [JsonIgnore]
+    public string? TrxStatus => AdditionalInfo is { ValueKind: JsonValueKind.Object } info && info.TryGetProperty("trxStatus", out var status)
+        && status.ValueKind == JsonValueKind.String ? status.GetString() : null;
+
+    /// <summary>True when the store reversed the payment: the order is no longer paid.</summary>
+    [JsonIgnore]
+    public bool IsReversal => string.Equals(TrxStatus, "REVERSED", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The digits the customer keyed in: the prefix without its padding, then the customer number.</summary>
     [JsonIgnore]
@@ -93,6 +108,10 @@ public sealed record SnapInquiryRequest(
     [JsonIgnore]
     public string ExternalId { get; init; } = "";
 
+    /// <summary>What the request's signature covered, for signing the answer the same way: method, path and token.</summary>
+    [JsonIgnore]
+    internal (string Method, string Path, string Token) Signed { get; init; }
+
     /// <summary>The digits the customer keyed in: the prefix without its padding, then the customer number.</summary>
     [JsonIgnore]
     public string PaymentCode => VirtualAccountNo?.Replace(" ", "", StringComparison.Ordinal) ?? (PartnerServiceId?.Trim() + CustomerNo);
@@ -108,6 +127,9 @@ public sealed record SnapInquiryRequest(
 /// <param name="Body">The body bytes.</param>
 public sealed record SnapAnswer(int StatusCode, string ResponseCode, byte[] Body)
 {
+    /// <summary>Headers to send with the answer (X-TIMESTAMP and X-SIGNATURE of a signed inquiry answer).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
     /// <summary>An answer with <c>responseCode</c> and <c>responseMessage</c> first, then <paramref name="fields"/>.</summary>
     public static SnapAnswer Of(string responseCode, string responseMessage, JsonObject? fields = null)
     {
