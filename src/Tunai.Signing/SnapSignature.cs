@@ -84,20 +84,6 @@ public static class SnapSignature
     }
 
     /// <summary>
-    /// Checks a received transaction's X-SIGNATURE with <paramref name="secretKey"/>, over each body hash of
-    /// <see cref="BodyHashCandidates"/> and each of <paramref name="paths"/> (a path the sender may have signed: with or
-    /// without its query string, encoded or decoded). Constant time for each comparison.
-    /// </summary>
-    public static bool VerifyTransaction(string secretKey, string method, IEnumerable<string> paths, string accessToken, byte[]? body,
-        string timestamp, string? signature)
-    {
-        ArgumentNullException.ThrowIfNull(paths);
-        var hashes = BodyHashCandidates(body);
-        return paths.Distinct(StringComparer.Ordinal).Any(path => hashes.Any(hash =>
-            VerifyTransaction(secretKey, TransactionStringToSign(method, path, accessToken, hash, timestamp), signature)));
-    }
-
-    /// <summary>
     /// The body hashes a real client may have signed, in the order tried: the raw bytes; the body with whitespace
     /// outside strings removed (Python's SDK signs compact JSON but sends it spaced); a re-serialisation with
     /// minimal escaping (PHP, Java and <c>JSON.stringify</c>); and the hash of <c>""</c> for an empty body.
@@ -120,6 +106,20 @@ public static class SnapSignature
         Add(SnapJson.Minify(body));
         Add(SnapJson.Reserialize(body));
         return hashes;
+    }
+
+    /// <summary>
+    /// Checks a received transaction's X-SIGNATURE with <paramref name="secretKey"/>, over each body hash of
+    /// <see cref="BodyHashCandidates"/> and each of <paramref name="paths"/> (a path the sender may have signed: with or
+    /// without its query string, encoded or decoded). Constant time for each comparison.
+    /// </summary>
+    public static bool VerifyTransaction(string secretKey, string method, IEnumerable<string> paths, string accessToken, byte[]? body,
+        string timestamp, string? signature)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var hashes = BodyHashCandidates(body);
+        return paths.Distinct(StringComparer.Ordinal).Any(path => hashes.Any(hash =>
+            VerifyTransaction(secretKey, TransactionStringToSign(method, path, accessToken, hash, timestamp), signature)));
     }
 
     /// <summary>Formats a SNAP timestamp: <c>2026-12-07T04:43:40+07:00</c>.</summary>
