@@ -1,10 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Tunai.Signing;
 
 namespace Tunai.Merchant.AspNetCore;
@@ -137,11 +130,11 @@ public static class TunaiEndpointRouteBuilderExtensions
             : RequestTarget.FromRawTarget(raw);
     }
 
-    private static Func<string, string?> Header(HttpRequest request) =>
+    internal static Func<string, string?> Header(HttpRequest request) =>
         name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null;
 
     /// <summary>The raw bytes as received (the signature covers them), or null over the cap.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
     {
         if (request.ContentLength > MaxBodyBytes)
         {

@@ -35,34 +35,41 @@ public sealed class TunaiMerchantOptionsValidator : IValidateOptions<TunaiMercha
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            failures.Add("Tunai BaseUrl must be an absolute http(s) URL, e.g. http://127.0.0.1:5080");
-        }
-        if (string.IsNullOrWhiteSpace(options.ClientId))
-        {
-            failures.Add("Tunai ClientId is required");
-        }
-        if (string.IsNullOrWhiteSpace(options.SecretKey))
-        {
-            failures.Add("Tunai SecretKey is required");
-        }
+        Check(failures, "Tunai", options.BaseUrl, options.ClientId, options.SecretKey, options.TimestampTolerance, options.MaxRetries, options.RetryBaseDelay);
         if (!options.CreatePath.StartsWith('/'))
         {
             failures.Add("Tunai CreatePath must start with '/'");
         }
-        if (options.TimestampTolerance <= TimeSpan.Zero)
-        {
-            failures.Add("Tunai TimestampTolerance must be positive");
-        }
-        if (options.MaxRetries is < 1 or > 10)
-        {
-            failures.Add("Tunai MaxRetries must be between 1 and 10");
-        }
-        if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromSeconds(30))
-        {
-            failures.Add("Tunai RetryBaseDelay must be greater than 0 and at most 30 seconds");
-        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>What every client's options need, named after <paramref name="label"/> (Tunai, Tunai SNAP).</summary>
+    internal static void Check(List<string> failures, string label, string baseUrl, string clientId, string secretKey,
+        TimeSpan timestampTolerance, int maxRetries, TimeSpan retryBaseDelay)
+    {
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{label} BaseUrl must be an absolute http(s) URL, e.g. http://127.0.0.1:5080");
+        }
+        if (string.IsNullOrWhiteSpace(clientId))
+        {
+            failures.Add($"{label} ClientId is required");
+        }
+        if (string.IsNullOrWhiteSpace(secretKey))
+        {
+            failures.Add($"{label} SecretKey is required");
+        }
+        if (timestampTolerance <= TimeSpan.Zero)
+        {
+            failures.Add($"{label} TimestampTolerance must be positive");
+        }
+        if (maxRetries is < 1 or > 10)
+        {
+            failures.Add($"{label} MaxRetries must be between 1 and 10");
+        }
+        if (retryBaseDelay <= TimeSpan.Zero || retryBaseDelay > TimeSpan.FromSeconds(30))
+        {
+            failures.Add($"{label} RetryBaseDelay must be greater than 0 and at most 30 seconds");
+        }
     }
 }

@@ -108,6 +108,20 @@ public static class SnapSignature
         return hashes;
     }
 
+    /// <summary>
+    /// Checks a received transaction's X-SIGNATURE with <paramref name="secretKey"/>, over each body hash of
+    /// <see cref="BodyHashCandidates"/> and each of <paramref name="paths"/> (a path the sender may have signed: with or
+    /// without its query string, encoded or decoded). Constant time for each comparison.
+    /// </summary>
+    public static bool VerifyTransaction(string secretKey, string method, IEnumerable<string> paths, string accessToken, byte[]? body,
+        string timestamp, string? signature)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var hashes = BodyHashCandidates(body);
+        return paths.Distinct(StringComparer.Ordinal).Any(path => hashes.Any(hash =>
+            VerifyTransaction(secretKey, TransactionStringToSign(method, path, accessToken, hash, timestamp), signature)));
+    }
+
     /// <summary>Formats a SNAP timestamp: <c>2026-12-07T04:43:40+07:00</c>.</summary>
     public static string FormatTimestamp(DateTimeOffset time) =>
         time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
@@ -146,6 +160,14 @@ public static class SnapJson
 
     /// <summary>UTF-8 bytes of <see cref="Write(JsonElement)"/>.</summary>
     public static byte[] WriteBytes(JsonElement element) => Encoding.UTF8.GetBytes(Write(element));
+
+    /// <summary>A JSON node written as <c>JSON.stringify</c> would.</summary>
+    public static byte[] WriteBytes(System.Text.Json.Nodes.JsonNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        return WriteBytes(document.RootElement);
+    }
 
     /// <summary>Parses and writes again; null when the bytes are not JSON.</summary>
     public static byte[]? Reserialize(byte[] body)

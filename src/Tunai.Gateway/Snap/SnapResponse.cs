@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Api;
 using Tunai.Signing;
@@ -85,11 +84,7 @@ public sealed class SnapResult : IResult, IStatusCodeHttpResult
     public static SnapResult InvalidToken(string service) => Of($"401{service}01", "Invalid Token (B2B)");
 
     /// <summary>The JSON bytes Tunai writes for a SNAP object.</summary>
-    public static byte[] Bytes(JsonNode node)
-    {
-        using var document = JsonDocument.Parse(node.ToJsonString());
-        return SnapJson.WriteBytes(document.RootElement);
-    }
+    public static byte[] Bytes(JsonNode node) => SnapJson.WriteBytes(node);
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
