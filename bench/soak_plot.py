@@ -42,7 +42,7 @@ def panel(i, column, name, divisor):
 body = [part for i, p in enumerate(panels) for part in panel(i, *p)]
 bottom = ((len(panels) + 1) // 2) * (h + 70)
 when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-body.append(f'<text x="400" y="{bottom + 4}" text-anchor="middle" font-weight="bold">{title}</text>')
-body.append(f'<text x="400" y="{bottom + 22}" text-anchor="middle" fill="#666">{machine(os.environ.get("SOAK_LOAD", ""))}; {when}</text>')
+body.append(f'<text x="400" y="{bottom + 20}" text-anchor="middle" font-weight="bold">{title}</text>')
+body.append(f'<text x="400" y="{bottom + 38}" text-anchor="middle" fill="#666">{machine(os.environ.get("SOAK_LOAD", ""))}; {when}</text>')
 with open(target, "w") as f:
-    f.write(document(body, bottom + 32))
+    f.write(document(body, bottom + 48))
