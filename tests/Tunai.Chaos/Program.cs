@@ -3,6 +3,7 @@ using System.Globalization;
 using Dapper;
 using Tunai.Chaos;
 using Tunai.Gateway.Ledger;
+using Tunai.Gateway.Tests.Infrastructure;
 
 // scripts/chaos and bench/soak: see docs/chaos.md. Exit code 0 only when every invariant holds.
 var options = ChaosOptions.Parse(args);
@@ -17,6 +18,11 @@ if (options is null)
           --soak CSV      no kills: one instance under the same traffic, its RSS, open files, threads, SQLite WAL size and
                           PostgreSQL connections written to CSV every 5 s
         """);
+    return 2;
+}
+if (options.Postgres && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(TestDatabase.PostgresVariable)))
+{
+    Console.Error.WriteLine($"chaos: --database postgres needs {TestDatabase.PostgresVariable}, a connection string of a role with CREATEDB");
     return 2;
 }
 return await ChaosRun.RunAsync(options);
@@ -125,7 +131,8 @@ internal static class ChaosRun
             Console.WriteLine(holds ? "chaos: every invariant holds" : "chaos: an invariant does not hold");
             return holds ? 0 : 1;
         }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or TimeoutException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or TimeoutException or IOException
+            or HttpRequestException or System.Data.Common.DbException)
         {
             Console.WriteLine($"chaos: the run did not finish ({e.Message})\n{(traffic is null ? "" : Resends(traffic))}\n{cluster.Errors()}");
             return 1;
