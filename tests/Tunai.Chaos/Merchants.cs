@@ -32,14 +32,6 @@ internal sealed class ChaosMerchant(MerchantKind kind, MerchantEndpoint endpoint
     private const string PercentAccount = "SBA-0002-222";
     private const string Outlet = "SAC-0001-333";
 
-    public MerchantKind Kind => kind;
-
-    public MerchantEndpoint Endpoint => endpoint;
-
-    public string ClientId => endpoint.ClientId;
-
-    public string SecretKey => endpoint.SecretKey;
-
     public static async Task<ChaosMerchant> CreateAsync(Cluster cluster, MerchantKind kind, CancellationToken ct)
     {
         var endpoint = await MerchantEndpoint.StartAsync();
@@ -149,4 +141,12 @@ internal sealed class ChaosMerchant(MerchantKind kind, MerchantEndpoint endpoint
         }
         return lines;
     }
+
+    public MerchantKind Kind => kind;
+
+    public MerchantEndpoint Endpoint => endpoint;
+
+    public string ClientId => endpoint.ClientId;
+
+    public string SecretKey => endpoint.SecretKey;
 }
