@@ -5,16 +5,15 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 from datetime import datetime, timezone
 
+from plot import COLOURS, document, machine as describe_machine
+
 raw, out, readme = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(line) for line in open(raw) if line.strip()]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 load = os.environ.get("BENCH_LOAD", "")
-machine = f"{cores} cores, {cpu}" + (f", load average {load} (1, 5, 15 min) when the run began" if load else "")
+machine = describe_machine(load)
 when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 duration, warmup = os.environ.get("BENCH_DURATION", "?"), os.environ.get("BENCH_WARMUP", "?")
 
@@ -161,8 +160,7 @@ series = {}
 for m in measured:
     name = "baseline" if m["label"] == "baseline" else f"{m['kind']} ({m['label']})"
     series.setdefault(name, []).append((m["connections"], m["rps"], m["p50"], m["p99"]))
-colours = ["#444", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
-colours = [colours[i % len(colours)] for i in range(len(series))]
+colours = [COLOURS[i % len(COLOURS)] for i in range(len(series))]
 # PostgreSQL lines dashed, so a database reads at a glance whatever the colour.
 dashes = ['stroke-dasharray="6 3" ' if name.endswith("(postgres)") else "" for name in series]
 conns = sorted({c for points in series.values() for c, *_ in points})
@@ -198,8 +196,7 @@ for i, (colour, dash, name) in enumerate(zip(colours, dashes, series)):
     body.append(f'<text x="{x + 22}" y="{y + 10}">{name}</text>')
 bottom = 348 + max(1, (len(series) + 3) // 4) * 18
 body.append(f'<text x="400" y="{bottom + 19}" text-anchor="middle" fill="#666">{machine}; {when}</text>')
-svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="{bottom + 29}" font-family="sans-serif" font-size="11">'
-       '<rect width="100%" height="100%" fill="white"/>' + "".join(body) + "</svg>\n")
+svg = document(body, bottom + 29)
 with open(os.path.join(out, "throughput.svg"), "w") as f:
     f.write(svg)
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: once on SQLite, then the gateway's integration suite again on PostgreSQL.
+# Runs the whole test suite: once on SQLite, then the gateway's integration suite again on PostgreSQL, then a short
+# chaos run on each database (scripts/chaos).
 # As root on Debian it first installs and starts what the tests need (Chromium and zbar-tools for the
 # how-to-pay page, PostgreSQL for the second pass and the multi-instance tests, Node.js and npm for the SNAP SDK test). Without them, the tests that
 # need them are skipped with a message; with TUNAI_REQUIRE_ALL=1 (CI sets it) they fail instead.
@@ -47,6 +48,16 @@ if [ -n "${TUNAI_TEST_POSTGRES:-}" ]; then
     2>&1 | tee -a "$log" || status=$?
 else
   echo "== PostgreSQL: not run; set TUNAI_TEST_POSTGRES to a connection string of a role with CREATEDB, or run this script as root =="
+fi
+
+# Chaos with money (docs/chaos.md): gateways killed with SIGKILL while payments move, then every invariant of the
+# money checked; about 2 minutes of traffic each, on SQLite and on a fresh database of the same PostgreSQL server.
+# A failing invariant fails the test command.
+echo "== Chaos: SQLite =="
+scripts/chaos --minutes 2 --database sqlite 2>&1 | tee -a "$log" || status=$?
+if [ -n "${TUNAI_TEST_POSTGRES:-}" ]; then
+  echo "== Chaos: PostgreSQL, three instances =="
+  scripts/chaos --minutes 2 --database postgres 2>&1 | tee -a "$log" || status=$?
 fi
 
 # A plain closing line that any reader understands, summed over both passes.

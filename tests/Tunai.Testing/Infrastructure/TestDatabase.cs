@@ -33,6 +33,9 @@ public abstract partial class TestDatabase : IAsyncDisposable
     /// <summary>A fresh PostgreSQL database whatever the suite's provider (for tests of several instances on one database).</summary>
     public static Task<TestDatabase> CreatePostgresAsync() => PostgresDatabase.CreateNewAsync(PostgresServer());
 
+    /// <summary>A SQLite database file in <paramref name="folder"/> whatever the suite's provider (for tools that pick the provider themselves).</summary>
+    public static TestDatabase CreateSqlite(string folder) => new SqliteDatabase(Path.Combine(folder, "tunai.db"));
+
     public static async Task<TestDatabase> CreateAsync(string folder) =>
         UsePostgres ? await PostgresDatabase.CreateNewAsync(PostgresServer()) : new SqliteDatabase(Path.Combine(folder, "tunai.db"));
 
