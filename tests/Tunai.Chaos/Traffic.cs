@@ -20,6 +20,18 @@ internal sealed class TillPayment(string trxId, string code, ChaosMerchant merch
 
     public string RequestId => requestId;
 
+    /// <summary>
+    /// The business day (WIB) a little before the payment was sent: a reversal is sent only while it is still that day a
+    /// little after (<see cref="SameDay"/>), so no reversal lands on the day after its payment, whose settlement would
+    /// carry a negative line forward into a batch the run never closes.
+    /// </summary>
+    public string Day { get; } = Tunai.Gateway.Ledger.Journal.BusinessDate(DateTimeOffset.UtcNow.Add(-Margin).ToUnixTimeMilliseconds());
+
+    /// <summary>More than a request takes, resends after a kill included.</summary>
+    private static readonly TimeSpan Margin = TimeSpan.FromMinutes(3);
+
+    public bool SameDay() => Day == Tunai.Gateway.Ledger.Journal.BusinessDate(DateTimeOffset.UtcNow.Add(Margin).ToUnixTimeMilliseconds());
+
     /// <summary>The payment id of a success answer; null when the payment was declined.</summary>
     public string? PaymentId { get; set; }
 
@@ -134,6 +146,10 @@ internal sealed class Traffic(Cluster cluster, IReadOnlyList<ChaosMerchant> merc
         if (paid.Count > 0 && random.NextDouble() < 0.2)
         {
             var payment = paid[random.Next(paid.Count)];
+            if (!payment.SameDay())
+            {
+                return;
+            }
             var body = Encoding.UTF8.GetBytes(new JsonObject
             {
                 ["online_to_offline_info"] = new JsonObject { ["payment_code"] = code },
