@@ -27,13 +27,8 @@ public sealed class PostgresOutageTests
     public async Task WhilePostgresIsStoppedRequestsAnswer503AndTheSameProcessServesAndNotifiesOnceItIsBack()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var server = await PrivatePostgres.StartAsync(ct);
-        await server.CreateDatabaseAsync("tunai", ct);
-        using var folder = new TempFolder();
-        await using var endpoint = await MerchantEndpoint.StartAsync();
-        using var gateway = GatewayProcess.Start(folder.Path, Settings(server));
-        await gateway.WaitUntilReadyAsync(ct);
-        using var shop = await OutageShop.OpenAsync(gateway, endpoint, ct);
+        await using var scene = await Scene.StartAsync(ct);
+        var (server, gateway, shop) = (scene.Server, scene.Gateway, scene.Shop);
         // Acknowledged to the store while the merchant refuses its notifications: they wait in the outbox over the outage.
         var acknowledged = await shop.PayNewCodesAsync(5);
         var unpaid = await shop.NewCodeAsync();
@@ -102,13 +97,8 @@ public sealed class PostgresOutageTests
     public async Task AfterAServerCrashAndRestartBrokenPooledConnectionsAreNotHandedToTheNextRequests()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var server = await PrivatePostgres.StartAsync(ct);
-        await server.CreateDatabaseAsync("tunai", ct);
-        using var folder = new TempFolder();
-        await using var endpoint = await MerchantEndpoint.StartAsync();
-        using var gateway = GatewayProcess.Start(folder.Path, Settings(server));
-        await gateway.WaitUntilReadyAsync(ct);
-        using var shop = await OutageShop.OpenAsync(gateway, endpoint, ct);
+        await using var scene = await Scene.StartAsync(ct);
+        var (server, gateway, shop) = (scene.Server, scene.Gateway, scene.Shop);
         shop.Healthy = true;
         // Sixteen requests at once leave about as many connections in the pool.
         var warm = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => shop.CreateAsync()));
@@ -133,6 +123,49 @@ public sealed class PostgresOutageTests
         var concurrent = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => shop.CreateAsync()));
         Assert.All(concurrent, a => Assert.True(a.Status == HttpStatusCode.OK, a.Body));
         Assert.False(gateway.HasExited);
+    }
+
+    /// <summary>A private server with an empty database, a gateway process on it, and a merchant on the gateway.</summary>
+    private sealed class Scene(PrivatePostgres server, MerchantEndpoint endpoint, TempFolder folder) : IAsyncDisposable
+    {
+        public PrivatePostgres Server => server;
+
+        public GatewayProcess Gateway { get; private set; } = null!;
+
+        public OutageShop Shop { get; private set; } = null!;
+
+        public static async Task<Scene> StartAsync(CancellationToken ct)
+        {
+            var server = await PrivatePostgres.StartAsync(ct);
+            var scene = new Scene(server, await MerchantEndpoint.StartAsync(), new TempFolder());
+            try
+            {
+                await server.CreateDatabaseAsync("tunai", ct);
+                scene.Gateway = GatewayProcess.Start(folder: scene.Folder, Settings(server));
+                await scene.Gateway.WaitUntilReadyAsync(ct);
+                scene.Shop = await OutageShop.OpenAsync(scene.Gateway, endpoint: scene.Endpoint, ct);
+                return scene;
+            }
+            catch
+            {
+                // the private server must not outlive a test that could not start
+                await scene.DisposeAsync();
+                throw;
+            }
+        }
+
+        private string Folder => folder.Path;
+
+        private MerchantEndpoint Endpoint => endpoint;
+
+        public async ValueTask DisposeAsync()
+        {
+            Shop?.Dispose();
+            Gateway?.Dispose();
+            await endpoint.DisposeAsync();
+            await server.DisposeAsync();
+            folder.Dispose();
+        }
     }
 
     private static int Count(string text, string phrase) => Regex.Count(text, Regex.Escape(phrase));
