@@ -86,7 +86,7 @@ public static class GatewayApp
             app.Environment.EnvironmentName = "Sandbox";
         }
         app.UseLogScopes();
-        app.UseExceptionHandler(errors => errors.Run(UnexpectedError));
+        app.UseUnexpectedErrors();
         app.UseStatusCodePages(StatusWithoutBody);
         app.UseNulRefusal();
         app.MapMerchants();
@@ -106,18 +106,6 @@ public static class GatewayApp
         app.MapBackOffice();
         app.MapSandboxClock();
         return app;
-    }
-
-    /// <summary>An unexpected failure: logged once here, and the caller sees a plain error, never a stack trace.</summary>
-    private static Task UnexpectedError(HttpContext http)
-    {
-        var failure = http.Features.Get<IExceptionHandlerFeature>()?.Error;
-        if (failure is BadHttpRequestException bad)
-        {
-            return new ApiError(bad.StatusCode, "bad_request", "The request could not be read").ExecuteAsync(http);
-        }
-        return new ApiError(StatusCodes.Status500InternalServerError, "internal_error",
-            "The gateway failed to process the request; it is safe to retry with the same Request-Id").ExecuteAsync(http);
     }
 
     private static Task StatusWithoutBody(StatusCodeContext context)

@@ -205,12 +205,14 @@ public sealed class SandboxClockRefresher(SandboxClock clock, Database database,
             }
             return;
         }
+        var reads = new Storage.Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), logger, "Reading the sandbox test clock");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await using var c = await database.OpenAsync(stoppingToken);
                 clock.Apply(await SandboxClock.ReadAsync(c));
+                reads.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -220,11 +222,11 @@ public sealed class SandboxClockRefresher(SandboxClock clock, Database database,
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                logger.LogWarning(e, "Could not read the sandbox test clock");
+                reads.Failed(e);
             }
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
+                await Task.Delay(reads.Pause, TimeProvider.System, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -25,14 +25,18 @@ public static class HealthEndpoints
 {
     private const string Ready = "ready";
 
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+
     public static IServiceCollection AddHealth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            // A database that does not answer makes the gateway unready within CheckTimeout, not when the
+            // connection attempt gives up; /healthz asks nothing of the database, so an outage never restarts the process.
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready], timeout: CheckTimeout)
             .AddCheck<WorkersHealthCheck>("workers", tags: [Ready])
-            .AddCheck<OutboxHealthCheck>("outbox", tags: [Ready]);
+            .AddCheck<OutboxHealthCheck>("outbox", tags: [Ready], timeout: CheckTimeout);
         return services;
     }
 

@@ -53,13 +53,15 @@ public sealed class InstanceRegistry(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Instances.HeartbeatInterval;
+        // The database away: beats further apart, but never more than half of DeadAfter, so that once it is back this
+        // instance renews its heartbeat before the others take it for dead.
+        var beats = new Backoff(options.Instances.HeartbeatInterval, options.Instances.DeadAfter / 2, logger, "Instance heartbeat");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 // Liveness is the machine's time, not business time (tests move a fake clock for the latter).
-                await Task.Delay(interval, TimeProvider.System, stoppingToken);
+                await Task.Delay(beats.Pause, TimeProvider.System, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -69,10 +71,11 @@ public sealed class InstanceRegistry(
             {
                 await HeartbeatAsync(stoppingToken);
                 await TakeOverDeadAsync(stoppingToken);
+                beats.Succeeded();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Instance heartbeat failed; will try again");
+                beats.Failed(e);
             }
         }
     }

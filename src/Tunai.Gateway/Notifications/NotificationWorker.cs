@@ -28,6 +28,8 @@ public sealed class NotificationWorker(
         var deliveries = new List<Task>();
         var lastLook = 0L;
         var backlog = false;
+        // The database away: the outbox is read less and less often (up to every 5 s), not at every poll.
+        var outbox = new Backoff(n.PollInterval, TimeSpan.FromSeconds(5), logger, "Reading the notification outbox");
         while (!stoppingToken.IsCancellationRequested)
         {
             var claimed = 0;
@@ -42,7 +44,7 @@ public sealed class NotificationWorker(
                 var free = n.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
                 // The outbox is read on the poll's cadence, when woken for it, or while the last look filled every
                 // free slot (more may be waiting): rows become due there only by time, replays and rows given back.
-                if (free > 0 && (signal.TakeOutboxWake() || backlog || Stopwatch.GetElapsedTime(lastLook) >= n.PollInterval))
+                if (free > 0 && (signal.TakeOutboxWake() || backlog || Stopwatch.GetElapsedTime(lastLook) >= outbox.Pause))
                 {
                     lastLook = Stopwatch.GetTimestamp();
                     var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -57,12 +59,14 @@ public sealed class NotificationWorker(
                         claimed++;
                     }
                     backlog = rows.Count == free;
+                    outbox.Succeeded();
                 }
                 deliveries.RemoveAll(t => t.IsCompleted);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Reading the notification outbox failed; will try again");
+                backlog = false;
+                outbox.Failed(e);
             }
             if (claimed == 0)
             {
@@ -70,7 +74,7 @@ public sealed class NotificationWorker(
                 {
                     // The cadence of reading the outbox is the machine's, not business time: due times are
                     // compared with the injected clock, but the poll itself must not wait for that clock to move.
-                    await signal.WaitAsync(n.PollInterval, stoppingToken);
+                    await signal.WaitAsync(outbox.Pause, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

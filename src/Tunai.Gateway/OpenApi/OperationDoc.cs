@@ -60,6 +60,7 @@ public static class ErrorCodes
         ["row_not_resolvable"] = 409, ["row_already_resolved"] = 409, ["payment_exists"] = 409, ["import_in_progress"] = 409,
         ["payload_too_large"] = 413, ["unsupported_media_type"] = 415, ["request_id_reused"] = 422,
         ["too_many_authentication_failures"] = 429, ["rate_limited"] = 429, ["internal_error"] = 500,
+        ["database_unavailable"] = 503,
     };
 
     /// <summary>A signed call (merchant or store): the headers, the caller, the signature, the limits on failures and rate.</summary>
@@ -118,8 +119,10 @@ public static class OperationDocs
         {
             codes.AddRange(ErrorCodes.Body);
         }
-        // An unexpected failure, handled once at the edge: safe to retry (with the same Request-Id for a merchant's write).
+        // An unexpected failure, handled once at the edge: safe to retry (with the same Request-Id for a merchant's write);
+        // a database that cannot be used now is 503 with Retry-After, as safe to retry.
         codes.Add("internal_error");
+        codes.Add("database_unavailable");
         return codes.Distinct();
     }
 

@@ -14,8 +14,8 @@ public static class SnapEndpoints
     public static IEndpointRouteBuilder MapSnap(this IEndpointRouteBuilder app)
     {
         var token = app.MapGroup("").LimitSnapAuthenticationFailures();
-        token.MapPost("/authorization/v1/access-token/b2b", SnapAuthentication.IssueToken);
-        token.MapPost("/v1.0/access-token/b2b", SnapAuthentication.IssueToken);
+        Service(token.MapPost("/authorization/v1/access-token/b2b", SnapAuthentication.IssueToken), SnapService.Token);
+        Service(token.MapPost("/v1.0/access-token/b2b", SnapAuthentication.IssueToken), SnapService.Token);
 
         var va = app.MapGroup("")
             .LimitSnapAuthenticationFailures()
@@ -35,5 +35,6 @@ public static class SnapEndpoints
         return app;
     }
 
+    /// <summary>The service code of a route: in its answers' responseCode, its failures' too (see <c>Api/UnexpectedErrors</c>).</summary>
     private static void Service(RouteHandlerBuilder route, string code) => route.WithMetadata(new SnapServiceCode(code));
 }

@@ -46,7 +46,9 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
                 continue;
             }
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await connection.ExecuteAsync(sql, transaction: tx);
+            // No statement timeout: a migration building an index over a large table may take minutes, and stopping
+            // it half-way helps nobody.
+            await connection.ExecuteAsync(sql, transaction: tx, commandTimeout: 0);
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (@version, @name, @at, @checksum)",
                 new { version, name, at = time.GetUtcNow().ToUnixTimeMilliseconds(), checksum }, tx);

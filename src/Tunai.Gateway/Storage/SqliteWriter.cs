@@ -182,6 +182,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         work.Answer();
                     }
                     await tx!.DisposeAsync();
+                    // A unit refused by the file itself (read-only, full, an I/O error) was rolled back alone and the
+                    // group went on; but the connection would meet the same refusal for ever (a file made read-only
+                    // since it was opened stays so for it), so the next group opens another.
+                    if (group.Exists(work => work.FileRefused))
+                    {
+                        await DiscardAsync(null, connection);
+                        connection = null;
+                    }
                     continue;
                 }
 
@@ -294,6 +302,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             // the connection goes too
         }
+        // Not back to the pool: the next group would be handed the same SQLite connection, opened when the file could
+        // be written (a file made read-only since is met only by a connection opened after the change).
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(sqlite);
+        }
         await connection.DisposeAsync();
     }
 
@@ -327,6 +341,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         /// <summary>The unit will not be written (its group failed, or the writer could not run it).</summary>
         public abstract void Failed(Exception e);
 
+        /// <summary>The unit threw a failure of the database file rather than of its own work (see <see cref="DatabaseOutage"/>).</summary>
+        public abstract bool FileRefused { get; }
+
         /// <summary>The asking request's trace, captured on its thread (see <see cref="WriteUnit.TraceParent"/>).</summary>
         public string? TraceParent { get; } = System.Diagnostics.Activity.Current?.Id;
     }
@@ -338,6 +355,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         private WriteUnit? _unit;
 
         public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool FileRefused => _thrown is not null && DatabaseOutage.Reason(_thrown) is not null;
 
         public void GiveUp(CancellationToken ct)
         {

@@ -8,7 +8,8 @@ namespace Tunai.Gateway.Tests.MultiInstance;
 
 /// <summary>
 /// Two instances on two folders and no shared key folder, started at the same moment on a fresh PostgreSQL
-/// database with the same master key: both come up, and each opens the secrets the other sealed. Skipped without a
+/// database with the same master key: both come up, and each opens the secrets the other sealed (a merchant's key
+/// made, and a key rotated, on the other instance). Skipped without a
 /// PostgreSQL server (a failure under TUNAI_REQUIRE_ALL=1).
 /// </summary>
 [Collection(nameof(GatewayProcess))]
@@ -42,6 +43,22 @@ public sealed class SharedKeyRingTests
                 var answer = await SignedHttp.PostJsonAsync(http, clientId, secret, TestMerchant.CreatePath,
                     JsonSerializer.Serialize(TestMerchant.ValidCreate()));
                 Assert.True(answer.Status == HttpStatusCode.OK, $"round {round}: {answer.Status} {answer.Body}\n{sealer.Output()}\n{opener.Output()}");
+
+                // A key rotated on one instance (sealed there) signs on the other once its merchant cache has let go
+                // of the merchant it read before (ReadCache.Lifetime, 5 s): tried once a second, well under the
+                // failed-authentication limits.
+                var rotated = await RotateKeyAsync(sealer, clientId);
+                ApiResponse signed;
+                for (var attempt = 1; ; attempt++)
+                {
+                    signed = await SignedHttp.PostJsonAsync(http, clientId, rotated, TestMerchant.CreatePath, JsonSerializer.Serialize(TestMerchant.ValidCreate()));
+                    if (signed.Status != HttpStatusCode.Unauthorized || attempt == 15)
+                    {
+                        break;
+                    }
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+                Assert.True(signed.Status == HttpStatusCode.OK, $"round {round}: {signed.Status} {signed.Body}\n{sealer.Output()}\n{opener.Output()}");
             }
             foreach (var gateway in new[] { a, b })
             {
@@ -49,6 +66,16 @@ public sealed class SharedKeyRingTests
                 Assert.False(Directory.Exists(Path.Combine(gateway.Folder, "data", "keys")), "a key ring folder was written");
             }
         }
+    }
+
+    private static async Task<string> RotateKeyAsync(GatewayProcess gateway, string clientId)
+    {
+        using var admin = new HttpClient { BaseAddress = gateway.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        using var response = await admin.PostAsync($"/admin/v1/merchants/{clientId}/secret-keys", null);
+        var json = GatewayHost.Json(await response.Content.ReadAsStringAsync());
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToJsonString());
+        return (string)json["secret_key"]!;
     }
 
     private static async Task<(string ClientId, string Secret)> CreateMerchantAsync(GatewayProcess gateway)
