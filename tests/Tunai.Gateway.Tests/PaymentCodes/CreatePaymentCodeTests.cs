@@ -78,7 +78,7 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task AMerchantGeneratedCodeIsNeverRegisteredTwice()
+    public async Task AMerchantGeneratedCodeIsNotRegisteredAgainWhileItIsLive()
     {
         var code = Merchant.CodePrefix + "1111111111";
         var first = TestMerchant.ValidCreate();
