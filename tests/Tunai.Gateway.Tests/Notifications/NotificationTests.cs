@@ -166,9 +166,9 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheOverrideUrlOfTheCodeIsUsedWhenItsPathMatches()
+    public async Task TheOverrideUrlOfTheCodeIsUsed()
     {
-        // Scheme, host, port and path are the configured URL's (issue 15 point 9); the query string is the code's own.
+        // Under the origin of the configured URL (issue 31), with a query string of the code's own.
         var overrideUrl = $"http://127.0.0.1:{_endpoint.BaseAddress.Port}{MerchantEndpoint.NotificationPath}?store=2";
         await PaidCodeAsync(additionalInfo: new { override_notification_url = overrideUrl });
         await NotificationsAsync(1);
