@@ -71,6 +71,9 @@ public sealed record MerchantRow
     public required string CodePrefix { get; init; }
     public string? NotificationUrl { get; init; }
     public string? InquiryUrl { get; init; }
+
+    /// <summary>As stored: one origin a line, or null for the notification URL's (see <see cref="Merchants.NotificationOrigins"/>).</summary>
+    public string? NotificationOrigins { get; init; }
     public long CreatedAt { get; init; }
 }
 
@@ -123,9 +126,10 @@ public static class BackOfficeQueries
         (await c.QueryAsync<CodeRow>(
             $"{CodeSelect} WHERE (@scope IS NULL OR p.merchant_id = @scope) ORDER BY p.id DESC LIMIT @limit", new { scope, limit })).ToList();
 
+    /// <summary>The code's latest life (its live one when it has one); its earlier lives are found by search.</summary>
     public static Task<PaymentCode?> FindCodeAsync(DbConnection c, string code, long? scope) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(
-            $"SELECT {PaymentCodeStore.Columns} FROM payment_codes WHERE code = @code AND (@scope IS NULL OR merchant_id = @scope)",
+            $"SELECT {PaymentCodeStore.Columns} FROM payment_codes WHERE code = @code AND (@scope IS NULL OR merchant_id = @scope) ORDER BY life DESC LIMIT 1",
             new { code, scope });
 
     public static async Task<IReadOnlyList<StoreEventRow>> StoreEventsAsync(DbConnection c, string code) =>
@@ -206,7 +210,7 @@ public static class BackOfficeQueries
     public static Task<MerchantRow?> MerchantAsync(DbConnection c, string clientId, long? scope) =>
         c.QuerySingleOrDefaultAsync<MerchantRow>(
             """
-            SELECT id, client_id, name, code_prefix, notification_url, inquiry_url, created_at FROM merchants
+            SELECT id, client_id, name, code_prefix, notification_url, inquiry_url, notification_origins, created_at FROM merchants
             WHERE client_id = @clientId AND (@scope IS NULL OR id = @scope)
             """, new { clientId, scope });
 

@@ -89,7 +89,7 @@ public static class DirectInquiryBills
             VALUES (@MerchantId, @Code, 'DIPC', @InvoiceNumber, @Amount, 'ACTIVE', 0, @Info, @Info2, @Info3,
                 @CustomerName, @CustomerEmail, @FooterMessage, @InsuranceInfo, @AdditionalInfo, @RequestId, @HowToPayToken,
                 @CreatedAt, @ExpiresAt, @UpdatedAt)
-            ON CONFLICT (code) DO UPDATE SET
+            ON CONFLICT (code, life) DO UPDATE SET
                 invoice_number = excluded.invoice_number, amount = excluded.amount, status = 'ACTIVE', info = excluded.info,
                 info2 = excluded.info2, info3 = excluded.info3,
                 customer_name = excluded.customer_name, customer_email = excluded.customer_email,

@@ -98,12 +98,21 @@ public static class HowToPayEndpoints
             SELECT {PaymentCodeStore.ColumnsOfP}, m.name
             FROM payment_codes p JOIN merchants m ON m.id = p.merchant_id
             WHERE p.code = @code
+            ORDER BY p.life DESC
             """, (p, name) => (p, name), new { code }, splitOn: "name");
-        var row = rows.SingleOrDefault();
+        // Each life of a code (a merchant's own code registered again) has its own token: the link names its life.
         // An unknown code is compared against a stand-in token, so it does the same work as a wrong token: the time
         // of the answer does not tell which codes exist.
-        var matches = CryptographicOperations.FixedTimeEquals(
-            Encoding.UTF8.GetBytes(row.Item1?.HowToPayToken ?? StandInToken), Encoding.UTF8.GetBytes(token));
-        return row.Item1 is null || !matches ? null : row;
+        (PaymentCode Code, string MerchantName)? found = null;
+        var given = Encoding.UTF8.GetBytes(token);
+        foreach (var row in rows.DefaultIfEmpty())
+        {
+            var matches = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(row.Item1?.HowToPayToken ?? StandInToken), given);
+            if (row.Item1 is not null && matches && found is null)
+            {
+                found = row;
+            }
+        }
+        return found;
     }
 }

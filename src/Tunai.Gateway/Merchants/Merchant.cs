@@ -7,6 +7,9 @@ public sealed record Merchant : SigningParty
     public required string CodePrefix { get; init; }
     public string? NotificationUrl { get; init; }
     public string? InquiryUrl { get; init; }
+
+    /// <summary>The origins its codes' override URLs may name, one a line; null: its notification URL's (see <see cref="NotificationOrigins"/>).</summary>
+    public string? NotificationOrigins { get; init; }
     public long UpdatedAt { get; init; }
 
     /// <summary>0 after a rotation until the merchant is ready: outbound messages are signed with the previous key meanwhile.</summary>
@@ -36,6 +39,14 @@ public sealed record MerchantView(
     string? OutboundSigningKey = null,
     bool Disabled = false)
 {
+    /// <summary>
+    /// The origins its codes' override_notification_url may name (see <see cref="Merchants.NotificationOrigins"/>), and
+    /// whether they are its notification URL's own (the default, which follows that URL) or a list given to it.
+    /// </summary>
+    public IReadOnlyList<string> NotificationOrigins { get; init; } = [];
+
+    public bool NotificationOriginsFromUrl { get; init; } = true;
+
     /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Fees.FeeSchedule"/>).</summary>
     public Fees.FeeView? Fee { get; init; }
 
@@ -46,5 +57,9 @@ public sealed record MerchantView(
         Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(m.UpdatedAt)),
         m.PreviousKeyExpiresAt is { } expires ? Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(expires)) : null,
         m.PreviousSecretKey is null ? null : m.SignsWithNewKey == 0 ? "previous" : "new",
-        m.IsDisabled);
+        m.IsDisabled)
+    {
+        NotificationOrigins = Merchants.NotificationOrigins.Allowed(m),
+        NotificationOriginsFromUrl = m.NotificationOrigins is null,
+    };
 }

@@ -23,7 +23,36 @@ public static class MerchantEndpoints
     }
 
     /// <summary>What the audit trail keeps of a merchant: everything but its secret key.</summary>
-    public static object AuditView(Merchant m) => new { m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl };
+    public static object AuditView(Merchant m) => new { m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl, m.NotificationOrigins };
+
+    /// <summary>
+    /// <c>notification_origins</c> of a PATCH: a list of origins (see <see cref="NotificationOrigins.ReadList"/>), or null
+    /// for the default (the notification URL's origin). Whether it was given, and the list read.
+    /// </summary>
+    internal static (bool Given, IReadOnlyList<string>? Origins) Origins(FieldReader f, System.Text.Json.JsonElement root, TunaiOptions options)
+    {
+        const string path = "notification_origins";
+        if (!root.TryGetProperty(path, out var given) || given.ValueKind == System.Text.Json.JsonValueKind.Null)
+        {
+            return (root.TryGetProperty(path, out _), null);
+        }
+        if (f.Array(path) is not { } list)
+        {
+            return (true, null);
+        }
+        var values = new List<string>();
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                var at = $"{path}[{values.Count}]";
+                return (true, f.Fail<List<string>>(at, $"{at} must be a string"));
+            }
+            values.Add(item.GetString()!);
+        }
+        var (origins, field, broken) = NotificationOrigins.ReadList(values, path, options);
+        return (true, broken is null ? origins : f.Fail<List<string>>(field!, broken));
+    }
 
     /// <summary>A URL field read with <see cref="UrlRule"/> applied, the failure named for the field.</summary>
     internal static string? Url(FieldReader f, string path, TunaiOptions options)

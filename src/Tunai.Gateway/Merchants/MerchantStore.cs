@@ -12,7 +12,7 @@ public static class MerchantStore
 {
     private const string Columns =
         "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at, " +
-        "previous_secret_key, previous_key_expires_at, signs_with_new_key, disabled_at";
+        "previous_secret_key, previous_key_expires_at, signs_with_new_key, disabled_at, notification_origins";
 
     public static async Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null, SecretBox? box = null) =>
         Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
@@ -104,6 +104,7 @@ public static class MerchantStore
                 disabled_at = CASE WHEN @SetDisabled = 1 THEN @DisabledAt ELSE disabled_at END,
                 notification_url = CASE WHEN @SetNotificationUrl = 1 THEN @NotificationUrl ELSE notification_url END,
                 inquiry_url = CASE WHEN @SetInquiryUrl = 1 THEN @InquiryUrl ELSE inquiry_url END,
+                notification_origins = CASE WHEN @SetNotificationOrigins = 1 THEN @NotificationOrigins ELSE notification_origins END,
                 updated_at = @now
             WHERE client_id = @clientId
             RETURNING {Columns}
@@ -113,6 +114,8 @@ public static class MerchantStore
                 clientId, now, p.Name, SecretKey = p.SecretKey is null ? null : box.Seal(p.SecretKey), p.NotificationUrl, p.InquiryUrl,
                 SetNotificationUrl = p.SetNotificationUrl ? 1 : 0,
                 SetInquiryUrl = p.SetInquiryUrl ? 1 : 0,
+                SetNotificationOrigins = p.SetNotificationOrigins ? 1 : 0,
+                NotificationOrigins = p.NotificationOrigins is null ? null : NotificationOrigins.Store(p.NotificationOrigins),
                 ChangeSecret = p.SecretKey is null ? 0 : 1,
                 SetDisabled = p.Disabled is null ? 0 : 1,
                 DisabledAt = p.Disabled == true ? now : (long?)null,
@@ -144,4 +147,6 @@ public sealed record MerchantPatch(
     string? NotificationUrl,
     bool SetInquiryUrl,
     string? InquiryUrl,
-    bool? Disabled = null);
+    bool? Disabled = null,
+    bool SetNotificationOrigins = false,
+    IReadOnlyList<string>? NotificationOrigins = null);

@@ -7,7 +7,7 @@ using Tunai.Gateway.Audit;
 namespace Tunai.Gateway.Merchants;
 
 /// <summary>
-/// A merchant's name, key, URLs, fee or disabling changed, from the admin API's PATCH or the back office's merchant
+/// A merchant's name, key, URLs, notification origins, fee or disabling changed, from the admin API's PATCH or the back office's merchant
 /// page: one operation (<see cref="RunAsync"/>) that changes only what the patch names, audits who changed what, and
 /// tells every cache of merchants.
 /// </summary>
@@ -33,6 +33,7 @@ public static class UpdateMerchant
             var disabled = f.Flag("disabled");
             var notificationUrl = MerchantEndpoints.Url(f, "notification_url", options);
             var inquiryUrl = MerchantEndpoints.Url(f, "inquiry_url", options);
+            var origins = MerchantEndpoints.Origins(f, root, options);
             var fee = Fees.FeeSchedule.Read(f, root, "fee");
             var snapKey = Snap.SnapKeys.Read(f, root);
             // A key imported at creation is whatever the merchant already has; one chosen later replaces a generated
@@ -60,7 +61,7 @@ public static class UpdateMerchant
                 regenerate ? Credentials.NewSecretKey() : secret,
                 root.TryGetProperty("notification_url", out _), notificationUrl,
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl,
-                disabled);
+                disabled, origins.Given, origins.Origins);
             var updated = await RunAsync(database, merchants, box, clientId, null, patch, fee, time.GetUtcNow().ToUnixTimeMilliseconds(),
                 AuditActor.AdminToken(http), http.RequestAborted, snapKey);
             // A new secret key is shown in this answer only.

@@ -69,7 +69,7 @@ public sealed class NotificationAttempt(
         var watch = Stopwatch.StartNew();
         try
         {
-            using var response = await httpClients.CreateClient(OutboundHttp.ClientName)
+            using var response = await httpClients.CreateClient(OutboundHttp.ClientFor(merchant, uri, notification.OverrideUrl is not null))
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var excerpt = await ReadExcerptAsync(response, timeout.Token);
             var code = (int)response.StatusCode;

@@ -34,6 +34,7 @@ public sealed record MerchantPatchRequest(
     [property: Flag] bool? Disabled,
     [property: Text(2048, Format = "uri")] string? NotificationUrl,
     [property: Text(2048, Format = "uri")] string? InquiryUrl,
+    IReadOnlyList<string>? NotificationOrigins,
     FeeRequest? Fee);
 
 /// <summary>A key rotation: how long the old key keeps verifying (default one day, at most 30 days). The body may be left out.</summary>
@@ -88,13 +89,14 @@ public static class AdminDocs
     private const string MerchantAnswer = """
         {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","secret_key":"SK-4b1f0c2e9d8a7b6c5d4e3f2a1b0c9d8e","code_prefix":"8896",
          "notification_url":"https://shop.example.com/payments/notifications","created_at":"2026-11-30T03:15:00Z","updated_at":"2026-11-30T03:15:00Z",
-         "disabled":false}
+         "disabled":false,"notification_origins":["https://shop.example.com"],"notification_origins_from_url":true}
         """;
 
     private const string MerchantRead = """
         {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","code_prefix":"8896",
          "notification_url":"https://shop.example.com/payments/notifications","created_at":"2026-11-30T03:15:00Z","updated_at":"2026-11-30T04:00:00Z",
-         "disabled":false,"fee":{"fixed":4000,"percent":"0.50","min":0}}
+         "disabled":false,"notification_origins":["https://shop.example.com"],"notification_origins_from_url":true,
+         "fee":{"fixed":4000,"percent":"0.50","min":0}}
         """;
 
     private const string AcquirerAnswer = """
@@ -192,7 +194,14 @@ public static class AdminDocs
         new("PATCH", Merchants + "/{clientId}")
         {
             Request = typeof(MerchantPatchRequest),
-            RequestExamples = One("fee", """{"fee":{"fixed":4000,"percent":"0.50"}}"""),
+            Description = "Changes only the fields sent. notification_origins: the origins (scheme://host or scheme://host:port, at most " +
+                "20) under which a code's additional_info.override_notification_url may name any path and query; null (the default) " +
+                "is the origin of notification_url, [] allows none. A sandbox also accepts any public origin. Changes are audited.",
+            RequestExamples = new Dictionary<string, JsonNode>
+            {
+                ["fee"] = OperationDoc.Json("""{"fee":{"fixed":4000,"percent":"0.50"}}"""),
+                ["notification origins"] = OperationDoc.Json("""{"notification_origins":["https://shop.example.com","https://hooks.example.net:8443"]}"""),
+            },
             Answers = [new(200, typeof(MerchantView), "The merchant as it is now (with the secret key only when it changed)") { Examples = One("fee", MerchantRead) }],
             Errors = ["merchant_not_found"],
         },
@@ -203,7 +212,7 @@ public static class AdminDocs
             Answers = [new(201, typeof(MerchantView), "The merchant with its new secret key; the old one verifies until previous_key_expires_at") { Examples = One("rotated", """
                 {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","secret_key":"SK-0a1b2c3d4e5f60718293a4b5c6d7e8f9","code_prefix":"8896",
                  "created_at":"2026-11-30T03:15:00Z","updated_at":"2026-11-30T05:00:00Z","previous_key_expires_at":"2026-11-30T06:00:00Z",
-                 "outbound_signing_key":"previous","disabled":false}
+                 "outbound_signing_key":"previous","disabled":false,"notification_origins":[],"notification_origins_from_url":true}
                 """) }],
             Errors = ["merchant_not_found"],
         },
@@ -211,7 +220,8 @@ public static class AdminDocs
         {
             Answers = [new(200, typeof(MerchantView), "The merchant; what the gateway sends it is signed with the new key from now on") { Examples = One("switched", """
                 {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","code_prefix":"8896","created_at":"2026-11-30T03:15:00Z",
-                 "updated_at":"2026-11-30T05:10:00Z","previous_key_expires_at":"2026-11-30T06:00:00Z","outbound_signing_key":"new","disabled":false}
+                 "updated_at":"2026-11-30T05:10:00Z","previous_key_expires_at":"2026-11-30T06:00:00Z","outbound_signing_key":"new","disabled":false,
+                 "notification_origins":[],"notification_origins_from_url":true}
                 """) }],
             Errors = ["merchant_not_found"],
         },

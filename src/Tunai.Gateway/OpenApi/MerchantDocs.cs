@@ -239,6 +239,11 @@ public static class MerchantDocs
     [
         .. new[] { "/alfa-virtual-account/v2/payment-code", "/alfa-online-to-offline/v2/payment-code" }.Select(path => new OperationDoc("POST", path)
         {
+            Description = "A code Tunai draws (DGPC, no payment_code) or the merchant's own (MGPC). additional_info.override_notification_url " +
+                "sends this code's notifications elsewhere: any path and query under one of the merchant's notification origins (by default " +
+                "the origin of its notification URL; the admin API's notification_origins changes them); a sandbox accepts any public " +
+                "origin. A merchant's own code is registered again, with a new invoice, once its previous registration is over (paid and " +
+                "not reusable, cancelled or expired); while it is live, payment_code_in_use.",
             Request = typeof(CreateCodeRequest),
             RequestExamples = new Dictionary<string, JsonNode> { ["dgpc"] = DgpcRequest, ["mgpc"] = MgpcRequest, ["plugin"] = PluginRequest },
             Answers =

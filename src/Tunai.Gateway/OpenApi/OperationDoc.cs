@@ -40,6 +40,9 @@ public sealed record OperationDoc(string Method, string Route)
 
     public string? Summary { get; init; }
 
+    /// <summary>What the operation does beyond its name, where a rule needs saying (the operation's description).</summary>
+    public string? Description { get; init; }
+
     public static JsonNode Json(string text) => JsonNode.Parse(text)!;
 }
 
@@ -143,6 +146,10 @@ public static class OperationDocs
 
     private static async Task ApplyAsync(OpenApiOperation operation, OperationDoc doc, string document, Func<Type, Task<OpenApiSchema>> schemaOf)
     {
+        if (doc.Description is not null)
+        {
+            operation.Description = doc.Description;
+        }
         if (doc.Request is { } request)
         {
             operation.RequestBody = new OpenApiRequestBody

@@ -37,7 +37,11 @@ public static class OrderStatusEndpoints
         return WireJson.Ok(Describe(state, time.GetUtcNow()));
     }
 
-    /// <summary>The status at <paramref name="now"/>: money taken wins over everything, then cancel, reversal, expiry.</summary>
+    /// <summary>
+    /// The status at <paramref name="now"/>: money taken wins over everything, then cancel, then expiry. A reversed
+    /// payment is no status of its own: the reversal made the code payable again, so it is PENDING (dated at the
+    /// reversal) until it expires, is paid again or is cancelled.
+    /// </summary>
     public static OrderStatusResponse Describe(InvoiceState state, DateTimeOffset now)
     {
         var (code, payment) = (state.Code, state.Payment);
@@ -47,8 +51,8 @@ public static class OrderStatusEndpoints
             { Status: "SUCCESS" } => (TransactionStatus.Success, payment.PaidAt),
             // The provider's statuses have no CANCELLED: a cancelled code is a FAILED transaction, dated at the cancel.
             _ when code.Status == CodeStatus.Cancelled && code.CancelledAt is { } cancelledAt => (TransactionStatus.Failed, cancelledAt),
-            { Status: "REVERSED", ReversedAt: { } reversedAt } => (TransactionStatus.Failed, reversedAt),
             _ when code.StatusAt(now) == CodeStatus.Expired => (TransactionStatus.Expired, code.ExpiresAt),
+            { Status: "REVERSED", ReversedAt: { } reversedAt } => (TransactionStatus.Pending, reversedAt),
             _ => (TransactionStatus.Pending, code.CreatedAt),
         };
         return new OrderStatusResponse(

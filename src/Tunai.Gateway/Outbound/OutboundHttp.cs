@@ -16,11 +16,24 @@ public static class OutboundHttp
 {
     public const string ClientName = "outbound";
 
+    /// <summary>
+    /// The client for a notification to an override URL outside the merchant's notification origins (a sandbox accepts
+    /// any public origin, <see cref="Merchants.NotificationOrigins"/>): public addresses only, whatever
+    /// Tunai:Outbound:AllowPrivateNetworks says.
+    /// </summary>
+    public const string PublicOnlyClientName = "outbound-public-only";
+
     public static IServiceCollection AddOutboundHttp(this IServiceCollection services)
     {
         services.AddHttpClient(ClientName).UseOutboundHandler().ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(PublicOnlyClientName).ConfigurePrimaryHttpMessageHandler(() => CreateHandler(allowPrivate: false))
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
         return services;
     }
+
+    /// <summary>The client for a notification to <paramref name="uri"/>: public addresses only for an override outside the merchant's origins.</summary>
+    public static string ClientFor(Merchants.Merchant merchant, Uri uri, bool isOverride) =>
+        isOverride && !Merchants.NotificationOrigins.Allows(merchant, uri) ? PublicOnlyClientName : ClientName;
 
     /// <summary>Every client that calls merchants goes through the same checked handler.</summary>
     public static IHttpClientBuilder UseOutboundHandler(this IHttpClientBuilder builder) =>

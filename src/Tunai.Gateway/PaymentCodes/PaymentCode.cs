@@ -18,6 +18,9 @@ public sealed record PaymentCode
     public long Id { get; init; }
     public long MerchantId { get; init; }
     public required string Code { get; init; }
+
+    /// <summary>Which registration of the code this is: 1, then one more each time a merchant's own code is registered again.</summary>
+    public long Life { get; init; } = 1;
     public required string Kind { get; init; }
     public required string InvoiceNumber { get; init; }
     public long Amount { get; init; }

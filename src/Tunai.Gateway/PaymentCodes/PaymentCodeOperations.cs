@@ -54,18 +54,27 @@ public static class PaymentCodeOperations
                 ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
                 : code;
             inserted = await PaymentCodeStore.InsertAsync(unit, candidate);
+            // A conflict, told apart only now: the merchant's own code is taken (registered again as its next life
+            // when the latest is over, refused while it is live); a code past its expiry that nothing marked yet
+            // holds the invoice (marked EXPIRED, which frees it, and tried again); a live code holds it; or a drawn
+            // code is taken (another is drawn: a drawn code is never one any code ever had).
+            if (inserted is null && c.PaymentCode is not null && await PaymentCodeStore.CodeTakenAsync(connection, tx, c.PaymentCode))
+            {
+                inserted = await PaymentCodeStore.RegisterAgainAsync(unit, candidate);
+                if (inserted is null && await PaymentCodeStore.FindByCodeAsync(connection, c.PaymentCode, tx) is { } latest
+                    && (latest.MerchantId != merchant.Id || latest.Kind != "MGPC" || latest.Status == CodeStatus.Active))
+                {
+                    return (null, new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
+                        latest.MerchantId == merchant.Id && latest.Kind == "MGPC"
+                            ? $"Payment code {c.PaymentCode} is registered and live until {WireDates.Utc(latest.Expires)}; it can be registered " +
+                                "again once it is paid (unless reusable), cancelled or expired"
+                            : $"Payment code {c.PaymentCode} is already registered and is not one of your own codes that can be registered again",
+                        "online_to_offline_info.payment_code"));
+                }
+            }
             if (inserted is not null)
             {
                 break;
-            }
-            // A conflict, told apart only now: the merchant's own code is taken; a code past its expiry that
-            // nothing marked yet holds the invoice (marked EXPIRED, which frees it, and tried again); a live
-            // code holds it; or a drawn code is taken (another is drawn).
-            if (c.PaymentCode is not null && await PaymentCodeStore.CodeTakenAsync(connection, tx, c.PaymentCode))
-            {
-                return (null, new ApiError(StatusCodes.Status400BadRequest, "payment_code_in_use",
-                    $"Payment code {c.PaymentCode} is already registered; payment codes are never reused",
-                    "online_to_offline_info.payment_code"));
             }
             if (!expiredChecked)
             {

@@ -107,7 +107,7 @@ public static partial class PaymentCodeRequests
         var insurance = f.Object("additional_info.insurance_info");
         var account = f.Text("additional_info.account.id", 64);
         var settlement = Settlement(f, amount ?? 0);
-        var overrideUrl = OverrideUrl(f, merchant);
+        var overrideUrl = OverrideUrl(f, merchant, options);
         if (f.Error is { } error)
         {
             return (null, error);
@@ -118,7 +118,7 @@ public static partial class PaymentCodeRequests
             additional), null);
     }
 
-    public static (UpdateCommand? Command, ApiError? Error) ParseUpdate(JsonElement root, Merchant merchant)
+    public static (UpdateCommand? Command, ApiError? Error) ParseUpdate(JsonElement root, Merchant merchant, TunaiOptions options)
     {
         var f = new FieldReader(root);
         var code = CodeField(f, merchant, required: true);
@@ -141,7 +141,7 @@ public static partial class PaymentCodeRequests
         var name = f.Text("customer.name", 40);
         var email = Email(f, "customer.email");
         var footer = f.Text("alfa_info.receipt.footer_message", 128);
-        var additional = AdditionalInfoOfUpdate(f, merchant, amount);
+        var additional = AdditionalInfoOfUpdate(f, merchant, amount, options);
         if (f.Error is { } error)
         {
             return (null, error);
@@ -154,7 +154,7 @@ public static partial class PaymentCodeRequests
     /// additional_info of a PATCH: the members sent are checked as generate checks them (a settlement against the
     /// new amount when one is sent; against the stored amount by the caller otherwise).
     /// </summary>
-    private static AdditionalInfoPatch? AdditionalInfoOfUpdate(FieldReader f, Merchant merchant, long? amount)
+    private static AdditionalInfoPatch? AdditionalInfoOfUpdate(FieldReader f, Merchant merchant, long? amount, TunaiOptions options)
     {
         if (f.Object("additional_info") is not { } patch)
         {
@@ -164,7 +164,7 @@ public static partial class PaymentCodeRequests
             !patch.TryGetProperty(member, out var v) ? FieldChange.Keep
             : v.ValueKind == JsonValueKind.Null ? new FieldChange(true, null)
             : new FieldChange(true, read());
-        var overrideUrl = Change("override_notification_url", () => OverrideUrl(f, merchant));
+        var overrideUrl = Change("override_notification_url", () => OverrideUrl(f, merchant, options));
         var insurance = Change("insurance_info", () => f.Object("additional_info.insurance_info")?.GetRawText());
         var account = Change("account", () => f.Object("additional_info.account") is null ? null : f.Text("additional_info.account.id", 64));
         var settlement = Change("settlement", () => Settlement(f, amount ?? long.MaxValue));
@@ -275,37 +275,12 @@ public static partial class PaymentCodeRequests
         return JsonSerializer.Serialize(splits, SettlementJsonContext.Default.ListSettlementSplit);
     }
 
-    private static string? OverrideUrl(FieldReader f, Merchant merchant)
+    /// <summary>Any path and query under one of the merchant's notification origins (see <see cref="NotificationOrigins"/>).</summary>
+    private static string? OverrideUrl(FieldReader f, Merchant merchant, TunaiOptions options)
     {
         const string path = "additional_info.override_notification_url";
         var url = f.Text(path, 2048);
-        if (url is null)
-        {
-            return null;
-        }
-        if (!TunaiOptionsValidator.IsHttpUrl(url))
-        {
-            return f.Fail<string>(path, $"{path} must be an absolute http(s) URL");
-        }
-        if (merchant.NotificationUrl is null)
-        {
-            return f.Fail<string>(path, $"{path} needs a notification URL configured for the merchant; its path must equal that URL's path");
-        }
-        // Scheme, host and port stay the configured ones (the query may differ), or whoever holds the merchant's key
-        // could downgrade its notifications to http or send payment results, signed, to any host.
-        var configured = new Uri(merchant.NotificationUrl);
-        var given = new Uri(url);
-        if (given.Scheme != configured.Scheme
-            || !string.Equals(given.IdnHost, configured.IdnHost, StringComparison.OrdinalIgnoreCase)
-            || given.Port != configured.Port)
-        {
-            return f.Fail<string>(path, $"{path} must keep the configured notification URL's scheme, host and port ({configured.GetLeftPart(UriPartial.Authority)})");
-        }
-        if (!string.Equals(given.AbsolutePath, configured.AbsolutePath, StringComparison.Ordinal))
-        {
-            return f.Fail<string>(path, $"{path} must have the same path as the configured notification URL ({configured.AbsolutePath})");
-        }
-        return url;
+        return url is not null && NotificationOrigins.OverrideRule(url, path, merchant, options) is { } broken ? f.Fail<string>(path, broken) : url;
     }
 
     [GeneratedRegex("^[0-9]+$")]

@@ -16,7 +16,7 @@ public static class PaymentCodeStore
 {
     public const string Columns =
         """
-        id, merchant_id, code, kind, invoice_number, amount, status, reusable, info, info2, info3,
+        id, merchant_id, code, life, kind, invoice_number, amount, status, reusable, info, info2, info3,
         customer_name, customer_email, footer_message, insurance_info, account_id, settlement,
         override_notification_url, additional_info, request_id, how_to_pay_token, created_at, expires_at,
         updated_at, paid_at, cancelled_at
@@ -40,7 +40,60 @@ public static class PaymentCodeStore
             new { merchantId, invoiceNumber }, tx) is not null;
 
     public static async Task<bool> CodeTakenAsync(DbConnection c, DbTransaction tx, string code) =>
-        await c.ExecuteScalarAsync<long?>("SELECT 1 FROM payment_codes WHERE code = @code", new { code }, tx) is not null;
+        await c.ExecuteScalarAsync<long?>("SELECT 1 FROM payment_codes WHERE code = @code LIMIT 1", new { code }, tx) is not null;
+
+    /// <summary>
+    /// Registers the merchant's own code again, as its next life, when its latest life is over: paid (a reusable code
+    /// never is), cancelled or expired; a life past its expiry that nothing marked yet is marked EXPIRED first. Null
+    /// when the latest life is live or not the merchant's own code, or on any other conflict (the invoice number held,
+    /// or another registration of the same life that won: a code and its life are unique, and so is a code's one
+    /// ACTIVE life). With the code's fee, as <see cref="InsertAsync"/>.
+    /// </summary>
+    public static async Task<(PaymentCode Code, Fees.FeeSchedule Fee)?> RegisterAgainAsync(WriteUnit unit, PaymentCode p)
+    {
+        await unit.ExecuteAsync(ExpireLapsedLife, p);
+        return await unit.TryInsertThenReadAsync(InsertNextLife, Fees.FeeStore.FixForNewCode, p) is { } inserted
+            ? (p with { Id = inserted.Id, Life = await LifeAsync(unit.Connection, unit.Transaction, inserted.Id) }, inserted.Row ?? Fees.FeeSchedule.Zero)
+            : null;
+    }
+
+    private static Task<long> LifeAsync(DbConnection c, DbTransaction tx, long id) =>
+        c.ExecuteScalarAsync<long>("SELECT life FROM payment_codes WHERE id = @id", new { id }, tx);
+
+    private static readonly Statement<PaymentCode> ExpireLapsedLife = new(
+        """
+        UPDATE payment_codes SET status = 'EXPIRED', updated_at = @CreatedAt
+        WHERE code = @Code AND merchant_id = @MerchantId AND status = 'ACTIVE' AND expires_at <= @CreatedAt
+        """,
+        ("CreatedAt", p => p.CreatedAt), ("Code", p => p.Code), ("MerchantId", p => p.MerchantId));
+
+    /// <summary>The values of a new code's row, by name, for <see cref="Insert"/> and <see cref="InsertNextLife"/>.</summary>
+    private static readonly (string Name, Func<PaymentCode, object?> Value)[] InsertParameters =
+    [
+        ("MerchantId", p => p.MerchantId), ("Code", p => p.Code), ("Kind", p => p.Kind), ("InvoiceNumber", p => p.InvoiceNumber),
+        ("Amount", p => p.Amount), ("Status", p => p.Status), ("Reusable", p => p.Reusable ? 1 : 0), ("Info", p => p.Info),
+        ("Info2", p => p.Info2), ("Info3", p => p.Info3), ("CustomerName", p => p.CustomerName), ("CustomerEmail", p => p.CustomerEmail),
+        ("FooterMessage", p => p.FooterMessage), ("InsuranceInfo", p => p.InsuranceInfo), ("AccountId", p => p.AccountId),
+        ("Settlement", p => p.Settlement), ("OverrideNotificationUrl", p => p.OverrideNotificationUrl),
+        ("AdditionalInfo", p => p.AdditionalInfo), ("RequestId", p => p.RequestId), ("HowToPayToken", p => p.HowToPayToken),
+        ("CreatedAt", p => p.CreatedAt), ("ExpiresAt", p => p.ExpiresAt), ("UpdatedAt", p => p.UpdatedAt),
+    ];
+
+    /// <summary>The merchant's code as the life after its latest, inserted only if that one is over and its own (MGPC).</summary>
+    private static readonly Statement<PaymentCode> InsertNextLife = new(
+        """
+        INSERT INTO payment_codes (merchant_id, code, life, kind, invoice_number, amount, status, reusable, info, info2, info3,
+            customer_name, customer_email, footer_message, insurance_info, account_id, settlement,
+            override_notification_url, additional_info, request_id, how_to_pay_token, created_at, expires_at, updated_at)
+        SELECT @MerchantId, @Code, l.life + 1, @Kind, @InvoiceNumber, @Amount, @Status, @Reusable, @Info, @Info2, @Info3,
+            @CustomerName, @CustomerEmail, @FooterMessage, @InsuranceInfo, @AccountId, @Settlement,
+            @OverrideNotificationUrl, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt
+        FROM payment_codes l
+        WHERE l.code = @Code AND l.merchant_id = @MerchantId AND l.kind = 'MGPC' AND l.status IN ('PAID', 'CANCELLED', 'EXPIRED')
+            AND NOT EXISTS (SELECT 1 FROM payment_codes n WHERE n.code = l.code AND n.life > l.life)
+        ON CONFLICT DO NOTHING
+        """,
+        InsertParameters);
 
     /// <summary>
     /// Inserts the code and fixes with it the merchant's fee schedule in force (see <see cref="Fees.FeeStore.FixForNewCode"/>);
@@ -64,13 +117,7 @@ public static class PaymentCodeStore
             @OverrideNotificationUrl, @AdditionalInfo, @RequestId, @HowToPayToken, @CreatedAt, @ExpiresAt, @UpdatedAt)
         ON CONFLICT DO NOTHING
         """,
-        ("MerchantId", p => p.MerchantId), ("Code", p => p.Code), ("Kind", p => p.Kind), ("InvoiceNumber", p => p.InvoiceNumber),
-        ("Amount", p => p.Amount), ("Status", p => p.Status), ("Reusable", p => p.Reusable ? 1 : 0), ("Info", p => p.Info),
-        ("Info2", p => p.Info2), ("Info3", p => p.Info3), ("CustomerName", p => p.CustomerName), ("CustomerEmail", p => p.CustomerEmail),
-        ("FooterMessage", p => p.FooterMessage), ("InsuranceInfo", p => p.InsuranceInfo), ("AccountId", p => p.AccountId),
-        ("Settlement", p => p.Settlement), ("OverrideNotificationUrl", p => p.OverrideNotificationUrl),
-        ("AdditionalInfo", p => p.AdditionalInfo), ("RequestId", p => p.RequestId), ("HowToPayToken", p => p.HowToPayToken),
-        ("CreatedAt", p => p.CreatedAt), ("ExpiresAt", p => p.ExpiresAt), ("UpdatedAt", p => p.UpdatedAt));
+        InsertParameters);
 
     /// <summary>
     /// The code a store pays, with what its payment is priced by (<see cref="PricedCode"/>); null when no code has that
@@ -92,6 +139,8 @@ public static class PaymentCodeStore
         LEFT JOIN merchant_fees mf ON mf.merchant_id = p.merchant_id
         LEFT JOIN acquirer_costs ac ON ac.acquirer_id = @acquirerId
         WHERE p.code = @code
+        ORDER BY p.life DESC
+        LIMIT 1
         """,
         r => new PricedCode(
             Read(r),
@@ -110,6 +159,7 @@ public static class PaymentCodeStore
         Id = r.Long("id"),
         MerchantId = r.Long("merchant_id"),
         Code = r.Text("code"),
+        Life = r.Long("life"),
         Kind = r.Text("kind"),
         InvoiceNumber = r.Text("invoice_number"),
         Amount = r.Long("amount"),
@@ -135,14 +185,23 @@ public static class PaymentCodeStore
         CancelledAt = r.LongOrNull("cancelled_at"),
     };
 
+    /// <summary>
+    /// The merchant's code: its latest life, which is the live one when one is (a code has at most one, and a new life
+    /// is made only when the one before is over).
+    /// </summary>
     public static Task<PaymentCode?> FindAsync(DbConnection c, long merchantId, string code, DbTransaction? tx = null) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(
-            $"SELECT {Columns} FROM payment_codes WHERE merchant_id = @merchantId AND code = @code",
+            $"SELECT {Columns} FROM payment_codes WHERE merchant_id = @merchantId AND code = @code ORDER BY life DESC LIMIT 1",
             new { merchantId, code }, tx);
 
+    /// <summary>The code's latest life, whoever's it is (see <see cref="FindAsync"/>).</summary>
     public static Task<PaymentCode?> FindByCodeAsync(DbConnection c, string code, DbTransaction? tx = null) =>
         c.QuerySingleOrDefaultAsync<PaymentCode>(
-            $"SELECT {Columns} FROM payment_codes WHERE code = @code", new { code }, tx);
+            $"SELECT {Columns} FROM payment_codes WHERE code = @code ORDER BY life DESC LIMIT 1", new { code }, tx);
+
+    /// <summary>One life of a code, by its row's id (a payment names the life it paid).</summary>
+    public static Task<PaymentCode?> FindByIdAsync(DbConnection c, long id, DbTransaction? tx = null) =>
+        c.QuerySingleOrDefaultAsync<PaymentCode>($"SELECT {Columns} FROM payment_codes WHERE id = @id", new { id }, tx);
 
     /// <summary>
     /// Applies an update to a code that is neither paid nor cancelled; null when it was (the caller reads the

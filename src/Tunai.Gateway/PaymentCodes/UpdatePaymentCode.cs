@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Api;
+using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Storage;
@@ -12,7 +13,7 @@ namespace Tunai.Gateway.PaymentCodes;
 /// </summary>
 public static class UpdatePaymentCode
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time)
+    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
     {
         var request = http.Features.GetRequiredFeature<MerchantRequest>();
         var key = http.Features.GetRequiredFeature<RequestKey>();
@@ -22,7 +23,7 @@ public static class UpdatePaymentCode
         }
         using (document)
         {
-            var (command, error) = PaymentCodeRequests.ParseUpdate(document!.RootElement, request.Merchant);
+            var (command, error) = PaymentCodeRequests.ParseUpdate(document!.RootElement, request.Merchant, options);
             if (error is not null)
             {
                 return error;

@@ -40,8 +40,11 @@ public static class SecretsSetup
         services.AddDataProtection().SetApplicationName("Tunai");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
         {
-            o.XmlRepository = sp.GetRequiredService<DatabaseKeyRing>();
+            // The master key first: these options are made while the app is built (antiforgery asks for Data
+            // Protection), and a master key refused by its configuration must stop the start before the key ring's
+            // database has made its folder and file.
             o.XmlEncryptor = new MasterKeyXmlEncryptor(sp.GetRequiredService<MasterKeys>());
+            o.XmlRepository = sp.GetRequiredService<DatabaseKeyRing>();
             o.AutoGenerateKeys = false;
         });
         services.AddHostedService<KeyRingKeeper>();

@@ -153,7 +153,7 @@ public static partial class SnapVirtualAccounts
                 alfa = body!;
             }
             using var alfaDocument = JsonDocument.Parse(alfa.ToJsonString());
-            var (command, error) = PaymentCodeRequests.ParseUpdate(alfaDocument.RootElement, merchant);
+            var (command, error) = PaymentCodeRequests.ParseUpdate(alfaDocument.RootElement, merchant, options);
             if (error is not null)
             {
                 return Refusal(service, error, update: true);

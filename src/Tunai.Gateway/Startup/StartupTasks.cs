@@ -21,12 +21,13 @@ public static class StartupTasks
     public static async Task InitializeAsync(this WebApplication app)
     {
         var services = app.Services;
+        // The options and the master key before anything that writes a file: a start refused by its configuration
+        // leaves nothing behind (the database creates its folder and its SQLite file when it is made).
         var options = services.GetRequiredService<TunaiOptions>();
+        var masterKeys = services.GetRequiredService<MasterKeys>();
         var database = services.GetRequiredService<Database>();
         var time = services.GetRequiredService<TimeProvider>();
         var box = services.GetRequiredService<SecretBox>();
-        // Before the database: a missing or malformed master key is a configuration error, said as such.
-        var masterKeys = services.GetRequiredService<MasterKeys>();
         string? adminToken;
         await using (await StartupLock.AcquireAsync(database, options))
         {

@@ -45,17 +45,42 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
                 }
                 continue;
             }
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            // No statement timeout: a migration building an index over a large table may take minutes, and stopping
-            // it half-way helps nobody.
-            await connection.ExecuteAsync(sql, transaction: tx, commandTimeout: 0);
-            await connection.ExecuteAsync(
-                "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (@version, @name, @at, @checksum)",
-                new { version, name, at = time.GetUtcNow().ToUnixTimeMilliseconds(), checksum }, tx);
-            await tx.CommitAsync(ct);
+            // A SQLite script that makes a table anew (SQLite cannot drop a constraint) runs with foreign keys off, or
+            // dropping the old table would fail every key that names it; they can be turned off only outside a
+            // transaction, and every key is checked before the script commits.
+            var keysOff = database.IsSqlite && sql.StartsWith(WithoutForeignKeys, StringComparison.Ordinal);
+            if (keysOff)
+            {
+                await connection.ExecuteAsync("PRAGMA foreign_keys=OFF;");
+            }
+            try
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                // No statement timeout: a migration building an index over a large table may take minutes, and stopping
+                // it half-way helps nobody.
+                await connection.ExecuteAsync(sql, transaction: tx, commandTimeout: 0);
+                if (keysOff && (await connection.QueryAsync("PRAGMA foreign_key_check", transaction: tx)).Any())
+                {
+                    throw new InvalidOperationException($"migration {version} ({name}) would break foreign keys; nothing of it was applied");
+                }
+                await connection.ExecuteAsync(
+                    "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (@version, @name, @at, @checksum)",
+                    new { version, name, at = time.GetUtcNow().ToUnixTimeMilliseconds(), checksum }, tx);
+                await tx.CommitAsync(ct);
+            }
+            finally
+            {
+                if (keysOff)
+                {
+                    await connection.ExecuteAsync("PRAGMA foreign_keys=ON;");
+                }
+            }
             logger.LogInformation("Applied migration {Version} {Name}", version, name);
         }
     }
+
+    /// <summary>The first line of a SQLite script that must run with foreign keys off (see <see cref="MigrateAsync"/>).</summary>
+    private const string WithoutForeignKeys = "-- tunai: foreign keys off";
 
     /// <summary>The newest migration this build carries for the provider: a database below it is not ready.</summary>
     public static long LatestVersion(Configuration.StorageProvider provider) => Scripts(provider.ToString()).Max(s => s.Version);

@@ -143,10 +143,17 @@ public static class PaymentStore
             "UPDATE payments SET status = 'REVERSED', reversed_at = @now WHERE id = @id AND status = 'SUCCESS' AND paid_at >= @paidAfter",
             new { id, now, paidAfter }, tx);
 
-    /// <summary>A reversed payment of a non-reusable code makes it payable again (expiry still applies).</summary>
+    /// <summary>
+    /// A reversed payment of a non-reusable code makes it payable again (expiry still applies), unless the merchant has
+    /// registered the code again since: then the life the payment paid stays over, and the new one is the code's live one.
+    /// </summary>
     public static Task<int> ReopenCodeAsync(DbConnection c, DbTransaction tx, long codeId, long now) =>
         c.ExecuteAsync(
-            "UPDATE payment_codes SET status = 'ACTIVE', paid_at = NULL, updated_at = @now WHERE id = @codeId AND status = 'PAID'",
+            """
+            UPDATE payment_codes SET status = 'ACTIVE', paid_at = NULL, updated_at = @now
+            WHERE id = @codeId AND status = 'PAID'
+                AND NOT EXISTS (SELECT 1 FROM payment_codes n WHERE n.code = payment_codes.code AND n.life > payment_codes.life)
+            """,
             new { codeId, now }, tx);
 
     public sealed record StoreEvent(long AcquirerId, string Kind, string? Code, string? TrxId, string? AgentId, string? StoreId,

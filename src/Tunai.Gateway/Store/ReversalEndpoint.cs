@@ -77,7 +77,7 @@ public static class ReversalEndpoint
             {
                 await Journal.PostReversalAsync(unit, payment, now);
                 await PaymentStore.ReopenCodeAsync(connection, tx, payment.PaymentCodeId, now);
-                var code = await PaymentCodeStore.FindByCodeAsync(connection, payment.Code, tx);
+                var code = await PaymentCodeStore.FindByIdAsync(connection, payment.PaymentCodeId, tx);
                 await outbox.EnqueueAsync(unit, acquirer, code!, payment, "FAILED", DateTimeOffset.FromUnixTimeMilliseconds(now));
             }
             else

@@ -125,6 +125,35 @@ public sealed partial class BackOfficeRoleTests : IAsyncLifetime
         Assert.Contains("https://shop.example.test/notify", (string)audit["after"]!, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheMerchantPageSetsTheNotificationOriginsAsTheAdminApiDoesAudited()
+    {
+        var merchant = await _gateway.CreateMerchantAsync(new { name = "Toko", notification_url = "https://shop.example.test/notify" });
+        using var client = await SignedInAsync(Roles.Merchant, await BackOfficeAccounts.MerchantIdAsync(_gateway, merchant.ClientId));
+        var page = await client.GetAsync($"/backoffice/merchants/{merchant.ClientId}");
+        Assert.Contains("https://shop.example.test (the notification URL&#x27;s)", page.Body, StringComparison.Ordinal);
+
+        var bad = await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "urls",
+            [new("NotificationUrl", "https://shop.example.test/notify"), new("Origins", "https://hooks.example.test/path")]);
+        var saved = await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "urls",
+            [new("NotificationUrl", "https://shop.example.test/notify"), new("Origins", "https://Hooks.example.test:8443\r\nhttps://pos.example.test\r\n")]);
+
+        Assert.Contains("id=\"error\"", bad.Body, StringComparison.Ordinal);
+        Assert.Contains("https://hooks.example.test:8443, https://pos.example.test", saved.Body, StringComparison.Ordinal);
+        using var get = await _gateway.Admin.GetAsync($"/admin/v1/merchants/{merchant.ClientId}");
+        var view = GatewayHost.Json(await get.Content.ReadAsStringAsync());
+        Assert.Equal(["https://hooks.example.test:8443", "https://pos.example.test"], view["notification_origins"]!.AsArray().Select(o => (string)o!));
+        var audit = await _gateway.RowAsync("SELECT role, after FROM audit_log WHERE action = 'merchant.update' AND after LIKE $o", ("$o", "%pos.example.test%"));
+        Assert.Equal(Roles.Merchant, audit["role"]);
+        var body = TestMerchant.ValidCreate();
+        body["additional_info"] = new Dictionary<string, object?> { ["override_notification_url"] = "https://pos.example.test/alfa?shop=1" };
+        Assert.Equal(HttpStatusCode.OK, (await merchant.CreateAsync(body)).Status);
+
+        // Emptied: back to the notification URL's origin.
+        await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "urls", [new("NotificationUrl", "https://shop.example.test/notify"), new("Origins", "")]);
+        Assert.Null((await _gateway.RowAsync("SELECT notification_origins FROM merchants WHERE client_id = $c", ("$c", merchant.ClientId)))["notification_origins"]);
+    }
+
     [GeneratedRegex("<a href=\"(/backoffice[^\"]*)\"")]
     private static partial Regex MenuLink();
 

@@ -166,14 +166,39 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheOverrideUrlOfTheCodeIsUsedWhenItsPathMatches()
+    public async Task TheOverrideUrlOfTheCodeIsUsed()
     {
-        // Scheme, host, port and path are the configured URL's (issue 15 point 9); the query string is the code's own.
+        // Under the origin of the configured URL (issue 31), with a query string of the code's own.
         var overrideUrl = $"http://127.0.0.1:{_endpoint.BaseAddress.Port}{MerchantEndpoint.NotificationPath}?store=2";
         await PaidCodeAsync(additionalInfo: new { override_notification_url = overrideUrl });
         await NotificationsAsync(1);
         var admin = await WaitForAttemptsAsync(1);
         Assert.Equal(overrideUrl, (string)admin["attempt_log"]![0]!["url"]!);
+    }
+
+    [Fact]
+    public async Task AnOverrideOutsideTheMerchantsOriginsIsDeliveredToPublicAddressesOnly()
+    {
+        // The code's override was under the merchant's origin when the code was made; the merchant's origins changed
+        // since. The sandbox lets notifications reach private networks, but not to an origin outside the merchant's:
+        // that one is reached on public addresses only, so this loopback endpoint is never called.
+        var overrideUrl = $"http://127.0.0.1:{_endpoint.BaseAddress.Port}{MerchantEndpoint.NotificationPath}?store=3";
+        var body = TestMerchant.ValidCreate(amount: 150000);
+        body["additional_info"] = new { override_notification_url = overrideUrl };
+        var created = await _merchant.CreateAsync(body);
+        Assert.True(created.Status == HttpStatusCode.OK, created.Body);
+        using (var patch = await _gateway.Admin.PatchAsJsonAsync($"/admin/v1/merchants/{_merchant.ClientId}",
+                   new { notification_origins = new[] { "https://shop.example.com" } }, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await _store.PayAsync((string)created.Json["online_to_offline_info"]!["payment_code"]!, 150000)).Status);
+
+        var admin = await WaitForAttemptsAsync(1);
+        Assert.Equal(overrideUrl, (string)admin["attempt_log"]![0]!["url"]!);
+        Assert.Contains("non-public address", (string)admin["last_error"]!, StringComparison.Ordinal);
+        Assert.Empty(_endpoint.CallsTo(MerchantEndpoint.NotificationPath));
     }
 
     [Fact]

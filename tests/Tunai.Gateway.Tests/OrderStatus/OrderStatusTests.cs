@@ -139,8 +139,9 @@ public sealed class OrderStatusTests : IAsyncLifetime
         Assert.Null(response.Json["online_to_offline_payment"]);
     }
 
+    /// <summary>A reversal makes the code payable again (README, the store walk): PENDING, not FAILED.</summary>
     [Fact]
-    public async Task AReversedPaymentIsFailedDatedAtTheReversal()
+    public async Task AReversedPaymentLeavesTheCodePendingDatedAtTheReversal()
     {
         var (code, invoice, requestId) = await CreateAsync();
         var trx = TestStore.NewTrxId();
@@ -151,9 +152,28 @@ public sealed class OrderStatusTests : IAsyncLifetime
         var response = await StatusAsync(invoice);
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        AssertTransaction(response.Json, "FAILED", Start.AddMinutes(4), requestId);
+        AssertTransaction(response.Json, "PENDING", Start.AddMinutes(4), requestId);
         // The reversed payment is described, so the merchant can match it to the SUCCESS it was told of.
         AssertIdentifiers(response.Json, paymentId, trx);
+        // Payable again, as the answer says.
+        Assert.Equal(HttpStatusCode.OK, (await _store.InquiryAsync(code)).Status);
+    }
+
+    [Fact]
+    public async Task AReversedPaymentsCodeThatExpiredSinceIsExpiredDatedAtTheExpiry()
+    {
+        var (code, invoice, requestId) = await CreateAsync(minutes: 10);
+        var trx = TestStore.NewTrxId();
+        await PayAsync(code, trx);
+        _gateway.Time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(HttpStatusCode.OK, (await _store.ReverseAsync(code, trx)).Status);
+        AssertTransaction((await StatusAsync(invoice)).Json, "PENDING", Start.AddMinutes(4), requestId);
+
+        _gateway.Time.Advance(TimeSpan.FromMinutes(6));
+        var response = await StatusAsync(invoice);
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        AssertTransaction(response.Json, "EXPIRED", Start.AddMinutes(10), requestId);
     }
 
     [Fact]

@@ -11,6 +11,35 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
 {
     private TestMerchant Merchant => fixture.Merchant;
 
+    /// <summary>
+    /// tests/fixtures/reference-dgpc-request.json is the reference's first "sample of request body to generate payment
+    /// code" (alfa-o2o-api.txt, DGPC), copied byte for byte: the customer's e-mail as the reference's page prints it
+    /// ("[email protected]"), and an override_notification_url on another host than any the merchant configured
+    /// (it has none). A fresh sandbox takes it from its own merchant.
+    /// </summary>
+    [Fact]
+    public async Task TheReferencesDgpcSampleVerbatimSucceedsInAFreshSandbox()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var merchant = await gateway.SandboxMerchantAsync();
+        Assert.Null((await gateway.RowAsync("SELECT notification_url FROM merchants WHERE client_id = $c", ("$c", merchant.ClientId)))["notification_url"]);
+        var sample = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "fixtures", "reference-dgpc-request.json"), ct);
+        Assert.Contains("\"override_notification_url\": \"https://another.example.com/payments/notifications\"", sample, StringComparison.Ordinal);
+
+        var response = await merchant.SendAsync(HttpMethod.Post, "/alfa-virtual-account/v2/payment-code", sample);
+
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        response.AssertSignedBy(merchant);
+        var code = (string)response.Json["online_to_offline_info"]!["payment_code"]!;
+        Assert.StartsWith(merchant.CodePrefix, code, StringComparison.Ordinal);
+        Assert.Equal("INV-20210124-0001", (string)response.Json["order"]!["invoice_number"]!);
+        Assert.Equal("https://another.example.com/payments/notifications", (string)response.Json["additional_info"]!["override_notification_url"]!);
+        var row = await gateway.RowAsync("SELECT override_notification_url, customer_email FROM payment_codes WHERE code = $c", ("$c", code));
+        Assert.Equal("https://another.example.com/payments/notifications", row["override_notification_url"]);
+        Assert.Equal("[email protected]", row["customer_email"]);
+    }
+
     [Theory]
     [InlineData(TestMerchant.CreatePath)]
     [InlineData(TestMerchant.CreatePathVirtualAccount)]
@@ -78,7 +107,7 @@ public sealed class CreatePaymentCodeTests(GatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task AMerchantGeneratedCodeIsNeverRegisteredTwice()
+    public async Task AMerchantGeneratedCodeIsNotRegisteredAgainWhileItIsLive()
     {
         var code = Merchant.CodePrefix + "1111111111";
         var first = TestMerchant.ValidCreate();

@@ -41,7 +41,7 @@ public sealed class ValidationTests(GatewayFixture fixture) : IClassFixture<Gate
         { "customer.email", $"\"{new string('e', 117)}@example.com\"", "customer.email" },
         { "additional_info", "[1]", "additional_info" },
         { "additional_info.override_notification_url", "\"ftp://shop.example.com/payments/notifications\"", "additional_info.override_notification_url" },
-        { "additional_info.override_notification_url", "\"https://shop.example.com/other/path\"", "additional_info.override_notification_url" },
+        { "additional_info.override_notification_url", "\"https://10.1.2.3/other/path\"", "additional_info.override_notification_url" },
         { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":10,\"type\":\"percentage\"}]", "additional_info.settlement[0].type" },
         { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":60,\"type\":\"PERCENTAGE\"},{\"bank_account_settlement_id\":\"SBA-2\",\"value\":41,\"type\":\"PERCENTAGE\"}]", "additional_info.settlement" },
         { "additional_info.settlement", "[{\"bank_account_settlement_id\":\"SBA-1\",\"value\":150001,\"type\":\"FIX\"}]", "additional_info.settlement" },

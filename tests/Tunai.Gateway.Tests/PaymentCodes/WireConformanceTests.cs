@@ -179,7 +179,7 @@ public sealed class WireConformanceTests(GatewayFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData("""{"override_notification_url":"https://shop.example.com/elsewhere"}""", "additional_info.override_notification_url")]
+    [InlineData("""{"override_notification_url":"https://10.1.2.3/elsewhere"}""", "additional_info.override_notification_url")]
     [InlineData("""{"insurance_info":"not an object"}""", "additional_info.insurance_info")]
     [InlineData("""{"settlement":[{"bank_account_settlement_id":"SBA-1","value":150001,"type":"FIX"}]}""", "additional_info.settlement")]
     [InlineData("""{"settlement":[{"bank_account_settlement_id":"SBA-1","value":10,"type":"percent"}]}""", "additional_info.settlement[0].type")]

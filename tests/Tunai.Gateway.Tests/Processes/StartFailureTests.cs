@@ -44,6 +44,34 @@ public sealed class StartFailureTests
         Assert.False(File.Exists(Path.Combine(folder.Path, "data", "master.key")), "Production generated a master key");
     }
 
+    /// <summary>
+    /// A refused configuration writes nothing: no data folder, no SQLite file, no sandbox files, whichever setting refused
+    /// it (a master key was checked only after the database had made its folder and file).
+    /// </summary>
+    [Theory]
+    [InlineData("production-without-master-key")]
+    [InlineData("master-key-too-short")]
+    [InlineData("master-key-file-missing")]
+    [InlineData("bad-retry-schedule")]
+    [InlineData("sandbox-bad-code-length")]
+    public async Task AStartRefusedByConfigurationCreatesNoFolders(string refusal)
+    {
+        using var folder = new TempFolder();
+        string[] args = refusal switch
+        {
+            "production-without-master-key" => Production(),
+            "master-key-too-short" => Production($"--Tunai:Secrets:MasterKey={Convert.ToBase64String(new byte[16])}"),
+            "master-key-file-missing" => Production($"--Tunai:Secrets:MasterKeyFile={Path.Combine(folder.Path, "nowhere", "master.key")}"),
+            "bad-retry-schedule" => Production($"--Tunai:Secrets:MasterKey={GatewayProcess.MasterKey}", "--Tunai:Notifications:RetrySchedule=soon"),
+            _ => ["--Tunai:PrintSandboxCredentials=false", "--Tunai:PaymentCodes:GeneratedLength=99"],
+        };
+
+        var line = await RefusalAsync(folder.Path, args);
+
+        Assert.StartsWith("tunai: configuration error: ", line, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
     [Fact]
     public async Task AMasterKeyThatIsNotThirtyTwoBytesNamesTheSetting()
     {

@@ -18,28 +18,13 @@ public sealed class StoreReplayUpgradeTests
         var folder = Path.Combine(Path.GetTempPath(), "tunai-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var database = await TestDatabase.CreateAsync(folder);
-        var provider = TestDatabase.UsePostgres ? "Postgres" : "Sqlite";
         const string clientId = "ACQ-OLD-000000000001", secretKey = "SK-old-acquirer-key", trx = "TRX-BEFORE-0005";
         var body = TestStore.Body("1234567890123456", trx, 150000).ToJsonString();
         var kept = """{"online_to_offline_payment":{"status":"success","payment_id":"PAY-KEPT-BEFORE-0005"}}""";
 
         // The database as a gateway of migration 0004 left it, with one kept payment answer.
-        await using (var connection = database.Open(forReading: false))
+        await using (var connection = await database.MigratedThroughAsync(4, TestContext.Current.CancellationToken))
         {
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-            var assembly = typeof(Tunai.Gateway.Store.StoreReplay).Assembly;
-            foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith($"migrations/{provider}/000", StringComparison.Ordinal)).Order())
-            {
-                var version = int.Parse(name.Split('/')[2][..4], System.Globalization.CultureInfo.InvariantCulture);
-                if (version > 4)
-                {
-                    continue;
-                }
-                using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-                await connection.ExecuteAsync(await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
-                await connection.ExecuteAsync(database.Sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, 0)"), new { v = version, n = name });
-            }
             var acquirerId = await connection.ExecuteScalarAsync<long>(database.Sql(
                 "INSERT INTO acquirers (code, name, client_id, secret_key, created_at) VALUES ('ALFA2', 'Old', @clientId, @secretKey, 0) RETURNING id"),
                 new { clientId, secretKey });

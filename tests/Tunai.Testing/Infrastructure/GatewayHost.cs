@@ -125,6 +125,20 @@ public sealed class GatewayHost : IAsyncDisposable
         return new TestMerchant(this, (string)json["client_id"]!, (string)json["secret_key"]!, (string)json["code_prefix"]!);
     }
 
+    /// <summary>
+    /// The merchant the sandbox made at its first start, as it is but for its secret key: that one is sealed in the
+    /// database and written only to data/sandbox.env, so a new one is taken from the admin API (a rotation).
+    /// </summary>
+    public async Task<TestMerchant> SandboxMerchantAsync()
+    {
+        var clientId = (string)(await RowAsync("SELECT value FROM gateway_settings WHERE key = 'sandbox_client_id'"))["value"]!;
+        using var rotated = await Admin.PostAsync($"/admin/v1/merchants/{clientId}/secret-keys", null);
+        var text = await rotated.Content.ReadAsStringAsync();
+        Assert.True(rotated.StatusCode == System.Net.HttpStatusCode.Created, text);
+        var json = JsonNode.Parse(text)!;
+        return new TestMerchant(this, clientId, (string)json["secret_key"]!, (string)json["code_prefix"]!);
+    }
+
     /// <summary>Runs a scalar query against the gateway's database over a second, independent connection.</summary>
     public Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters) =>
         WithCommandAsync(sql, parameters, forReading: true, async command =>

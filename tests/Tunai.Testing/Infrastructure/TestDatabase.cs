@@ -1,3 +1,4 @@
+using Dapper;
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
@@ -62,6 +63,31 @@ public abstract partial class TestDatabase : IAsyncDisposable
     }
 
     public abstract DbConnection Open(bool forReading);
+
+    /// <summary>
+    /// The database as a gateway of migration <paramref name="version"/> left it (the shipped scripts up to it, recorded
+    /// as versions before checksums recorded them), for a test of the upgrade after it: an open connection to add rows.
+    /// </summary>
+    public async Task<DbConnection> MigratedThroughAsync(int version, CancellationToken ct)
+    {
+        var connection = Open(forReading: false);
+        await connection.OpenAsync(ct);
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        var provider = UsePostgres ? "Postgres" : "Sqlite";
+        var assembly = typeof(global::Tunai.Gateway.Storage.Migrator).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith($"migrations/{provider}/", StringComparison.Ordinal)).Order())
+        {
+            var applied = int.Parse(name.Split('/')[2][..4], System.Globalization.CultureInfo.InvariantCulture);
+            if (applied > version)
+            {
+                continue;
+            }
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            await connection.ExecuteAsync(await reader.ReadToEndAsync(ct));
+            await connection.ExecuteAsync(Sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, 0)"), new { v = applied, n = name });
+        }
+        return connection;
+    }
 
     /// <summary>Tests write parameters as $name (SQLite's style); PostgreSQL takes @name.</summary>
     public virtual string Sql(string sql) => sql;
