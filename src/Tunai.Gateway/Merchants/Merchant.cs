@@ -22,6 +22,17 @@ public sealed record Merchant
 
     public bool IsDisabled => DisabledAt is not null;
 
+    /// <summary><c>ALFA_O2O</c> (default) or <c>SNAP</c>: the form its notifications and direct inquiries take.</summary>
+    public string NotificationProtocol { get; init; } = SnapSettings.AlfaO2O;
+    public string? SnapTokenUrl { get; init; }
+    public string? SnapNotificationUrl { get; init; }
+    public string? SnapInquiryUrl { get; init; }
+
+    /// <summary>Which token a SNAP notification's signature is made with (<see cref="SnapSettings.AccessToken"/> or <see cref="SnapSettings.IssuedToken"/>).</summary>
+    public string SnapSignatureToken { get; init; } = SnapSettings.AccessToken;
+
+    public bool SpeaksSnap => NotificationProtocol == SnapSettings.Snap;
+
     /// <summary>The keys a request from this merchant (or its answer to a direct inquiry) may be signed with at <paramref name="now"/>.</summary>
     public IReadOnlyList<string> VerifyingKeys(DateTimeOffset now) => SecretKeys.Verifying(SecretKey, PreviousSecretKey, PreviousKeyExpiresAt, now);
 
@@ -59,6 +70,12 @@ public sealed record MerchantView(
     /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Fees.FeeSchedule"/>).</summary>
     public Fees.FeeView? Fee { get; init; }
 
+    public string NotificationProtocol { get; init; } = SnapSettings.AlfaO2O;
+    public string? SnapTokenUrl { get; init; }
+    public string? SnapNotificationUrl { get; init; }
+    public string? SnapInquiryUrl { get; init; }
+    public string SnapSignatureToken { get; init; } = SnapSettings.AccessToken;
+
     /// <param name="withSecret">Only when the key was just made or changed: it is shown once, never by a GET.</param>
     public static MerchantView From(Merchant m, bool withSecret) => new(
         m.ClientId, m.Name, withSecret ? m.SecretKey : null, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,
@@ -66,5 +83,9 @@ public sealed record MerchantView(
         Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(m.UpdatedAt)),
         m.PreviousKeyExpiresAt is { } expires ? Tunai.Signing.Signature.FormatTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(expires)) : null,
         m.PreviousSecretKey is null ? null : m.SignsWithNewKey == 0 ? "previous" : "new",
-        m.IsDisabled);
+        m.IsDisabled)
+    {
+        NotificationProtocol = m.NotificationProtocol, SnapTokenUrl = m.SnapTokenUrl, SnapNotificationUrl = m.SnapNotificationUrl,
+        SnapInquiryUrl = m.SnapInquiryUrl, SnapSignatureToken = m.SnapSignatureToken,
+    };
 }

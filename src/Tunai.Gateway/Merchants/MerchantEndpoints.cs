@@ -23,7 +23,11 @@ public static class MerchantEndpoints
     }
 
     /// <summary>What the audit trail keeps of a merchant: everything but its secret key.</summary>
-    public static object AuditView(Merchant m) => new { m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl };
+    public static object AuditView(Merchant m) => new
+    {
+        m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,
+        m.NotificationProtocol, m.SnapTokenUrl, m.SnapNotificationUrl, m.SnapInquiryUrl, m.SnapSignatureToken,
+    };
 
     /// <summary>A URL field read with <see cref="UrlRule"/> applied, the failure named for the field.</summary>
     internal static string? Url(FieldReader f, string path, TunaiOptions options)
