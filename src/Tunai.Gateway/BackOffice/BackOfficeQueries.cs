@@ -88,6 +88,12 @@ public sealed record MerchantRow
     public string? NotificationUrl { get; init; }
     public string? InquiryUrl { get; init; }
     public long CreatedAt { get; init; }
+    public string NotificationProtocol { get; init; } = Merchants.SnapSettings.AlfaO2O;
+    public string? SnapTokenUrl { get; init; }
+    public string? SnapNotificationUrl { get; init; }
+    public string? SnapInquiryUrl { get; init; }
+    public string SnapSignatureToken { get; init; } = Merchants.SnapSettings.AccessToken;
+    public string? SnapPublicKey { get; init; }
 }
 
 public sealed record MerchantBacklog
@@ -209,7 +215,9 @@ public static class BackOfficeQueries
     public static Task<MerchantRow?> MerchantAsync(DbConnection c, string clientId, long? scope) =>
         c.QuerySingleOrDefaultAsync<MerchantRow>(
             """
-            SELECT id, client_id, name, code_prefix, notification_url, inquiry_url, created_at FROM merchants
+            SELECT id, client_id, name, code_prefix, notification_url, inquiry_url, created_at, notification_protocol,
+                   snap_token_url, snap_notification_url, snap_inquiry_url, snap_signature_token, snap_public_key
+            FROM merchants
             WHERE client_id = @clientId AND (@scope IS NULL OR id = @scope)
             """, new { clientId, scope });
 
