@@ -84,6 +84,19 @@ public static class SnapSignature
     }
 
     /// <summary>
+    /// True when <paramref name="signature"/> is the transaction signature under any of <paramref name="secretKeys"/>
+    /// (the two keys of a rotation) over any of the body hashes a real client may have signed
+    /// (<see cref="BodyHashCandidates"/>).
+    /// </summary>
+    public static bool VerifyTransaction(IEnumerable<string> secretKeys, string method, string path, string accessToken, byte[]? body,
+        string timestamp, string? signature)
+    {
+        var hashes = BodyHashCandidates(body);
+        return secretKeys.Any(secret => hashes.Any(hash =>
+            VerifyTransaction(secret, TransactionStringToSign(method, path, accessToken, hash, timestamp), signature)));
+    }
+
+    /// <summary>
     /// The body hashes a real client may have signed, in the order tried: the raw bytes; the body with whitespace
     /// outside strings removed (Python's SDK signs compact JSON but sends it spaced); a re-serialisation with
     /// minimal escaping (PHP, Java and <c>JSON.stringify</c>); and the hash of <c>""</c> for an empty body.

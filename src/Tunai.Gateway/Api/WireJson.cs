@@ -12,6 +12,7 @@ namespace Tunai.Gateway.Api;
 [JsonSerializable(typeof(PaymentCodes.UpdateResponse))]
 [JsonSerializable(typeof(PaymentCodes.PaymentCodeList))]
 [JsonSerializable(typeof(Merchants.MerchantView))]
+[JsonSerializable(typeof(Snap.SnapGatewayKeyView))]
 [JsonSerializable(typeof(HowToPay.HowToPayApiResponse))]
 [JsonSerializable(typeof(Acquirers.AcquirerView))]
 [JsonSerializable(typeof(Notifications.PaymentNotification))]

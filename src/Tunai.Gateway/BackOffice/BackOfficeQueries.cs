@@ -75,6 +75,12 @@ public sealed record MerchantRow
     /// <summary>As stored: one origin a line, or null for the notification URL's (see <see cref="Merchants.NotificationOrigins"/>).</summary>
     public string? NotificationOrigins { get; init; }
     public long CreatedAt { get; init; }
+    public string NotificationProtocol { get; init; } = Merchants.SnapSettings.AlfaO2O;
+    public string? SnapTokenUrl { get; init; }
+    public string? SnapNotificationUrl { get; init; }
+    public string? SnapInquiryUrl { get; init; }
+    public string SnapSignatureToken { get; init; } = Merchants.SnapSettings.AccessToken;
+    public string? SnapPublicKey { get; init; }
 }
 
 public sealed record MerchantBacklog
@@ -210,7 +216,9 @@ public static class BackOfficeQueries
     public static Task<MerchantRow?> MerchantAsync(DbConnection c, string clientId, long? scope) =>
         c.QuerySingleOrDefaultAsync<MerchantRow>(
             """
-            SELECT id, client_id, name, code_prefix, notification_url, inquiry_url, notification_origins, created_at FROM merchants
+            SELECT id, client_id, name, code_prefix, notification_url, inquiry_url, notification_origins, created_at, notification_protocol,
+                   snap_token_url, snap_notification_url, snap_inquiry_url, snap_signature_token, snap_public_key
+            FROM merchants
             WHERE client_id = @clientId AND (@scope IS NULL OR id = @scope)
             """, new { clientId, scope });
 

@@ -14,14 +14,18 @@ public sealed record SignatureDiagnosis(
     string? Problem);
 
 /// <summary>
-/// The sandbox's signature debugger. The string to sign comes from <see cref="Signature.StringToSign"/>, the one
-/// place the rule lives; this class only reads pasted headers and compares.
+/// The sandbox's signature debugger. The string to sign comes from <see cref="Signature.StringToSign"/> (or, for SNAP,
+/// <see cref="SnapSignature"/>), the one place each rule lives; this class only reads pasted headers and compares.
 /// </summary>
 public static class SignatureDebugger
 {
     public static SignatureDiagnosis Diagnose(string headers, string? body, string secret, string target, string? theirStringToSign)
     {
         var h = ParseHeaders(headers);
+        if (h.ContainsKey(SnapHeaders.Timestamp) || h.ContainsKey(SnapHeaders.Signature))
+        {
+            return DiagnoseSnap(h, body, secret, target, theirStringToSign);
+        }
         h.TryGetValue(SignatureHeaders.ClientId, out var clientId);
         h.TryGetValue(SignatureHeaders.RequestId, out var requestId);
         var isResponse = h.TryGetValue(SignatureHeaders.ResponseTimestamp, out var responseTimestamp);
@@ -109,6 +113,85 @@ public static class SignatureDebugger
             }
         }
         return (null, null, "The signature does not match: paste your string to sign to see which line differs, or check the secret key");
+    }
+
+    /// <summary>
+    /// A SNAP request (X-TIMESTAMP, X-SIGNATURE). With X-CLIENT-KEY and no Authorization, a B2B token request: the
+    /// string to sign is <c>clientId|timestamp</c>, verified with the PEM key pasted as the key (a public key verifies,
+    /// a private one also gives the expected signature). Otherwise a transaction: <c>METHOD:path:token:hash:timestamp</c>
+    /// with the HMAC of the secret key; the target may start with the method (<c>PUT /v1.0/transfer-va/update-va</c>,
+    /// POST when left out).
+    /// </summary>
+    private static SignatureDiagnosis DiagnoseSnap(Dictionary<string, string> h, string? body, string key, string target, string? theirs)
+    {
+        var timestamp = h.GetValueOrDefault(SnapHeaders.Timestamp);
+        var signature = h.GetValueOrDefault(SnapHeaders.Signature);
+        if (string.IsNullOrEmpty(timestamp))
+        {
+            return new(null, null, null, null, null, null, "Missing header(s): " + SnapHeaders.Timestamp);
+        }
+        var bearer = h.GetValueOrDefault("Authorization") is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
+        if (bearer is null && h.GetValueOrDefault(SnapHeaders.ClientKey) is { Length: > 0 } clientId)
+        {
+            var tokenString = SnapSignature.TokenStringToSign(clientId, timestamp);
+            if (!key.Contains("-----BEGIN", StringComparison.Ordinal))
+            {
+                return new(tokenString, null, null, null, null,
+                    "A token request is signed with RSA: paste the PEM public key (to verify) or private key (to also see the expected signature) as the key", null);
+            }
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            try
+            {
+                rsa.ImportFromPem(key);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                return new(tokenString, null, null, null, null, null, "The key is not an RSA key in PEM");
+            }
+            var expected = key.Contains("PRIVATE KEY", StringComparison.Ordinal) ? SnapSignature.SignToken(rsa, clientId, timestamp) : null;
+            bool? verified = signature is null ? null : SnapSignature.VerifyToken(rsa, clientId, timestamp, signature);
+            var differs = theirs is not null && theirs.Trim() != tokenString;
+            return new(tokenString, expected, verified, differs ? 1 : null, differs ? "clientId|X-TIMESTAMP" : null,
+                differs ? "Your string to sign differs: it is X-CLIENT-KEY, a |, and X-TIMESTAMP exactly as sent"
+                : verified == false ? "The signature does not verify with this key: SHA256withRSA (PKCS#1 v1.5) over this string, base64" : null, null);
+        }
+        if (bearer is null)
+        {
+            return new(null, null, null, null, null, null, "Missing header(s): Authorization (Bearer token) for a transaction, or X-CLIENT-KEY for a token request");
+        }
+        var parts = target.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+        var (method, path) = parts.Length == 2 ? (parts[0], parts[1]) : ("POST", target);
+        if (!path.StartsWith('/'))
+        {
+            return new(null, null, null, null, null, null, "Request-Target must be the URL's path (optionally after the method), starting with /");
+        }
+        var bytes = string.IsNullOrEmpty(body) ? [] : Encoding.UTF8.GetBytes(body);
+        var (stringToSign, expectedHmac) = SnapSignature.SignTransaction(key, method, path, bearer, bytes, timestamp);
+        bool? matches = signature is null ? null : SnapSignature.VerifyTransaction(key, stringToSign, signature);
+        string[] names = ["METHOD", "path", "accessToken", "body hash", "X-TIMESTAMP"];
+        if (!string.IsNullOrEmpty(theirs))
+        {
+            var ours = stringToSign.Split(':', 5);
+            var their = theirs.Trim().Split(':', 5);
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (i >= their.Length || ours[i] != their[i])
+                {
+                    return new(stringToSign, expectedHmac, matches, 1, names[i], $"The {names[i]} part differs", null);
+                }
+            }
+        }
+        else if (matches == false)
+        {
+            if (SnapSignature.VerifyTransaction([key], method, path, bearer, bytes, timestamp, signature))
+            {
+                return new(stringToSign, expectedHmac, matches, 1, "body hash",
+                    "You hashed the body without its whitespace or re-serialised; Tunai accepts that, but this is the string over the exact bytes", null);
+            }
+            return new(stringToSign, expectedHmac, matches, null, null,
+                "The signature does not match: paste your string to sign to see which part differs, or check the secret key (the body hash is lowercase hex SHA-256)", null);
+        }
+        return new(stringToSign, expectedHmac, matches, null, null, null, null);
     }
 
     /// <summary>Reads "Name: value" lines, as copied from a log, curl -v or curl -H arguments.</summary>

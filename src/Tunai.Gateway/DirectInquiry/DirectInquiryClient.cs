@@ -55,7 +55,7 @@ public sealed record DirectInquiryRequest(
 /// is standing at the till, so whatever goes wrong on the merchant's side (down, slow, unsigned, malformed)
 /// becomes a decline with a reason, never an exception.
 /// </summary>
-public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, TimeProvider time, ILogger<DirectInquiryClient> logger)
+public sealed partial class DirectInquiryClient(HttpClient http, TunaiOptions options, TimeProvider time, Snap.SnapOutbound snap, ILogger<DirectInquiryClient> logger)
 {
     /// <summary>A bill is a few hundred bytes; more than this is not an answer worth reading.</summary>
     public const int MaxResponseBytes = 64 * 1024;
@@ -73,6 +73,10 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
 
     public async Task<DirectInquiryAnswer> AskAsync(Merchant merchant, string paymentCode, StoreContext store, CancellationToken ct)
     {
+        if (merchant.SpeaksSnap && merchant.SnapInquiryUrl is not null)
+        {
+            return await AskSnapAsync(merchant, paymentCode, store, ct);
+        }
         if (!Uri.TryCreate(merchant.InquiryUrl, UriKind.Absolute, out var url))
         {
             return Decline(merchant, "The merchant has no valid Inquiry URL");
@@ -80,31 +84,48 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
         var body = WireJson.Serialize(Body(paymentCode, store));
         var target = RequestTarget.Of(url);
         var requestId = Guid.NewGuid().ToString();
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         foreach (var (name, value) in SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), requestId, time.WallClock().GetUtcNow(), target, body).ToList())
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        return await SendAsync(merchant, _ => Task.FromResult<(HttpRequestMessage?, string?)>((request, null)),
+            (status, response, bytes) => Judge(merchant, paymentCode, requestId, target, status, response, bytes), ct);
+    }
+
+    /// <summary>
+    /// Sends what <paramref name="prepare"/> makes (within the inquiry's time) and judges the answer; whatever goes wrong
+    /// on the way is a decline with its reason.
+    /// </summary>
+    private async Task<DirectInquiryAnswer> SendAsync(Merchant merchant, Func<CancellationToken, Task<(HttpRequestMessage? Request, string? Error)>> prepare,
+        Func<int, HttpResponseMessage, byte[], DirectInquiryAnswer> judge, CancellationToken ct)
+    {
         // Wall-clock timeout on purpose: it bounds how long the till waits on the network, whatever the
         // gateway's (possibly fake) TimeProvider says.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Store.DirectInquiryTimeout);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var (request, error) = await prepare(timeout.Token);
+            if (request is null)
+            {
+                return Decline(merchant, error!);
+            }
+            using var sending = request;
+            using var response = await http.SendAsync(sending, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var status = (int)response.StatusCode;
             if (status is >= 300 and < 400)
             {
                 return Decline(merchant, $"The merchant's Inquiry URL answered a redirect (HTTP {status}); redirects are not followed");
             }
-            var bytes = await ReadCappedAsync(response.Content, timeout.Token);
+            var bytes = await Outbound.OutboundHttp.ReadCappedAsync(response.Content, MaxResponseBytes, timeout.Token);
             if (bytes is null)
             {
                 return Decline(merchant, $"The merchant's answer is larger than {MaxResponseBytes / 1024} KiB");
             }
-            return Judge(merchant, paymentCode, requestId, target, status, response, bytes);
+            return judge(status, response, bytes);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -166,23 +187,7 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             });
         }
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            return Decline(merchant, "The merchant's answer is not JSON");
-        }
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return Decline(merchant, "The merchant's answer is not a JSON object");
-            }
-            return Read(merchant, paymentCode, requestId, httpStatus, document.RootElement);
-        }
+        return ReadObject(merchant, body, root => Read(merchant, paymentCode, requestId, httpStatus, root));
     }
 
     private DirectInquiryAnswer Read(Merchant merchant, string paymentCode, string requestId, int httpStatus, JsonElement root)
@@ -229,6 +234,25 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             Info2: info2, Info3: info3, InsuranceInfo: insurance?.GetRawText(), FooterMessage: footer, RequestId: requestId);
     }
 
+    /// <summary>The answer's JSON object handed to <paramref name="read"/>; a decline when it is not JSON or not an object.</summary>
+    private DirectInquiryAnswer ReadObject(Merchant merchant, byte[] body, Func<JsonElement, DirectInquiryAnswer> read)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return Decline(merchant, "The merchant's answer is not JSON");
+        }
+        using (document)
+        {
+            return document.RootElement.ValueKind == JsonValueKind.Object ? read(document.RootElement)
+                : Decline(merchant, "The merchant's answer is not a JSON object");
+        }
+    }
+
     /// <summary>The merchant's own words for a refusal, if it gave any.</summary>
     private static string? MerchantMessage(JsonElement root)
     {
@@ -242,27 +266,6 @@ public sealed class DirectInquiryClient(HttpClient http, TunaiOptions options, T
             }
         }
         return null;
-    }
-
-    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken ct)
-    {
-        if (content.Headers.ContentLength > MaxResponseBytes)
-        {
-            return null;
-        }
-        await using var stream = await content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxResponseBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

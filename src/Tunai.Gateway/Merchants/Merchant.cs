@@ -14,6 +14,16 @@ public sealed record Merchant : SigningParty
 
     /// <summary>0 after a rotation until the merchant is ready: outbound messages are signed with the previous key meanwhile.</summary>
     public long SignsWithNewKey { get; init; } = 1;
+    /// <summary><c>ALFA_O2O</c> (default) or <c>SNAP</c>: the form its notifications and direct inquiries take.</summary>
+    public string NotificationProtocol { get; init; } = SnapSettings.AlfaO2O;
+    public string? SnapTokenUrl { get; init; }
+    public string? SnapNotificationUrl { get; init; }
+    public string? SnapInquiryUrl { get; init; }
+
+    /// <summary>Which token a SNAP notification's signature is made with (<see cref="SnapSettings.AccessToken"/> or <see cref="SnapSettings.IssuedToken"/>).</summary>
+    public string SnapSignatureToken { get; init; } = SnapSettings.AccessToken;
+
+    public bool SpeaksSnap => NotificationProtocol == SnapSettings.Snap;
 
     /// <summary>The key for what the gateway sends the merchant: the previous one until the merchant switches or it expires.</summary>
     public string OutboundKey(DateTimeOffset now) =>
@@ -50,6 +60,12 @@ public sealed record MerchantView(
     /// <summary>The fee schedule codes created from now on are sold at (see <see cref="Fees.FeeSchedule"/>).</summary>
     public Fees.FeeView? Fee { get; init; }
 
+    public string NotificationProtocol { get; init; } = SnapSettings.AlfaO2O;
+    public string? SnapTokenUrl { get; init; }
+    public string? SnapNotificationUrl { get; init; }
+    public string? SnapInquiryUrl { get; init; }
+    public string SnapSignatureToken { get; init; } = SnapSettings.AccessToken;
+
     /// <param name="withSecret">Only when the key was just made or changed: it is shown once, never by a GET.</param>
     public static MerchantView From(Merchant m, bool withSecret) => new(
         m.ClientId, m.Name, withSecret ? m.SecretKey : null, m.CodePrefix, m.NotificationUrl, m.InquiryUrl,
@@ -61,5 +77,7 @@ public sealed record MerchantView(
     {
         NotificationOrigins = Merchants.NotificationOrigins.Allowed(m),
         NotificationOriginsFromUrl = m.NotificationOrigins is null,
+        NotificationProtocol = m.NotificationProtocol, SnapTokenUrl = m.SnapTokenUrl, SnapNotificationUrl = m.SnapNotificationUrl,
+        SnapInquiryUrl = m.SnapInquiryUrl, SnapSignatureToken = m.SnapSignatureToken,
     };
 }

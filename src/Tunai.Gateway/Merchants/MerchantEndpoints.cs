@@ -23,7 +23,11 @@ public static class MerchantEndpoints
     }
 
     /// <summary>What the audit trail keeps of a merchant: everything but its secret key.</summary>
-    public static object AuditView(Merchant m) => new { m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl, m.NotificationOrigins };
+    public static object AuditView(Merchant m) => new
+    {
+        m.ClientId, m.Name, m.CodePrefix, m.NotificationUrl, m.InquiryUrl, m.NotificationOrigins,
+        m.NotificationProtocol, m.SnapTokenUrl, m.SnapNotificationUrl, m.SnapInquiryUrl, m.SnapSignatureToken,
+    };
 
     /// <summary>
     /// <c>notification_origins</c> of a PATCH: a list of origins (see <see cref="NotificationOrigins.ReadList"/>), or null

@@ -12,7 +12,8 @@ public static class MerchantStore
 {
     private const string Columns =
         "id, client_id, name, secret_key, code_prefix, notification_url, inquiry_url, created_at, updated_at, " +
-        "previous_secret_key, previous_key_expires_at, signs_with_new_key, disabled_at, notification_origins";
+        "previous_secret_key, previous_key_expires_at, signs_with_new_key, disabled_at, notification_origins, " +
+        "notification_protocol, snap_token_url, snap_notification_url, snap_inquiry_url, snap_signature_token";
 
     public static async Task<Merchant?> FindAsync(DbConnection connection, string clientId, DbTransaction? tx = null, SecretBox? box = null) =>
         Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
@@ -22,10 +23,17 @@ public static class MerchantStore
         Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
             $"SELECT {Columns} FROM merchants WHERE id = @id", new { id }, tx));
 
-    /// <summary>The merchant with an Inquiry URL whose prefix starts <paramref name="code"/> (prefixes never overlap).</summary>
+    /// <summary>
+    /// The merchant with an Inquiry URL (or, speaking SNAP, a SNAP inquiry URL) whose prefix starts <paramref name="code"/>
+    /// (prefixes never overlap).
+    /// </summary>
     public static async Task<Merchant?> FindInquiryOwnerAsync(DbConnection connection, string code, SecretBox box) =>
         Open(box, await connection.QuerySingleOrDefaultAsync<Merchant>(
-            $"SELECT {Columns} FROM merchants WHERE inquiry_url IS NOT NULL AND substr(@code, 1, length(code_prefix)) = code_prefix",
+            $"""
+            SELECT {Columns} FROM merchants
+            WHERE (inquiry_url IS NOT NULL OR (notification_protocol = 'SNAP' AND snap_inquiry_url IS NOT NULL))
+              AND substr(@code, 1, length(code_prefix)) = code_prefix
+            """,
             new { code }));
 
     private static Merchant? Open(SecretBox? box, Merchant? m) =>
@@ -105,6 +113,12 @@ public static class MerchantStore
                 notification_url = CASE WHEN @SetNotificationUrl = 1 THEN @NotificationUrl ELSE notification_url END,
                 inquiry_url = CASE WHEN @SetInquiryUrl = 1 THEN @InquiryUrl ELSE inquiry_url END,
                 notification_origins = CASE WHEN @SetNotificationOrigins = 1 THEN @NotificationOrigins ELSE notification_origins END,
+                notification_protocol = COALESCE(@SnapProtocol, notification_protocol),
+                snap_token_url = CASE WHEN @SetSnapTokenUrl = 1 THEN @SnapTokenUrl ELSE snap_token_url END,
+                snap_notification_url = CASE WHEN @SetSnapNotificationUrl = 1 THEN @SnapNotificationUrl ELSE snap_notification_url END,
+                snap_inquiry_url = CASE WHEN @SetSnapInquiryUrl = 1 THEN @SnapInquiryUrl ELSE snap_inquiry_url END,
+                snap_signature_token = COALESCE(@SnapSignatureToken, snap_signature_token),
+                snap_issued_token = CASE WHEN COALESCE(@SnapSignatureToken, snap_signature_token) = 'ISSUED_TOKEN' THEN snap_issued_token ELSE NULL END,
                 updated_at = @now
             WHERE client_id = @clientId
             RETURNING {Columns}
@@ -119,6 +133,11 @@ public static class MerchantStore
                 ChangeSecret = p.SecretKey is null ? 0 : 1,
                 SetDisabled = p.Disabled is null ? 0 : 1,
                 DisabledAt = p.Disabled == true ? now : (long?)null,
+                SnapProtocol = p.Snap?.Protocol,
+                SetSnapTokenUrl = p.Snap?.TokenUrl.Given == true ? 1 : 0, SnapTokenUrl = p.Snap?.TokenUrl.Value,
+                SetSnapNotificationUrl = p.Snap?.NotificationUrl.Given == true ? 1 : 0, SnapNotificationUrl = p.Snap?.NotificationUrl.Value,
+                SetSnapInquiryUrl = p.Snap?.InquiryUrl.Given == true ? 1 : 0, SnapInquiryUrl = p.Snap?.InquiryUrl.Value,
+                SnapSignatureToken = p.Snap?.SignatureToken,
             }, tx));
 
     /// <summary>
@@ -149,4 +168,5 @@ public sealed record MerchantPatch(
     string? InquiryUrl,
     bool? Disabled = null,
     bool SetNotificationOrigins = false,
-    IReadOnlyList<string>? NotificationOrigins = null);
+    IReadOnlyList<string>? NotificationOrigins = null,
+    SnapPatch? Snap = null);

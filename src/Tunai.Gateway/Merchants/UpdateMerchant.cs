@@ -14,7 +14,8 @@ namespace Tunai.Gateway.Merchants;
 public static class UpdateMerchant
 {
     /// <summary>The merchant as changed, with the fee in force after the change.</summary>
-    public sealed record Updated(Merchant Merchant, Fees.FeeSchedule Fee);
+    /// <remarks><see cref="Refused"/> names the field and why when the patch would leave the merchant's SNAP settings broken; nothing changed then.</remarks>
+    public sealed record Updated(Merchant Merchant, Fees.FeeSchedule Fee, (string Field, string Message)? Refused = null);
 
     public static async Task<IResult> HandleAsync(string clientId, HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time, SecretBox box)
     {
@@ -36,6 +37,7 @@ public static class UpdateMerchant
             var origins = MerchantEndpoints.Origins(f, root, options);
             var fee = Fees.FeeSchedule.Read(f, root, "fee");
             var snapKey = Snap.SnapKeys.Read(f, root);
+            var snap = SnapSettings.Read(f, root, options);
             // A key imported at creation is whatever the merchant already has; one chosen later replaces a generated
             // one, so it must be as hard to guess (regenerate_secret_key gives such a key).
             if (secret is not null && !Secrets.SecretStrength.IsStrong(secret))
@@ -61,11 +63,13 @@ public static class UpdateMerchant
                 regenerate ? Credentials.NewSecretKey() : secret,
                 root.TryGetProperty("notification_url", out _), notificationUrl,
                 root.TryGetProperty("inquiry_url", out _), inquiryUrl,
-                disabled, origins.Given, origins.Origins);
+                disabled, origins.Given, origins.Origins,
+                snap);
             var updated = await RunAsync(database, merchants, box, clientId, null, patch, fee, time.GetUtcNow().ToUnixTimeMilliseconds(),
                 AuditActor.AdminToken(http), http.RequestAborted, snapKey);
             // A new secret key is shown in this answer only.
             return updated is null ? MerchantEndpoints.NotFound(clientId)
+                : updated.Refused is { } refused ? ApiError.Validation(refused.Field, refused.Message)
                 : WireJson.Ok(MerchantView.From(updated.Merchant, withSecret: patch.SecretKey is not null) with { Fee = updated.Fee.ToView() });
         }
     }
@@ -90,6 +94,11 @@ public static class UpdateMerchant
             if (changed is null)
             {
                 return null;
+            }
+            if (SnapSettings.Rule(changed) is { } broken)
+            {
+                // Not committed: the merchant stays as it was.
+                return new Updated(before, Fees.FeeSchedule.Zero, broken);
             }
             await AuditTrail.WriteAsync(unit, auditAs, "merchant.update", clientId,
                 MerchantEndpoints.AuditView(before), new { after = MerchantEndpoints.AuditView(changed), secretKeyChanged = patch.SecretKey is not null }, now);

@@ -13,10 +13,14 @@ namespace Tunai.Gateway.Notifications;
 /// One delivery attempt: signed with the merchant's credentials at the moment of sending, the row's Request-Id
 /// and body bytes unchanged, to the merchant's URL as it is now (so fixing a URL and replaying works). Any 2xx
 /// within the timeout is a delivery; redirects are not followed; a failure is given its next attempt time from
-/// the retry schedule (Retry-After honoured on 429 and 503).
+/// the retry schedule (Retry-After honoured on 429 and 503). To a merchant speaking SNAP the same notification goes
+/// in SNAP form (<see cref="Snap.SnapMerchantMessages.PaymentAsync"/>, <see cref="Snap.SnapOutbound"/>): delivered
+/// when the answer is a 2xx whose <c>responseCode</c> begins with 200.
 /// </summary>
 public sealed class NotificationAttempt(
     MerchantCache merchants,
+    Storage.Database database,
+    Snap.SnapOutbound snap,
     TunaiOptions options,
     TimeProvider time,
     IHttpClientFactory httpClients,
@@ -42,27 +46,44 @@ public sealed class NotificationAttempt(
     private async Task<NotificationStore.AttemptResult> AttemptAsync(Notification notification, CancellationToken stoppingToken)
     {
         var merchant = await merchants.FindByIdAsync(notification.MerchantId, stoppingToken);
-        var url = notification.OverrideUrl ?? merchant?.NotificationUrl;
+        var url = notification.OverrideUrl ?? (merchant?.SpeaksSnap == true ? merchant.SnapNotificationUrl : merchant?.NotificationUrl);
         if (merchant is null || url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
             return Failed(notification, url, null, 0, null, "The merchant has no notification URL configured", null);
         }
-
-        // Request-Target is the URL's path as it goes on the wire (a %20 stays %20), the form every verifier accepts.
         if (merchant.IsDisabled)
         {
             return Failed(notification, url, null, 0, null, "The merchant is disabled; nothing is sent to it", null);
         }
-        var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), notification.RequestId, time.WallClock().GetUtcNow(),
-            RequestTarget.Of(uri), notification.Body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        foreach (var (name, value) in signed.ToList())
+        string? snapToken = null;
+        HttpRequestMessage request;
+        string sent;
+        if (merchant.SpeaksSnap)
         {
-            request.Headers.TryAddWithoutValidation(name, value);
+            // The same X-EXTERNAL-ID on every attempt: the merchant recognises a notification it already has.
+            var (call, error) = await snap.PrepareAsync(merchant, uri, await Snap.SnapMerchantMessages.PaymentAsync(database, notification, stoppingToken),
+                notification.RequestId, stoppingToken);
+            if (call is null)
+            {
+                return Failed(notification, url, null, 0, null, error!, null);
+            }
+            (request, sent, snapToken) = (call.Request, call.SentHeaders, call.Token);
         }
-        // What went out, for the attempt's record: the signed headers (the signature, never the key) and the body's type.
-        var sent = string.Join('\n', signed.ToList().Select(h => $"{h.Key}: {h.Value}").Prepend("Content-Type: application/json"));
+        else
+        {
+            // Request-Target is the URL's path as it goes on the wire (a %20 stays %20), the form every verifier accepts.
+            var signed = SignedEnvelope.SignRequest(merchant.ClientId, merchant.OutboundKey(time.GetUtcNow()), notification.RequestId, time.WallClock().GetUtcNow(),
+                RequestTarget.Of(uri), notification.Body);
+            request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(notification.Body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            foreach (var (name, value) in signed.ToList())
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+            // What went out, for the attempt's record: the signed headers (the signature, never the key) and the body's type.
+            sent = string.Join('\n', signed.ToList().Select(h => $"{h.Key}: {h.Value}").Prepend("Content-Type: application/json"));
+        }
+        using var sending = request;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Notifications.Timeout);
@@ -70,9 +91,20 @@ public sealed class NotificationAttempt(
         try
         {
             using var response = await httpClients.CreateClient(OutboundHttp.ClientFor(merchant, uri, notification.OverrideUrl is not null))
-                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                .SendAsync(sending, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var excerpt = await ReadExcerptAsync(response, timeout.Token);
             var code = (int)response.StatusCode;
+            if (snapToken is not null && code == 401)
+            {
+                // The merchant no longer takes the token: the next attempt asks for a new one.
+                snap.Forget(merchant.Id, snapToken);
+            }
+            if (code is >= 200 and < 300 && snapToken is not null && !SnapDelivered(excerpt))
+            {
+                return Failed(notification, url, code, watch.ElapsedMilliseconds, excerpt,
+                    $"HTTP {code} with responseCode {Snap.SnapOutbound.ResponseCode(excerpt is null ? null : Encoding.UTF8.GetBytes(excerpt)) ?? "(none)"}, not 200xxxx", null)
+                    with { RequestHeaders = sent };
+            }
             if (code is >= 200 and < 300)
             {
                 return new NotificationStore.AttemptResult(url, code, watch.ElapsedMilliseconds, excerpt, null, Delivered: true, null) { RequestHeaders = sent };
@@ -90,6 +122,24 @@ public sealed class NotificationAttempt(
         {
             return Failed(notification, url, null, watch.ElapsedMilliseconds, null, e.InnerException is OutboundAddressRefusedException r ? r.Message : e.Message, null)
                 with { RequestHeaders = sent };
+        }
+    }
+
+    /// <summary>A SNAP merchant's answer: delivered when its responseCode (a string or a number) begins with 200.</summary>
+    private static bool SnapDelivered(string? excerpt)
+    {
+        if (excerpt is null)
+        {
+            return false;
+        }
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(excerpt);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && Snap.SnapOutbound.StartsWith200(document.RootElement);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
         }
     }
 

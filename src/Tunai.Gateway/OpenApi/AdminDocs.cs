@@ -35,7 +35,13 @@ public sealed record MerchantPatchRequest(
     [property: Text(2048, Format = "uri")] string? NotificationUrl,
     [property: Text(2048, Format = "uri")] string? InquiryUrl,
     IReadOnlyList<string>? NotificationOrigins,
-    FeeRequest? Fee);
+    FeeRequest? Fee,
+    [property: Text(8192)] string? SnapPublicKey = null,
+    [property: Text(16, OneOf = ["ALFA_O2O", "SNAP"])] string? NotificationProtocol = null,
+    [property: Text(2048, Format = "uri")] string? SnapTokenUrl = null,
+    [property: Text(2048, Format = "uri")] string? SnapNotificationUrl = null,
+    [property: Text(2048, Format = "uri")] string? SnapInquiryUrl = null,
+    [property: Text(16, OneOf = ["ACCESS_TOKEN", "ISSUED_TOKEN"])] string? SnapSignatureToken = null);
 
 /// <summary>A key rotation: how long the old key keeps verifying (default one day, at most 30 days). The body may be left out.</summary>
 public sealed record RotateKeyRequest([property: Digits(8)] long? OldKeyExpiresIn);
@@ -89,14 +95,15 @@ public static class AdminDocs
     private const string MerchantAnswer = """
         {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","secret_key":"SK-4b1f0c2e9d8a7b6c5d4e3f2a1b0c9d8e","code_prefix":"8896",
          "notification_url":"https://shop.example.com/payments/notifications","created_at":"2026-11-30T03:15:00Z","updated_at":"2026-11-30T03:15:00Z",
-         "disabled":false,"notification_origins":["https://shop.example.com"],"notification_origins_from_url":true}
+         "disabled":false,"notification_origins":["https://shop.example.com"],"notification_origins_from_url":true,
+         "notification_protocol":"ALFA_O2O","snap_signature_token":"ACCESS_TOKEN"}
         """;
 
     private const string MerchantRead = """
         {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","code_prefix":"8896",
          "notification_url":"https://shop.example.com/payments/notifications","created_at":"2026-11-30T03:15:00Z","updated_at":"2026-11-30T04:00:00Z",
          "disabled":false,"notification_origins":["https://shop.example.com"],"notification_origins_from_url":true,
-         "fee":{"fixed":4000,"percent":"0.50","min":0}}
+         "fee":{"fixed":4000,"percent":"0.50","min":0},"notification_protocol":"ALFA_O2O","snap_signature_token":"ACCESS_TOKEN"}
         """;
 
     private const string AcquirerAnswer = """
@@ -201,6 +208,11 @@ public static class AdminDocs
             {
                 ["fee"] = OperationDoc.Json("""{"fee":{"fixed":4000,"percent":"0.50"}}"""),
                 ["notification origins"] = OperationDoc.Json("""{"notification_origins":["https://shop.example.com","https://hooks.example.net:8443"]}"""),
+                ["snap"] = OperationDoc.Json("""
+                    {"notification_protocol":"SNAP","snap_token_url":"https://shop.example.com/snap/v1.0/access-token/b2b",
+                     "snap_notification_url":"https://shop.example.com/snap/v1.0/transfer-va/payment",
+                     "snap_inquiry_url":"https://shop.example.com/snap/v1.0/transfer-va/inquiry"}
+                    """),
             },
             Answers = [new(200, typeof(MerchantView), "The merchant as it is now (with the secret key only when it changed)") { Examples = One("fee", MerchantRead) }],
             Errors = ["merchant_not_found"],
@@ -212,7 +224,8 @@ public static class AdminDocs
             Answers = [new(201, typeof(MerchantView), "The merchant with its new secret key; the old one verifies until previous_key_expires_at") { Examples = One("rotated", """
                 {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","secret_key":"SK-0a1b2c3d4e5f60718293a4b5c6d7e8f9","code_prefix":"8896",
                  "created_at":"2026-11-30T03:15:00Z","updated_at":"2026-11-30T05:00:00Z","previous_key_expires_at":"2026-11-30T06:00:00Z",
-                 "outbound_signing_key":"previous","disabled":false,"notification_origins":[],"notification_origins_from_url":true}
+                 "outbound_signing_key":"previous","disabled":false,"notification_origins":[],"notification_origins_from_url":true,
+                 "notification_protocol":"ALFA_O2O","snap_signature_token":"ACCESS_TOKEN"}
                 """) }],
             Errors = ["merchant_not_found"],
         },
@@ -221,7 +234,7 @@ public static class AdminDocs
             Answers = [new(200, typeof(MerchantView), "The merchant; what the gateway sends it is signed with the new key from now on") { Examples = One("switched", """
                 {"client_id":"MCH-0001-10791114622547","name":"Toko Maju","code_prefix":"8896","created_at":"2026-11-30T03:15:00Z",
                  "updated_at":"2026-11-30T05:10:00Z","previous_key_expires_at":"2026-11-30T06:00:00Z","outbound_signing_key":"new","disabled":false,
-                 "notification_origins":[],"notification_origins_from_url":true}
+                 "notification_origins":[],"notification_origins_from_url":true,"notification_protocol":"ALFA_O2O","snap_signature_token":"ACCESS_TOKEN"}
                 """) }],
             Errors = ["merchant_not_found"],
         },
@@ -308,6 +321,14 @@ public static class AdminDocs
                   "paid_date_utc":"2021-08-12T07:06:28Z"}]}
                 """) }],
             Errors = ["invalid_field", "merchant_not_found"],
+        },
+        new("POST", "/admin/v1/snap/gateway-keys")
+        {
+            Summary = "Rotate Tunai's SNAP key pair: a new pair signs Tunai's token requests to merchants from now on",
+            Answers = [new(200, typeof(Snap.SnapGatewayKeyView), "The new public key (also at GET /snap/public-key)")
+            {
+                Examples = One("rotated", """{"public_key":"-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...\n-----END PUBLIC KEY-----"}"""),
+            }],
         },
         new("GET", "/admin/v1/notifications")
         {

@@ -70,6 +70,10 @@ public static class ApiDocuments
                     {
                         await OperationDocs.AddWebhooksAsync(document, MerchantDocs.Webhooks, context, ct);
                     }
+                    if (name == Snap)
+                    {
+                        Tunai.Gateway.Snap.SnapDocs.AddWebhooks(document);
+                    }
                 });
                 options.AddOperationTransformer(async (operation, context, ct) =>
                 {

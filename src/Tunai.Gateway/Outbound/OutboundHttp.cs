@@ -48,6 +48,28 @@ public static class OutboundHttp
     public static string? AsMerchantSees(string? error) =>
         error is not null && error.Contains(NonPublic, StringComparison.Ordinal) ? $"the host {NonPublic}" : error;
 
+    /// <summary>A merchant's answer read whole, or null when it is longer than <paramref name="max"/> bytes.</summary>
+    public static async Task<byte[]?> ReadCappedAsync(HttpContent content, int max, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength > max)
+        {
+            return null;
+        }
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
     public static bool AllowsPrivate(TunaiOptions options) => options.Outbound.AllowPrivateNetworks ?? options.IsSandbox;
 
     public static SocketsHttpHandler CreateHandler(bool allowPrivate) => new()

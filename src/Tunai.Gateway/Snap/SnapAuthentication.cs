@@ -53,7 +53,8 @@ public static class SnapAuthentication
     }
 
     /// <summary>POST the B2B access token.</summary>
-    public static async Task<IResult> IssueToken(HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time)
+    public static async Task<IResult> IssueToken(HttpContext http, Database database, MerchantCache merchants, TunaiOptions options, TimeProvider time,
+        Secrets.SecretBox box)
     {
         const string service = SnapService.Token;
         var clientId = Header(http, SnapHeaders.ClientKey);
@@ -119,6 +120,10 @@ public static class SnapAuthentication
         var token = await database.WriteAsync(async unit =>
         {
             var issued = await SnapTokens.IssueAsync(unit, merchant.Id, time.GetUtcNow());
+            if (merchant.SnapSignatureToken == SnapSettings.IssuedToken)
+            {
+                await SnapOutbound.KeepIssuedTokenAsync(unit, merchant.Id, box.Seal(issued));
+            }
             unit.Commit();
             return issued;
         }, http.RequestAborted);
@@ -210,13 +215,10 @@ public static class SnapAuthentication
             var signature = Header(http, SnapHeaders.Signature);
             var method = http.Request.Method;
             var path = SignedPath(http);
-            var hashes = SnapSignature.BodyHashCandidates(body);
-            var verified = merchant.VerifyingKeys(time.GetUtcNow()).Any(secret => hashes.Any(hash =>
-                SnapSignature.VerifyTransaction(secret, SnapSignature.TransactionStringToSign(method, path, token, hash, timestamp), signature)));
-            if (!verified)
+            if (!SnapSignature.VerifyTransaction(merchant.VerifyingKeys(time.GetUtcNow()), method, path, token, body, timestamp, signature))
             {
                 return SnapResult.Unauthorized(service, "Signature Not Match",
-                    options.IsSandbox ? SnapSignature.TransactionStringToSign(method, path, token, hashes[0], timestamp) : null,
+                    options.IsSandbox ? SnapSignature.TransactionStringToSign(method, path, token, SnapSignature.BodyHash(body ?? []), timestamp) : null,
                     "X-SIGNATURE must be base64(HMAC-SHA512(your secret key, this string)); the body hash is lowercase hex SHA-256 of the exact body bytes");
             }
             if (merchant.IsDisabled)

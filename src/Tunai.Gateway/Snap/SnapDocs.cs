@@ -13,7 +13,10 @@ public static class SnapDocs
     /// <summary>True for a SNAP route's path.</summary>
     public static bool IsSnapPath(string path) =>
         path.StartsWith("/v1.0/", StringComparison.Ordinal) || path.StartsWith("/authorization/", StringComparison.Ordinal)
-        || path.StartsWith("/virtual-accounts/", StringComparison.Ordinal) || path.StartsWith("/orders/v1.0/transfer-va/", StringComparison.Ordinal);
+        || path.StartsWith("/virtual-accounts/", StringComparison.Ordinal) || path.StartsWith("/orders/v1.0/transfer-va/", StringComparison.Ordinal)
+        || path.StartsWith("/snap/", StringComparison.Ordinal);
+
+    public const string PublicKeyPath = "/snap/public-key";
 
     public const string Description =
         "Alfa store payment codes over SNAP (Bank Indonesia's national open-API standard), at the provider SDK's paths and at " +
@@ -161,6 +164,27 @@ public static class SnapDocs
     /// <summary>Describes a SNAP operation; false when the path is not one.</summary>
     public static bool Apply(OpenApiOperation operation, string path)
     {
+        if (path == PublicKeyPath)
+        {
+            operation.Summary = "Tunai's SNAP public key (PEM), which merchants speaking SNAP verify Tunai's token requests with; no authentication";
+            operation.Parameters = [];
+            operation.Responses = new OpenApiResponses
+            {
+                ["200"] = new OpenApiResponse
+                {
+                    Description = "SubjectPublicKeyInfo PEM of an RSA 2048 key",
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/x-pem-file"] = new()
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        Examples = new Dictionary<string, IOpenApiExample>
+                        {
+                            ["pem"] = new OpenApiExample { Value = JsonValue.Create("-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...\n-----END PUBLIC KEY-----") },
+                        },
+                    } },
+                },
+            };
+            return true;
+        }
         if (Find(path) is not { } service)
         {
             return false;
@@ -221,4 +245,118 @@ public static class SnapDocs
         }
         return true;
     }
+
+    private static readonly (string Name, string About)[] OutboundHeaders =
+    [
+        ("Authorization", "Bearer <accessToken> the merchant's token URL issued to Tunai (kept until 60 s, or a tenth of expiresIn, before it ends)"),
+        (SnapHeaders.PartnerId, "The merchant's Client-Id"),
+        (SnapHeaders.ExternalId, "The notification's Request-Id (the same on every attempt), or the inquiry's inquiryRequestId"),
+        (SnapHeaders.ChannelId, "ALFAMART"),
+        (SnapHeaders.Timestamp, "WIB, e.g. 2026-12-07T14:05:11+07:00"),
+        (SnapHeaders.Signature, "base64(HMAC-SHA512(secret key, POST:<path and query of the merchant's URL>:<token>:lowercase(hex(SHA-256(body))):X-TIMESTAMP)); <token> is the Bearer token, or with snap_signature_token ISSUED_TOKEN the last B2B token Tunai issued to the merchant"),
+    ];
+
+    /// <summary>What Tunai sends a merchant speaking SNAP: its token request, the payment notification and the direct inquiry.</summary>
+    public static void AddWebhooks(OpenApiDocument document)
+    {
+        document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
+        document.Webhooks["snap-token"] = Webhook("Posted to the merchant's snap_token_url before a notification or inquiry when Tunai holds no fresh token",
+            TokenHeaders.Select(h => h.Name == SnapHeaders.Signature ? (h.Name, "base64(SHA256withRSA(Tunai's private key, Client-Id + \"|\" + X-TIMESTAMP)), verified with GET /snap/public-key") : h),
+            new JsonObject { ["grantType"] = "client_credentials" },
+            new JsonObject { ["responseCode"] = "2007300", ["responseMessage"] = "Successful", ["accessToken"] = "eyJhbGciOiJSUzI1NiJ9...", ["tokenType"] = "Bearer", ["expiresIn"] = 900 },
+            "A 2xx with responseCode 200xxxx, accessToken and expiresIn (a number, or digits in a string)");
+        document.Webhooks["snap-payment-notification"] = Webhook(
+            "transfer-va/payment posted to the merchant's snap_notification_url after a payment (trxStatus PAID) or a reversal (REVERSED)",
+            OutboundHeaders, PaymentExample(),
+            new JsonObject { ["responseCode"] = "2002500", ["responseMessage"] = "Successful" },
+            "Delivered when the answer is a 2xx whose responseCode (a string or a number) begins with 200; anything else is retried");
+        document.Webhooks["snap-direct-inquiry"] = Webhook(
+            "transfer-va/inquiry posted to the merchant's snap_inquiry_url when a store asks for an unknown code under its prefix; the answer must carry X-TIMESTAMP and X-SIGNATURE = base64(HMAC-SHA512(secret key, POST:<path>:<token>:lowercase(hex(SHA-256(answer))):X-TIMESTAMP))",
+            OutboundHeaders, InquiryExample(), InquiryAnswerExample(),
+            "2002400 with virtualAccountData.inquiryStatus 00: the bill; 404xx12 not found, 404xx14 paid, 403xx00 expired, anything else a decline");
+    }
+
+    private static OpenApiPathItem Webhook(string summary, IEnumerable<(string Name, string About)> headers, JsonObject request, JsonObject answer, string answerAbout)
+    {
+        var operation = new OpenApiOperation
+        {
+            Summary = summary,
+            Parameters = [.. headers.Select(h => (IOpenApiParameter)new OpenApiParameter
+            {
+                Name = h.Name, In = ParameterLocation.Header, Required = true, Description = h.About, Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            })],
+            RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new()
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Object },
+                    Examples = new Dictionary<string, IOpenApiExample> { ["request"] = new OpenApiExample { Value = request } },
+                } },
+            },
+            Responses = new OpenApiResponses
+            {
+                ["200"] = new OpenApiResponse
+                {
+                    Description = answerAbout,
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new()
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.Object },
+                        Examples = new Dictionary<string, IOpenApiExample> { ["answer"] = new OpenApiExample { Value = answer } },
+                    } },
+                },
+            },
+        };
+        return new OpenApiPathItem { Operations = new() { [HttpMethod.Post] = operation } };
+    }
+
+    private static JsonObject PaymentExample() => Merge(KeyRequest(), new JsonObject
+    {
+        ["virtualAccountName"] = "Anton Budiman",
+        ["virtualAccountEmail"] = "anton@example.com",
+        ["trxId"] = "INV-20261207-0001",
+        ["paymentRequestId"] = "5f0c7a4e-1d2b-4c3a-9e8f-0a1b2c3d4e5f",
+        ["channelCode"] = SnapMerchantMessages.ChannelCode,
+        ["paidAmount"] = new JsonObject { ["value"] = "150000.00", ["currency"] = "IDR" },
+        ["totalAmount"] = new JsonObject { ["value"] = "150000.00", ["currency"] = "IDR" },
+        ["trxDateTime"] = "2026-12-07T14:05:11+07:00",
+        ["referenceNo"] = "TRX-0000123",
+        ["flagAdvise"] = "N",
+        ["additionalInfo"] = new JsonObject
+        {
+            ["channel"] = "ALFAMART", ["acquirer"] = new JsonObject { ["id"] = "ALFA" }, ["trxStatus"] = "PAID",
+            ["eventDateTime"] = "2026-12-07T14:05:11+07:00", ["agentId"] = "ALFAMART", ["storeId"] = "TZ01",
+        },
+    });
+
+    private static JsonObject InquiryExample() => Merge(KeyRequest(), new JsonObject
+    {
+        ["trxDateInit"] = "2026-12-07T14:04:58+07:00",
+        ["channelCode"] = SnapMerchantMessages.ChannelCode,
+        ["language"] = "ID",
+        ["inquiryRequestId"] = "9b2d8f1e-6c4a-4f7b-8a3e-2d1c0b9a8f7e",
+        ["additionalInfo"] = new JsonObject
+        {
+            ["channel"] = "ALFAMART", ["acquirer"] = new JsonObject { ["id"] = "ALFA" }, ["agentId"] = "ALFAMART", ["storeId"] = "TZ01",
+            ["terminalId"] = "T01", ["storeTrxId"] = "TRX-0000123",
+        },
+    });
+
+    private static JsonObject InquiryAnswerExample() => new()
+    {
+        ["responseCode"] = "2002400",
+        ["responseMessage"] = "Successful",
+        ["virtualAccountData"] = Merge(KeyRequest(), new JsonObject
+        {
+            ["inquiryStatus"] = "00",
+            ["inquiryReason"] = new JsonObject { ["english"] = "Success", ["indonesia"] = "Sukses" },
+            ["virtualAccountName"] = "Anton Budiman",
+            ["virtualAccountEmail"] = "anton@example.com",
+            ["trxId"] = "INV-20261207-0001",
+            ["totalAmount"] = new JsonObject { ["value"] = "150000.00", ["currency"] = "IDR" },
+            ["virtualAccountTrxType"] = "C",
+            ["inquiryRequestId"] = "9b2d8f1e-6c4a-4f7b-8a3e-2d1c0b9a8f7e",
+            ["freeTexts"] = new JsonArray(new JsonObject { ["english"] = "Thank you", ["indonesia"] = "Terima kasih" }),
+        }),
+    };
 }

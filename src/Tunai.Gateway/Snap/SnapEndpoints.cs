@@ -1,3 +1,5 @@
+using Tunai.Gateway.Admin;
+
 namespace Tunai.Gateway.Snap;
 
 /// <summary>
@@ -9,10 +11,16 @@ public static class SnapEndpoints
     public const string SdkVa = "/virtual-accounts/bi-snap-va/v1.1/transfer-va";
 
     public static IServiceCollection AddSnap(this IServiceCollection services) =>
-        services.AddSingleton<SnapAuthentication.TransactionFilter>();
+        services.AddSingleton<SnapAuthentication.TransactionFilter>()
+            .AddSingleton<SnapGatewayKey>()
+            .AddSingleton<SnapOutbound>();
 
     public static IEndpointRouteBuilder MapSnap(this IEndpointRouteBuilder app)
     {
+        // Tunai's public key, which merchants speaking SNAP verify Tunai's token requests with: public, so no authentication.
+        app.MapGet("/snap/public-key", SnapGatewayKey.PublicKey);
+        app.MapGroup("/admin/v1/snap").RequireAdminToken().MapPost("/gateway-keys", SnapGatewayKey.Rotate);
+
         var token = app.MapGroup("").LimitSnapAuthenticationFailures();
         Service(token.MapPost("/authorization/v1/access-token/b2b", SnapAuthentication.IssueToken), SnapService.Token);
         Service(token.MapPost("/v1.0/access-token/b2b", SnapAuthentication.IssueToken), SnapService.Token);

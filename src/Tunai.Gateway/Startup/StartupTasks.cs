@@ -34,6 +34,7 @@ public static class StartupTasks
             await services.GetRequiredService<Migrator>().MigrateAsync();
             await PrepareKeyRingAsync(services, masterKeys, box);
             await SealStoredSecretsAsync(database, box, services.GetRequiredService<ILogger<SecretBox>>());
+            await Snap.SnapGatewayKey.EnsureAsync(database, box, time);
             adminToken = options.IsSandbox ? await SeedSandboxAsync(options, database, time, box) : options.AdminToken;
         }
         services.GetRequiredService<AdminToken>().Set(adminToken!);
@@ -142,7 +143,8 @@ public static class StartupTasks
         var (operatorEmail, operatorPassword) = await SandboxOperator.EnsureAsync(database, time, SandboxEnvFile(options));
         if (sandboxMerchant is not null && acquirer is not null)
         {
-            PrintSandbox(options, sandboxMerchant, acquirer, adminToken!, operatorEmail, operatorPassword);
+            var snapKeys = await SandboxSnapKeys.EnsureAsync(database, sandboxMerchant, Path.GetDirectoryName(SandboxEnvFile(options))!);
+            PrintSandbox(options, sandboxMerchant, acquirer, adminToken!, operatorEmail, operatorPassword, snapKeys);
         }
         return adminToken!;
     }
@@ -153,8 +155,28 @@ public static class StartupTasks
             ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
             : Path.GetFullPath("data"), "sandbox.env");
 
+    /// <summary>
+    /// Writes a file readable by the owner only (it holds secrets), beside and renamed into place, so whoever reads it
+    /// never sees half a file, even while gateways starting side by side (one PostgreSQL database, one working folder)
+    /// write it at once.
+    /// </summary>
+    public static void WriteOwnerOnly(string path, string content)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var writer = new StreamWriter(temporary, new System.Text.UTF8Encoding(false), fileOptions))
+        {
+            writer.Write(content);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
     private static void PrintSandbox(TunaiOptions options, Merchant merchant, Acquirer acquirer, string adminToken,
-        string operatorEmail, string? operatorPassword)
+        string operatorEmail, string? operatorPassword, SandboxSnapKeys.Files snapKeys)
     {
         var envFile = SandboxEnvFile(options);
         Directory.CreateDirectory(Path.GetDirectoryName(envFile)!);
@@ -163,18 +185,7 @@ public static class StartupTasks
         var passwordLine = operatorPassword is null
             ? $"# {SandboxOperator.PasswordVariable}: changed in the back office, or lost with this file (tunai operators add --email ... --role Admin makes another Admin)"
             : $"export {SandboxOperator.PasswordVariable}={operatorPassword}";
-        // Written beside and renamed into place, so whoever reads it never sees half a file, even while gateways
-        // starting side by side (one PostgreSQL database, one working folder) write it at once. Created readable by
-        // the owner only: it holds secrets.
-        var temporary = $"{envFile}.{Guid.NewGuid():N}.tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using (var writer = new StreamWriter(temporary, new System.Text.UTF8Encoding(false), fileOptions))
-        {
-            writer.Write(
+        WriteOwnerOnly(envFile,
                 $"""
                 # Tunai sandbox credentials (sandbox mode only). Use: source {envFile}
                 export TUNAI_CLIENT_ID={merchant.ClientId}
@@ -185,10 +196,10 @@ public static class StartupTasks
                 export TUNAI_ACQUIRER_SECRET_KEY={acquirer.SecretKey}
                 export TUNAI_OPERATOR_EMAIL={operatorEmail}
                 {passwordLine}
+                export {SandboxSnapKeys.PrivateKeyVariable}={snapKeys.PrivateKeyFile}
+                export {SandboxSnapKeys.GatewayPublicKeyVariable}={snapKeys.GatewayPublicKeyFile}
 
                 """);
-        }
-        File.Move(temporary, envFile, overwrite: true);
         if (!options.PrintSandboxCredentials)
         {
             return;

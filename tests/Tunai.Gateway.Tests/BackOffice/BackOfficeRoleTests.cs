@@ -154,6 +154,40 @@ public sealed partial class BackOfficeRoleTests : IAsyncLifetime
         Assert.Null((await _gateway.RowAsync("SELECT notification_origins FROM merchants WHERE client_id = $c", ("$c", merchant.ClientId)))["notification_origins"]);
     }
 
+    [Fact]
+    public async Task AMerchantUserSetsItsOwnSnapSettingsThroughTheSameRulesAndTheChangeIsAudited()
+    {
+        var merchant = await _gateway.CreateMerchantAsync();
+        using var client = await SignedInAsync(Roles.Merchant, await BackOfficeAccounts.MerchantIdAsync(_gateway, merchant.ClientId));
+        await client.GetAsync($"/backoffice/merchants/{merchant.ClientId}");
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+
+        var incomplete = await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "snap",
+            [new("Protocol", "SNAP"), new("SignatureToken", "ACCESS_TOKEN"), new("SnapTokenUrl", "https://shop.example.test/snap/token")]);
+        var saved = await client.PostAsync($"/backoffice/merchants/{merchant.ClientId}", "snap",
+        [
+            new("Protocol", "SNAP"), new("SignatureToken", "ISSUED_TOKEN"), new("SnapTokenUrl", "https://shop.example.test/snap/token"),
+            new("SnapNotificationUrl", "https://shop.example.test/snap/payment"), new("SnapInquiryUrl", ""),
+            new("SnapPublicKey", rsa.ExportSubjectPublicKeyInfoPem()),
+        ]);
+
+        Assert.Contains("snap_notification_url", incomplete.Body, StringComparison.Ordinal);
+        Assert.Contains("id=\"error\"", incomplete.Body, StringComparison.Ordinal);
+        Assert.Contains("id=\"message\"", saved.Body, StringComparison.Ordinal);
+        using var get = await _gateway.Admin.GetAsync($"/admin/v1/merchants/{merchant.ClientId}");
+        var view = GatewayHost.Json(await get.Content.ReadAsStringAsync());
+        Assert.Equal("SNAP", (string)view["notification_protocol"]!);
+        Assert.Equal("https://shop.example.test/snap/payment", (string)view["snap_notification_url"]!);
+        Assert.Equal("ISSUED_TOKEN", (string)view["snap_signature_token"]!);
+        Assert.Null(view["snap_inquiry_url"]);
+        var key = await _gateway.RowAsync("SELECT snap_public_key FROM merchants WHERE client_id = @c", ("c", merchant.ClientId));
+        Assert.Equal(rsa.ExportSubjectPublicKeyInfoPem().Trim(), ((string)key["snap_public_key"]!).Replace("\r\n", "\n", StringComparison.Ordinal));
+        var audit = await _gateway.RowAsync("SELECT role, after FROM audit_log WHERE action = 'merchant.update'");
+        Assert.Equal(Roles.Merchant, audit["role"]);
+        Assert.Contains("https://shop.example.test/snap/payment", (string)audit["after"]!, StringComparison.Ordinal);
+        Assert.Equal(1, await _gateway.CountAsync("SELECT count(*) FROM audit_log WHERE action = 'merchant.snap_public_key'"));
+    }
+
     [GeneratedRegex("<a href=\"(/backoffice[^\"]*)\"")]
     private static partial Regex MenuLink();
 

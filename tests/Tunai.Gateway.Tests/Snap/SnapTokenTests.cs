@@ -153,13 +153,14 @@ public sealed class SnapTokenTests
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
             Assert.Contains("snap_public_key", body, StringComparison.Ordinal);
         }
-        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM merchants WHERE snap_public_key IS NOT NULL"));
+        // This merchant's row only: the sandbox merchant has a key of its own from the first start.
+        Assert.Equal(0, await gateway.CountAsync("SELECT count(*) FROM merchants WHERE snap_public_key IS NOT NULL AND client_id = @c", ("c", merchant.ClientId)));
 
         foreach (var pem in new[] { good.ExportSubjectPublicKeyInfoPem(), good.ExportRSAPublicKeyPem() })
         {
             var accepted = await gateway.Admin.PatchAsJsonAsync(path, new { snap_public_key = pem });
             Assert.True(accepted.StatusCode == HttpStatusCode.OK, await accepted.Content.ReadAsStringAsync());
-            Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM merchants WHERE snap_public_key IS NOT NULL"));
+            Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM merchants WHERE snap_public_key IS NOT NULL AND client_id = @c", ("c", merchant.ClientId)));
         }
     }
 }

@@ -96,16 +96,23 @@ public sealed class MerchantEndpoint : IAsyncDisposable
 
     public static async Task<MerchantEndpoint> StartAsync()
     {
+        MerchantEndpoint? self = null;
+        var (app, address) = await ListenAsync(http => self!.AnswerAsync(http));
+        self = new MerchantEndpoint(app, address);
+        return self;
+    }
+
+    /// <summary>Kestrel on 127.0.0.1, port 0 read back once bound, every POST answered by <paramref name="answer"/>.</summary>
+    public static async Task<(WebApplication App, Uri Address)> ListenAsync(Func<HttpContext, Task> answer)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        MerchantEndpoint? self = null;
-        app.MapPost("/{**path}", (HttpContext http) => self!.AnswerAsync(http));
+        app.MapPost("/{**path}", answer);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new MerchantEndpoint(app, new Uri(address));
-        return self;
+        return (app, new Uri(address));
     }
 
     /// <summary>Creates the merchant on the gateway with this endpoint's credentials and Inquiry URL.</summary>
