@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,7 +31,7 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
 
     private readonly ConcurrentQueue<SnapPaymentNotification> _notified = new();
     private readonly ConcurrentQueue<SnapInquiryRequest> _asked = new();
-    private readonly ConcurrentDictionary<string, (string Invoice, long Amount, string Name)> _bills = new();
+    private readonly ConcurrentDictionary<string, SnapInquiryResult> _bills = new();
     private GatewayHost _gateway = null!;
     private TestStore _store = null!;
     private TestMerchant _merchant = null!;
@@ -69,9 +70,7 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
         _site.MapTunaiSnapInquiry(InquiryPath, (r, ct) =>
         {
             _asked.Enqueue(r);
-            return Task.FromResult(_bills.TryGetValue(r.PaymentCode, out var bill)
-                ? SnapInquiryResult.Bill(bill.Invoice, bill.Amount, bill.Name)
-                : SnapInquiryResult.NotFound());
+            return Task.FromResult(_bills.TryGetValue(r.PaymentCode, out var bill) ? bill : SnapInquiryResult.NotFound());
         });
         await _site.StartAsync(Ct);
         var site = new Uri(_site.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -165,7 +164,9 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
     public async Task AnUnknownCodeIsBilledByTheInquiryHandlerThenPaidAndNotified()
     {
         var code = _merchant.CodePrefix + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999).ToString(CultureInfo.InvariantCulture);
-        _bills[code] = ("INV-DI-" + Guid.NewGuid().ToString("N")[..12], 88_000, "Taufik Ismail");
+        var invoice = "INV-DI-" + Guid.NewGuid().ToString("N")[..12];
+        _bills[code] = SnapInquiryResult.Bill(invoice, 88_000, "Taufik Ismail", "taufik@example.com",
+            ["Premi bulan Desember", "Polis 9090901234"], JsonSerializer.SerializeToElement(new { order_ref = "SO-9" }));
         var storeTrx = TestStore.NewTrxId();
 
         var inquiry = await _store.InquiryAsync(code, storeTrx);
@@ -173,6 +174,10 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
         Assert.True(inquiry.Status == HttpStatusCode.OK, inquiry.Body);
         Assert.True(TestStore.StatusOf(inquiry) == "success", inquiry.Body);
         Assert.Equal(88_000, (long)inquiry.Json["order"]!["amount"]!);
+        Assert.Equal(invoice, (string?)inquiry.Json["order"]!["invoice_number"]);
+        Assert.Equal("Taufik Ismail", (string?)inquiry.Json["customer"]!["name"]);
+        Assert.Equal("Premi bulan Desember", (string?)inquiry.Json["online_to_offline_info"]!["info"]);
+        Assert.Equal("Polis 9090901234", (string?)inquiry.Json["online_to_offline_info"]!["info2"]);
         var asked = Assert.Single(_asked);
         Assert.Equal(code, asked.PaymentCode);
         Assert.Equal(_merchant.CodePrefix.PadLeft(8) + code[_merchant.CodePrefix.Length..], asked.VirtualAccountNo);
@@ -183,9 +188,12 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
 
         Assert.True(paid.Status == HttpStatusCode.OK, paid.Body);
         Assert.Equal(1L, await DeliveredAttemptsAsync(storeTrx, "SUCCESS"));
+        var kept = await _gateway.RowAsync("SELECT additional_info FROM payment_codes WHERE code = $c", ("$c", code));
+        Assert.Equal("SO-9", (string?)GatewayHost.Json((string)kept["additional_info"]!)["order_ref"]);
         var n = Assert.Single(_notified);
         Assert.Equal(code, n.PaymentCode);
-        Assert.Equal(_bills[code].Invoice, n.TrxId);
+        Assert.Equal(invoice, n.TrxId);
+        Assert.Equal("taufik@example.com", n.VirtualAccountEmail);
         Assert.Equal(88_000, n.PaidAmount!.Rupiah);
         Assert.Equal("Taufik Ismail", n.VirtualAccountName);
         Assert.Equal(asked.InquiryRequestId, n.PaymentRequestId);

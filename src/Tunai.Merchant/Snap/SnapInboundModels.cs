@@ -170,26 +170,43 @@ public sealed class SnapInquiryResult
     public string? VirtualAccountName { get; private init; }
 
     /// <summary>The customer's email.</summary>
-    public string? VirtualAccountEmail { get; init; }
-
-    /// <summary>The customer's phone.</summary>
-    public string? VirtualAccountPhone { get; init; }
+    public string? VirtualAccountEmail { get; private init; }
 
     /// <summary>Up to three lines for the till.</summary>
-    public IReadOnlyList<string>? FreeText { get; init; }
+    public IReadOnlyList<string>? FreeText { get; private init; }
 
-    /// <summary>When the bill expires, if it does.</summary>
-    public DateTimeOffset? ExpiredDate { get; init; }
+    /// <summary>A JSON object kept as the code's additional_info.</summary>
+    public JsonElement? AdditionalInfo { get; private init; }
 
     /// <summary>True for a bill the customer may pay.</summary>
     public bool IsBill => CaseCode == "00" && HttpStatus == 200;
 
     /// <summary>The code is this bill: pay <paramref name="amount"/> for invoice <paramref name="trxId"/>.</summary>
-    public static SnapInquiryResult Bill(string trxId, long amount, string virtualAccountName)
+    /// <param name="trxId">The invoice the payment settles (at most 64 characters).</param>
+    /// <param name="amount">The amount due, whole rupiah.</param>
+    /// <param name="virtualAccountName">The customer's name (at most 64 characters).</param>
+    /// <param name="virtualAccountEmail">The customer's email.</param>
+    /// <param name="freeText">Up to three lines of at most 30 characters for the till (the gateway refuses a bill with longer ones).</param>
+    /// <param name="additionalInfo">A JSON object the gateway keeps as the code's additional_info.</param>
+    public static SnapInquiryResult Bill(string trxId, long amount, string virtualAccountName, string? virtualAccountEmail = null,
+        IReadOnlyList<string>? freeText = null, JsonElement? additionalInfo = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(trxId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(virtualAccountName);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
-        return new SnapInquiryResult { TrxId = trxId, Amount = amount, VirtualAccountName = virtualAccountName };
+        if (freeText is { Count: > 3 } || freeText?.Any(line => line is null || line.Length > 30) == true)
+        {
+            throw new ArgumentException("At most three lines of at most 30 characters", nameof(freeText));
+        }
+        if (additionalInfo is { ValueKind: not JsonValueKind.Object })
+        {
+            throw new ArgumentException("additionalInfo must be a JSON object", nameof(additionalInfo));
+        }
+        return new SnapInquiryResult
+        {
+            TrxId = trxId, Amount = amount, VirtualAccountName = virtualAccountName, VirtualAccountEmail = virtualAccountEmail,
+            FreeText = freeText, AdditionalInfo = additionalInfo,
+        };
     }
 
     /// <summary>No such bill (4042412).</summary>
@@ -232,14 +249,13 @@ public sealed class SnapInquiryResult
                 ["virtualAccountNo"] = request.VirtualAccountNo,
                 ["virtualAccountName"] = VirtualAccountName,
                 ["virtualAccountEmail"] = VirtualAccountEmail,
-                ["virtualAccountPhone"] = VirtualAccountPhone,
                 ["inquiryRequestId"] = request.InquiryRequestId,
                 ["trxId"] = TrxId,
                 ["totalAmount"] = new JsonObject { ["value"] = SnapAmount.Idr(Amount).Value, ["currency"] = "IDR" },
                 ["virtualAccountTrxType"] = "C",
-                ["expiredDate"] = ExpiredDate is { } at ? SnapSignature.FormatTimestamp(at.ToOffset(TimeSpan.FromHours(7))) : null,
                 ["freeTexts"] = freeTexts,
                 ["billDetails"] = new JsonArray(),
+                ["additionalInfo"] = AdditionalInfo is { } info ? JsonNode.Parse(info.GetRawText()) : null,
             },
         });
     }
