@@ -17,20 +17,20 @@ namespace Tunai.Merchant.Snap;
 /// <param name="VirtualAccountEmail">The customer's email.</param>
 /// <param name="VirtualAccountPhone">The customer's phone.</param>
 /// <param name="TrxId">The merchant's invoice number.</param>
-/// <param name="PaymentRequestId">The payment's id (the inquiry's id when one came first).</param>
-/// <param name="InquiryRequestId">The inquiry's id, when there was one.</param>
+/// <param name="PaymentRequestId">The code's Request-Id; for a code billed by direct inquiry, the inquiry's <c>inquiryRequestId</c>.</param>
+/// <param name="InquiryRequestId">Not sent by Tunai (a direct inquiry's id comes as <paramref name="PaymentRequestId"/>).</param>
 /// <param name="ChannelCode">The channel's code.</param>
 /// <param name="HashedSourceAccountNo">Not used by store payments.</param>
 /// <param name="SourceBankCode">Not used by store payments.</param>
 /// <param name="PaidAmount">What the customer paid.</param>
-/// <param name="CumulativePaymentAmount">All payments of a reusable code so far.</param>
+/// <param name="CumulativePaymentAmount">Not sent by Tunai.</param>
 /// <param name="PaidBills">Not used by store payments.</param>
 /// <param name="TotalAmount">The code's amount.</param>
 /// <param name="TrxDateTime">When it was paid (ISO-8601 with offset).</param>
 /// <param name="ReferenceNo">The store's transaction id.</param>
-/// <param name="JournalNum">The store's journal number.</param>
+/// <param name="JournalNum">Not sent by Tunai.</param>
 /// <param name="PaymentType">Not used by store payments.</param>
-/// <param name="FlagAdvise">Y when this repeats an earlier notification.</param>
+/// <param name="FlagAdvise">Always <c>N</c> from Tunai, whose every attempt sends the same bytes: a repeat is known by <see cref="ExternalId"/>.</param>
 /// <param name="AdditionalInfo">The gateway's additions (channel, acquirer...).</param>
 public sealed record SnapPaymentNotification(
     string? PartnerServiceId,
