@@ -2,14 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Tunai.Gateway.Tests.Infrastructure;
 using Tunai.Merchant.AspNetCore;
 using Tunai.Merchant.Snap;
@@ -25,17 +18,13 @@ namespace Tunai.Merchant.Tests;
 /// </summary>
 public sealed class SnapEndToEndTests : IAsyncLifetime
 {
-    private const string TokenPath = "/snap/v1.0/access-token/b2b";
-    private const string PaymentPath = "/snap/v1.1/transfer-va/payment";
-    private const string InquiryPath = "/snap/v1.1/transfer-va/inquiry";
-
     private readonly ConcurrentQueue<SnapPaymentNotification> _notified = new();
     private readonly ConcurrentQueue<SnapInquiryRequest> _asked = new();
     private readonly ConcurrentDictionary<string, SnapInquiryResult> _bills = new();
     private GatewayHost _gateway = null!;
     private TestStore _store = null!;
     private TestMerchant _merchant = null!;
-    private RSA _merchantKey = null!;
+    private SnapMerchant _snap = null!;
     private WebApplication _site = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -45,7 +34,8 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
         _gateway = await GatewayHost.StartAsync();
         _store = await TestStore.CreateAsync(_gateway);
         _merchant = await _gateway.CreateMerchantAsync(new { name = "Toko SNAP E2E" });
-        _merchantKey = RSA.Create(2048);
+        // Registers the merchant's key for its own token requests to Tunai: PATCH snap_public_key.
+        _snap = await SnapMerchant.CreateAsync(_gateway, _merchant);
         var tunaiKey = await _gateway.Http.GetStringAsync("/snap/public-key", Ct);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -57,17 +47,17 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
             o.ClientId = _merchant.ClientId;
             o.SecretKey = _merchant.SecretKey;
             o.PartnerServiceId = _merchant.CodePrefix;
-            o.PrivateKey = _merchantKey.ExportPkcs8PrivateKeyPem();
+            o.PrivateKey = _snap.PrivateKey.ExportPkcs8PrivateKeyPem();
             o.GatewayPublicKey = tunaiKey;
         });
         _site = builder.Build();
-        _site.MapTunaiSnapToken(TokenPath);
-        _site.MapTunaiSnapPayment(PaymentPath, (n, ct) =>
+        _site.MapTunaiSnapToken(SnapMerchantSite.TokenPath);
+        _site.MapTunaiSnapPayment(SnapMerchantSite.PaymentPath, (n, ct) =>
         {
             _notified.Enqueue(n);
             return Task.CompletedTask;
         });
-        _site.MapTunaiSnapInquiry(InquiryPath, (r, ct) =>
+        _site.MapTunaiSnapInquiry(SnapMerchantSite.InquiryPath, (r, ct) =>
         {
             _asked.Enqueue(r);
             return Task.FromResult(_bills.TryGetValue(r.PaymentCode, out var bill) ? bill : SnapInquiryResult.NotFound());
@@ -77,11 +67,10 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
 
         using var patched = await _gateway.Admin.PatchAsJsonAsync($"/admin/v1/merchants/{_merchant.ClientId}", new
         {
-            snap_public_key = _merchantKey.ExportSubjectPublicKeyInfoPem(),
             notification_protocol = "SNAP",
-            snap_token_url = new Uri(site, TokenPath).ToString(),
-            snap_notification_url = new Uri(site, PaymentPath).ToString(),
-            snap_inquiry_url = new Uri(site, InquiryPath).ToString(),
+            snap_token_url = new Uri(site, SnapMerchantSite.TokenPath).ToString(),
+            snap_notification_url = new Uri(site, SnapMerchantSite.PaymentPath).ToString(),
+            snap_inquiry_url = new Uri(site, SnapMerchantSite.InquiryPath).ToString(),
         }, Ct);
         Assert.True(patched.StatusCode == HttpStatusCode.OK, await patched.Content.ReadAsStringAsync(Ct));
     }
@@ -90,7 +79,7 @@ public sealed class SnapEndToEndTests : IAsyncLifetime
     {
         await _site.StopAsync();
         await _site.DisposeAsync();
-        _merchantKey.Dispose();
+        _snap.Dispose();
         await _gateway.DisposeAsync();
     }
 
