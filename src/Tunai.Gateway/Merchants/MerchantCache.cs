@@ -25,6 +25,15 @@ public sealed class MerchantCache(Database database, Secrets.SecretBox box)
             return await MerchantStore.FindByIdAsync(connection, key, box: box);
         });
 
+    /// <summary>
+    /// The same for a caller inside a unit of work: a miss is read through the unit's own connection, never a second
+    /// one from the pool. Units that hold their connection while waiting for another can take every connection of a
+    /// pool and then wait on each other until their requests time out (fifty tills paying one code at once on a
+    /// fresh instance did).
+    /// </summary>
+    public ValueTask<Merchant?> FindByIdAsync(long id, WriteUnit unit) =>
+        _byId.GetAsync(id, key => MerchantStore.FindByIdAsync(unit.Connection, key, unit.Transaction, box));
+
     public void Changed()
     {
         _byClientId.Clear();

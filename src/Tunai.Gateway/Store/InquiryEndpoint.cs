@@ -62,7 +62,7 @@ public static class InquiryEndpoint
         }
         else
         {
-            var refusal = await StoreAnswers.RefuseDisabledAsync(merchants, code.MerchantId, ct) ?? StoreAnswers.Refuse(code, amount: null, now);
+            var refusal = StoreAnswers.RefuseDisabled(await merchants.FindByIdAsync(code.MerchantId, ct)) ?? StoreAnswers.Refuse(code, amount: null, now);
             answer = refusal is null
                 ? StoreAnswers.Success(code)
                 : StoreAnswers.Refusal(code.Code, refusal.Value.Status, refusal.Value.Message);

@@ -51,10 +51,10 @@ public static class PaymentEndpoint
             Payment? payment = null;
             var priced = await PaymentCodeStore.FindPricedAsync(unit, r.PaymentCode, acquirer.Id);
             var code = priced?.Code;
-            // The merchant's state comes from its cache (read outside this unit, at most seconds old): a disable is
-            // an operator's decision, not a race the payment must win or lose exactly.
+            // The merchant's state comes from its cache (at most seconds old): a disable is an operator's decision, not
+            // a race the payment must win or lose exactly.
             var refusal = code is null ? (StoreOutcome.NotFound, "The payment code is not known")
-                : await StoreAnswers.RefuseDisabledAsync(merchants, code.MerchantId, ct) ?? StoreAnswers.Refuse(code, r.Amount, now);
+                : StoreAnswers.RefuseDisabled(await merchants.FindByIdAsync(code.MerchantId, unit)) ?? StoreAnswers.Refuse(code, r.Amount, now);
             if (refusal is null && await PaymentStore.PayAsync(unit, outbox, acquirer, priced!,
                     new PaymentStore.TakenAtStore(r.TrxId, r.AgentId, r.StoreId, r.TerminalId, r.Date, at), CodeTaking.Unexpired, at,
                     StoreAnswers.Event(acquirer, "PAYMENT", r, StoreOutcome.Success, null, null, body, at)) is { } paid)

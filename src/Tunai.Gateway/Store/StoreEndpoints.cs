@@ -37,8 +37,8 @@ public static class StoreAnswers
         (StoreOutcome.Decline, "The merchant of this payment code is not active; it cannot be paid now");
 
     /// <summary><see cref="MerchantNotActive"/> when the code's merchant is disabled, else null.</summary>
-    public static async ValueTask<(string Status, string Message)?> RefuseDisabledAsync(MerchantCache merchants, long merchantId, CancellationToken ct) =>
-        await merchants.FindByIdAsync(merchantId, ct) is { IsDisabled: true } ? MerchantNotActive : null;
+    public static (string Status, string Message)? RefuseDisabled(Merchant? merchant) =>
+        merchant is { IsDisabled: true } ? MerchantNotActive : null;
 
     /// <summary>Why a code cannot be paid now (with this amount, for a payment), or null when it can.</summary>
     public static (string Status, string Message)? Refuse(PaymentCode code, long? amount, DateTimeOffset now) => code.StatusAt(now) switch
