@@ -278,4 +278,35 @@ public sealed class CodeLivesTests : IAsyncLifetime
         Assert.True(again.Status == HttpStatusCode.OK, again.Body);
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM payment_codes WHERE code = $c AND life = 2 AND status = 'ACTIVE'", ("$c", code)));
     }
+
+    [Fact]
+    public async Task ACashPaymentOfAnEarlierLifeFoundByReconciliationPaysThatLifeNotTheCodesLiveOne()
+    {
+        await RegisteredAsync("NOV-2026", 150000);
+        // The customer pays NOV-2026 at the till while it is live; Tunai is never told.
+        var paidAt = Start.AddMinutes(10).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        _gateway.Time.Advance(TimeSpan.FromMinutes(20));
+        using var csv = new StringContent(
+            $"trx_id,payment_code,amount,paid_at,store_id,terminal_id,status\r\nCASH-NOV,{_code},150000,{paidAt},TZ01,POS-01,PAID\r\n",
+            System.Text.Encoding.UTF8, "text/csv");
+        var imported = await _gateway.Admin.PostAsync($"/admin/v1/acquirers/{_store.AcquirerId}/reconciliations?date=2026-11-23", csv);
+        var importedText = await imported.Content.ReadAsStringAsync();
+        Assert.True(imported.StatusCode == HttpStatusCode.OK, importedText);
+        var file = GatewayHost.Json(importedText);
+        Assert.Equal("UNKNOWN_TO_TUNAI", (string)file["rows"]![0]!["class"]!);
+
+        // NOV-2026 lapses unpaid as far as Tunai knows, and the merchant bills the number again for December.
+        _gateway.Time.Advance(TimeSpan.FromHours(1));
+        await RegisteredAsync("DEC-2026", 150000);
+
+        var resolved = await _gateway.Admin.PostAsync($"/admin/v1/reconciliations/{(string)file["id"]!}/rows/{(int)file["rows"]![0]!["line"]!}/resolve", null);
+        var text = await resolved.Content.ReadAsStringAsync();
+        Assert.True(resolved.StatusCode == HttpStatusCode.OK, text);
+        // The cash paid November's bill: December's stays payable, and the payment names November's invoice.
+        Assert.Equal("PAID", (string)(await _gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c AND invoice_number = 'NOV-2026'", ("$c", _code)))["status"]!);
+        Assert.Equal("ACTIVE", (string)(await _gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c AND invoice_number = 'DEC-2026'", ("$c", _code)))["status"]!);
+        Assert.Equal("NOV-2026", (string)(await _gateway.RowAsync("SELECT invoice_number FROM payments WHERE trx_id = 'CASH-NOV'"))["invoice_number"]!);
+        Assert.Equal("success", (string)(await _store.InquiryAsync(_code)).Json["online_to_offline_inquiry"]!["status"]!);
+        await Money.LedgerAssertions.AssertBalancedAsync(_gateway);
+    }
 }
