@@ -309,4 +309,87 @@ public sealed class CodeLivesTests : IAsyncLifetime
         Assert.Equal("success", (string)(await _store.InquiryAsync(_code)).Json["online_to_offline_inquiry"]!["status"]!);
         await Money.LedgerAssertions.AssertBalancedAsync(_gateway);
     }
+
+    /// <summary>
+    /// What migration 0020 changes of payment_codes' schema is only what it means to: the code's own UNIQUE goes, the
+    /// life column and the two indexes of lives come. Every other column (type, nullability, default), index, trigger,
+    /// check and foreign key, into the table or out of it, that migrations 0001 to 0019 made is there after, as it was
+    /// (on SQLite, whose table is made anew, by its text in sqlite_master).
+    /// </summary>
+    [Fact]
+    public async Task TheUpgradeKeepsEveryIndexKeyAndCheckOfPaymentCodesButTheCodesOwnUnique()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await TestDatabase.CreateAsync(Directory.CreateTempSubdirectory("tunai-tests-").FullName);
+        List<string> before;
+        await using (var connection = await database.MigratedThroughAsync(19, ct))
+        {
+            before = await SchemaOfPaymentCodesAsync(connection);
+        }
+        // Read while the gateway that migrated it runs (stopping it drops a PostgreSQL test database).
+        await using var gateway = await GatewayHost.StartOnAsync(database);
+        List<string> after;
+        await using (var connection = database.Open(forReading: false))
+        {
+            await connection.OpenAsync(ct);
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schema_migrations WHERE version = 20"));
+            after = await SchemaOfPaymentCodesAsync(connection);
+        }
+
+        string[] gone = TestDatabase.UsePostgres
+            ? ["constraint payment_codes_code_key UNIQUE (code)", "index payment_codes_code_key CREATE UNIQUE INDEX payment_codes_code_key ON public.payment_codes USING btree (code)"]
+            : ["index sqlite_autoindex_payment_codes_1 "];
+        Assert.Equal(gone.Order(), before.Except(after).Order());
+        string[] added = TestDatabase.UsePostgres
+            ? ["column life bigint NO 1", "constraint payment_codes_life_check CHECK ((life >= 1))",
+                "index payment_codes_code_life CREATE UNIQUE INDEX payment_codes_code_life ON public.payment_codes USING btree (code, life)",
+                "index payment_codes_live_code CREATE UNIQUE INDEX payment_codes_live_code ON public.payment_codes USING btree (code) WHERE (status = 'ACTIVE'::text)"]
+            : ["check (life >= 1)", "column life INTEGER 1 1 0",
+                "index payment_codes_code_life CREATE UNIQUE INDEX payment_codes_code_life ON payment_codes (code, life)",
+                "index payment_codes_live_code CREATE UNIQUE INDEX payment_codes_live_code ON payment_codes (code) WHERE status = 'ACTIVE'"];
+        Assert.Equal(added.Order(), after.Except(before).Order());
+    }
+
+    /// <summary>payment_codes' columns, indexes, triggers, checks and the foreign keys into and out of it, one a line.</summary>
+    private static async Task<List<string>> SchemaOfPaymentCodesAsync(System.Data.Common.DbConnection connection)
+    {
+        var queries = TestDatabase.UsePostgres
+            ? new[]
+            {
+                """
+                SELECT 'column ' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+                FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'payment_codes'
+                """,
+                "SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'payment_codes'",
+                """
+                SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = 'payment_codes'::regclass OR confrelid = 'payment_codes'::regclass
+                """,
+                "SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = 'payment_codes'::regclass AND NOT tgisinternal",
+            }
+            : new[]
+            {
+                """
+                SELECT 'column ' || name || ' ' || type || ' ' || "notnull" || ' ' || coalesce(dflt_value, '') || ' ' || pk
+                FROM pragma_table_info('payment_codes')
+                """,
+                "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'payment_codes' AND type IN ('index', 'trigger')",
+                """
+                SELECT 'foreign key ' || m.name || '.' || f."from" || ' -> ' || f."table" || '.' || coalesce(f."to", '') || ' ' || f.on_delete
+                FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+                WHERE m.type = 'table' AND (f."table" = 'payment_codes' OR m.name = 'payment_codes')
+                """,
+            };
+        var lines = new List<string>();
+        foreach (var sql in queries)
+        {
+            lines.AddRange(await connection.QueryAsync<string>(sql));
+        }
+        if (!TestDatabase.UsePostgres)
+        {
+            var table = await connection.ExecuteScalarAsync<string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'payment_codes'");
+            lines.AddRange(System.Text.RegularExpressions.Regex.Matches(table!, @"(?i)check \(([^()]|\([^()]*\))*\)").Select(m => m.Value.ToLowerInvariant()));
+        }
+        return lines;
+    }
 }
