@@ -40,7 +40,8 @@ public static class OrderStatusEndpoints
     /// <summary>
     /// The status at <paramref name="now"/>: money taken wins over everything, then cancel, then expiry. A reversed
     /// payment is no status of its own: the reversal made the code payable again, so it is PENDING (dated at the
-    /// reversal) until it expires, is paid again or is cancelled.
+    /// reversal) until it expires, is paid again or is cancelled; unless it did not reopen the code (registered again
+    /// since), then FAILED.
     /// </summary>
     public static OrderStatusResponse Describe(InvoiceState state, DateTimeOffset now)
     {
@@ -51,6 +52,9 @@ public static class OrderStatusEndpoints
             { Status: "SUCCESS" } => (TransactionStatus.Success, payment.PaidAt),
             // The provider's statuses have no CANCELLED: a cancelled code is a FAILED transaction, dated at the cancel.
             _ when code.Status == CodeStatus.Cancelled && code.CancelledAt is { } cancelledAt => (TransactionStatus.Failed, cancelledAt),
+            // A reversal that left its life paid (the code was registered again since, so the reversal did not reopen
+            // it): that bill can never be paid again, a FAILED transaction dated at the reversal.
+            { Status: "REVERSED", ReversedAt: { } reversedAt } when code.Status == CodeStatus.Paid => (TransactionStatus.Failed, reversedAt),
             _ when code.StatusAt(now) == CodeStatus.Expired => (TransactionStatus.Expired, code.ExpiresAt),
             { Status: "REVERSED", ReversedAt: { } reversedAt } => (TransactionStatus.Pending, reversedAt),
             _ => (TransactionStatus.Pending, code.CreatedAt),

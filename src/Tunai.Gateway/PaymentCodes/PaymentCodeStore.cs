@@ -123,11 +123,14 @@ public static class PaymentCodeStore
     /// The code a store pays, with what its payment is priced by (<see cref="PricedCode"/>); null when no code has that
     /// text. One statement, read by column name: on SQLite's writer, where every payment runs, straight from SQLite
     /// (through Dapper the join's 13 more columns had made the read about half again as costly as the code's alone).
+    /// Of a code's lives, the latest registered by <paramref name="registeredBy"/> (the first when none was, a store's
+    /// clock may run behind): at the till, the latest; for a payment learnt of later (reconciliation), the life the
+    /// customer paid, not one the merchant registered since.
     /// </summary>
-    public static Task<PricedCode?> FindPricedAsync(WriteUnit unit, string code, long acquirerId) =>
-        unit.ReadAsync(Priced, (code, acquirerId));
+    public static Task<PricedCode?> FindPricedAsync(WriteUnit unit, string code, long acquirerId, long registeredBy = long.MaxValue) =>
+        unit.ReadAsync(Priced, (code, acquirerId, registeredBy));
 
-    private static readonly Query<(string Code, long AcquirerId), PricedCode> Priced = new(
+    private static readonly Query<(string Code, long AcquirerId, long RegisteredBy), PricedCode> Priced = new(
         $"""
         SELECT {ColumnsOfP}, m.client_id,
             cf.fixed AS code_fixed, cf.percent_hundredths AS code_percent, cf.min AS code_min, cf.max AS code_max,
@@ -138,7 +141,7 @@ public static class PaymentCodeStore
         LEFT JOIN code_fees cf ON cf.payment_code_id = p.id
         LEFT JOIN merchant_fees mf ON mf.merchant_id = p.merchant_id
         LEFT JOIN acquirer_costs ac ON ac.acquirer_id = @acquirerId
-        WHERE p.code = @code
+        WHERE p.code = @code AND (p.life = 1 OR p.created_at <= @registeredBy)
         ORDER BY p.life DESC
         LIMIT 1
         """,
@@ -151,7 +154,7 @@ public static class PaymentCodeStore
                 ? new Fees.FeeSchedule(merchantFixed, r.Long("merchant_percent"), r.Long("merchant_min"), r.LongOrNull("merchant_max")) : null,
             r.LongOrNull("cost_fixed") is { } costFixed
                 ? new Fees.FeeSchedule(costFixed, r.Long("cost_percent"), r.Long("cost_min"), r.LongOrNull("cost_max")) : null),
-        ("code", a => a.Code), ("acquirerId", a => a.AcquirerId));
+        ("code", a => a.Code), ("acquirerId", a => a.AcquirerId), ("registeredBy", a => a.RegisteredBy));
 
     /// <summary>A code from a row holding <see cref="Columns"/>, by name.</summary>
     public static PaymentCode Read(Row r) => new()

@@ -614,7 +614,8 @@ public static class Reconciler
             {
                 return (null, ApiError.Conflict("payment_exists", $"trx_id {row.TrxId} has been recorded since, as payment {known.PaymentId}; import the file again"));
             }
-            var priced = await PaymentCodeStore.FindPricedAsync(unit, row.PaymentCode, acquirer.Id);
+            // The life of the code the customer paid: one registered since (the code billed again) is not it.
+            var priced = await PaymentCodeStore.FindPricedAsync(unit, row.PaymentCode, acquirer.Id, registeredBy: row.FilePaidAt!.Value);
             if (priced is null)
             {
                 return (null, ApiError.NotFound("payment_code_not_found", $"Payment code {row.PaymentCode} is not known; the payment cannot be attributed to a merchant"));

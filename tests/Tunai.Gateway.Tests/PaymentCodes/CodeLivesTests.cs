@@ -183,7 +183,7 @@ public sealed class CodeLivesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AReversalOfAnEarlierLifesPaymentLeavesTheNewLifeLive()
+    public async Task AReversalOfAnEarlierLifesPaymentLeavesTheNewLifeLiveAndTheEarlierInvoiceFailed()
     {
         await RegisteredAsync("JAN-2027");
         var first = await PaidAsync(150000);
@@ -194,6 +194,9 @@ public sealed class CodeLivesTests : IAsyncLifetime
         Assert.True(reversed.Status == HttpStatusCode.OK, reversed.Body);
         Assert.Equal(1, await LivesAsync("ACTIVE"));
         Assert.Equal("FEB-2027", (await _gateway.RowAsync("SELECT invoice_number FROM payment_codes WHERE code = $c AND status = 'ACTIVE'", ("$c", _code)))["invoice_number"]);
+        // January's life stays over: its bill can never be paid again, so it is no PENDING transaction; February's is.
+        Assert.Equal("FAILED", (string)(await StatusAsync("JAN-2027"))["transaction"]!["status"]!);
+        Assert.Equal("PENDING", (string)(await StatusAsync("FEB-2027"))["transaction"]!["status"]!);
         await PaidAsync(160000);
     }
 
@@ -277,5 +280,119 @@ public sealed class CodeLivesTests : IAsyncLifetime
         var again = await merchant.CreateAsync(body);
         Assert.True(again.Status == HttpStatusCode.OK, again.Body);
         Assert.Equal(1, await gateway.CountAsync("SELECT count(*) FROM payment_codes WHERE code = $c AND life = 2 AND status = 'ACTIVE'", ("$c", code)));
+    }
+
+    [Fact]
+    public async Task ACashPaymentOfAnEarlierLifeFoundByReconciliationPaysThatLifeNotTheCodesLiveOne()
+    {
+        await RegisteredAsync("NOV-2026", 150000);
+        // The customer pays NOV-2026 at the till while it is live; Tunai is never told.
+        var paidAt = Start.AddMinutes(10).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        _gateway.Time.Advance(TimeSpan.FromMinutes(20));
+        using var csv = new StringContent(
+            $"trx_id,payment_code,amount,paid_at,store_id,terminal_id,status\r\nCASH-NOV,{_code},150000,{paidAt},TZ01,POS-01,PAID\r\n",
+            System.Text.Encoding.UTF8, "text/csv");
+        var imported = await _gateway.Admin.PostAsync($"/admin/v1/acquirers/{_store.AcquirerId}/reconciliations?date=2026-11-23", csv);
+        var importedText = await imported.Content.ReadAsStringAsync();
+        Assert.True(imported.StatusCode == HttpStatusCode.OK, importedText);
+        var file = GatewayHost.Json(importedText);
+        Assert.Equal("UNKNOWN_TO_TUNAI", (string)file["rows"]![0]!["class"]!);
+
+        // NOV-2026 lapses unpaid as far as Tunai knows, and the merchant bills the number again for December.
+        _gateway.Time.Advance(TimeSpan.FromHours(1));
+        await RegisteredAsync("DEC-2026", 150000);
+
+        var resolved = await _gateway.Admin.PostAsync($"/admin/v1/reconciliations/{(string)file["id"]!}/rows/{(int)file["rows"]![0]!["line"]!}/resolve", null);
+        var text = await resolved.Content.ReadAsStringAsync();
+        Assert.True(resolved.StatusCode == HttpStatusCode.OK, text);
+        // The cash paid November's bill: December's stays payable, and the payment names November's invoice.
+        Assert.Equal("PAID", (string)(await _gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c AND invoice_number = 'NOV-2026'", ("$c", _code)))["status"]!);
+        Assert.Equal("ACTIVE", (string)(await _gateway.RowAsync("SELECT status FROM payment_codes WHERE code = $c AND invoice_number = 'DEC-2026'", ("$c", _code)))["status"]!);
+        Assert.Equal("NOV-2026", (string)(await _gateway.RowAsync("SELECT invoice_number FROM payments WHERE trx_id = 'CASH-NOV'"))["invoice_number"]!);
+        Assert.Equal("success", (string)(await _store.InquiryAsync(_code)).Json["online_to_offline_inquiry"]!["status"]!);
+        await Money.LedgerAssertions.AssertBalancedAsync(_gateway);
+    }
+
+    /// <summary>
+    /// What migration 0020 changes of payment_codes' schema is only what it means to: the code's own UNIQUE goes, the
+    /// life column and the two indexes of lives come. Every other column (type, nullability, default), index, trigger,
+    /// check and foreign key, into the table or out of it, that migrations 0001 to 0019 made is there after, as it was
+    /// (on SQLite, whose table is made anew, by its text in sqlite_master).
+    /// </summary>
+    [Fact]
+    public async Task TheUpgradeKeepsEveryIndexKeyAndCheckOfPaymentCodesButTheCodesOwnUnique()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await TestDatabase.CreateAsync(Directory.CreateTempSubdirectory("tunai-tests-").FullName);
+        List<string> before;
+        await using (var connection = await database.MigratedThroughAsync(19, ct))
+        {
+            before = await SchemaOfPaymentCodesAsync(connection);
+        }
+        // Read while the gateway that migrated it runs (stopping it drops a PostgreSQL test database).
+        await using var gateway = await GatewayHost.StartOnAsync(database);
+        List<string> after;
+        await using (var connection = database.Open(forReading: false))
+        {
+            await connection.OpenAsync(ct);
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schema_migrations WHERE version = 20"));
+            after = await SchemaOfPaymentCodesAsync(connection);
+        }
+
+        string[] gone = TestDatabase.UsePostgres
+            ? ["constraint payment_codes_code_key UNIQUE (code)", "index payment_codes_code_key CREATE UNIQUE INDEX payment_codes_code_key ON public.payment_codes USING btree (code)"]
+            : ["index sqlite_autoindex_payment_codes_1 "];
+        Assert.Equal(gone.Order(), before.Except(after).Order());
+        string[] added = TestDatabase.UsePostgres
+            ? ["column life bigint NO 1", "constraint payment_codes_life_check CHECK ((life >= 1))",
+                "index payment_codes_code_life CREATE UNIQUE INDEX payment_codes_code_life ON public.payment_codes USING btree (code, life)",
+                "index payment_codes_live_code CREATE UNIQUE INDEX payment_codes_live_code ON public.payment_codes USING btree (code) WHERE (status = 'ACTIVE'::text)"]
+            : ["check (life >= 1)", "column life INTEGER 1 1 0",
+                "index payment_codes_code_life CREATE UNIQUE INDEX payment_codes_code_life ON payment_codes (code, life)",
+                "index payment_codes_live_code CREATE UNIQUE INDEX payment_codes_live_code ON payment_codes (code) WHERE status = 'ACTIVE'"];
+        Assert.Equal(added.Order(), after.Except(before).Order());
+    }
+
+    /// <summary>payment_codes' columns, indexes, triggers, checks and the foreign keys into and out of it, one a line.</summary>
+    private static async Task<List<string>> SchemaOfPaymentCodesAsync(System.Data.Common.DbConnection connection)
+    {
+        var queries = TestDatabase.UsePostgres
+            ? new[]
+            {
+                """
+                SELECT 'column ' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+                FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'payment_codes'
+                """,
+                "SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'payment_codes'",
+                """
+                SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = 'payment_codes'::regclass OR confrelid = 'payment_codes'::regclass
+                """,
+                "SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = 'payment_codes'::regclass AND NOT tgisinternal",
+            }
+            : new[]
+            {
+                """
+                SELECT 'column ' || name || ' ' || type || ' ' || "notnull" || ' ' || coalesce(dflt_value, '') || ' ' || pk
+                FROM pragma_table_info('payment_codes')
+                """,
+                "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'payment_codes' AND type IN ('index', 'trigger')",
+                """
+                SELECT 'foreign key ' || m.name || '.' || f."from" || ' -> ' || f."table" || '.' || coalesce(f."to", '') || ' ' || f.on_delete
+                FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+                WHERE m.type = 'table' AND (f."table" = 'payment_codes' OR m.name = 'payment_codes')
+                """,
+            };
+        var lines = new List<string>();
+        foreach (var sql in queries)
+        {
+            lines.AddRange(await connection.QueryAsync<string>(sql));
+        }
+        if (!TestDatabase.UsePostgres)
+        {
+            var table = await connection.ExecuteScalarAsync<string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'payment_codes'");
+            lines.AddRange(System.Text.RegularExpressions.Regex.Matches(table!, @"(?i)check \(([^()]|\([^()]*\))*\)").Select(m => m.Value.ToLowerInvariant()));
+        }
+        return lines;
     }
 }
