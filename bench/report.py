@@ -29,9 +29,14 @@ def wrk_row(r):
 
 rounds_run = os.environ.get("BENCH_ROUNDS", "1")
 
-# Issue 14's targets, at 64 connections: (step, database) -> (least × baseline, most p99 ms).
+# The targets at 64 connections: (step, database) -> (least × baseline, most p99 ms). Throughput as issue 32 states it
+# (SQLite create 0.30×, payments 0.15×; PostgreSQL 0.10× and 0.05×), p99 as issue 14 did.
 TARGETS = {("create", "sqlite"): (0.30, 25), ("payment", "sqlite"): (0.15, 30),
-           ("create", "postgres"): (0.15, 40), ("payment", "postgres"): (0.08, 60)}
+           ("create", "postgres"): (0.10, 40), ("payment", "postgres"): (0.05, 60)}
+# Issue 32's counts: the SQLite writer's µs per unit of the step's own kind, and PostgreSQL round trips per request.
+UNIT_KIND = {"create": "CreatePaymentCode", "payment": "PaymentEndpoint", "pay": "PaymentEndpoint"}
+UNIT_TARGET = {"create": 60, "payment": 90, "pay": 90}
+TRIPS_TARGET = {"create": 1, "payment": 2}
 NOTIFY_TARGET = ("payment", "sqlite", 2500, 50)  # payments-only step on SQLite: deliveries/s at least, lag p99 at most
 
 
@@ -78,6 +83,63 @@ for m in measured:
     lines.append(f"| {name} | {m['connections']} | {m['rps']:,.0f} | {ratio(m['rps'], b['rps']) if b else '–'} | {m['p50']:.1f} | "
                  f"{m['p99']:.1f} | {m['p999']:.1f} | {ratio(m['p99'], b['p99']) if b else '–'} | {m['errors']} | "
                  f"{m['peak_kb'] / 1024:.0f} | {target(m)} |")
+
+def count_rows():
+    """Rows of one (label, kind, connections) over the rounds with the counts bench/counts.py took: medians."""
+    groups = {}
+    for r in rows:
+        if r.get("counts") and "wrk" in r:
+            groups.setdefault((r["label"], r["kind"], r["connections"]), []).append(r)
+    out = []
+    for (label, kind, conns), rs in groups.items():
+        cs = [r["counts"] for r in rs]
+        def med(key, sub=None):
+            values = [c.get(key) if sub is None else c.get("sqlite_units", {}).get(sub, {}).get(key) for c in cs]
+            values = [v for v in values if v is not None]
+            return statistics.median(values) if values else None
+        kinds = sorted({k for c in cs for k in c.get("sqlite_units", {})})
+        per_kind = {k: med("us", k) for k in kinds}
+        units = {k: med("units", k) for k in kinds}
+        out.append((label, kind, conns, len(rs), med("sqlite_us_per_unit"), med("sqlite_units_per_group"), med("sqlite_commit_ms"),
+                    per_kind, units, med("pg_round_trips_per_request"), med("pg_commits_per_request")))
+    return out
+
+
+counted = count_rows()
+if counted:
+    lines += ["", "Counts (issue 32), from the gateway's own metrics scraped before and after each measurement (`bench/counts.py`), "
+              "medians over the rounds. SQLite: the writer's time per unit, savepoint to release, of the step's own unit kind "
+              "(`tunai.sqlite.write_unit.duration` by `tunai.unit`; the other kinds that ran in the step, such as the notification "
+              "worker's, after it), all units' mean (`write_group.duration` ÷ `write_group.units`), units per COMMIT and a COMMIT's "
+              "time. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), the notification "
+              "worker's included (PostgresRoundTripTests counts each request kind alone).", "",
+              "| Step | Conn. | writer µs per unit of the step's kind | other kinds (µs, units) | all units µs | units per COMMIT | COMMIT ms | PG round trips per request | PG COMMITs per request | target |",
+              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for label, kind, conns, n, us, per_group, commit_ms, per_kind, units, trips, commits in counted:
+        own = UNIT_KIND.get(kind)
+        mine = per_kind.get(own) if own else None
+        others = ", ".join(f"{k} {v:.0f} ({units[k]:.0f})" for k, v in per_kind.items() if k != own and v is not None)
+        verdict = ""
+        if mine is not None and kind in UNIT_TARGET:
+            verdict = f"≤ {UNIT_TARGET[kind]} µs: {'met' if mine <= UNIT_TARGET[kind] else 'missed'}"
+        elif trips is not None and kind in TRIPS_TARGET:
+            verdict = f"≤ {TRIPS_TARGET[kind]} round trips: {'met' if trips <= TRIPS_TARGET[kind] else 'missed'}"
+        def f(v, fmt):
+            return "–" if v is None else format(v, fmt)
+        lines.append(f"| {kind} ({label}) | {conns} | {f(mine, '.1f')} | {others or '–'} | {f(us, '.1f')} | {f(per_group, '.1f')} | "
+                     f"{f(commit_ms, '.2f')} | {f(trips, '.2f')} | {f(commits, '.2f')} | {verdict} |")
+    # Issue 32: create's p99 at the highest connection count, round by round, flat within ±20 % from first to last.
+    top = max((m["connections"] for m in measured), default=0)
+    for label in sorted({m["label"] for m in measured if m["kind"] == "create" and m["label"] != "baseline"}):
+        p99s = [(r.get("round", 1), wrk_row(r)[2]) for r in rows
+                if "wrk" in r and r["label"] == label and r["kind"] == "create" and r["connections"] == top]
+        if len(p99s) > 1:
+            p99s.sort()
+            first, last = p99s[0][1], p99s[-1][1]
+            lines.append(f"\nCreate p99 at {top} connections, round by round ({label}): " + ", ".join(f"{p:.1f}" for _, p in p99s)
+                         + f" ms; last against first {(last / first - 1) * 100:+.0f} % (target within ±20 %: "
+                         + ("met" if abs(last / first - 1) <= 0.2 else "missed") + ").")
+
 
 def round_ratios(this_label, other_label, kind, conns):
     """This build's req/s over the other's, one ratio per round in which both were measured."""

@@ -63,6 +63,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
         "tunai.sqlite.write_group.duration", "s", "Time a SQLite write group's units ran before its COMMIT", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
+    /// <summary>Bucket bounds of a unit's time on the writer, in seconds (declared before the histogram that uses them).</summary>
+    internal static readonly double[] UnitBuckets =
+        [0.00001, 0.000025, 0.00005, 0.000075, 0.0001, 0.00015, 0.0002, 0.0003, 0.0005, 0.001, 0.0025, 0.01];
+
+    /// <summary>
+    /// How long each unit held the writer, from its SAVEPOINT to its RELEASE, by what asked for it (<c>tunai.unit</c>,
+    /// see <see cref="Database.WriteAsync{T}"/>): the writer's time per unit kind, which <c>bench/run</c> prints. Its
+    /// buckets go from 10 µs, where a unit's time lies, to 10 ms.
+    /// </summary>
+    private static readonly Histogram<double> UnitDuration = Meter.CreateHistogram<double>(
+        "tunai.sqlite.write_unit.duration", "s", "Time one write unit held the SQLite writer, savepoint to release", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = UnitBuckets });
+
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
         "tunai.sqlite.commit.duration", "s", "Time a SQLite write group's COMMIT took, fsync included", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -88,9 +101,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _checkpoints = Task.Run(CheckpointAsync);
     }
 
-    public async Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work, CancellationToken ct)
+    /// <param name="work">The unit.</param>
+    /// <param name="kind">What asks for it (a feature's file name), for the unit's timing.</param>
+    /// <param name="ct">Gives up while the unit waits.</param>
+    public async Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work, string kind, CancellationToken ct)
     {
-        var item = new Work<T>(work);
+        var item = new Work<T>(work, kind);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
         // A caller that gives up while its unit waits is answered at once and the unit never runs; once it
         // runs, the caller waits for its outcome.
@@ -150,6 +166,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                             continue; // its caller gave up before it ran
                         }
                         group.Add(work);
+                        var unitStarted = Stopwatch.GetTimestamp();
                         await RunAsync(connection, tx, WriterStep.Savepoint, SaveUnit, stop);
                         var unit = new WriteUnit(connection, tx) { TraceParent = work.TraceParent };
                         if (!await work.RunAsync(unit))
@@ -157,6 +174,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                             await RunAsync(connection, tx, WriterStep.Rollback, RollbackUnit, stop);
                         }
                         await RunAsync(connection, tx, WriterStep.Release, ReleaseUnit, stop);
+                        work.Held = Stopwatch.GetElapsedTime(unitStarted).TotalSeconds;
                     }
                     committing = Stopwatch.GetTimestamp();
                     Fault?.Invoke(WriterStep.Commit);
@@ -176,6 +194,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         GroupSize.Record(group.Count, _database);
                         GroupDuration.Record(Stopwatch.GetElapsedTime(started, committing).TotalSeconds, _database);
                         CommitDuration.Record(Stopwatch.GetElapsedTime(committing).TotalSeconds, _database);
+                        if (UnitDuration.Enabled)
+                        {
+                            foreach (var work in group)
+                            {
+                                UnitDuration.Record(work.Held, _database, new("tunai.unit", work.Kind));
+                            }
+                        }
                     }
                     foreach (var work in group)
                     {
@@ -320,9 +345,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private abstract class Work
+    private abstract class Work(string kind)
     {
         private int _state; // 0 waiting, 1 started, 2 given up
+
+        /// <summary>What asked for the unit (see <see cref="UnitDuration"/>).</summary>
+        public string Kind { get; } = kind;
+
+        /// <summary>How long the unit held the writer, in seconds, once it ran.</summary>
+        public double Held { get; set; }
 
         /// <summary>False when the caller gave up first.</summary>
         public bool Start() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
@@ -348,7 +379,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         public string? TraceParent { get; } = System.Diagnostics.Activity.Current?.Id;
     }
 
-    private sealed class Work<T>(Func<WriteUnit, Task<T>> work) : Work
+    private sealed class Work<T>(Func<WriteUnit, Task<T>> work, string kind) : Work(kind)
     {
         private T _value = default!;
         private Exception? _thrown;

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""What a measured step cost the gateway's storage, from two scrapes of its Prometheus /metrics (before and after the
+step) and the requests the step sent: on SQLite the writer's time per unit, by unit kind (tunai.sqlite.write_unit.duration)
+and over all units (tunai.sqlite.write_group.duration over tunai.sqlite.write_group.units, the issue's measure); on
+PostgreSQL the round trips per request (Npgsql's commands and batches, db.client.operation.duration, plus the COMMITs
+the gateway sent, tunai.postgres.commits). Prints a JSON object (empty when the gateway serves no metrics)."""
+import json
+import re
+import sys
+from collections import defaultdict
+
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def read(path):
+    series = defaultdict(float)
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        return series
+    for line in text.splitlines():
+        m = LINE.match(line)
+        if not m or line.startswith("#"):
+            continue
+        labels = dict(LABEL.findall(m.group(3) or ""))
+        try:
+            series[(m.group(1), labels.get("tunai_unit", ""))] += float(m.group(4))
+        except ValueError:
+            pass
+    return series
+
+
+def main():
+    before, after, requests = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3])
+    if not after:
+        print("{}")
+        return
+
+    def delta(name, unit=None):
+        keys = [k for k in after if k[0] == name and (unit is None or k[1] == unit)]
+        return sum(after[k] - before.get(k, 0.0) for k in keys)
+
+    counts = {}
+    units = {}
+    for name, unit in after:
+        if name == "tunai_sqlite_write_unit_duration_seconds_count" and unit:
+            n = delta(name, unit)
+            if n > 0:
+                units[unit] = {"units": int(n), "us": round(delta("tunai_sqlite_write_unit_duration_seconds_sum", unit) / n * 1e6, 1)}
+    if units:
+        counts["sqlite_units"] = units
+    grouped = delta("tunai_sqlite_write_group_units_sum")
+    if grouped > 0:
+        counts["sqlite_us_per_unit"] = round(delta("tunai_sqlite_write_group_duration_seconds_sum") / grouped * 1e6, 1)
+        groups = delta("tunai_sqlite_commit_duration_seconds_count")
+        if groups > 0:
+            counts["sqlite_units_per_group"] = round(grouped / groups, 1)
+            counts["sqlite_commit_ms"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / groups * 1e3, 2)
+    operations = delta("db_client_operation_duration_seconds_count")
+    commits = delta("tunai_postgres_commits_total")
+    if (operations > 0 or commits > 0) and requests > 0:
+        counts["pg_round_trips_per_request"] = round((operations + commits) / requests, 2)
+        counts["pg_commits_per_request"] = round(commits / requests, 2)
+    print(json.dumps(counts, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()
