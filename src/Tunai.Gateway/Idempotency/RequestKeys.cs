@@ -41,6 +41,17 @@ public sealed class RequestKey(RequestKeys keys, long merchantId, string request
     }
 
     /// <summary>
+    /// The key written at once with its answer, as the last of a request's writes together (see
+    /// <see cref="WriteTogether"/>): a plain insert, so a key already held (a replay, the same request in flight, an
+    /// expired key) fails the writes with a unique violation and the request takes its general path, which tells which.
+    /// </summary>
+    public BoundStatement AnswerAtOnce(int status, byte[] body)
+    {
+        Asked = true;
+        return keys.AnswerAtOnce(merchantId, requestId, hash, status, body);
+    }
+
+    /// <summary>
     /// Stores the answer with the key, in the unit that claimed it and did the work. The unit holds the key's row
     /// from the claim on (SQLite runs one unit at a time; PostgreSQL has it locked), so nothing can have taken it.
     /// </summary>
@@ -176,6 +187,21 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
         """,
         r => new Key(r.Text("request_hash"), r.Text("state"), r.LongOrNull("response_status"), r.Long("expires_at"), r.LongOrNull("locked_at")),
         ("merchantId", k => k.MerchantId), ("requestId", k => k.RequestId));
+
+    internal BoundStatement AnswerAtOnce(long merchantId, string requestId, string hash, int status, byte[] body)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return WriteNew.Bind(new Answer(merchantId, requestId, hash, "", status, body, now,
+            now + (long)options.MerchantApi.IdempotencyRetention.TotalMilliseconds, 0));
+    }
+
+    private static readonly Statement<Answer> WriteNew = new(
+        """
+        INSERT INTO idempotency_keys (merchant_id, request_id, request_hash, state, response_status, response_body, created_at, expires_at)
+        VALUES (@merchantId, @requestId, @hash, 'DONE', @status, @body, @now, @expires)
+        """,
+        ("merchantId", a => a.MerchantId), ("requestId", a => a.RequestId), ("hash", a => a.Hash), ("status", a => a.Status),
+        ("body", a => a.Body), ("now", a => a.Now), ("expires", a => a.Expires));
 
     /// <summary>Stores the answer with the key claimed in this unit (see <see cref="RequestKey.CompleteAsync"/>).</summary>
     internal async Task CompleteAsync(WriteUnit unit, long merchantId, string requestId, string hash, string token, int status, byte[] body)

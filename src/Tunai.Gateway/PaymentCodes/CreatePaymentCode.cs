@@ -36,6 +36,32 @@ public static class CreatePaymentCode
             var code = PaymentCodeOperations.NewCode(merchant, c, request.RequestId, createdAt, createdAt + c.ExpiredMinutes * 60_000L);
 
             var baseUrl = PaymentCodeEndpoints.PublicBaseUrl(http, options);
+            var telemetry = http.RequestServices.GetRequiredService<GatewayTelemetry>();
+            // The usual case, a code that conflicts with none and asks for no settlement checks, is written at once: the
+            // code, its fee and the stored answer, made before anything is written (one round trip on PostgreSQL, and on
+            // SQLite's writer the inserts alone). Any conflict, the Request-Id's included, writes nothing, and the request
+            // takes the general path below, which tells which it was.
+            if (c.Settlement is null && c.AccountId is null)
+            {
+                var candidate = c.PaymentCode is null
+                    ? code with { Code = CodeGenerator.Generate(merchant.CodePrefix, options.PaymentCodes.GeneratedLength) }
+                    : code;
+                var answer = Answer(candidate, baseUrl, c);
+                var writes = PaymentCodeStore.InsertTogether(candidate);
+                writes.Then(0, key.AnswerAtOnce(StatusCodes.Status200OK, answer));
+                try
+                {
+                    if (await database.TryWriteTogetherAsync(writes, http.RequestAborted) is not null)
+                    {
+                        telemetry.CodeCreated(merchant.ClientId, candidate.Code);
+                        return new JsonBytesResult(StatusCodes.Status200OK, answer);
+                    }
+                }
+                catch (Exception e) when (Database.IsUniqueViolation(e))
+                {
+                    // The Request-Id is held (a replay, the same request in flight, an expired key): the general path says which.
+                }
+            }
             string? created = null;
             var result = await database.WriteAsync<IResult>(async unit =>
             {
@@ -50,25 +76,29 @@ public static class CreatePaymentCode
                     return refused;
                 }
 
-                var body = WireJson.Serialize(new CreateResponse(
-                    new OrderRef(stored!.InvoiceNumber),
-                    new CreatedCodeInfo(
-                        stored.Code,
-                        $"{baseUrl}/how-to-pay/v2/alfa-online-to-offline/{stored.Code}/{stored.HowToPayToken}",
-                        $"{baseUrl}/alfa-online-to-offline/v2/how-to-pay-api/{stored.Code}/{stored.HowToPayToken}",
-                        WireDates.Wib14(stored.Created), WireDates.Wib14(stored.Expires),
-                        WireDates.Utc(stored.Created), WireDates.Utc(stored.Expires)),
-                    c.AdditionalInfo));
+                var body = Answer(stored!, baseUrl, c);
                 await key.CompleteAsync(unit, StatusCodes.Status200OK, body);
                 unit.Commit();
-                created = stored.Code;
+                created = stored!.Code;
                 return new JsonBytesResult(StatusCodes.Status200OK, body);
             }, http.RequestAborted);
             if (created is not null)
             {
-                http.RequestServices.GetRequiredService<GatewayTelemetry>().CodeCreated(merchant.ClientId, created);
+                telemetry.CodeCreated(merchant.ClientId, created);
             }
             return result;
         }
     }
+
+    /// <summary>The answer to a create, as stored for the Request-Id's replays.</summary>
+    private static byte[] Answer(PaymentCode stored, string baseUrl, CreateCommand c) =>
+        WireJson.Serialize(new CreateResponse(
+            new OrderRef(stored.InvoiceNumber),
+            new CreatedCodeInfo(
+                stored.Code,
+                $"{baseUrl}/how-to-pay/v2/alfa-online-to-offline/{stored.Code}/{stored.HowToPayToken}",
+                $"{baseUrl}/alfa-online-to-offline/v2/how-to-pay-api/{stored.Code}/{stored.HowToPayToken}",
+                WireDates.Wib14(stored.Created), WireDates.Wib14(stored.Expires),
+                WireDates.Utc(stored.Created), WireDates.Utc(stored.Expires)),
+            c.AdditionalInfo));
 }

@@ -107,6 +107,18 @@ public static class PaymentCodeStore
             ? (p with { Id = inserted.Id }, inserted.Row ?? Fees.FeeSchedule.Zero)
             : null;
 
+    /// <summary>
+    /// The code and its fee (<see cref="Fees.FeeStore.FixForNewCode"/>) as writes together (see <see cref="WriteTogether"/>),
+    /// to which the caller adds what goes with them: nothing is written when the code conflicts with a stored one, and the
+    /// caller then takes the path that tells why (<see cref="InsertAsync"/> and what follows it).
+    /// </summary>
+    public static WriteTogether InsertTogether(PaymentCode p)
+    {
+        var writes = new WriteTogether(Insert.Bind(p));
+        writes.Then(0, Fees.FeeStore.FixForNewCode.Statement.Bind(p));
+        return writes;
+    }
+
     private static readonly Statement<PaymentCode> Insert = new(
         """
         INSERT INTO payment_codes (merchant_id, code, kind, invoice_number, amount, status, reusable, info, info2, info3,

@@ -206,6 +206,47 @@ public sealed class Database : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Runs <paramref name="writes"/> (see <see cref="WriteTogether"/>) as one write that commits by itself, and returns
+    /// once it is durable: what each write wrote, or null when the first wrote nothing, and then nothing was written.
+    /// A failure of any write (a unique violation) writes nothing and throws. On SQLite a unit of the writer, answered
+    /// after its group's COMMIT; on PostgreSQL one statement outside any transaction, so its own implicit transaction:
+    /// one round trip, durable when it returns (synchronous_commit on, as docs/production.md requires).
+    /// </summary>
+    /// <param name="writes">The writes.</param>
+    /// <param name="ct">Gives up while the write waits for SQLite's writer or for a connection.</param>
+    /// <param name="caller">Filled in by the compiler (see <see cref="WriteAsync{T}"/>).</param>
+    public async Task<WrittenTogether?> TryWriteTogetherAsync(WriteTogether writes, CancellationToken ct = default, [CallerFilePath] string caller = "")
+    {
+        if (_writer is not null)
+        {
+            return await _writer.WriteAsync(unit =>
+            {
+                var written = unit.RunTogether(writes);
+                if (written is not null)
+                {
+                    unit.Commit();
+                }
+                return Task.FromResult(written);
+            }, UnitKind(caller), ct);
+        }
+        await using var connection = await OpenAsync(ct);
+        await using var reader = await connection.ExecuteReaderAsync(
+            PostgresFusions.Together(writes), PostgresFusions.TogetherParameters(writes));
+        if (!await reader.ReadAsync(CancellationToken.None))
+        {
+            throw new InvalidOperationException("A write together returned no row");
+        }
+        var ids = new long?[reader.FieldCount];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = reader.IsDBNull(i) ? null : reader.GetInt64(i);
+        }
+        // Read to its end, the implicit transaction's COMMIT included: a failure there throws here, not after the answer.
+        await reader.CloseAsync();
+        return ids[0] is null ? null : new WrittenTogether(ids);
+    }
+
     /// <summary>The unit kind for a caller's file: its name, without folder and extension.</summary>
     private static string UnitKind(string caller) =>
         UnitKinds.GetOrAdd(caller, static path => Path.GetFileNameWithoutExtension(path.Replace('\\', '/').Split('/')[^1]));

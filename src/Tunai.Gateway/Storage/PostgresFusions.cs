@@ -67,6 +67,18 @@ internal static partial class PostgresFusions
         (Statement<TArgs>)Made.GetOrAdd((first, second, form), _ =>
             new Statement<TArgs>(sql(), [.. first.Parameters, .. second.Parameters.Where(p => !first.Names.Contains(p.Name, StringComparer.Ordinal))]));
 
+    /// <summary>The text with its parameters renamed for place <paramref name="place"/> of a command (@x becomes @t2_x).</summary>
+    internal static string Renamed(string sql, int place) => RenamedTexts.GetOrAdd((sql, place), static key =>
+    {
+        var prefix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"@t{key.Place}_");
+        return Parameter().Replace(key.Sql, m => prefix + m.Groups[1].Value);
+    });
+
+    private static readonly ConcurrentDictionary<(string Sql, int Place), string> RenamedTexts = new();
+
+    [GeneratedRegex(@"@(\w+)")]
+    private static partial Regex Parameter();
+
     [GeneratedRegex(@"@inserted_id\b")]
     private static partial Regex InsertedId();
 

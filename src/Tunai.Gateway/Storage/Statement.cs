@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -53,14 +54,15 @@ public sealed partial class Statement<TArgs>
     /// step's new id is bound as <c>@inserted_id</c> (<see cref="ValuesAfter"/>), and, if the text reads it from the
     /// one-row relation <c>inserted(id)</c>, that relation is made of it.
     /// </summary>
-    internal (string Sql, string[] Names) AfterInserted => _afterInserted ??= (
-        InsertedRelation().IsMatch(Sql) ? $"WITH inserted(id) AS (SELECT @{InsertedId})\n{Sql}" : Sql,
-        [InsertedId, .. Names]);
+    internal (string Sql, string[] Names) AfterInserted => _afterInserted ??= Statement.AfterInserted(Sql, Names);
 
     private (string, string[])? _afterInserted;
 
     /// <summary>The name of the parameter that holds the first step's new id in a two-step write (see <see cref="AfterInserted"/>).</summary>
-    internal const string InsertedId = "inserted_id";
+    internal const string InsertedId = Statement.InsertedId;
+
+    /// <summary>This statement with the values of <paramref name="args"/> taken now: a step of <see cref="WriteTogether"/>.</summary>
+    public BoundStatement Bind(TArgs args) => new(Sql, Names, Values(args));
 
     /// <summary>The values of <paramref name="args"/> after the new row's <paramref name="id"/>, for <see cref="AfterInserted"/>.</summary>
     internal object?[] ValuesAfter(long id, TArgs args)
@@ -93,8 +95,27 @@ public sealed partial class Statement<TArgs>
 
     [GeneratedRegex(@"@(\w+)")]
     private static partial Regex Parameter();
+}
 
-    [GeneratedRegex(@"\binserted\.")]
+/// <summary>What statements of any argument share.</summary>
+internal static partial class Statement
+{
+    /// <summary>The name of the parameter that holds the first step's new id in a two-step write.</summary>
+    internal const string InsertedId = "inserted_id";
+
+    private static readonly ConcurrentDictionary<string, (string, string[])> AfterInsertedTexts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A statement as the second of a two-step write on SQLite's writer, where the first step's new id is bound as
+    /// <c>@inserted_id</c> (the first value), and, if the text reads it from the one-row relation <c>inserted(id)</c>,
+    /// that relation is made of it.
+    /// </summary>
+    internal static (string Sql, string[] Names) AfterInserted(string sql, string[] names) =>
+        AfterInsertedTexts.GetOrAdd(sql, static (s, n) => (
+            InsertedRelation().IsMatch(s) ? $"WITH inserted(id) AS (SELECT @{InsertedId})\n{s}" : s,
+            [InsertedId, .. n]), names);
+
+    [GeneratedRegex(@"\binserted\b(?!_)")]
     private static partial Regex InsertedRelation();
 }
 

@@ -70,6 +70,9 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     internal long Insert(string sql, string[] names, ReadOnlySpan<object?> values) =>
         TryInsert(sql, names, values) ?? throw new InvalidOperationException($"Expected one row inserted, not 0: {sql}");
 
+    /// <summary>The rowid of the row the last INSERT on this connection inserted.</summary>
+    internal long LastRowId => raw.sqlite3_last_insert_rowid(Handle!);
+
     /// <summary>
     /// <see cref="Insert"/> for an insert that may insert nothing (<c>ON CONFLICT DO NOTHING</c>): the row's id, or
     /// null when no row was inserted.

@@ -167,6 +167,51 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         return (row.Long(Statement<TArgs>.InsertedId), row.NullExcept(Statement<TArgs>.InsertedId) ? null : then.Read(row));
     }
 
+    /// <summary>
+    /// Runs <paramref name="writes"/> on SQLite's writer (see <see cref="Database.TryWriteTogetherAsync"/>): each in turn,
+    /// a following one only when its parent wrote, bound with the parent's new id. Null when the first wrote nothing.
+    /// </summary>
+    internal WrittenTogether? RunTogether(WriteTogether writes)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Writes together run as a unit on SQLite's writer only");
+        var steps = writes.Steps;
+        var ids = new long?[steps.Count];
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            var parentId = i == 0 ? 0 : ids[step.Parent];
+            if (parentId is null)
+            {
+                continue;
+            }
+            if (i == 0 || step.ParentIdAs is null)
+            {
+                var (sql, names, values) = step.Statement;
+                if (i > 0)
+                {
+                    (sql, names) = Statement.AfterInserted(sql, names);
+                    values = [parentId, .. values];
+                }
+                ids[i] = Wrote(writer, step, writer.Execute(sql, names, values));
+            }
+            else
+            {
+                var (sql, names, values) = step.Statement;
+                values = (object?[])values.Clone();
+                values[Array.IndexOf(names, step.ParentIdAs)] = parentId;
+                ids[i] = Wrote(writer, step, writer.Execute(sql, names, values));
+            }
+            if (i == 0 && ids[0] is null)
+            {
+                return null;
+            }
+        }
+        return new WrittenTogether(ids);
+
+        static long? Wrote(StatementCachingConnection writer, WriteTogether.Step step, int changed) =>
+            changed == 0 ? null : step.KeepsId && WriteTogether.IsInsert(step.Statement.Sql) ? writer.LastRowId : 0;
+    }
+
     private async Task<Row?> ReadRowAsync(string sql, string[] names, object?[] values)
     {
         if (_writer is not null)
@@ -257,7 +302,7 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         {
             var write = deferred[i];
             var prefix = string.Create(CultureInfo.InvariantCulture, $"t{i}_");
-            text.Append(Renamed(write.Sql, i)).Append(";\n");
+            text.Append(PostgresFusions.Renamed(write.Sql, i)).Append(";\n");
             for (var v = 0; v < write.Names.Length; v++)
             {
                 parameters.Add(prefix + write.Names[v], write.Values[v]);
@@ -279,14 +324,6 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
         return parameters;
     }
 
-    /// <summary>The text with its parameters renamed for place <paramref name="place"/> of a command (@x becomes @t2_x).</summary>
-    private static string Renamed(string sql, int place) => RenamedTexts.GetOrAdd((sql, place), static key =>
-    {
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"@t{key.Place}_");
-        return Parameter().Replace(key.Sql, m => prefix + m.Groups[1].Value);
-    });
-
-    private static readonly ConcurrentDictionary<(string Sql, int Place), string> RenamedTexts = new();
 
     private static void Check(int changed, int rows, string sql)
     {
@@ -295,9 +332,6 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             throw new InvalidOperationException($"Expected {rows} row(s) changed, got {changed}: {sql}");
         }
     }
-
-    [GeneratedRegex(@"@(\w+)")]
-    private static partial Regex Parameter();
 
     private List<Action>? _afterCommit;
 

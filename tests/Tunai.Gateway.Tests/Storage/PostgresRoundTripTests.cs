@@ -89,7 +89,7 @@ public sealed class PostgresRoundTripTests : IAsyncLifetime
             $"payment replay {Describe(replayTrips)}";
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         // Today's figures (issue: one per create, two per payment is the aim). Fewer is progress: lower these with it.
-        Assert.True(createTrips.Length == 4, report);
+        Assert.True(createTrips.Length == 1, report);
         Assert.True(inquiryTrips.Length == 3, report);
         Assert.True(paymentTrips.Length == 6, report);
         Assert.True(replayTrips.Length == 2, report);
