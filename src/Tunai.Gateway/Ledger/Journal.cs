@@ -61,14 +61,32 @@ public static class Journal
     /// <see cref="Postings.Compute"/>). <paramref name="priced"/> is the code as read with its prices
     /// (<see cref="PaymentCodeStore.FindPricedAsync"/>) in this unit.
     /// </summary>
-    public static void PostPayment(WriteUnit unit, PricedCode priced, Payment payment, Acquirer acquirer)
+    public static void PostPayment(WriteUnit unit, PricedCode priced, Payment payment, Acquirer acquirer) =>
+        Write(unit, PaymentEntry(priced, payment, acquirer));
+
+    /// <summary>
+    /// The payment's journal transaction as writes that follow the payment's own (<paramref name="paymentWrite"/>) in
+    /// <paramref name="writes"/> (see <see cref="WriteTogether"/>): the transaction reads the payment's new id, its lines
+    /// the transaction's.
+    /// </summary>
+    public static void PostPayment(WriteTogether writes, int paymentWrite, PricedCode priced, Payment payment, Acquirer acquirer)
+    {
+        var entry = PaymentEntry(priced, payment, acquirer);
+        var journal = writes.Then(paymentWrite, JournalInsert.Bind(entry), parentIdAs: "paymentId");
+        if (entry.Lines.Count > 0)
+        {
+            writes.Then(journal, PostingsInsert(entry.Lines.Count).Bind(entry));
+        }
+    }
+
+    private static Entry PaymentEntry(PricedCode priced, Payment payment, Acquirer acquirer)
     {
         var code = priced.Code;
         var fee = priced.CodeFee ?? (code.Kind == "DIPC" ? priced.MerchantFee : null) ?? FeeSchedule.Zero;
         var money = Postings.Compute(payment.Amount, fee, priced.Cost ?? FeeSchedule.Zero, CodeMoney.Splits(code.Settlement), code.AccountId,
             priced.ClientId, acquirer.Code);
-        Write(unit, new Entry(payment.Id, payment.MerchantId, Payment,
-            money.Gross, money.Fee, money.AcquirerCost, money.Net, BusinessDate(payment.PaidAt), payment.PaidAt, money.Lines));
+        return new Entry(payment.Id, payment.MerchantId, payment.AcquirerId, Payment,
+            money.Gross, money.Fee, money.AcquirerCost, money.Net, BusinessDate(payment.PaidAt), payment.PaidAt, money.Lines);
     }
 
     /// <summary>
@@ -84,7 +102,7 @@ public static class Journal
         var lines = (await c.QueryAsync<StoredPosting>(
             "SELECT journal_id, account, role, split_type, payee, amount FROM postings WHERE journal_id = @id ORDER BY id", new { id = original.Id }, tx))
             .Select(p => p.ToLine());
-        Write(unit, new Entry(payment.Id, payment.MerchantId, Reversal,
+        Write(unit, new Entry(payment.Id, payment.MerchantId, payment.AcquirerId, Reversal,
             -original.Gross, -original.Fee, -original.AcquirerCost, -original.Net, BusinessDate(now), now, Postings.Reverse(lines)));
     }
 
@@ -102,7 +120,7 @@ public static class Journal
             """, new { paymentId })).ToList();
 
     /// <summary>A journal transaction and its lines, as written.</summary>
-    private sealed record Entry(long PaymentId, long MerchantId, string Kind, long Gross, long Fee, long Cost, long Net, string Date, long At,
+    private sealed record Entry(long PaymentId, long MerchantId, long AcquirerId, string Kind, long Gross, long Fee, long Cost, long Net, string Date, long At,
         IReadOnlyList<PostingLine> Lines);
 
     /// <summary>
@@ -121,14 +139,17 @@ public static class Journal
         unit.LaterInsertThen(JournalInsert, PostingsInsert(entry.Lines.Count), entry, rows: entry.Lines.Count);
     }
 
-    /// <summary>The journal row comes from the payment row (its merchant and acquirer): no payment, no row, and the unit fails.</summary>
+    /// <summary>
+    /// The journal row, of the payment's merchant and acquirer: a payment that does not exist fails it (the foreign key),
+    /// and a second of one kind too (UNIQUE (payment_id, kind)).
+    /// </summary>
     private static readonly Statement<Entry> JournalInsert = new(
         """
         INSERT INTO journal_transactions (payment_id, kind, merchant_id, acquirer_id, gross, fee, acquirer_cost, net, business_date, created_at)
-        SELECT p.id, @kind, p.merchant_id, p.acquirer_id, @gross, @fee, @cost, @net, @date, @at FROM payments p WHERE p.id = @paymentId
+        VALUES (@paymentId, @kind, @merchantId, @acquirerId, @gross, @fee, @cost, @net, @date, @at)
         """,
-        ("paymentId", e => e.PaymentId), ("kind", e => e.Kind), ("gross", e => e.Gross), ("fee", e => e.Fee), ("cost", e => e.Cost),
-        ("net", e => e.Net), ("date", e => e.Date), ("at", e => e.At));
+        ("paymentId", e => e.PaymentId), ("kind", e => e.Kind), ("merchantId", e => e.MerchantId), ("acquirerId", e => e.AcquirerId),
+        ("gross", e => e.Gross), ("fee", e => e.Fee), ("cost", e => e.Cost), ("net", e => e.Net), ("date", e => e.Date), ("at", e => e.At));
 
     /// <summary>
     /// The lines of a transaction of <paramref name="lines"/> lines: each line's five values bound as parameters of

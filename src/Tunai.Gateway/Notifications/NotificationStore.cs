@@ -45,6 +45,10 @@ public static class NotificationStore
     public static async Task<Notification> InsertAsync(WriteUnit unit, Notification row, string owner) =>
         row with { Id = await unit.InsertAsync(Insert, (row, owner)) };
 
+    /// <summary><see cref="InsertAsync"/> as a write that follows the payment's (<paramref name="paymentWrite"/>), reading its new id; its own id is kept.</summary>
+    public static int InsertTogether(WriteTogether writes, int paymentWrite, Notification row, string owner) =>
+        writes.ThenKeepingId(paymentWrite, Insert.Bind((row, owner)), parentIdAs: "paymentId");
+
     private static readonly Statement<(Notification Row, string Owner)> Insert = new(
         """
         INSERT INTO notifications (notification_id, merchant_id, payment_id, event, request_id, override_url, body, status,

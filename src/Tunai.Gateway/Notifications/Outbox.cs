@@ -25,6 +25,32 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Tele
     public async Task<Notification> EnqueueAsync(WriteUnit unit, Acquirer acquirer, PaymentCode code, Payment payment,
         string @event, DateTimeOffset eventTime)
     {
+        var row = await NotificationStore.InsertAsync(unit, NewRow(code, payment, @event, eventTime, unit.TraceParent), signal.Owner);
+        unit.AfterCommit(() => Written(row, acquirer, payment.Amount));
+        return row;
+    }
+
+    /// <summary>
+    /// <see cref="EnqueueAsync"/> as a write that follows the payment's own (<paramref name="paymentWrite"/>) in
+    /// <paramref name="writes"/> (see <see cref="WriteTogether"/>), reading its new id. Once they are written, the caller
+    /// hands the row over with <see cref="Written"/>, its id and payment id those written.
+    /// </summary>
+    public (Notification Row, int Write) EnqueueTogether(WriteTogether writes, int paymentWrite, PaymentCode code, Payment payment,
+        string @event, DateTimeOffset eventTime, string? traceParent)
+    {
+        var row = NewRow(code, payment, @event, eventTime, traceParent);
+        return (row, NotificationStore.InsertTogether(writes, paymentWrite, row, signal.Owner));
+    }
+
+    /// <summary>A notification is durable: this instance's worker takes it at once, and the payment event is counted.</summary>
+    public void Written(Notification row, Acquirer acquirer, long amount)
+    {
+        signal.Deliver(row);
+        telemetry.PaymentEvent(acquirer.Code, row.Event, amount);
+    }
+
+    private Notification NewRow(PaymentCode code, Payment payment, string @event, DateTimeOffset eventTime, string? traceParent)
+    {
         // The row's schedule starts when it is written, whenever the event was: a payment recorded later (from a
         // store's daily file) has an event hours old, and a lease computed from it would have run out at birth.
         var at = Math.Max(eventTime.ToUnixTimeMilliseconds(), time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -42,11 +68,8 @@ public sealed class Outbox(TunaiOptions options, NotificationSignal signal, Tele
             NextAttemptAt = at,
             CreatedAt = at,
             LeaseUntil = NotificationPolicy.LeaseUntil(options, at),
-            TraceParent = unit.TraceParent,
+            TraceParent = traceParent,
         };
-        row = await NotificationStore.InsertAsync(unit, row, signal.Owner);
-        unit.AfterCommit(() => signal.Deliver(row));
-        unit.AfterCommit(() => telemetry.PaymentEvent(acquirer.Code, @event, payment.Amount));
         return row;
     }
 

@@ -142,7 +142,8 @@ public static class PaymentCodeStore
     public static Task<PricedCode?> FindPricedAsync(WriteUnit unit, string code, long acquirerId, long registeredBy = long.MaxValue) =>
         unit.ReadAsync(Priced, (code, acquirerId, registeredBy));
 
-    private static readonly Query<(string Code, long AcquirerId, long RegisteredBy), PricedCode> Priced = new(
+    /// <summary>The query of <see cref="FindPricedAsync"/>, for a read outside a unit (<see cref="Database.ReadTogetherAsync"/>).</summary>
+    public static readonly Query<(string Code, long AcquirerId, long RegisteredBy), PricedCode> Priced = new(
         $"""
         SELECT {ColumnsOfP}, m.client_id,
             cf.fixed AS code_fixed, cf.percent_hundredths AS code_percent, cf.min AS code_min, cf.max AS code_max,

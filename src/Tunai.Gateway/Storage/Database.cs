@@ -20,6 +20,7 @@ public sealed class Database : IAsyncDisposable
 {
     private readonly DbDataSource _source;
     private readonly SqliteWriter? _writer;
+    private readonly string? _sqliteConnectionString;
 
     static Database()
     {
@@ -46,6 +47,7 @@ public sealed class Database : IAsyncDisposable
                 DefaultTimeout = 30,
             };
             _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
+            _sqliteConnectionString = builder.ConnectionString;
             _writer = new SqliteWriter(path, async ct =>
             {
                 var writer = new StatementCachingConnection(builder.ConnectionString);
@@ -247,6 +249,94 @@ public sealed class Database : IAsyncDisposable
         return ids[0] is null ? null : new WrittenTogether(ids);
     }
 
+    /// <summary>
+    /// The first row of each of two queries, read outside any unit of writes and together: on PostgreSQL one round trip
+    /// (the two statements sent as one command); on SQLite on a reader connection that keeps its statements compiled, so
+    /// the writer is not held for them. Each sees what was committed before it ran, and nothing else (committed is on
+    /// disk on both: synchronous=FULL, synchronous_commit on). For a request that reads what it then writes together
+    /// (<see cref="TryWriteTogetherAsync"/>), its writes conditional on what it read still being so.
+    /// </summary>
+    public async Task<(TA? A, TB? B)> ReadTogetherAsync<TArgsA, TA, TArgsB, TB>(Query<TArgsA, TA> a, TArgsA argsA, Query<TArgsB, TB> b,
+        TArgsB argsB, CancellationToken ct = default)
+        where TA : class
+        where TB : class
+    {
+        BoundStatement first = a.Statement.Bind(argsA), second = b.Statement.Bind(argsB);
+        if (IsSqlite)
+        {
+            var reader = _hotReaders.TryTake(out var kept) ? kept : await OpenHotReaderAsync(ct);
+            try
+            {
+                var rows = (reader.Read(first.Sql, first.Names, first.Values), reader.Read(second.Sql, second.Names, second.Values));
+                _hotReaders.Add(reader);
+                return (rows.Item1 is { } ra ? a.Read(ra) : null, rows.Item2 is { } rb ? b.Read(rb) : null);
+            }
+            catch
+            {
+                await reader.DisposeAsync();
+                throw;
+            }
+        }
+        await using var connection = await OpenAsync(ct);
+        var parameters = new DynamicParameters();
+        var text = new System.Text.StringBuilder();
+        foreach (var (statement, place) in new[] { (first, 0), (second, 1) })
+        {
+            text.Append(PostgresFusions.Renamed(statement.Sql, place)).Append(";\n");
+            for (var i = 0; i < statement.Names.Length; i++)
+            {
+                parameters.Add($"t{place}_{statement.Names[i]}", statement.Values[i]);
+            }
+        }
+        await using var results = await connection.ExecuteReaderAsync(text.ToString(), parameters);
+        var rowA = await FirstRowAsync(results, ct);
+        if (!await results.NextResultAsync(ct))
+        {
+            throw new InvalidOperationException("The second query of a read together returned no result");
+        }
+        var rowB = await FirstRowAsync(results, ct);
+        return (rowA is null ? null : a.Read(rowA), rowB is null ? null : b.Read(rowB));
+    }
+
+    private static async Task<Row?> FirstRowAsync(DbDataReader reader, CancellationToken ct)
+    {
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var columns = new string[reader.FieldCount];
+        var values = new object?[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = reader.GetName(i);
+            values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        }
+        while (await reader.ReadAsync(ct))
+        {
+            // the first row is the one asked for
+        }
+        return new Row(columns, values);
+    }
+
+    /// <summary>SQLite connections for <see cref="ReadTogetherAsync"/>, each keeping its statements compiled; one per reader at a time.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<StatementCachingConnection> _hotReaders = [];
+
+    private async Task<StatementCachingConnection> OpenHotReaderAsync(CancellationToken ct)
+    {
+        var connection = new StatementCachingConnection(_sqliteConnectionString!);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await ConfigureSqliteAsync(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>The unit kind for a caller's file: its name, without folder and extension.</summary>
     private static string UnitKind(string caller) =>
         UnitKinds.GetOrAdd(caller, static path => Path.GetFileNameWithoutExtension(path.Replace('\\', '/').Split('/')[^1]));
@@ -303,6 +393,10 @@ public sealed class Database : IAsyncDisposable
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
+        }
+        while (_hotReaders.TryTake(out var reader))
+        {
+            await reader.DisposeAsync();
         }
         await _source.DisposeAsync();
     }

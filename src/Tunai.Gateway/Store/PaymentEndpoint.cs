@@ -31,11 +31,37 @@ public static class PaymentEndpoint
         return result;
     }
 
-    /// <summary>One payment request as one unit: the payment, its notification and the stored answer commit together.</summary>
+    /// <summary>One payment request: the payment, its journal, its notification, the store's event and the stored answer commit together.</summary>
     private static async Task<IResult> PayOnceAsync(Database database, Outbox outbox, MerchantCache merchants, Acquirer acquirer, StoreRequest r,
         byte[] body, string hash, DateTimeOffset now, CancellationToken ct)
     {
         var at = now.ToUnixTimeMilliseconds();
+        // The usual case, a new trx_id for a code that can be paid, is read and then written together, every value made
+        // in between (one round trip each on PostgreSQL; on SQLite the writer runs the inserts alone). The code's taking
+        // decides as in the unit below, so a change since the read (a payment, a cancel, a new amount) writes nothing,
+        // and the request takes the unit below, which reads again and says why.
+        var (answered, priced) = await database.ReadTogetherAsync(StoreReplay.Answered, (acquirer.Id, StoreRequestKind.Payment, r.TrxId),
+            PaymentCodeStore.Priced, (r.PaymentCode, acquirer.Id, long.MaxValue), ct);
+        if (answered is not null && StoreReplay.Again(answered, hash) is { } again)
+        {
+            return again;
+        }
+        if (answered is null && priced is not null
+            && StoreAnswers.RefuseDisabled(await merchants.FindByIdAsync(priced.Code.MerchantId, ct)) is null
+            && StoreAnswers.Refuse(priced.Code, r.Amount, now) is null)
+        {
+            var paid = PaymentStore.PayTogether(outbox, acquirer, priced,
+                new PaymentStore.TakenAtStore(r.TrxId, r.AgentId, r.StoreId, r.TerminalId, r.Date, at), CodeTaking.Unexpired, at,
+                StoreAnswers.Event(acquirer, "PAYMENT", r, StoreOutcome.Success, null, null, body, at), System.Diagnostics.Activity.Current?.Id);
+            var answer = WireJson.Serialize(StoreAnswers.Paid(priced.Code, paid.Payment.PaymentId));
+            StoreReplay.SaveTogether(paid.Writes, paid.PaymentWrite, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash, StatusCodes.Status200OK,
+                answer, at);
+            if (await database.TryWriteTogetherAsync(paid.Writes, ct) is { } written)
+            {
+                paid.Written(outbox, acquirer, written);
+                return new JsonBytesResult(StatusCodes.Status200OK, answer);
+            }
+        }
         return await database.WriteAsync<IResult>(async unit =>
         {
             var replayed = await StoreReplay.TryReplayAsync(unit, StoreRequestKind.Payment, acquirer.Id, r.TrxId, hash,

@@ -64,7 +64,52 @@ public static class PaymentStore
         CodeTaking taking, long now, StoreEvent storeEvent)
     {
         var code = priced.Code;
-        var p = new Payment
+        var p = NewPayment(acquirer, code, taken, now);
+        if (await unit.InsertIfChangedAsync(Take(code, taking), Insert, new Taken(p, now)) is not { } id)
+        {
+            return null;
+        }
+        var payment = p with { Id = id };
+        // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
+        Journal.PostPayment(unit, priced, payment, acquirer);
+        await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(payment.PaidAt));
+        Record(unit, storeEvent with { Outcome = StoreOutcome.Success, PaymentId = payment.PaymentId });
+        return payment;
+    }
+
+    /// <summary>
+    /// <see cref="PayAsync"/> as writes together (see <see cref="WriteTogether"/>), every value made before anything is
+    /// written: the code's taking first, then, only if it took the code, the payment, its journal transaction, the
+    /// merchant's notification and the store's event, to which the caller adds what goes with them (its stored answer,
+    /// following <see cref="PaidTogether.PaymentWrite"/>). Once written, <see cref="Written"/> gives the payment.
+    /// </summary>
+    public static PaidTogether PayTogether(Outbox outbox, Acquirer acquirer, PricedCode priced, TakenAtStore taken, CodeTaking taking, long now,
+        StoreEvent storeEvent, string? traceParent)
+    {
+        var code = priced.Code;
+        var p = NewPayment(acquirer, code, taken, now);
+        var writes = new WriteTogether(Take(code, taking).Bind(new Taken(p, now)));
+        var paymentWrite = writes.Then(0, Insert.Bind(new Taken(p, now)));
+        Journal.PostPayment(writes, paymentWrite, priced, p, acquirer);
+        var (notification, notificationWrite) = outbox.EnqueueTogether(writes, paymentWrite, code, p, "SUCCESS",
+            DateTimeOffset.FromUnixTimeMilliseconds(p.PaidAt), traceParent);
+        writes.Then(paymentWrite, InsertEvent.Bind(storeEvent with { Outcome = StoreOutcome.Success, PaymentId = p.PaymentId }));
+        return new PaidTogether(writes, paymentWrite, p, notification, notificationWrite);
+    }
+
+    /// <summary>A payment as writes together (<see cref="PayTogether"/>), and where its payment and notification stand among them.</summary>
+    public sealed record PaidTogether(WriteTogether Writes, int PaymentWrite, Payment Payment, Notification Notification, int NotificationWrite)
+    {
+        /// <summary>The payment as written, its notification handed to this instance's worker.</summary>
+        public Payment Written(Outbox outbox, Acquirer acquirer, WrittenTogether written)
+        {
+            var payment = Payment with { Id = written.Id(PaymentWrite)!.Value };
+            outbox.Written(Notification with { Id = written.Id(NotificationWrite)!.Value, PaymentId = payment.Id }, acquirer, payment.Amount);
+            return payment;
+        }
+    }
+
+    private static Payment NewPayment(Acquirer acquirer, PaymentCode code, TakenAtStore taken, long now) => new()
         {
             PaymentId = TimeOrderedIds.New("PAY-", now),
             PaymentCodeId = code.Id,
@@ -82,18 +127,9 @@ public static class PaymentStore
             AdditionalInfo = code.AdditionalInfo,
             PaidAt = taken.PaidAt,
         };
-        var take = Takes[(code.Reusable ? 1 : 0) + (taking == CodeTaking.ExpiredSinceToo ? 2 : 0)];
-        if (await unit.InsertIfChangedAsync(take, Insert, new Taken(p, now)) is not { } id)
-        {
-            return null;
-        }
-        var payment = p with { Id = id };
-        // The ledger's journal transaction and the merchant's notification commit with the payment, or none does.
-        Journal.PostPayment(unit, priced, payment, acquirer);
-        await outbox.EnqueueAsync(unit, acquirer, code, payment, "SUCCESS", DateTimeOffset.FromUnixTimeMilliseconds(payment.PaidAt));
-        Record(unit, storeEvent with { Outcome = StoreOutcome.Success, PaymentId = payment.PaymentId });
-        return payment;
-    }
+
+    private static Statement<Taken> Take(PaymentCode code, CodeTaking taking) =>
+        Takes[(code.Reusable ? 1 : 0) + (taking == CodeTaking.ExpiredSinceToo ? 2 : 0)];
 
     /// <summary>What the store says of a payment it took: its trx_id, who took it where, and when (the store's own date text, and unix ms).</summary>
     public sealed record TakenAtStore(string TrxId, string AgentId, string StoreId, string? TerminalId, string StoreDate, long PaidAt);

@@ -70,6 +70,37 @@ public static class StoreReplay
         return new JsonBytesResult(refusal.Status, refusal.Body);
     }
 
+    /// <summary>
+    /// Whether a request of this kind with this trx_id was answered (committed), for a request that reads before its
+    /// writes together: one that was takes the general path, where <see cref="TryReplayAsync"/> answers it.
+    /// </summary>
+    public static readonly Query<(long AcquirerId, StoreRequestKind Kind, string TrxId), FirstAnswer> Answered = new(
+        """
+        SELECT t.request_hash, t.response_status, t.response_body, p.payment_id AS reversed_payment
+        FROM store_transactions t
+        LEFT JOIN payments p ON t.kind = 'PAYMENT' AND p.acquirer_id = t.acquirer_id AND p.trx_id = t.trx_id AND p.status = 'REVERSED'
+        WHERE t.acquirer_id = @acquirerId AND t.kind = @kind AND t.trx_id = @trxId
+        """,
+        r => new FirstAnswer(r.Text("request_hash"), (int)r.Long("response_status"), r.BlobOrNull("response_body")!, r.TextOrNull("reversed_payment") is not null),
+        ("acquirerId", a => a.AcquirerId), ("kind", a => Name(a.Kind)), ("trxId", a => a.TrxId));
+
+    /// <summary>The first answer to a trx_id as <see cref="Answered"/> read it, and whether its payment was reversed since.</summary>
+    public sealed record FirstAnswer(string Hash, int Status, byte[] Body, bool Reversed);
+
+    /// <summary>
+    /// The first answer again when the request is the same and was not a payment reversed since (a committed answer, so
+    /// on disk): a retry answered from one read. Null for what <see cref="TryReplayAsync"/> refuses and records.
+    /// </summary>
+    public static IResult? Again(FirstAnswer answer, string hash) =>
+        string.Equals(answer.Hash, hash, StringComparison.Ordinal) && !(answer.Status == StatusCodes.Status200OK && answer.Reversed)
+            ? new JsonBytesResult(answer.Status, answer.Body)
+            : null;
+
+    /// <summary><see cref="Save"/> as a write that follows <paramref name="after"/> in <paramref name="writes"/> (see <see cref="WriteTogether"/>).</summary>
+    public static void SaveTogether(WriteTogether writes, int after, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status,
+        byte[] body, long now) =>
+        writes.Then(after, SaveAnswer.Bind(new Answer(acquirerId, Name(kind), trxId, hash, status, body, now)));
+
     /// <summary>Keeps the first answer; the primary key makes a concurrent duplicate fail (see <see cref="RunAsync"/>).</summary>
     public static void Save(WriteUnit unit, StoreRequestKind kind, long acquirerId, string trxId, string hash, int status, byte[] body, long now) =>
         unit.Later(SaveAnswer, new Answer(acquirerId, Name(kind), trxId, hash, status, body, now), rows: 1);
