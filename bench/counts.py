@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """What a measured step cost the gateway's storage, from two scrapes of its Prometheus /metrics (before and after the
 step) and the requests the step sent: on SQLite the writer's time per unit, by unit kind (tunai.sqlite.write_unit.duration)
-and over all units (tunai.sqlite.write_group.duration over tunai.sqlite.write_group.units, the issue's measure); on
+and over all units (tunai.sqlite.write_group.duration over tunai.sqlite.write_group.units, the issue's measure), with
+what a growing tail could follow: checkpoints' time, the WAL's size at the end, and the writer's page-cache misses and
+writes per unit; on
 PostgreSQL the round trips per request (Npgsql's commands and batches, db.client.operation.duration, plus the COMMITs
 the gateway sent, tunai.postgres.commits). Prints a JSON object (empty when the gateway serves no metrics)."""
 import json
@@ -25,7 +27,7 @@ def read(path):
             continue
         labels = dict(LABEL.findall(m.group(3) or ""))
         try:
-            series[(m.group(1), labels.get("tunai_unit", ""))] += float(m.group(4))
+            series[(m.group(1), labels.get("tunai_unit", "") or labels.get("tunai_cache", ""))] += float(m.group(4))
         except ValueError:
             pass
     return series
@@ -57,6 +59,17 @@ def main():
         if groups > 0:
             counts["sqlite_units_per_group"] = round(grouped / groups, 1)
             counts["sqlite_commit_ms"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / groups * 1e3, 2)
+    checkpoints = delta("tunai_sqlite_checkpoint_duration_seconds_count")
+    if checkpoints > 0:
+        counts["sqlite_checkpoints"] = int(checkpoints)
+        counts["sqlite_checkpoint_ms"] = round(delta("tunai_sqlite_checkpoint_duration_seconds_sum") / checkpoints * 1e3, 2)
+    wal = [v for (name, _), v in after.items() if name == "tunai_sqlite_wal_size_bytes"]
+    if wal:
+        counts["sqlite_wal_mb"] = round(max(wal) / 2**20, 1)
+    if grouped > 0:
+        for outcome in ("miss", "write"):
+            pages = delta("tunai_sqlite_writer_cache_pages_total", outcome)
+            counts[f"sqlite_cache_{outcome}_per_unit"] = round(pages / grouped, 2)
     operations = delta("db_client_operation_duration_seconds_count")
     commits = delta("tunai_postgres_commits_total")
     if (operations > 0 or commits > 0) and requests > 0:

@@ -139,6 +139,21 @@ if counted:
             lines.append(f"\nCreate p99 at {top} connections, round by round ({label}): " + ", ".join(f"{p:.1f}" for _, p in p99s)
                          + f" ms; last against first {(last / first - 1) * 100:+.0f} % (target within ±20 %: "
                          + ("met" if abs(last / first - 1) <= 0.2 else "missed") + ").")
+    # What a tail that grows with the tables could follow, step by step in the order measured (SQLite).
+    tail = [r for r in rows if "wrk" in r and r.get("counts", {}).get("sqlite_units_per_group") is not None]
+    if tail:
+        lines += ["", "SQLite, step by step in the order measured: what the tail could follow (the WAL's size at the step's end, "
+                  "checkpoints beside the writer, the writer's page-cache misses and writes per unit, a COMMIT's time):", "",
+                  "| Round | Step | Conn. | p99 ms | COMMIT ms | units per COMMIT | WAL MB | checkpoints | checkpoint ms | cache misses per unit | cache writes per unit |",
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in tail:
+            c = r["counts"]
+            def g(key, fmt):
+                return "–" if c.get(key) is None else format(c[key], fmt)
+            lines.append(f"| {r.get('round', 1)} | {r['kind']} ({r['label']}) | {r['connections']} | {wrk_row(r)[2]:.1f} | "
+                         f"{g('sqlite_commit_ms', '.2f')} | {g('sqlite_units_per_group', '.1f')} | {g('sqlite_wal_mb', '.1f')} | "
+                         f"{g('sqlite_checkpoints', 'd')} | {g('sqlite_checkpoint_ms', '.1f')} | {g('sqlite_cache_miss_per_unit', '.2f')} | "
+                         f"{g('sqlite_cache_write_per_unit', '.2f')} |")
 
 
 def round_ratios(this_label, other_label, kind, conns):

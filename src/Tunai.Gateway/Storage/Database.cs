@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -47,10 +48,12 @@ public sealed class Database : IAsyncDisposable
                 DefaultTimeout = 30,
             };
             _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
-            _sqliteConnectionString = builder.ConnectionString;
+            // The writer's connection is kept open for as long as it serves, so it is never pooled: one taken from the pool
+            // could be a handle opened before the file changed (made read-only since, say).
+            _sqliteConnectionString = new SqliteConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
             _writer = new SqliteWriter(path, async ct =>
             {
-                var writer = new StatementCachingConnection(builder.ConnectionString);
+                var writer = new StatementCachingConnection(_sqliteConnectionString);
                 await writer.OpenAsync(ct);
                 await ConfigureSqliteAsync(writer);
                 // The writer's page cache: 64 MiB, where SQLite's default is 2. Every write unit runs on this one
@@ -116,6 +119,12 @@ public sealed class Database : IAsyncDisposable
         if (reason is not null && _source is NpgsqlDataSource postgres && DatabaseOutage.LostConnection(failure))
         {
             postgres.Clear();
+        }
+        // A failure of the SQLite file met anywhere, a read's too: the writer opens its connection again before its next
+        // group, so that it meets the file as it is now (a connection keeps writing through the descriptor it opened).
+        if (reason is not null)
+        {
+            _writer?.ReopenBeforeNextGroup();
         }
         return reason;
     }
@@ -251,8 +260,7 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary>
     /// The first row of each of two queries, read outside any unit of writes and together: on PostgreSQL one round trip
-    /// (the two statements sent as one command); on SQLite on a reader connection that keeps its statements compiled, so
-    /// the writer is not held for them. Each sees what was committed before it ran, and nothing else (committed is on
+    /// (the two statements sent as one command); on SQLite on a reader connection, so the writer is not held for them. Each sees what was committed before it ran, and nothing else (committed is on
     /// disk on both: synchronous=FULL, synchronous_commit on). For a request that reads what it then writes together
     /// (<see cref="TryWriteTogetherAsync"/>), its writes conditional on what it read still being so.
     /// </summary>
@@ -262,21 +270,6 @@ public sealed class Database : IAsyncDisposable
         where TB : class
     {
         BoundStatement first = a.Statement.Bind(argsA), second = b.Statement.Bind(argsB);
-        if (IsSqlite)
-        {
-            var reader = _hotReaders.TryTake(out var kept) ? kept : await OpenHotReaderAsync(ct);
-            try
-            {
-                var rows = (reader.Read(first.Sql, first.Names, first.Values), reader.Read(second.Sql, second.Names, second.Values));
-                _hotReaders.Add(reader);
-                return (rows.Item1 is { } ra ? a.Read(ra) : null, rows.Item2 is { } rb ? b.Read(rb) : null);
-            }
-            catch
-            {
-                await reader.DisposeAsync();
-                throw;
-            }
-        }
         await using var connection = await OpenAsync(ct);
         var parameters = new DynamicParameters();
         var text = new System.Text.StringBuilder();
@@ -318,39 +311,20 @@ public sealed class Database : IAsyncDisposable
         return new Row(columns, values);
     }
 
-    /// <summary>SQLite connections for <see cref="ReadTogetherAsync"/>, each keeping its statements compiled; one per reader at a time.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentBag<StatementCachingConnection> _hotReaders = [];
-
-    private async Task<StatementCachingConnection> OpenHotReaderAsync(CancellationToken ct)
-    {
-        var connection = new StatementCachingConnection(_sqliteConnectionString!);
-        try
-        {
-            await connection.OpenAsync(ct);
-            await ConfigureSqliteAsync(connection);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-
     /// <summary>The unit kind for a caller's file: its name, without folder and extension.</summary>
     private static string UnitKind(string caller) =>
         UnitKinds.GetOrAdd(caller, static path => Path.GetFileNameWithoutExtension(path.Replace('\\', '/').Split('/')[^1]));
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> UnitKinds = new(StringComparer.Ordinal);
 
-    private static readonly System.Diagnostics.Metrics.Meter Meter = new("Tunai.Gateway.Storage");
+    private static readonly Meter Meter = new("Tunai.Gateway.Storage");
 
     /// <summary>
     /// PostgreSQL COMMITs the gateway sent, by unit kind. Npgsql's own metrics count commands and batches
     /// (<c>db.client.operation.duration</c>) but not a transaction's COMMIT, which is a round trip too: with this
     /// count, <c>bench/run</c> gives round trips per request.
     /// </summary>
-    private static readonly System.Diagnostics.Metrics.Counter<long> Commits = Meter.CreateCounter<long>(
+    private static readonly Counter<long> Commits = Meter.CreateCounter<long>(
         "tunai.postgres.commits", "{commit}", "COMMITs sent to PostgreSQL, by unit kind");
 
     /// <summary>
@@ -393,10 +367,6 @@ public sealed class Database : IAsyncDisposable
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
-        }
-        while (_hotReaders.TryTake(out var reader))
-        {
-            await reader.DisposeAsync();
         }
         await _source.DisposeAsync();
     }

@@ -80,6 +80,26 @@ internal sealed class SqliteWriter : IAsyncDisposable
         "tunai.sqlite.commit.duration", "s", "Time a SQLite write group's COMMIT took, fsync included", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
+    /// <summary>
+    /// How long each checkpoint beside the loop took (copying the WAL's committed pages into the database file, and that
+    /// file's fsync): with the WAL's size and the writer's page-cache misses, what a tail that grows with the tables
+    /// could follow (see bench/counts.py).
+    /// </summary>
+    private static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
+        "tunai.sqlite.checkpoint.duration", "s", "Time a passive checkpoint beside the SQLite writer took", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    /// <summary>The writer connection's page cache: pages found in it, read from the file, and written (SQLite's own counts).</summary>
+    private static readonly Counter<long> CachePages = Meter.CreateCounter<long>(
+        "tunai.sqlite.writer.cache_pages", "{page}", "Pages of the SQLite writer's cache by outcome: hit, miss (read from the file), write");
+
+    /// <summary>The writers open in this process, for <see cref="WalSize"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<SqliteWriter, byte> Open = new();
+
+    /// <summary>Each open writer's WAL file size, read when a reader collects (a scrape): it grows while checkpoints fall behind or readers pin it.</summary>
+    private static readonly ObservableGauge<long> WalSize = Meter.CreateObservableGauge(
+        "tunai.sqlite.wal.size", () => Open.Keys.Select(w => new Measurement<long>(w.WalBytes, w._database)), "By", "The SQLite WAL file's size");
+
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly Func<CancellationToken, Task<DbConnection>> _openReader;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
@@ -88,6 +108,28 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Task _loop;
     private readonly Task _checkpoints;
     private long _commits;
+    private int _reopen;
+
+    /// <summary>The file failed somewhere else (a read met it full or read-only): the next group starts on a new connection.</summary>
+    internal void ReopenBeforeNextGroup() => Volatile.Write(ref _reopen, 1);
+    private readonly string _walPath;
+    private readonly string _path;
+
+    /// <summary>The WAL file's size now, in bytes.</summary>
+    private long WalBytes
+    {
+        get
+        {
+            try
+            {
+                return new FileInfo(_walPath).Length;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
 
     /// <param name="path">The database file.</param>
     /// <param name="open">Opens the writer's connection.</param>
@@ -95,8 +137,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public SqliteWriter(string path, Func<CancellationToken, Task<DbConnection>> open, Func<CancellationToken, Task<DbConnection>> openReader)
     {
         _database = new("db.namespace", path);
+        _walPath = path + "-wal";
+        _path = path;
         _open = open;
         _openReader = openReader;
+        Open.TryAdd(this, 0);
         _loop = Task.Run(RunAsync);
         _checkpoints = Task.Run(CheckpointAsync);
     }
@@ -124,6 +169,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             while (await _queue.Reader.WaitToReadAsync(stop))
             {
+                if (connection is not null && Interlocked.Exchange(ref _reopen, 0) == 1)
+                {
+                    await DiscardAsync(null, connection);
+                    connection = null;
+                }
                 if (connection is null)
                 {
                     try
@@ -207,6 +257,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         work.Answer();
                     }
                     await tx!.DisposeAsync();
+                    if (CachePages.Enabled && connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle })
+                    {
+                        CountCache(handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_HIT, "hit");
+                        CountCache(handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_MISS, "miss");
+                        CountCache(handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, "write");
+                    }
                     // A unit refused by the file itself (read-only, full, an I/O error) was rolled back alone and the
                     // group went on; but the connection would meet the same refusal for ever (a file made read-only
                     // since it was opened stays so for it), so the next group opens another.
@@ -257,6 +313,26 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether this process may write the file now, as the file system says (access(2): an immutable file or a read-only
+    /// mount says no). It opens no descriptor, so it cannot release SQLite's locks as closing one would.
+    /// </summary>
+    private static bool WritableNow(string path) => OperatingSystem.IsWindows() || Access(path, 2) == 0 || !File.Exists(path);
+
+#pragma warning disable SYSLIB1054 // A plain libc call with a string; the source-generated form needs unsafe code enabled for the project.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "access", SetLastError = true)]
+    private static extern int Access([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int mode);
+#pragma warning restore SYSLIB1054
+
+    /// <summary>Adds the connection's count of <paramref name="status"/> since the last call (SQLite resets it as it is read).</summary>
+    private void CountCache(SQLitePCL.sqlite3 handle, int status, string outcome)
+    {
+        if (SQLitePCL.raw.sqlite3_db_status(handle, status, out var pages, out _, 1) == SQLitePCL.raw.SQLITE_OK && pages > 0)
+        {
+            CachePages.Add(pages, _database, new("tunai.cache", outcome));
+        }
+    }
+
     private async Task RunAsync(DbConnection connection, DbTransaction tx, WriterStep step, string sql, CancellationToken ct)
     {
         Fault?.Invoke(step);
@@ -269,6 +345,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private async Task<DbConnection> OpenWriterAsync(CancellationToken ct)
     {
         var connection = await _open(ct);
+        if (!WritableNow(_path))
+        {
+            // SQLite may have handed this connection a descriptor that another of its connections in this process opened
+            // before the file was made read-only (it keeps a file's descriptors while any connection on it is open), and
+            // would go on writing through it: the writer asks the file system instead, and refuses as SQLite would.
+            await connection.DisposeAsync();
+            throw new Microsoft.Data.Sqlite.SqliteException("attempt to write a readonly database: the file is not writable now", 8);
+        }
         await using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA wal_autocheckpoint={BackstopCheckpointPages}";
         await command.ExecuteNonQueryAsync(ct);
@@ -297,10 +381,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 seen = commits;
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await using var connection = await _openReader(stop);
                     await using var command = connection.CreateCommand();
                     command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
                     await command.ExecuteNonQueryAsync(stop);
+                    CheckpointDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _database);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -338,6 +424,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Open.TryRemove(this, out _);
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
         await _loop;

@@ -70,13 +70,8 @@ public static class InquiryEndpoint
         }
 
         var status = answer.OnlineToOfflineInquiry.Status;
-        await database.WriteAsync(unit =>
-        {
-            PaymentStore.Record(unit,
-                StoreAnswers.Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now.ToUnixTimeMilliseconds()));
-            unit.Commit();
-            return Task.FromResult(true);
-        }, ct);
+        await PaymentStore.RecordAsync(database,
+            StoreAnswers.Event(acquirer, "INQUIRY", r, status, reason ?? answer.OnlineToOfflineInquiry.Message, null, body, now.ToUnixTimeMilliseconds()), ct);
         return new JsonBytesResult(StoreOutcome.HttpStatus(status), WireJson.Serialize(answer));
     }
 }

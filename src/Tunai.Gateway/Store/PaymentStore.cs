@@ -198,6 +198,14 @@ public static class PaymentStore
     /// <summary>Records a store request in the unit that answers it, among the unit's deferred writes (see <see cref="WriteUnit.Later{TArgs}"/>).</summary>
     public static void Record(WriteUnit unit, StoreEvent e) => unit.Later(InsertEvent, e, rows: 1);
 
+    /// <summary>
+    /// Records a store request that writes nothing else (an inquiry), as a write of its own: one statement outside any
+    /// transaction on PostgreSQL (one round trip), a unit of the writer on SQLite; durable when it returns.
+    /// </summary>
+    public static async Task RecordAsync(Database database, StoreEvent e, CancellationToken ct, [System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
+        _ = await database.TryWriteTogetherAsync(new WriteTogether(InsertEvent.Bind(e)), ct, caller)
+            ?? throw new InvalidOperationException("The store event was not written");
+
     private static readonly Statement<StoreEvent> InsertEvent = new(
         """
         INSERT INTO store_events (acquirer_id, kind, code, trx_id, agent_id, store_id, terminal_id, outcome, reason, payment_id, request_body, created_at)
