@@ -1,6 +1,4 @@
 using Tunai.Gateway.Abuse;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Acquirers;
 

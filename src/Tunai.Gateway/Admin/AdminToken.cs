@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using Tunai.Gateway.Api;
 
 using Tunai.Gateway.Abuse;
 

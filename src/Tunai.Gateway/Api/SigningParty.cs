@@ -1,5 +1,3 @@
-using Tunai.Gateway.Configuration;
-
 namespace Tunai.Gateway.Api;
 
 /// <summary>

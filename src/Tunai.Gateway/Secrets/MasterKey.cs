@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Startup;
 
 namespace Tunai.Gateway.Secrets;

@@ -1,10 +1,5 @@
-using System.Data.Common;
 using System.Text.RegularExpressions;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;

@@ -1,7 +1,4 @@
-using System.Data.Common;
 using System.Security.Cryptography;
-using Dapper;
-using Tunai.Gateway.Api;
 
 namespace Tunai.Gateway.Snap;
 

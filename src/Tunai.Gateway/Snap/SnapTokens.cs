@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using Dapper;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Snap;
 

@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using Dapper;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Startup;
 
