@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 using Tunai.Gateway.Abuse;
 
 namespace Tunai.Gateway.Admin;

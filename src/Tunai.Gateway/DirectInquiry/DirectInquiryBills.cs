@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Store;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tunai.Gateway.PaymentCodes;
 

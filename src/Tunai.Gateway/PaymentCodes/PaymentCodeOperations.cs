@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Tunai.Gateway.Merchants;
 
 namespace Tunai.Gateway.PaymentCodes;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;

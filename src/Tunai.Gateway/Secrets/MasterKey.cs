@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Tunai.Gateway.Startup;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Tunai.Gateway.Snap;
 
 /// <summary>A merchant's SNAP public key: the RSA key its B2B token requests are verified with.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Ledger;
