@@ -1,4 +1,3 @@
-using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Fees;

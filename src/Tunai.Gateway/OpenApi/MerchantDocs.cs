@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Notifications;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;

@@ -3,7 +3,6 @@ using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 
 namespace Tunai.Gateway.Reconciliation;

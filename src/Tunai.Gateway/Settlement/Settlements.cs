@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using Tunai.Gateway.Ledger;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;
 

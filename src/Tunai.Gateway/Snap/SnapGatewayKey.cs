@@ -1,4 +1,3 @@
-using Tunai.Gateway.Admin;
 using Tunai.Gateway.Audit;
 using Tunai.Gateway.Secrets;
 
