@@ -59,6 +59,31 @@ public sealed class MasterKeyTests
         Assert.DoesNotContain("Sealed", after, StringComparison.Ordinal);
     }
 
+    /// <summary>Each key setting may name a file instead (<c>...MasterKeyFile</c>, <c>...PreviousMasterKeyFile</c>), as Docker secrets give them.</summary>
+    [Fact]
+    public async Task MasterKeysGivenAsFilesAreTheKeysTheirFilesHold()
+    {
+        using var folder = new TempFolder();
+        using var secrets = new TempFolder();
+        string oldKey = NewMasterKey(), newKey = NewMasterKey();
+        string oldFile = Path.Combine(secrets.Path, "old.key"), newFile = Path.Combine(secrets.Path, "new.key");
+        await File.WriteAllTextAsync(oldFile, oldKey + "\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(newFile, newKey + "\n", TestContext.Current.CancellationToken);
+        string? secret = null;
+        await RunAsync(folder.Path, g =>
+        {
+            secret = g.SandboxEnv()["TUNAI_SECRET_KEY"];
+            return Task.CompletedTask;
+        }, $"--Tunai:Secrets:MasterKeyFile={oldFile}");
+
+        var window = await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, secret!),
+            $"--Tunai:Secrets:MasterKeyFile={newFile}", $"--Tunai:Secrets:PreviousMasterKeyFile={oldFile}");
+        Assert.Contains("Sealed 1 Data Protection keys again with the master key", window, StringComparison.Ordinal);
+
+        // The same key given inline opens what the file's key sealed.
+        await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, secret!), $"--Tunai:Secrets:MasterKey={newKey}");
+    }
+
     [Fact]
     public async Task AKeyRingFolderOfAnEarlierVersionIsImportedAndOpensWhatItSealed()
     {
