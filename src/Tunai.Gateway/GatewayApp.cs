@@ -4,10 +4,8 @@ using Tunai.Gateway.Admin;
 using Tunai.Gateway.Secrets;
 using Tunai.Gateway.Startup;
 using Tunai.Gateway.Snap;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Clock;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Health;
@@ -24,7 +22,6 @@ using Tunai.Gateway.OpenApi;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway;

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Tunai.Signing;
 
 namespace Tunai.Merchant;
@@ -45,6 +47,46 @@ public sealed record Verification<T>(T? Value, RejectionReason Rejection, string
 /// </summary>
 internal sealed class InboundCheck(string clientId, string secretKey, TimeSpan tolerance, TimeProvider time)
 {
+    /// <summary>The check for a merchant's credentials; <paramref name="tolerance"/> defaults to 5 minutes.</summary>
+    public static InboundCheck For(string clientId, string secretKey, TimeSpan? tolerance, TimeProvider? time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(secretKey);
+        return new InboundCheck(clientId, secretKey, tolerance ?? TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
+    }
+
+    /// <summary>
+    /// Checks the request (<see cref="Check"/>), then parses its body with <paramref name="type"/>: a body that is not
+    /// the expected JSON, or lacks what <paramref name="complete"/> asks for (<paramref name="required"/> names it), is
+    /// refused as malformed, the refusal's detail calling the body <paramref name="what"/> (<c>inquiry</c>,
+    /// <c>notification</c>). The value returned is <paramref name="withRequestId"/>'s: the body with its Request-Id.
+    /// </summary>
+    public Verification<T> Verify<T>(Func<string, string?> header, byte[] body, string requestPath, JsonTypeInfo<T> type,
+        string what, Func<T, bool> complete, string required, Func<T, string, T> withRequestId) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(requestPath);
+        var (requestId, reason, detail) = Check(header, body, requestPath);
+        if (reason != RejectionReason.None)
+        {
+            return new(null, reason, detail);
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize(body, type);
+            if (value is null || !complete(value))
+            {
+                return new(null, RejectionReason.MalformedBody, $"The {what} lacks {required}");
+            }
+            return new(withRequestId(value, requestId!), RejectionReason.None, null);
+        }
+        catch (JsonException e)
+        {
+            return new(null, RejectionReason.MalformedBody, $"The {what} is not the expected JSON: {e.Message}");
+        }
+    }
+
     /// <param name="header">Looks a header up by name.</param>
     /// <param name="body">The raw body bytes.</param>
     /// <param name="requestPath">The path as received: the raw, percent-encoded one when the server gives it, or the decoded one.</param>

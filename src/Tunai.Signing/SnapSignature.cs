@@ -242,34 +242,15 @@ public static class SnapJson
         switch (e.ValueKind)
         {
             case JsonValueKind.Object:
-                sb.Append('{');
-                var first = true;
-                foreach (var p in e.EnumerateObject())
+                WriteJoined(sb, '{', e.EnumerateObject(), '}', static (sb, p) =>
                 {
-                    if (!first)
-                    {
-                        sb.Append(',');
-                    }
-                    first = false;
                     WriteString(sb, p.Name);
                     sb.Append(':');
                     Write(sb, p.Value);
-                }
-                sb.Append('}');
+                });
                 break;
             case JsonValueKind.Array:
-                sb.Append('[');
-                var firstItem = true;
-                foreach (var item in e.EnumerateArray())
-                {
-                    if (!firstItem)
-                    {
-                        sb.Append(',');
-                    }
-                    firstItem = false;
-                    Write(sb, item);
-                }
-                sb.Append(']');
+                WriteJoined(sb, '[', e.EnumerateArray(), ']', Write);
                 break;
             case JsonValueKind.String:
                 WriteString(sb, e.GetString()!);
@@ -278,6 +259,23 @@ public static class SnapJson
                 sb.Append(e.GetRawText());
                 break;
         }
+    }
+
+    /// <summary>The items between <paramref name="open"/> and <paramref name="close"/>, separated by commas.</summary>
+    private static void WriteJoined<T>(StringBuilder sb, char open, IEnumerable<T> items, char close, Action<StringBuilder, T> write)
+    {
+        sb.Append(open);
+        var first = true;
+        foreach (var item in items)
+        {
+            if (!first)
+            {
+                sb.Append(',');
+            }
+            first = false;
+            write(sb, item);
+        }
+        sb.Append(close);
     }
 
     /// <summary>A string literal as <c>JSON.stringify</c> writes it (ES2019 well-formed: lone surrogates as <c>\udxxx</c>).</summary>

@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Abuse;

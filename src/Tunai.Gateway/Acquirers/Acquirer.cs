@@ -1,9 +1,5 @@
-using System.Data.Common;
-using Dapper;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Acquirers;
 

@@ -1,5 +1,4 @@
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Acquirers;
 

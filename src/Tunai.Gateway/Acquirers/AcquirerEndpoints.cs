@@ -1,9 +1,6 @@
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Acquirers;
 

@@ -1,17 +1,12 @@
 using Tunai.Gateway.Abuse;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Acquirers;
 
 /// <summary>Authenticates the store's request with the acquirer's credentials (the same HMAC scheme as merchants).</summary>
 public sealed class AcquirerSignatureFilter(AcquirerCache acquirers, TunaiOptions options, TimeProvider time)
-    : SignatureFilter<Acquirer>(options, time)
+    : SignatureFilter<Acquirer>(options, time, "acquirer_disabled", "This acquirer connection is disabled")
 {
     protected override ValueTask<Acquirer?> FindAsync(string clientId, CancellationToken ct) => acquirers.FindAsync(clientId, ct);
-
-    protected override ApiError Disabled =>
-        ApiError.Unauthorized("acquirer_disabled", "This acquirer connection is disabled", Tunai.Signing.SignatureHeaders.ClientId);
 
     protected override void Admit(HttpContext http, SignedCaller caller, Acquirer acquirer) => http.Features.Set(acquirer);
 }

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Tunai.Gateway.Api;
-
 using Tunai.Gateway.Abuse;
 
 namespace Tunai.Gateway.Admin;

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Tunai.Gateway.Api;
 
 /// <summary>

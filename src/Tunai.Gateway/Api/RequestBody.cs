@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Tunai.Gateway.Configuration;
-
 namespace Tunai.Gateway.Api;
 
 /// <summary>Reads a JSON request body as raw bytes (the signature covers them) with a size cap.</summary>

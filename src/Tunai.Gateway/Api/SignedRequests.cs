@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using Tunai.Gateway.Configuration;
 using Tunai.Signing;
 using Tunai.Gateway.Clock;
 

@@ -1,5 +1,3 @@
-using Tunai.Gateway.Configuration;
-
 namespace Tunai.Gateway.Api;
 
 /// <summary>
@@ -30,13 +28,12 @@ public abstract record SigningParty
 /// Authenticates a signed request with the credentials of the party it names (<see cref="SignedRequests"/>), refuses
 /// a disabled one, and lets the endpoint find the party as <see cref="Admit"/> puts it in the request's features.
 /// </summary>
-public abstract class SignatureFilter<T>(TunaiOptions options, TimeProvider time) : IEndpointFilter
+/// <param name="disabledCode">The error code refusing a disabled party (<c>merchant_disabled</c>).</param>
+/// <param name="disabledMessage">What that refusal says.</param>
+public abstract class SignatureFilter<T>(TunaiOptions options, TimeProvider time, string disabledCode, string disabledMessage) : IEndpointFilter
     where T : SigningParty
 {
     protected abstract ValueTask<T?> FindAsync(string clientId, CancellationToken ct);
-
-    /// <summary>The refusal of a disabled party.</summary>
-    protected abstract ApiError Disabled { get; }
 
     protected abstract void Admit(HttpContext http, SignedCaller caller, T party);
 
@@ -51,7 +48,7 @@ public abstract class SignatureFilter<T>(TunaiOptions options, TimeProvider time
         }
         if (party!.IsDisabled)
         {
-            return Disabled;
+            return ApiError.Unauthorized(disabledCode, disabledMessage, Tunai.Signing.SignatureHeaders.ClientId);
         }
         Admit(http, caller!, party);
         return await next(context);

@@ -1,7 +1,5 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Tunai.Gateway.Snap;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Api;
 

@@ -1,7 +1,3 @@
-using System.Data.Common;
-using System.Text.Json;
-using Dapper;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.BackOffice;
 
 namespace Tunai.Gateway.Audit;

@@ -1,5 +1,3 @@
-using System.Data.Common;
-using Dapper;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
 
@@ -19,7 +17,7 @@ public sealed record CodeRow
     public long CreatedAt { get; init; }
 
     /// <summary>The status as a person reads it at <paramref name="nowMs"/>: an active code past its expiry is EXPIRED.</summary>
-    public string StatusAt(long nowMs) => Status == "ACTIVE" && ExpiresAt <= nowMs ? "EXPIRED" : Status;
+    public string StatusAt(long nowMs) => CodeStatus.At(Status, ExpiresAt, nowMs);
 }
 
 public sealed record StoreEventRow
@@ -92,15 +90,8 @@ public sealed record MerchantBacklog
     public long? OldestPendingAt { get; init; }
 }
 
-public sealed record Overview
-{
-    public long CodesCreated { get; init; }
-    public long Payments { get; init; }
-    public long PaymentsSum { get; init; }
-    public long Reversals { get; init; }
-    public double? DeliveryLagMs { get; init; }
-    public required IReadOnlyList<MerchantBacklog> Backlog { get; init; }
-}
+public sealed record Overview(long CodesCreated, long Payments, long PaymentsSum, long Reversals, double? DeliveryLagMs,
+    IReadOnlyList<MerchantBacklog> Backlog);
 
 /// <summary>
 /// What the back office reads. Every query takes the actor's merchant scope (<see cref="Actor.Scope"/>) and
@@ -247,6 +238,6 @@ public static class BackOfficeQueries
             WHERE n.status IN ('PENDING', 'FAILED') AND (@scope IS NULL OR n.merchant_id = @scope)
             GROUP BY m.client_id, m.name ORDER BY m.name
             """, p);
-        return new Overview { CodesCreated = codes, Payments = count, PaymentsSum = sum, Reversals = reversals, DeliveryLagMs = lag, Backlog = backlog.ToList() };
+        return new Overview(codes, count, sum, reversals, lag, backlog.ToList());
     }
 }

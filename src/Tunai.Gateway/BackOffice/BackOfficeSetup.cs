@@ -1,10 +1,6 @@
-using Dapper;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Tunai.Gateway.BackOffice.Components;
-using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.BackOffice;
 

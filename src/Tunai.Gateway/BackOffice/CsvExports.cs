@@ -1,11 +1,6 @@
-using System.Data.Common;
-using System.Globalization;
-using System.Text;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Audit;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Settlement;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.BackOffice;
 

@@ -1,9 +1,4 @@
-using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
 using Microsoft.AspNetCore.Identity;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.BackOffice;
 

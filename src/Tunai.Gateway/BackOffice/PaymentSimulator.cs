@@ -1,10 +1,8 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tunai.Gateway.Acquirers;
-using Tunai.Gateway.Storage;
 using Tunai.Signing;
 using Tunai.Gateway.Clock;
 

@@ -1,5 +1,4 @@
 using Tunai.Gateway.Notifications;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.BackOffice;

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.BackOffice;
 

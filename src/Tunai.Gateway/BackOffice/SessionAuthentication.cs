@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Clock;
 
 namespace Tunai.Gateway.BackOffice;

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.RateLimiting;
-using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.BackOffice;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.BackOffice;

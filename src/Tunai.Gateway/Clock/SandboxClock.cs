@@ -1,11 +1,6 @@
-using System.Globalization;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Clock;

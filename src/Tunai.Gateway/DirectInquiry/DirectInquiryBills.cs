@@ -1,10 +1,5 @@
-using System.Data.Common;
-using System.Security.Cryptography;
-using Dapper;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.DirectInquiry;

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Signing;
 using Tunai.Gateway.Clock;

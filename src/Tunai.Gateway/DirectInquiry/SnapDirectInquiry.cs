@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Clock;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Store;

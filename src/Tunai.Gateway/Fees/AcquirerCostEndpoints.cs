@@ -1,9 +1,3 @@
-using System.Text.Json;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
-using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Fees;

@@ -1,6 +1,3 @@
-using System.Data.Common;
-using Dapper;
-using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Fees;

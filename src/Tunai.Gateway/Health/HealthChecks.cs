@@ -1,7 +1,5 @@
-using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Health;
 

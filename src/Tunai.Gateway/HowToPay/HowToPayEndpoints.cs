@@ -1,10 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 
 using Tunai.Gateway.Abuse;
 

@@ -1,8 +1,5 @@
-using Tunai.Gateway.Configuration;
 using System.Diagnostics;
-using Dapper;
 using Tunai.Gateway.Notifications;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Instances;
 

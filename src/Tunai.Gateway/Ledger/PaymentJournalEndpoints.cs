@@ -1,9 +1,5 @@
 using Tunai.Gateway.Admin;
-using Dapper;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
-using Tunai.Gateway.Settlement;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Ledger;

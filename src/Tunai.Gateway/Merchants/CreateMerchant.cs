@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Merchants;

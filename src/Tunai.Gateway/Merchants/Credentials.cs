@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Tunai.Gateway.Merchants;
 
 /// <summary>Random identifiers and secrets handed to merchants, in the provider's shapes.</summary>

@@ -1,6 +1,3 @@
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Merchants;
 
 /// <summary>A merchant as the admin API shows it: everything but its secret key, with its fee.</summary>

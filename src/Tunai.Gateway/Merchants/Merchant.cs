@@ -1,5 +1,3 @@
-using Tunai.Gateway.Api;
-
 namespace Tunai.Gateway.Merchants;
 
 public sealed record Merchant : SigningParty

@@ -1,5 +1,3 @@
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Merchants;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Merchants;
 

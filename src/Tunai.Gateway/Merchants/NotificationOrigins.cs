@@ -1,5 +1,4 @@
 using System.Net;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Merchants;
 

@@ -1,7 +1,4 @@
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Merchants;

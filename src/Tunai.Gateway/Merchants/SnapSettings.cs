@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
-
 namespace Tunai.Gateway.Merchants;
 
 /// <summary>A field a patch may set to a value or to nothing, or leave alone.</summary>

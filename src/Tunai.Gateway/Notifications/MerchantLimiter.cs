@@ -1,4 +1,3 @@
-using Tunai.Gateway.Configuration;
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 

@@ -1,7 +1,5 @@
-using Tunai.Gateway.Configuration;
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Outbound;
 using Tunai.Signing;

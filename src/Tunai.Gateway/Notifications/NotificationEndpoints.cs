@@ -1,12 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
-using Dapper;
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Signing;
 using Tunai.Gateway.Audit;
 

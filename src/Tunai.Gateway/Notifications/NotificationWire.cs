@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tunai.Gateway.Notifications;
 
 public sealed record IdRef(string Id);

@@ -1,6 +1,4 @@
-using Tunai.Gateway.Configuration;
 using System.Diagnostics;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Notifications;
 

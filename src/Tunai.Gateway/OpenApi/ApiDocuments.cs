@@ -1,7 +1,5 @@
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.OpenApi;

@@ -1,9 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.HowToPay;
 using Tunai.Gateway.Notifications;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 using Tunai.Gateway.OrderStatus;
 using Tunai.Gateway.PaymentCodes;
@@ -112,15 +110,9 @@ public static class MerchantDocs
          "additional_info":{"override_notification_url":"https://another.example.com/payments/notifications"}}
         """);
 
-    private static readonly JsonNode DgpcResponse = OperationDoc.Json("""
-        {"order":{"invoice_number":"INV-20210124-0001"},
-         "online_to_offline_info":{"payment_code":"6059000000000205",
-           "how_to_pay_page":"https://pay.example.com/how-to-pay/v2/alfa-online-to-offline/6059000000000205/q3Vb0aYt1R7nM2kXeP9sWg",
-           "how_to_pay_api":"https://pay.example.com/alfa-online-to-offline/v2/how-to-pay-api/6059000000000205/q3Vb0aYt1R7nM2kXeP9sWg",
-           "created_date":"20210331115005","expired_date":"20210331125005",
-           "created_date_utc":"2021-03-31T04:50:05Z","expired_date_utc":"2021-03-31T05:50:05Z"},
-         "additional_info":{"override_notification_url":"https://another.example.com/payments/notifications"}}
-        """);
+    private static readonly JsonNode DgpcResponse = CreateAnswer("6059000000000205", "q3Vb0aYt1R7nM2kXeP9sWg",
+        """ "created_date":"20210331115005","expired_date":"20210331125005","created_date_utc":"2021-03-31T04:50:05Z","expired_date_utc":"2021-03-31T05:50:05Z" """,
+        """ "additional_info":{"override_notification_url":"https://another.example.com/payments/notifications"} """);
 
     private static readonly JsonNode MgpcRequest = OperationDoc.Json("""
         {"order":{"invoice_number":"INV-20210124-0001","amount":150000},
@@ -128,13 +120,16 @@ public static class MerchantDocs
          "customer":{"name":"Anton Budiman","email":"anton.budiman@example.com"}}
         """);
 
-    private static readonly JsonNode MgpcResponse = OperationDoc.Json("""
+    private static readonly JsonNode MgpcResponse = CreateAnswer("1900600000000046", "Zk4mQ8rT2vLw6yHc0sN5bA",
+        """ "created_date":"20200313095850","expired_date":"20200313155850","created_date_utc":"2020-03-31T09:58:50Z","expired_date_utc":"2020-03-31T15:58:50Z" """);
+
+    /// <summary>A create answer's example: the how-to-pay links follow from the code and its token, as the gateway builds them.</summary>
+    private static JsonNode CreateAnswer(string code, string token, string dates, string? more = null) => OperationDoc.Json($$"""
         {"order":{"invoice_number":"INV-20210124-0001"},
-         "online_to_offline_info":{"payment_code":"1900600000000046",
-           "how_to_pay_page":"https://pay.example.com/how-to-pay/v2/alfa-online-to-offline/1900600000000046/Zk4mQ8rT2vLw6yHc0sN5bA",
-           "how_to_pay_api":"https://pay.example.com/alfa-online-to-offline/v2/how-to-pay-api/1900600000000046/Zk4mQ8rT2vLw6yHc0sN5bA",
-           "created_date":"20200313095850","expired_date":"20200313155850",
-           "created_date_utc":"2020-03-31T09:58:50Z","expired_date_utc":"2020-03-31T15:58:50Z"}}
+         "online_to_offline_info":{"payment_code":"{{code}}",
+           "how_to_pay_page":"https://pay.example.com/how-to-pay/v2/alfa-online-to-offline/{{code}}/{{token}}",
+           "how_to_pay_api":"https://pay.example.com/alfa-online-to-offline/v2/how-to-pay-api/{{code}}/{{token}}",
+           {{dates}}}{{(more is null ? "" : "," + more)}}}
         """);
 
     /// <summary>What real clients send (README, where Tunai is lenient): numbers as strings, info1, a split settlement.</summary>

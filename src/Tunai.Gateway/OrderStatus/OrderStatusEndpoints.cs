@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 
 
 namespace Tunai.Gateway.OrderStatus;

@@ -1,5 +1,3 @@
-using System.Data.Common;
-using Dapper;
 using Tunai.Gateway.PaymentCodes;
 using Tunai.Gateway.Store;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Outbound;
 

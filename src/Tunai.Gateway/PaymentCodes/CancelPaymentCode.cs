@@ -1,4 +1,3 @@
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.PaymentCodes;

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.PaymentCodes;
 

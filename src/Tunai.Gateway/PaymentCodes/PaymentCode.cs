@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Tunai.Gateway.PaymentCodes;
 
 public static class CodeStatus
@@ -10,6 +8,9 @@ public static class CodeStatus
     public const string Expired = "EXPIRED";
 
     public static readonly string[] All = [Active, Paid, Cancelled, Expired];
+
+    /// <summary>The status a stored <paramref name="status"/> reads as at <paramref name="nowMs"/>: an active code past its expiry is expired.</summary>
+    public static string At(string status, long expiresAt, long nowMs) => status == Active && expiresAt <= nowMs ? Expired : status;
 }
 
 /// <summary>A stored payment code. Expiry is a matter of the clock, so the status callers see is <see cref="StatusAt"/>.</summary>
@@ -45,8 +46,7 @@ public sealed record PaymentCode
     public long? PaidAt { get; init; }
     public long? CancelledAt { get; init; }
 
-    public string StatusAt(DateTimeOffset now) =>
-        Status == CodeStatus.Active && ExpiresAt <= now.ToUnixTimeMilliseconds() ? CodeStatus.Expired : Status;
+    public string StatusAt(DateTimeOffset now) => CodeStatus.At(Status, ExpiresAt, now.ToUnixTimeMilliseconds());
 
     public DateTimeOffset Created => DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt);
 

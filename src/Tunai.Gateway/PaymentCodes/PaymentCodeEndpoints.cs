@@ -1,8 +1,6 @@
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.PaymentCodes;
 

@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.PaymentCodes;
 

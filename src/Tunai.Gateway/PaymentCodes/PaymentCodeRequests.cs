@@ -1,8 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 
 namespace Tunai.Gateway.PaymentCodes;

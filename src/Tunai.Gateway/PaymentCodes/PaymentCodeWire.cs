@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tunai.Gateway.PaymentCodes;
 
 public sealed record OrderRef(string InvoiceNumber);

@@ -1,15 +1,8 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Settlement;
 
 namespace Tunai.Gateway.Reconciliation;

@@ -1,10 +1,8 @@
 using System.Xml.Linq;
-using Dapper;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using Tunai.Gateway.Startup;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Secrets;
 

@@ -1,8 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Startup;
 
 namespace Tunai.Gateway.Secrets;
@@ -18,9 +15,7 @@ namespace Tunai.Gateway.Secrets;
 public sealed class MasterKeys
 {
     public const string Setting = "Tunai:Secrets:MasterKey";
-    public const string FileSetting = "Tunai:Secrets:MasterKeyFile";
     public const string PreviousSetting = "Tunai:Secrets:PreviousMasterKey";
-    public const string PreviousFileSetting = "Tunai:Secrets:PreviousMasterKeyFile";
     public const string SandboxFileName = "master.key";
 
     private MasterKeys(MasterKey current, MasterKey? previous) => (Current, Previous) = (current, previous);
@@ -36,27 +31,32 @@ public sealed class MasterKeys
     /// <summary>Reads the configured keys; in the sandbox, generates the current one when none is configured.</summary>
     public static MasterKeys Load(IConfiguration configuration, TunaiOptions options, ILogger logger)
     {
-        var current = Read(configuration, Setting, FileSetting);
+        var current = Read(configuration, Setting);
         if (current is null)
         {
             if (!options.IsSandbox)
             {
                 throw new StartupException(
-                    $"configuration error: {Setting} (or {FileSetting}) is required in Production: 32 random bytes in base64 " +
+                    $"configuration error: {Setting} (or {FileSettingOf(Setting)}) is required in Production: 32 random bytes in base64 " +
                     "(openssl rand -base64 32), the same for every instance on the database");
             }
             current = SandboxKey(options, logger);
         }
-        var previous = Read(configuration, PreviousSetting, PreviousFileSetting);
+        var previous = Read(configuration, PreviousSetting);
         return new MasterKeys(current, previous?.Id == current.Id ? null : previous);
     }
 
-    private static MasterKey? Read(IConfiguration configuration, string setting, string fileSetting)
+    /// <summary>Where a key setting may name a file holding the key instead: <c>Tunai:Secrets:MasterKeyFile</c>.</summary>
+    private static string FileSettingOf(string setting) => setting + "File";
+
+    /// <summary>The key in <paramref name="setting"/> (base64), else in the file its <see cref="FileSettingOf"/> names, else none.</summary>
+    private static MasterKey? Read(IConfiguration configuration, string setting)
     {
         if (configuration[setting] is { Length: > 0 } value)
         {
             return MasterKey.Parse(value, setting);
         }
+        var fileSetting = FileSettingOf(setting);
         if (configuration[fileSetting] is not { Length: > 0 } file)
         {
             return null;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Secrets;
 

@@ -1,8 +1,5 @@
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Audit;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Secrets;
 

@@ -1,11 +1,5 @@
-using System.Data.Common;
 using System.Text.RegularExpressions;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;
 
@@ -132,13 +126,17 @@ public static partial class AccountEndpoints
 
     public static RouteGroupBuilder MapAccounts(this RouteGroupBuilder merchant)
     {
-        merchant.MapPost("/settlement-accounts", CreateSettlement);
-        merchant.MapGet("/settlement-accounts", ListSettlement);
-        merchant.MapPost("/settlement-accounts/{accountId}/deactivate", DeactivateSettlement);
-        merchant.MapPost("/sub-accounts", CreateSub);
-        merchant.MapGet("/sub-accounts", ListSub);
-        merchant.MapPost("/sub-accounts/{accountId}/deactivate", DeactivateSub);
+        MapKind(merchant, "/settlement-accounts", CreateSettlement, ListSettlement, DeactivateSettlement);
+        MapKind(merchant, "/sub-accounts", CreateSub, ListSub, DeactivateSub);
         return merchant;
+    }
+
+    /// <summary>One kind's routes: register (POST), list (GET) and deactivate one.</summary>
+    private static void MapKind(RouteGroupBuilder merchant, string path, Delegate create, Delegate list, Delegate deactivate)
+    {
+        merchant.MapPost(path, create);
+        merchant.MapGet(path, list);
+        merchant.MapPost(path + "/{accountId}/deactivate", deactivate);
     }
 
     private static Task<IResult> ListSettlement(string clientId, HttpContext http, Database database) =>

@@ -1,8 +1,4 @@
-using System.Data.Common;
-using System.Text.Json;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Fees;
 

@@ -1,15 +1,8 @@
-using System.Data.Common;
-using System.Globalization;
-using System.Text;
-using Dapper;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Ledger;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;
 

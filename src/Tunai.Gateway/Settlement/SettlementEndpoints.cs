@@ -1,11 +1,6 @@
 using Tunai.Gateway.Admin;
-using System.Text;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
-using Tunai.Gateway.Fees;
 using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;

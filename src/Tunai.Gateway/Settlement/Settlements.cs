@@ -1,12 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Data.Common;
-using System.Globalization;
-using System.Text;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Ledger;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;
 

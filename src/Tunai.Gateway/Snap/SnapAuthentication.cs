@@ -1,12 +1,7 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tunai.Gateway.Abuse;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Clock;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Snap;

@@ -1,9 +1,5 @@
-using System.Security.Cryptography;
-using Dapper;
-using Tunai.Gateway.Admin;
 using Tunai.Gateway.Audit;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Snap;
 

@@ -1,8 +1,3 @@
-using System.Data.Common;
-using System.Security.Cryptography;
-using Dapper;
-using Tunai.Gateway.Api;
-
 namespace Tunai.Gateway.Snap;
 
 /// <summary>A merchant's SNAP public key: the RSA key its B2B token requests are verified with.</summary>

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
-using Tunai.Gateway.Storage;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Snap;

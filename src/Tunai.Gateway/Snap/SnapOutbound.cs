@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using Dapper;
 using Tunai.Gateway.Clock;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Outbound;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Snap;

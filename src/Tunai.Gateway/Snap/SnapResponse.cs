@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Tunai.Gateway.Api;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Snap;

@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Snap;
 
 /// <summary>

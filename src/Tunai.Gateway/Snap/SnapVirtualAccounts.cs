@@ -1,15 +1,9 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Telemetry;
 using Tunai.Signing;
 
@@ -36,28 +30,14 @@ public static partial class SnapVirtualAccounts
         var request = http.Features.GetRequiredFeature<SnapRequest>();
         const string service = SnapService.Create;
         var merchant = request.Merchant;
-        if (Parse(request, out var document) is { } malformed)
+        var now = time.GetUtcNow();
+        if (ReadTarget(request, service, create: true, out var document, out var key, out var channel) is { } refused)
         {
-            return malformed;
+            return refused;
         }
         using (document)
         {
-            var root = document!.RootElement;
-            var now = time.GetUtcNow();
-            if (ReadKey(root, merchant, service, customerNoRequired: false) is var (key, keyError) && keyError is not null)
-            {
-                return keyError;
-            }
-            var (channel, channelError) = Channel(root, service, required: true);
-            if (channelError is not null)
-            {
-                return channelError;
-            }
-            if (TrxType(root, service) is { } trxTypeError)
-            {
-                return trxTypeError;
-            }
-            var (alfa, expiresAt, mapError) = AlfaBody(root, service, now, key!.Code, create: true);
+            var (alfa, expiresAt, mapError) = AlfaBody(document!.RootElement, service, now, key!.Code, create: true);
             if (mapError is not null)
             {
                 return mapError;
@@ -112,27 +92,14 @@ public static partial class SnapVirtualAccounts
         var request = http.Features.GetRequiredFeature<SnapRequest>();
         var service = cancel ? SnapService.Delete : SnapService.Update;
         var merchant = request.Merchant;
-        if (Parse(request, out var document) is { } malformed)
+        var now = time.GetUtcNow();
+        if (ReadTarget(request, service, create: false, out var document, out var key, out var channel, trxType: !cancel) is { } refused)
         {
-            return malformed;
+            return refused;
         }
         using (document)
         {
             var root = document!.RootElement;
-            var now = time.GetUtcNow();
-            if (ReadKey(root, merchant, service, customerNoRequired: true) is var (key, keyError) && keyError is not null)
-            {
-                return keyError;
-            }
-            var (channel, channelError) = Channel(root, service, required: false);
-            if (channelError is not null)
-            {
-                return channelError;
-            }
-            if (!cancel && TrxType(root, service) is { } trxTypeError)
-            {
-                return trxTypeError;
-            }
             JsonObject alfa;
             long? expiresAt = null;
             if (cancel)
@@ -293,6 +260,37 @@ public static partial class SnapVirtualAccounts
             return SnapResult.BadRequest(request.Service, malformed.Message);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Parses the body and reads what create, update and delete all read first, refused in this order: where the code
+    /// is (customerNo required but on create), the channel (required on create), the trxType (not on delete). On
+    /// success the caller owns the document.
+    /// </summary>
+    private static SnapResult? ReadTarget(SnapRequest request, string service, bool create, out JsonDocument? document, out VaKey? key, out string? channel, bool trxType = true)
+    {
+        (key, channel) = (null, null);
+        if (Parse(request, out document) is { } malformed)
+        {
+            return malformed;
+        }
+        var root = document!.RootElement;
+        SnapResult? error;
+        (key, error) = ReadKey(root, request.Merchant, service, customerNoRequired: !create);
+        if (error is null)
+        {
+            (channel, error) = Channel(root, service, required: create);
+        }
+        if (error is null && trxType)
+        {
+            error = TrxType(root, service);
+        }
+        if (error is not null)
+        {
+            document.Dispose();
+            document = null;
+        }
+        return error;
     }
 
     private static string? Text(JsonElement root, string name) =>

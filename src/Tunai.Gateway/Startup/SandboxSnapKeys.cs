@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using Dapper;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Startup;
 

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Startup;
 

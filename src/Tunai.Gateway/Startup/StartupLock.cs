@@ -1,7 +1,3 @@
-using Tunai.Gateway.Configuration;
-using Dapper;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Startup;
 
 /// <summary>

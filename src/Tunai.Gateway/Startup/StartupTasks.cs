@@ -1,10 +1,7 @@
-using Dapper;
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.BackOffice;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Secrets;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 
 namespace Tunai.Gateway.Startup;

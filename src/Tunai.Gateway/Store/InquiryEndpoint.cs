@@ -1,11 +1,8 @@
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.DirectInquiry;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Store;
 

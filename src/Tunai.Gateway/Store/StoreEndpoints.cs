@@ -1,10 +1,6 @@
-using System.Text;
-using System.Text.Json;
 using Tunai.Gateway.Acquirers;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Store;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Tunai.Gateway.Api;
 using Tunai.Signing;
 
 namespace Tunai.Gateway.Store;

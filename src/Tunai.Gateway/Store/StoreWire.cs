@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tunai.Gateway.Store;
 
 public sealed record StoreStatus(string Status, string? Message = null);

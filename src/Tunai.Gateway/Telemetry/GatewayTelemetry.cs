@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text.Json;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Telemetry;
 

@@ -7,7 +7,6 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Tunai.Gateway.Abuse;
 using Tunai.Gateway.Admin;
-using Tunai.Gateway.Api;
 
 namespace Tunai.Gateway.Telemetry;
 

@@ -15,27 +15,19 @@ public sealed record SignedResponse(int StatusCode, IReadOnlyDictionary<string, 
 /// </summary>
 public sealed class DirectInquiryResult
 {
-    private readonly string? _invoiceNumber;
-    private readonly long _amount;
-    private readonly string? _customerName;
-    private readonly string? _customerEmail;
-    private readonly string? _info;
-    private readonly JsonElement? _additionalInfo;
-    private readonly string? _message;
-    private string? _footerMessage;
+    /// <summary>What a success answer carries: the bill the store shows and collects.</summary>
+    private sealed record Bill(string InvoiceNumber, long Amount, string CustomerName, string? CustomerEmail, string? Info,
+        JsonElement? AdditionalInfo, string? FooterMessage = null);
 
-    private DirectInquiryResult(string status, int httpStatus, string? message = null, string? invoiceNumber = null, long amount = 0,
-        string? customerName = null, string? customerEmail = null, string? info = null, JsonElement? additionalInfo = null)
+    private readonly string? _message;
+    private Bill? _bill;
+
+    private DirectInquiryResult(string status, int httpStatus, string? message = null, Bill? bill = null)
     {
         Status = status;
         HttpStatus = httpStatus;
         _message = message;
-        _invoiceNumber = invoiceNumber;
-        _amount = amount;
-        _customerName = customerName;
-        _customerEmail = customerEmail;
-        _info = info;
-        _additionalInfo = additionalInfo;
+        _bill = bill;
     }
 
     /// <summary>The inquiry status on the wire (<c>success</c>, <c>decline</c>, ...).</summary>
@@ -57,7 +49,7 @@ public sealed class DirectInquiryResult
         ArgumentException.ThrowIfNullOrWhiteSpace(invoiceNumber);
         ArgumentException.ThrowIfNullOrWhiteSpace(customerName);
         ArgumentOutOfRangeException.ThrowIfLessThan(amount, 1);
-        return new("success", 200, null, invoiceNumber, amount, customerName, customerEmail, info, additionalInfo);
+        return new("success", 200, null, new Bill(invoiceNumber, amount, customerName, customerEmail, info, additionalInfo));
     }
 
     /// <summary>
@@ -69,12 +61,12 @@ public sealed class DirectInquiryResult
     public DirectInquiryResult WithFooterMessage(string footerMessage)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(footerMessage);
-        if (Status != "success")
+        if (_bill is null)
         {
             throw new InvalidOperationException("Only a success bill carries a receipt footer");
         }
         var copy = (DirectInquiryResult)MemberwiseClone();
-        copy._footerMessage = footerMessage;
+        copy._bill = _bill with { FooterMessage = footerMessage };
         return copy;
     }
 
@@ -93,14 +85,14 @@ public sealed class DirectInquiryResult
     /// <summary>The response body for an inquiry about <paramref name="paymentCode"/>.</summary>
     public byte[] ToJson(string paymentCode)
     {
-        var success = Status == "success";
+        var bill = _bill;
         var body = new WireInquiryResponse(
-            success ? new WireOrder(_invoiceNumber, _amount) : null,
-            success ? new WireInquiryCode(paymentCode, _info) : null,
+            bill is null ? null : new WireOrder(bill.InvoiceNumber, bill.Amount),
+            bill is null ? null : new WireInquiryCode(paymentCode, bill.Info),
             new WireInquiryStatus(Status, _message),
-            success ? new WireCustomer(_customerName, _customerEmail) : null,
-            success ? _additionalInfo : null,
-            success && _footerMessage is not null ? new WireAlfaInfo(new WireReceipt(_footerMessage)) : null);
+            bill is null ? null : new WireCustomer(bill.CustomerName, bill.CustomerEmail),
+            bill?.AdditionalInfo,
+            bill?.FooterMessage is { } footer ? new WireAlfaInfo(new WireReceipt(footer)) : null);
         return JsonSerializer.SerializeToUtf8Bytes(body, TunaiJson.Default.WireInquiryResponse);
     }
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tunai.Merchant;
 
 /// <summary>
@@ -11,12 +9,8 @@ public sealed class NotificationVerifier
     private readonly InboundCheck _check;
 
     /// <summary>Creates a verifier for a merchant's credentials; <paramref name="tolerance"/> defaults to 5 minutes.</summary>
-    public NotificationVerifier(string clientId, string secretKey, TimeSpan? tolerance = null, TimeProvider? time = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(secretKey);
-        _check = new InboundCheck(clientId, secretKey, tolerance ?? TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
-    }
+    public NotificationVerifier(string clientId, string secretKey, TimeSpan? tolerance = null, TimeProvider? time = null) =>
+        _check = InboundCheck.For(clientId, secretKey, tolerance, time);
 
     /// <summary>Creates a verifier from the SDK's options.</summary>
     public NotificationVerifier(TunaiMerchantOptions options, TimeProvider? time = null)
@@ -28,30 +22,12 @@ public sealed class NotificationVerifier
     /// Verifies and parses a notification; <paramref name="header"/> looks a header up by name (case-insensitive);
     /// <paramref name="requestPath"/> is the path as received, raw (percent-encoded) if the framework gives it, else decoded.
     /// </summary>
-    public Verification<PaymentNotification> Verify(Func<string, string?> header, byte[] body, string requestPath)
-    {
-        ArgumentNullException.ThrowIfNull(header);
-        ArgumentNullException.ThrowIfNull(body);
-        ArgumentNullException.ThrowIfNull(requestPath);
-        var (requestId, reason, detail) = _check.Check(header, body, requestPath);
-        if (reason != RejectionReason.None)
-        {
-            return new(null, reason, detail);
-        }
-        try
-        {
-            var notification = JsonSerializer.Deserialize(body, TunaiJson.Default.PaymentNotification);
-            if (notification?.Order?.InvoiceNumber is null || notification.OnlineToOfflineInfo?.PaymentCode is null || notification.Transaction?.Status is null)
-            {
-                return new(null, RejectionReason.MalformedBody, "The notification lacks order.invoice_number, online_to_offline_info.payment_code or transaction.status");
-            }
-            return new(notification with { RequestId = requestId! }, RejectionReason.None, null);
-        }
-        catch (JsonException e)
-        {
-            return new(null, RejectionReason.MalformedBody, $"The notification is not the expected JSON: {e.Message}");
-        }
-    }
+    public Verification<PaymentNotification> Verify(Func<string, string?> header, byte[] body, string requestPath) =>
+        _check.Verify(header, body, requestPath, TunaiJson.Default.PaymentNotification, "notification",
+            notification => notification.Order?.InvoiceNumber is not null && notification.OnlineToOfflineInfo?.PaymentCode is not null
+                && notification.Transaction?.Status is not null,
+            "order.invoice_number, online_to_offline_info.payment_code or transaction.status",
+            (notification, requestId) => notification with { RequestId = requestId });
 
     /// <summary>Verifies and parses a notification given its headers as name/value pairs.</summary>
     public Verification<PaymentNotification> Verify(IEnumerable<KeyValuePair<string, string>> headers, byte[] body, string requestPath) =>

@@ -38,25 +38,53 @@ public sealed class MasterKeyTests
         Assert.True(answer.Status == HttpStatusCode.OK, $"{answer.Status} {answer.Body}\n{gateway.Output()}");
     }
 
+    /// <summary>The sandbox's first start in <paramref name="folder"/>: the secret key of the merchant it made.</summary>
+    private static async Task<string> FirstStartAsync(string folder, params string[] args)
+    {
+        string? secret = null;
+        await RunAsync(folder, g =>
+        {
+            secret = g.SandboxEnv()["TUNAI_SECRET_KEY"];
+            return Task.CompletedTask;
+        }, args);
+        return secret!;
+    }
+
+    /// <summary>A start with the new master key and the old one as previous: the merchant's secret opens, and the ring is sealed again.</summary>
+    private static async Task ReplacementStartAsync(string folder, string secret, string newKeySetting, string oldKeySetting)
+    {
+        var window = await RunAsync(folder, g => SignedRequestSucceedsAsync(g, secret), newKeySetting, oldKeySetting);
+        Assert.Contains("Sealed 1 Data Protection keys again with the master key", window, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AMasterKeyIsReplacedWithTheOldOneGivenAsPreviousForOneStart()
     {
         using var folder = new TempFolder();
         string oldKey = NewMasterKey(), newKey = NewMasterKey();
-        string? secret = null;
-        await RunAsync(folder.Path, g =>
-        {
-            secret = g.SandboxEnv()["TUNAI_SECRET_KEY"];
-            return Task.CompletedTask;
-        }, $"--Tunai:Secrets:MasterKey={oldKey}");
-
-        var window = await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, secret!),
-            $"--Tunai:Secrets:MasterKey={newKey}", $"--Tunai:Secrets:PreviousMasterKey={oldKey}");
-        Assert.Contains("Sealed 1 Data Protection keys again with the master key", window, StringComparison.Ordinal);
+        var secret = await FirstStartAsync(folder.Path, $"--Tunai:Secrets:MasterKey={oldKey}");
+        await ReplacementStartAsync(folder.Path, secret, $"--Tunai:Secrets:MasterKey={newKey}", $"--Tunai:Secrets:PreviousMasterKey={oldKey}");
 
         // The old key is no longer needed: the ring in the database opens with the new one alone.
-        var after = await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, secret!), $"--Tunai:Secrets:MasterKey={newKey}");
+        var after = await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, secret), $"--Tunai:Secrets:MasterKey={newKey}");
         Assert.DoesNotContain("Sealed", after, StringComparison.Ordinal);
+    }
+
+    /// <summary>Each key setting may name a file instead (<c>...MasterKeyFile</c>, <c>...PreviousMasterKeyFile</c>), as Docker secrets give them.</summary>
+    [Fact]
+    public async Task MasterKeysGivenAsFilesAreTheKeysTheirFilesHold()
+    {
+        using var folder = new TempFolder();
+        using var secrets = new TempFolder();
+        string oldKey = NewMasterKey(), newKey = NewMasterKey();
+        string oldFile = Path.Combine(secrets.Path, "old.key"), newFile = Path.Combine(secrets.Path, "new.key");
+        await File.WriteAllTextAsync(oldFile, oldKey + "\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(newFile, newKey + "\n", TestContext.Current.CancellationToken);
+        var secret = await FirstStartAsync(folder.Path, $"--Tunai:Secrets:MasterKeyFile={oldFile}");
+        await ReplacementStartAsync(folder.Path, secret, $"--Tunai:Secrets:MasterKeyFile={newFile}", $"--Tunai:Secrets:PreviousMasterKeyFile={oldFile}");
+
+        // The same key given inline opens what the file's key sealed.
+        await RunAsync(folder.Path, g => SignedRequestSucceedsAsync(g, secret), $"--Tunai:Secrets:MasterKey={newKey}");
     }
 
     [Fact]

@@ -1,7 +1,4 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Components;
-using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.BackOffice.Components;
