@@ -282,33 +282,13 @@ public sealed class Database : IAsyncDisposable
             }
         }
         await using var results = await connection.ExecuteReaderAsync(text.ToString(), parameters);
-        var rowA = await FirstRowAsync(results, ct);
+        var rowA = await Row.FirstAsync(results, ct);
         if (!await results.NextResultAsync(ct))
         {
             throw new InvalidOperationException("The second query of a read together returned no result");
         }
-        var rowB = await FirstRowAsync(results, ct);
+        var rowB = await Row.FirstAsync(results, ct);
         return (rowA is null ? null : a.Read(rowA), rowB is null ? null : b.Read(rowB));
-    }
-
-    private static async Task<Row?> FirstRowAsync(DbDataReader reader, CancellationToken ct)
-    {
-        if (!await reader.ReadAsync(ct))
-        {
-            return null;
-        }
-        var columns = new string[reader.FieldCount];
-        var values = new object?[columns.Length];
-        for (var i = 0; i < columns.Length; i++)
-        {
-            columns[i] = reader.GetName(i);
-            values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-        }
-        while (await reader.ReadAsync(ct))
-        {
-            // the first row is the one asked for
-        }
-        return new Row(columns, values);
     }
 
     /// <summary>The unit kind for a caller's file: its name, without folder and extension.</summary>

@@ -152,6 +152,27 @@ public sealed class Row
         _values = values;
     }
 
+    /// <summary>The first row of the reader's current result, or null when it has none; the rest of that result is read past.</summary>
+    internal static async Task<Row?> FirstAsync(System.Data.Common.DbDataReader reader, CancellationToken ct)
+    {
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var columns = new string[reader.FieldCount];
+        var values = new object?[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = reader.GetName(i);
+            values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        }
+        while (await reader.ReadAsync(ct))
+        {
+            // the first row is the one asked for
+        }
+        return new Row(columns, values);
+    }
+
     /// <summary>The column's value; a column the row lacks is an error, not a null.</summary>
     public object? this[string column] => _values[Ordinal(column)];
 

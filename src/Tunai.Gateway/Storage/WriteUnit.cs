@@ -219,18 +219,7 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             return _writer.Read(sql, names, values);
         }
         await using var reader = await Connection.ExecuteReaderAsync(sql, Parameters(names, values), Transaction);
-        if (!await reader.ReadAsync())
-        {
-            return null;
-        }
-        var columns = new string[reader.FieldCount];
-        var row = new object?[columns.Length];
-        for (var i = 0; i < columns.Length; i++)
-        {
-            columns[i] = reader.GetName(i);
-            row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-        }
-        return new Row(columns, row);
+        return await Row.FirstAsync(reader, CancellationToken.None);
     }
 
     private List<Deferred>? _deferred;
