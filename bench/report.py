@@ -36,7 +36,7 @@ TARGETS = {("create", "sqlite"): (0.30, 25), ("payment", "sqlite"): (0.15, 30),
 # Issue 32's counts: the SQLite writer's µs per unit of the step's own kind, and PostgreSQL round trips per request.
 UNIT_KIND = {"create": "CreatePaymentCode", "payment": "PaymentEndpoint", "pay": "PaymentEndpoint"}
 UNIT_TARGET = {"create": 60, "payment": 90, "pay": 90}
-TRIPS_TARGET = {"create": 1, "payment": 2}
+TRIPS_TARGET = {"create": 1}
 NOTIFY_TARGET = ("payment", "sqlite", 2500, 50)  # payments-only step on SQLite: deliveries/s at least, lag p99 at most
 
 
@@ -122,7 +122,8 @@ if counted:
         verdict = ""
         if mine is not None and kind in UNIT_TARGET:
             verdict = f"≤ {UNIT_TARGET[kind]} µs: {'met' if mine <= UNIT_TARGET[kind] else 'missed'}"
-        elif trips is not None and kind in TRIPS_TARGET:
+        elif trips is not None and kind == "create":
+            # A payment step's count includes the notification worker's deliveries: PostgresRoundTripTests decides those.
             verdict = f"≤ {TRIPS_TARGET[kind]} round trips: {'met' if trips <= TRIPS_TARGET[kind] else 'missed'}"
         def f(v, fmt):
             return "–" if v is None else format(v, fmt)
