@@ -48,8 +48,8 @@ public sealed class Database : IAsyncDisposable
                 DefaultTimeout = 30,
             };
             _source = SqliteFactory.Instance.CreateDataSource(builder.ConnectionString);
-            // The writer's connection is kept open for as long as it serves, so it is never pooled: one taken from the pool
-            // could be a handle opened before the file changed (made read-only since, say).
+            // The writer's connection and the kept readers' serve for as long as they are open, so they are never pooled:
+            // one taken from the pool could be a handle opened before the file changed (made read-only since, say).
             _sqliteConnectionString = new SqliteConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
             _writer = new SqliteWriter(path, async ct =>
             {
@@ -260,7 +260,8 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary>
     /// The first row of each of two queries, read outside any unit of writes and together: on PostgreSQL one round trip
-    /// (the two statements sent as one command); on SQLite on a reader connection, so the writer is not held for them. Each sees what was committed before it ran, and nothing else (committed is on
+    /// (the two statements sent as one command); on SQLite on a kept reader connection whose statements stay compiled,
+    /// so the writer is not held for them. Each sees what was committed before it ran, and nothing else (committed is on
     /// disk on both: synchronous=FULL, synchronous_commit on). For a request that reads what it then writes together
     /// (<see cref="TryWriteTogetherAsync"/>), its writes conditional on what it read still being so.
     /// </summary>
@@ -270,6 +271,23 @@ public sealed class Database : IAsyncDisposable
         where TB : class
     {
         BoundStatement first = a.Statement.Bind(argsA), second = b.Statement.Bind(argsB);
+        if (IsSqlite)
+        {
+            // A connection of the pool compiles each statement afresh (a join of five tables costs more to compile than
+            // to run): a kept reader binds to statements it compiled once.
+            var reader = _readers.TryTake(out var kept) ? kept : await OpenReaderAsync(ct);
+            try
+            {
+                var rows = (reader.Read(first.Sql, first.Names, first.Values), reader.Read(second.Sql, second.Names, second.Values));
+                _readers.Add(reader);
+                return (rows.Item1 is { } ra ? a.Read(ra) : null, rows.Item2 is { } rb ? b.Read(rb) : null);
+            }
+            catch
+            {
+                await reader.DisposeAsync();
+                throw;
+            }
+        }
         await using var connection = await OpenAsync(ct);
         var parameters = new DynamicParameters();
         var text = new System.Text.StringBuilder();
@@ -289,6 +307,25 @@ public sealed class Database : IAsyncDisposable
         }
         var rowB = await Row.FirstAsync(results, ct);
         return (rowA is null ? null : a.Read(rowA), rowB is null ? null : b.Read(rowB));
+    }
+
+    /// <summary>SQLite connections for <see cref="ReadTogetherAsync"/>, each keeping its statements compiled; one reader at a time each.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<StatementCachingConnection> _readers = [];
+
+    private async Task<StatementCachingConnection> OpenReaderAsync(CancellationToken ct)
+    {
+        var connection = new StatementCachingConnection(_sqliteConnectionString!);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await ConfigureSqliteAsync(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The unit kind for a caller's file: its name, without folder and extension.</summary>
@@ -347,6 +384,10 @@ public sealed class Database : IAsyncDisposable
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
+        }
+        while (_readers.TryTake(out var reader))
+        {
+            await reader.DisposeAsync();
         }
         await _source.DisposeAsync();
     }

@@ -115,6 +115,11 @@ internal static partial class Statement
             InsertedRelation().IsMatch(s) ? $"WITH inserted(id) AS (SELECT @{InsertedId})\n{s}" : s,
             [InsertedId, .. n]), names);
 
+    /// <summary>True when the text reads the new id of the write before it (<c>@inserted_id</c>, or the relation <c>inserted</c>).</summary>
+    internal static bool ReadsInserted(string sql) => ReadsInsertedTexts.GetOrAdd(sql, static s => InsertedRelation().IsMatch(s) || s.Contains("@" + InsertedId, StringComparison.Ordinal));
+
+    private static readonly ConcurrentDictionary<string, bool> ReadsInsertedTexts = new(StringComparer.Ordinal);
+
     [GeneratedRegex(@"\binserted\b(?!_)")]
     private static partial Regex InsertedRelation();
 }

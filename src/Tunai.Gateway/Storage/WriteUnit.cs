@@ -187,7 +187,9 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
             if (i == 0 || step.ParentIdAs is null)
             {
                 var (sql, names, values) = step.Statement;
-                if (i > 0)
+                // Only a write that reads the id takes it: the same text elsewhere, first of its writes or in a unit, keeps
+                // its one compiled form (bound with other names, it would be compiled again each time they alternate).
+                if (i > 0 && Statement.ReadsInserted(sql))
                 {
                     (sql, names) = Statement.AfterInserted(sql, names);
                     values = [parentId, .. values];
