@@ -66,7 +66,7 @@ def main():
     wal = [v for (name, _), v in after.items() if name == "tunai_sqlite_wal_size_bytes"]
     if wal:
         counts["sqlite_wal_mb"] = round(max(wal) / 2**20, 1)
-    if grouped > 0:
+    if grouped > 0 and any(name == "tunai_sqlite_writer_cache_pages_total" for name, _ in after):
         for outcome in ("miss", "write"):
             pages = delta("tunai_sqlite_writer_cache_pages_total", outcome)
             counts[f"sqlite_cache_{outcome}_per_unit"] = round(pages / grouped, 2)
