@@ -3,7 +3,8 @@
 step) and the requests the step sent: on SQLite the writer's time per unit, by unit kind (tunai.sqlite.write_unit.duration)
 and over all units (tunai.sqlite.write_group.duration over tunai.sqlite.write_group.units, the issue's measure), with
 what a growing tail could follow: checkpoints' time, the WAL's size at the end, and the writer's page-cache misses and
-writes per unit; on
+writes per unit, each statement's calls and time (tunai.sqlite.statement.duration); the runtime's collections, their
+pauses and the heap (System.Runtime's dotnet.gc.*); on
 PostgreSQL the round trips per request (Npgsql's commands and batches, db.client.operation.duration, plus the COMMITs
 the gateway sent, tunai.postgres.commits). Prints a JSON object (empty when the gateway serves no metrics)."""
 import json
@@ -12,6 +13,8 @@ import sys
 from collections import defaultdict
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)')
+# The one label each series is told apart by (the rest are summed over).
+KEYS = ("tunai_unit", "tunai_cache", "tunai_statement", "gc_heap_generation")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
@@ -27,7 +30,8 @@ def read(path):
             continue
         labels = dict(LABEL.findall(m.group(3) or ""))
         try:
-            series[(m.group(1), labels.get("tunai_unit", "") or labels.get("tunai_cache", ""))] += float(m.group(4))
+            key = next((labels[k] for k in KEYS if labels.get(k)), "")
+            series[(m.group(1), key)] += float(m.group(4))
         except ValueError:
             pass
     return series
@@ -70,6 +74,24 @@ def main():
         for outcome in ("miss", "write"):
             pages = delta("tunai_sqlite_writer_cache_pages_total", outcome)
             counts[f"sqlite_cache_{outcome}_per_unit"] = round(pages / grouped, 2)
+    # Where a unit's microseconds go: each statement the writer ran (tunai.sqlite.statement.duration, by verb and
+    # table), its calls in the step and its mean time.
+    statements = {}
+    for name, label in after:
+        if name == "tunai_sqlite_statement_duration_seconds_count" and label:
+            n = delta(name, label)
+            if n > 0:
+                statements[label] = {"calls": int(n),
+                                     "us": round(delta("tunai_sqlite_statement_duration_seconds_sum", label) / n * 1e6, 2)}
+    if statements:
+        counts["sqlite_statements"] = statements
+    # The runtime's side of a tail: collections of each generation, their pauses, and the heap after the last one.
+    if any(name == "dotnet_gc_pause_time_seconds_total" for name, _ in after):
+        counts["gc_pause_ms"] = round(delta("dotnet_gc_pause_time_seconds_total") * 1e3, 1)
+        for generation in ("gen0", "gen1", "gen2"):
+            counts[f"gc_{generation}"] = int(delta("dotnet_gc_collections_total", generation))
+        heap = sum(v for (name, _), v in after.items() if name == "dotnet_gc_last_collection_heap_size_bytes")
+        counts["gc_heap_mb"] = round(heap / 2**20, 1)
     operations = delta("db_client_operation_duration_seconds_count")
     commits = delta("tunai_postgres_commits_total")
     if (operations > 0 or commits > 0) and requests > 0:

@@ -144,9 +144,10 @@ if counted:
     tail = [r for r in rows if "wrk" in r and r.get("counts", {}).get("sqlite_units_per_group") is not None]
     if tail:
         lines += ["", "SQLite, step by step in the order measured: what the tail could follow (the WAL's size at the step's end, "
-                  "checkpoints beside the writer, the writer's page-cache misses and writes per unit, a COMMIT's time):", "",
-                  "| Round | Step | Conn. | p99 ms | COMMIT ms | units per COMMIT | WAL MB | checkpoints | checkpoint ms | cache misses per unit | cache writes per unit |",
-                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  "checkpoints beside the writer, the writer's page-cache misses and writes per unit, a COMMIT's time) and the "
+                  "runtime's (garbage collections' pauses in the step, gen2 collections, the heap after the last one):", "",
+                  "| Round | Step | Conn. | p99 ms | COMMIT ms | units per COMMIT | WAL MB | checkpoints | checkpoint ms | cache misses per unit | cache writes per unit | GC pause ms | gen2 | heap MB |",
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in tail:
             c = r["counts"]
             def g(key, fmt):
@@ -154,7 +155,44 @@ if counted:
             lines.append(f"| {r.get('round', 1)} | {r['kind']} ({r['label']}) | {r['connections']} | {wrk_row(r)[2]:.1f} | "
                          f"{g('sqlite_commit_ms', '.2f')} | {g('sqlite_units_per_group', '.1f')} | {g('sqlite_wal_mb', '.1f')} | "
                          f"{g('sqlite_checkpoints', 'd')} | {g('sqlite_checkpoint_ms', '.1f')} | {g('sqlite_cache_miss_per_unit', '.2f')} | "
-                         f"{g('sqlite_cache_write_per_unit', '.2f')} |")
+                         f"{g('sqlite_cache_write_per_unit', '.2f')} | {g('gc_pause_ms', '.1f')} | {g('gc_gen2', 'd')} | {g('gc_heap_mb', '.1f')} |")
+    # Where the writer's microseconds go: each statement's share of the units' time, per SQLite step at the top count.
+    top = max((m["connections"] for m in measured), default=0)
+    for (label, kind) in sorted({(r["label"], r["kind"]) for r in rows if "wrk" in r and r.get("counts", {}).get("sqlite_statements")}):
+        rs = [r for r in rows if "wrk" in r and r["label"] == label and r["kind"] == kind and r["connections"] == top
+              and r.get("counts", {}).get("sqlite_statements")]
+        if not rs:
+            continue
+        own = UNIT_KIND.get(kind)
+        def per_round(c):
+            units = c.get("sqlite_units", {})
+            held = sum(u["units"] * u["us"] for u in units.values())
+            own_units = units.get(own, {}).get("units") or 0
+            return held, own_units
+        names = sorted({n for r in rs for n in r["counts"]["sqlite_statements"]})
+        table = []
+        for n in names:
+            shares, us, calls = [], [], []
+            for r in rs:
+                held, own_units = per_round(r["counts"])
+                st = r["counts"]["sqlite_statements"].get(n)
+                if st and held > 0 and own_units > 0:
+                    shares.append(st["calls"] * st["us"] / held)
+                    us.append(st["us"])
+                    calls.append(st["calls"] / own_units)
+            if shares:
+                table.append((statistics.median(shares), n, statistics.median(us), statistics.median(calls)))
+        if not table:
+            continue
+        table.sort(reverse=True)
+        lines += ["", f"Where the writer's time goes ({kind}, {label}, {top} connections; medians over the rounds): each statement "
+                  "the writer ran in the step (`tunai.sqlite.statement.duration`: binding, stepping, resetting), its calls per unit "
+                  "of the step's kind, its mean time, and its share of all units' time savepoint to release (the notification "
+                  "worker's units, where they ran, included); what no statement accounts for is the managed work around them.", "",
+                  "| Statement | calls per unit | µs per call | share of units' time |", "| --- | ---: | ---: | ---: |"]
+        for share, n, us, calls in table:
+            lines.append(f"| {n} | {calls:.2f} | {us:.1f} | {share * 100:.1f} % |")
+        lines.append(f"| (outside any statement) | | | {(1 - sum(t[0] for t in table)) * 100:.1f} % |")
 
 
 def round_ratios(this_label, other_label, kind, conns):

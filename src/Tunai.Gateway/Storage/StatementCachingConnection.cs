@@ -1,6 +1,9 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -13,12 +16,19 @@ namespace Tunai.Gateway.Storage;
 /// running: inserting a payment code took about 55 µs fresh and 23 µs with its statement kept. Commands made by
 /// this connection carry their text and parameters and, when run, bind them to the one kept statement for that text.
 /// </summary>
-internal sealed class StatementCachingConnection(string connectionString) : SqliteConnection(connectionString)
+internal sealed partial class StatementCachingConnection(string connectionString) : SqliteConnection(connectionString)
 {
     /// <summary>The writer runs a few dozen distinct statements; the bound only guards against unbounded texts.</summary>
     private const int MaxStatements = 256;
 
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Set on the writer's connection: each bound statement's run (binding, stepping, resetting) is timed into it, by
+    /// the statement's verb and table (<see cref="StatementLabel"/>), while a reader listens. It says where a unit's
+    /// microseconds go; what a unit holds the writer beyond its statements is the managed work around them.
+    /// </summary>
+    internal StatementTiming? Timing { get; set; }
 
     protected override DbCommand CreateDbCommand() => new Command(this);
 
@@ -61,7 +71,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// work was more of the ledger's time than SQLite inserting its rows (dotnet-trace). Values are
     /// <see cref="long"/>, <see cref="int"/>, <see cref="bool"/> (as 1 or 0), <see cref="string"/>, a <see cref="byte"/> array (a blob) or null.
     /// </summary>
-    internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).Run(Handle!, values);
+    internal int Execute(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).Run(Handle!, values, Timing);
 
     /// <summary>
     /// Runs a one-row INSERT as <see cref="Execute"/> does and returns the row's id (its rowid): what
@@ -93,13 +103,13 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// <see cref="double"/>, <see cref="string"/>, a <see cref="byte"/> array or null; null when no row matched. For small reads on the writer's
     /// hot path, where Dapper asks the reader for every column's name and type on every read to find its mapper.
     /// </summary>
-    internal object?[]? ReadRow(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).ReadRow(Handle!, values);
+    internal object?[]? ReadRow(string sql, string[] names, ReadOnlySpan<object?> values) => Bound(sql, names, values).ReadRow(Handle!, values, Timing);
 
     /// <summary><see cref="ReadRow"/> with the row's values found by column name (see <see cref="Row"/>).</summary>
     internal Row? Read(string sql, string[] names, ReadOnlySpan<object?> values)
     {
         var statements = Bound(sql, names, values);
-        return statements.ReadRow(Handle!, values) is { } row ? new Row(statements.Columns, row) : null;
+        return statements.ReadRow(Handle!, values, Timing) is { } row ? new Row(statements.Columns, row) : null;
     }
 
     private BoundStatements Bound(string sql, string[] names, ReadOnlySpan<object?> values)
@@ -124,7 +134,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
     /// <summary>The compiled statements of one SQL text, each with the place in the caller's values of each of its parameters.</summary>
     private sealed class BoundStatements : IDisposable
     {
-        private readonly List<(sqlite3_stmt Statement, int[] ValueOf)> _statements = [];
+        private readonly List<(sqlite3_stmt Statement, int[] ValueOf, string Label)> _statements = [];
 
         private readonly string[] _names;
 
@@ -153,7 +163,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
                         continue;
                     }
                     var valueOf = new int[raw.sqlite3_bind_parameter_count(statement)];
-                    compiled._statements.Add((statement, valueOf));
+                    compiled._statements.Add((statement, valueOf, StatementLabel(raw.sqlite3_sql(statement).utf8_to_string())));
                     if (compiled._statements.Count == 1)
                     {
                         compiled.Columns = [.. Enumerable.Range(0, raw.sqlite3_column_count(statement))
@@ -196,13 +206,14 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             }
         }
 
-        public object?[]? ReadRow(sqlite3 db, ReadOnlySpan<object?> values)
+        public object?[]? ReadRow(sqlite3 db, ReadOnlySpan<object?> values, StatementTiming? timing)
         {
             if (_statements.Count != 1)
             {
                 throw new InvalidOperationException($"A row is read from one statement, not {_statements.Count}");
             }
-            var (statement, valueOf) = _statements[0];
+            var (statement, valueOf, label) = _statements[0];
+            var started = timing is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
                 Bind(db, statement, valueOf, values);
@@ -233,14 +244,16 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             {
                 raw.sqlite3_reset(statement);
                 raw.sqlite3_clear_bindings(statement);
+                timing?.Record(label, started);
             }
         }
 
-        public int Run(sqlite3 db, ReadOnlySpan<object?> values)
+        public int Run(sqlite3 db, ReadOnlySpan<object?> values, StatementTiming? timing)
         {
             var changed = 0;
-            foreach (var (statement, valueOf) in _statements)
+            foreach (var (statement, valueOf, label) in _statements)
             {
+                var started = timing is null ? 0 : Stopwatch.GetTimestamp();
                 try
                 {
                     Bind(db, statement, valueOf, values);
@@ -259,6 +272,7 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
                 {
                     raw.sqlite3_reset(statement);
                     raw.sqlite3_clear_bindings(statement);
+                    timing?.Record(label, started);
                 }
             }
             return changed;
@@ -266,13 +280,47 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
 
         public void Dispose()
         {
-            foreach (var (statement, _) in _statements)
+            foreach (var (statement, _, _) in _statements)
             {
                 statement.Dispose();
             }
             _statements.Clear();
         }
     }
+
+    /// <summary>
+    /// A statement as its timing names it: its verb and the table it writes or reads first ("INSERT payments",
+    /// "UPDATE payment_codes", "SELECT request_keys", "SAVEPOINT"), a handful of names however many texts there are.
+    /// </summary>
+    internal static string StatementLabel(string sql)
+    {
+        // A write names its table even behind a WITH or a SELECT that feeds it ("INSERT INTO ... SELECT ... FROM").
+        var verb = WritePattern().Match(sql);
+        if (!verb.Success)
+        {
+            verb = OtherPattern().Match(sql);
+            if (!verb.Success)
+            {
+                return "other";
+            }
+        }
+        var word = verb.Groups[1].Value.ToUpperInvariant();
+        if (word is "SAVEPOINT" or "RELEASE" or "ROLLBACK" or "PRAGMA")
+        {
+            return word;
+        }
+        var table = TablePattern().Match(sql, verb.Index);
+        return table.Success ? $"{word} {table.Groups[1].Value.ToLowerInvariant()}" : word;
+    }
+
+    [GeneratedRegex(@"\b(INSERT|UPDATE|DELETE)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WritePattern();
+
+    [GeneratedRegex(@"\b(SELECT|SAVEPOINT|RELEASE|ROLLBACK|PRAGMA)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex OtherPattern();
+
+    [GeneratedRegex(@"\b(?:INTO|UPDATE|FROM)\s+([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.IgnoreCase)]
+    private static partial Regex TablePattern();
 
     /// <summary>Kept statements belong to the open connection: closing it forgets them (Microsoft.Data.Sqlite does the same with its own).</summary>
     public override void Close()
@@ -386,5 +434,17 @@ internal sealed class StatementCachingConnection(string connectionString) : Sqli
             name.Length > 0 && name[0] is '@' or '$' or ':' ? name : PrefixedNames.GetOrAdd(name, static n => "@" + n);
 
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> PrefixedNames = new(StringComparer.Ordinal);
+    }
+}
+
+/// <summary>Where the writer's statements record their time (see <see cref="StatementCachingConnection.Timing"/>).</summary>
+internal sealed class StatementTiming(Histogram<double> histogram, KeyValuePair<string, object?> database)
+{
+    public void Record(string label, long started)
+    {
+        if (histogram.Enabled)
+        {
+            histogram.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, database, new("tunai.statement", label));
+        }
     }
 }

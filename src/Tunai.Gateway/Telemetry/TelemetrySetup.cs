@@ -55,8 +55,11 @@ public sealed class TelemetryOptions
 /// </summary>
 public static class TelemetrySetup
 {
-    /// <summary>Meters of other parts of the gateway (the SQLite writer's group sizes).</summary>
-    private static readonly string[] Meters = [GatewayTelemetry.Name, "Tunai.Gateway.Storage"];
+    /// <summary>
+    /// Meters of other parts of the gateway (the SQLite writer's group sizes), and the runtime's own (garbage
+    /// collections and their pauses, heap size, thread pool queue): what a request's tail can follow besides storage.
+    /// </summary>
+    private static readonly string[] Meters = [GatewayTelemetry.Name, "Tunai.Gateway.Storage", "System.Runtime"];
 
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {

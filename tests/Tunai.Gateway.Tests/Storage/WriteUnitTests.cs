@@ -479,6 +479,83 @@ public sealed class WriteUnitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EachStatementTheSqliteWriterRunsIsTimedByItsVerbAndTableBesideTheUnitsSavepoints()
+    {
+        if (!_database.IsSqlite)
+        {
+            Assert.Skip("SQLite's writer only: PostgreSQL units run through Npgsql, which times its own commands");
+        }
+        var timed = new List<(string Statement, double Seconds)>();
+        var path = Path.GetFullPath(Path.Combine(_folder, "tunai.db"));
+        var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "tunai.sqlite.statement.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var (database, statement) = ("", "");
+            foreach (var tag in tags)
+            {
+                (database, statement) = tag.Key switch
+                {
+                    "db.namespace" => ((string)tag.Value!, statement),
+                    "tunai.statement" => (database, (string)tag.Value!),
+                    _ => (database, statement),
+                };
+            }
+            if (database == path)
+            {
+                lock (timed)
+                {
+                    timed.Add((statement, value));
+                }
+            }
+        });
+        listener.Start();
+        _listeners.Add(listener);
+
+        await _database.WriteAsync(async unit =>
+        {
+            await unit.ExecuteAsync(AddThing, 1L);
+            unit.Commit();
+            return 0;
+        });
+        await _database.WriteAsync(async unit =>
+        {
+            await unit.ExecuteAsync(Rename, ("one", 1L, true, null));
+            unit.Commit();
+            return 0;
+        });
+
+        lock (timed)
+        {
+            // Each unit's SAVEPOINT and RELEASE, the insert and the update, named by verb and table, each a time.
+            Assert.Equal(2, timed.Count(t => t.Statement == "SAVEPOINT"));
+            Assert.Equal(2, timed.Count(t => t.Statement == "RELEASE"));
+            Assert.Equal(1, timed.Count(t => t.Statement == "INSERT things"));
+            Assert.Equal(1, timed.Count(t => t.Statement == "UPDATE things"));
+            Assert.All(timed, t => Assert.True(t.Seconds > 0, $"{t.Statement} {t.Seconds}"));
+        }
+    }
+
+    private static readonly Statement<long> AddThing = new("INSERT INTO things (id, name) VALUES (@id, 'thing ' || @id)", ("id", id => id));
+
+    [Theory]
+    [InlineData("INSERT INTO payments (id) VALUES (@id)", "INSERT payments")]
+    [InlineData("WITH inserted(id) AS (SELECT @inserted_id) INSERT INTO code_fees (payment_code_id) SELECT id FROM inserted", "INSERT code_fees")]
+    [InlineData("UPDATE payment_codes SET status = 'PAID', updated_at = @now WHERE id = @id", "UPDATE payment_codes")]
+    [InlineData("DELETE FROM idempotency_keys WHERE expires_at < @now", "DELETE idempotency_keys")]
+    [InlineData("SELECT p.id, f.fee FROM payment_codes p JOIN code_fees f ON f.payment_code_id = p.id", "SELECT payment_codes")]
+    [InlineData("SAVEPOINT unit", "SAVEPOINT")]
+    [InlineData("RELEASE unit", "RELEASE")]
+    public void AStatementIsNamedForItsTimingByItsVerbAndItsTable(string sql, string label) =>
+        Assert.Equal(label, StatementCachingConnection.StatementLabel(sql));
+
+    [Fact]
     public async Task TheSqliteWriterInsertsARowStraightGivingItsIdAndKeepingABlobByteForByte()
     {
         if (!_database.IsSqlite)
