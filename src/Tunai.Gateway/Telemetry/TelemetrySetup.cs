@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -50,14 +49,11 @@ public sealed class TelemetryOptions
 }
 
 /// <summary>
-/// OpenTelemetry as the ecosystem wires it: ASP.NET Core, HttpClient and Npgsql instrumentations, the gateway's own
-/// meters, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus when asked for.
+/// OpenTelemetry as the ecosystem wires it: ASP.NET Core and HttpClient instrumentations, the database's
+/// (<see cref="StorageTelemetry"/>), the gateway's own meters, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus when asked for.
 /// </summary>
 public static class TelemetrySetup
 {
-    /// <summary>Meters of other parts of the gateway (the SQLite writer's group sizes).</summary>
-    private static readonly string[] Meters = [GatewayTelemetry.Name, "Tunai.Gateway.Storage"];
-
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = ReadOptions(configuration);
@@ -84,7 +80,7 @@ public static class TelemetrySetup
                             activity.SetTag("url.path", (response.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched");
                     })
                     .AddHttpClientInstrumentation()
-                    .AddNpgsql();
+                    .AddStorageInstrumentation();
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();
@@ -94,10 +90,10 @@ public static class TelemetrySetup
             {
                 // ASP.NET Core's own meters come with it: request durations, Kestrel, and rate-limiting rejections
                 // (aspnetcore.rate_limiting.requests by result).
-                metrics.AddMeter(Meters)
+                metrics.AddMeter(GatewayTelemetry.Name)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
-                    .AddNpgsqlInstrumentation();
+                    .AddStorageInstrumentation();
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();
