@@ -2,8 +2,8 @@ namespace Tunai.Gateway.Api;
 
 /// <summary>
 /// A NUL character (<c>%00</c>) in a request's path, query or form fields is refused with a 400 before any endpoint
-/// runs. No value of Tunai's holds one, and PostgreSQL cannot store or compare text that does ("invalid byte sequence
-/// for encoding UTF8: 0x00"): a search box, a filter or a form field carrying it reached the database and came back a
+/// runs. No value of Tunai's holds one, and the database cannot store or compare text that does (see
+/// <see cref="Database"/>): a search box, a filter or a form field carrying it reached the database and came back a
 /// 500. JSON bodies are read by <see cref="FieldReader"/>, which refuses control characters field by field.
 /// </summary>
 public static class NulRefusal

@@ -3,7 +3,7 @@ namespace Tunai.Gateway.BackOffice;
 /// <summary>
 /// Consecutive time buckets of equal width, the last one holding "now": the overview's hours and days. The start
 /// comes from the gateway's clock (the sandbox's test clock included), never from the database's own now, so
-/// SQLite and PostgreSQL cut the same buckets and a test that moves the clock knows where its data lands.
+/// both databases cut the same buckets and a test that moves the clock knows where its data lands.
 /// </summary>
 public sealed record Buckets(long Start, long Width, int Count)
 {
@@ -68,7 +68,7 @@ public sealed record EndpointRow
 }
 
 /// <summary>
-/// The overview's figures, counted per bucket in SQL. The statements are the same text on SQLite and PostgreSQL:
+/// The overview's figures, counted per bucket in SQL. The statements are the same text on both databases:
 /// a bucket is <c>(t - start) / width</c> on whole milliseconds (integer division on both), and a percentile is the
 /// nearest-rank row picked with window functions, which both have, rather than a percentile function only one has.
 /// Every statement carries the merchant scope, as <see cref="BackOfficeQueries"/>' do.

@@ -62,7 +62,7 @@ public static class Operators
 
     /// <summary>
     /// The stored form of a password. Slow on purpose (PBKDF2), so callers hash before their unit of work starts:
-    /// on SQLite every other writer would wait for it.
+    /// where a unit runs alone every other unit would wait for it.
     /// </summary>
     public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
 

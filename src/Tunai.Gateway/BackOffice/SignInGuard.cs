@@ -7,7 +7,7 @@ namespace Tunai.Gateway.BackOffice;
 /// <summary>
 /// What stands between the sign-in form and the password hash. Two limits, both in memory (per instance, like the
 /// API's authentication failures): a failed sign-in writes nothing, so a flood of them cannot queue behind the
-/// store's payments at SQLite's one writer.
+/// store's payments at the one writer (where a unit runs alone).
 /// <list type="bullet">
 /// <item>Attempts per client address (<see cref="RateLimitOptions.SignInAttemptsPerMinutePerAddress"/>), right or
 /// wrong, checked before anything is read or hashed: past it, 429 with Retry-After.</item>

@@ -83,15 +83,13 @@ public sealed class StorageOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// The gateway's own folder for files beside its data (the sandbox's master key, a key ring of older versions):
-    /// the SQLite file's folder, or <c>data/</c> under the working folder with PostgreSQL. The one place that says so.
+    /// The gateway's own folder for files beside its data (the sandbox's master key and sandbox.env, a key ring of older
+    /// versions): the SQLite file's folder, or <c>data/</c> under the working folder with PostgreSQL. The one place that
+    /// says so.
     /// </summary>
-    public string DataFolder => DataFolderOf(Provider, SqlitePath);
-
-    /// <summary><see cref="DataFolder"/> from raw settings, for what runs before the options are bound.</summary>
-    public static string DataFolderOf(StorageProvider provider, string? sqlitePath) => provider == StorageProvider.Postgres
+    public string DataFolder => Provider == StorageProvider.Postgres
         ? Path.GetFullPath("data")
-        : Path.GetDirectoryName(Path.GetFullPath(sqlitePath is { Length: > 0 } path ? path : new StorageOptions().SqlitePath))!;
+        : Path.GetDirectoryName(Path.GetFullPath(SqlitePath is { Length: > 0 } path ? path : new StorageOptions().SqlitePath))!;
 }
 
 public sealed class MerchantApiOptions

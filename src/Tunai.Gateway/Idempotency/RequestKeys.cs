@@ -53,7 +53,8 @@ public sealed class RequestKey(RequestKeys keys, long merchantId, string request
 
     /// <summary>
     /// Stores the answer with the key, in the unit that claimed it and did the work. The unit holds the key's row
-    /// from the claim on (SQLite runs one unit at a time; PostgreSQL has it locked), so nothing can have taken it.
+    /// from the claim on (a unit that runs alone has none beside it; where units run side by side the row is locked),
+    /// so nothing can have taken it.
     /// </summary>
     public async Task CompleteAsync(WriteUnit unit, int status, byte[] body)
     {
@@ -66,7 +67,7 @@ public abstract record ClaimOutcome
 {
     public sealed record Claimed(string Token) : ClaimOutcome;
 
-    /// <summary>The token of a key that is free and not yet written: the unit writes it once, with its answer (SQLite).</summary>
+    /// <summary>The token of a key that is free and not yet written: the unit writes it once, with its answer (<see cref="WriteUnit.RunsAlone"/>).</summary>
     public const string Unwritten = "";
     public sealed record Replay(int Status, byte[] Body) : ClaimOutcome;
     public sealed record DifferentRequest : ClaimOutcome;
@@ -76,8 +77,9 @@ public abstract record ClaimOutcome
 /// <summary>
 /// Request-Id idempotency, decided by the primary key (merchant_id, request_id), never by check-then-insert.
 /// A key is claimed and completed inside the unit of writes that does the work. Two requests with one key meet
-/// at the key's row: on SQLite units run one after another, so the second finds the first's answer; on
-/// PostgreSQL the second's insert waits for the first's transaction and then finds the answer (or, if the first
+/// at the key's row: where a unit runs alone (<see cref="WriteUnit.RunsAlone"/>) units run one after another, so the
+/// second finds the first's answer; where units run side by side the second's insert waits for the first's
+/// transaction and then finds the answer (or, if the first
 /// rolled back, the key free). A key left IN_FLIGHT (a process that claimed outside the work's unit and crashed)
 /// is taken over once its lease has run out.
 /// </summary>
@@ -106,11 +108,11 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
         };
         if (unit.RunsAlone)
         {
-            // No other unit runs while this one does (SQLite's one writer): nothing can take the key between this read
-            // and the unit's end, so the key is written once, with its answer (CompleteAsync), instead of claimed and
-            // then completed. A second process on the same file would make the unit's late write fail as busy, and the
-            // unit runs again. Where units run side by side (PostgreSQL), the key is claimed by its row below: a unit
-            // never sees another's uncommitted key, it waits on the row's lock for that transaction's outcome.
+            // No other unit runs while this one does: nothing can take the key between this read and the unit's end,
+            // so the key is written once, with its answer (CompleteAsync), instead of claimed and then completed. A
+            // second process on the same file would make the unit's late write fail as busy, and the unit runs again.
+            // Where units run side by side, the key is claimed by its row below: a unit never sees another's
+            // uncommitted key, it waits on the row's lock for that transaction's outcome.
             var key = await unit.ReadAsync(Seen, (merchantId, requestId));
             if (key is null || key.ExpiresAt <= now || (key.State == "IN_FLIGHT" && key.LockedAt <= args.abandonedBefore))
             {
@@ -163,7 +165,7 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
                 """, args, tx);
             if (existing.Hash is null)
             {
-                // PostgreSQL: the key went between the statements (a sweeper deleted it while the update waited
+                // Units side by side: the key went between the statements (a sweeper deleted it while the update waited
                 // for its row lock). It is free again: claim it afresh.
                 continue;
             }
@@ -177,7 +179,7 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
         }
     }
 
-    /// <summary>What is held of a key, without its stored answer. Every create, update and cancel reads it first thing on SQLite's writer.</summary>
+    /// <summary>What is held of a key, without its stored answer. Every create, update and cancel reads it first thing where a unit runs alone.</summary>
     private sealed record Key(string Hash, string State, long? Status, long ExpiresAt, long? LockedAt);
 
     private static readonly Query<(long MerchantId, string RequestId), Key> Seen = new(
@@ -251,7 +253,7 @@ public sealed class RequestKeys(Database database, TunaiOptions options, TimePro
 
     /// <summary>
     /// Deletes expired keys a thousand at a time, each batch its own unit: a day of keys can be millions of rows,
-    /// and on SQLite one long unit would hold up every request behind it.
+    /// and where a unit runs alone one long unit would hold up every request behind it.
     /// </summary>
     public async Task<int> DeleteExpiredAsync(CancellationToken ct)
     {

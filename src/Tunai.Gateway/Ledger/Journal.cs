@@ -125,9 +125,10 @@ public static class Journal
 
     /// <summary>
     /// The journal transaction and its lines, as the unit's deferred writes (see <see cref="WriteUnit.Later{TArgs}"/>):
-    /// nothing later in the unit reads them, so on PostgreSQL they travel with the unit's other deferred writes, as one
-    /// statement, and the ledger costs a payment no round trip of its own. The lines find their transaction's id as
-    /// <c>@inserted_id</c> (<see cref="WriteUnit.LaterInsertThen{TArgs}"/>): on SQLite's writer its rowid, bound to them.
+    /// nothing later in the unit reads them, so where units run side by side they travel with the unit's other deferred
+    /// writes, as one command, and the ledger costs a payment no round trip of its own. The lines find their transaction's
+    /// id as <c>@inserted_id</c> (<see cref="WriteUnit.LaterInsertThen{TArgs}"/>): where a unit runs alone, its rowid,
+    /// bound to them.
     /// </summary>
     private static void Write(WriteUnit unit, Entry entry)
     {

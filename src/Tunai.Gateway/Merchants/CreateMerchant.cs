@@ -65,8 +65,8 @@ public static partial class CreateMerchant
         }, ct);
 
     /// <summary>
-    /// Prefix assignment runs in one write transaction (on SQLite the write lock is taken at BEGIN), so two merchants
-    /// can never receive overlapping prefixes.
+    /// Prefix assignment runs in one unit holding <see cref="PrefixAssignment"/> (<see cref="WriteUnit.HoldAsync"/>; a
+    /// unit that runs alone holds it already), so two merchants can never receive overlapping prefixes.
     /// </summary>
     private static async Task<(Merchant? Merchant, ApiError? Error)> InsertAsync(
         WriteUnit unit, Database database, TimeProvider time, TunaiOptions options, SecretBox box, NewMerchant m)

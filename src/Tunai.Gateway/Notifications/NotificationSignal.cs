@@ -7,7 +7,7 @@ namespace Tunai.Gateway.Notifications;
 /// How this instance's requests reach its worker: a notification committed here is handed over at once (born
 /// leased to <see cref="Owner"/>, so no claim stands between the commit and the attempt), and the worker is woken
 /// to look in the outbox when anything else may have become due. A hand-over alone does not make the worker look
-/// in the outbox: at a thousand payments a second those looks were most of the SQLite writer's work.
+/// in the outbox: at a thousand payments a second those looks were most of the one writer's work (where a unit runs alone).
 /// </summary>
 public sealed class NotificationSignal(GatewayInstance instance) : IDisposable
 {

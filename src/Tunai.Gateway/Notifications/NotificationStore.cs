@@ -38,9 +38,9 @@ public static class NotificationStore
 
     /// <summary>
     /// Inserts a new row leased to <paramref name="owner"/>, in the unit of the payment it tells of; only
-    /// <see cref="Outbox"/> writes notifications. On SQLite's writer the values are bound straight to a kept statement
-    /// and the id is the row's rowid (<see cref="WriteUnit.InsertAsync{TArgs}"/>); through Dapper this insert spent more
-    /// of the writer's time building parameters than SQLite spent inserting the row.
+    /// <see cref="Outbox"/> writes notifications. Where a unit runs alone its values are bound straight to a kept
+    /// statement of the writer and the id is the row's rowid (<see cref="WriteUnit.InsertAsync{TArgs}"/>); through Dapper
+    /// this insert had spent more of the writer's time building parameters than the database spent inserting the row.
     /// </summary>
     public static async Task<Notification> InsertAsync(WriteUnit unit, Notification row, string owner) =>
         row with { Id = await unit.InsertAsync(Insert, (row, owner)) };
@@ -65,13 +65,13 @@ public static class NotificationStore
     /// Leases up to <paramref name="limit"/> due rows to <paramref name="owner"/>, oldest first, at most
     /// <paramref name="perMerchant"/> of any one merchant and none of the <paramref name="busy"/> merchants (so one
     /// merchant's backlog cannot take every slot). A lease that runs out (its worker died) makes the row due
-    /// again; on PostgreSQL SKIP LOCKED keeps instances from waiting on each other.
+    /// again; where units run side by side, <see cref="Database.SkipLocked"/> keeps instances from waiting on each other.
     /// </summary>
     public static async Task<IReadOnlyList<Notification>> ClaimAsync(Database database, string owner, int limit, int perMerchant,
         IReadOnlyCollection<long> busy, long now, long leaseUntil, CancellationToken ct)
     {
-        // Look before taking: an UPDATE takes SQLite's one write lock even when it matches nothing, and the
-        // worker polls often, so an idle poll must not make payments wait.
+        // Look before taking: where the database has one writer, an UPDATE takes its write lock even when it matches
+        // nothing, and the worker polls often, so an idle poll must not make payments wait.
         await using (var reader = await database.OpenAsync(ct))
         {
             if (await reader.ExecuteScalarAsync<long>(
@@ -150,9 +150,9 @@ public static class NotificationStore
 
     /// <summary>
     /// Records an attempt and its consequence, if this worker still holds the lease. Every delivered notification
-    /// is one of these units on SQLite's writer, beside the payments: there its statements are bound straight to kept
-    /// statements (see <see cref="WriteUnit.ExecuteAsync{TArgs}"/>), as a payment's own writes are. The CAST tells
-    /// PostgreSQL the type of a NULL it would otherwise meet bare.
+    /// is one of these units, on the one writer beside the payments where a unit runs alone: there its statements are
+    /// bound straight to kept statements (see <see cref="WriteUnit.ExecuteAsync{TArgs}"/>), as a payment's own writes
+    /// are. The CAST gives a NULL its type where the database types parameters and would otherwise meet it bare.
     /// </summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
     {

@@ -38,8 +38,9 @@ public static class CreatePaymentCode
             var baseUrl = PaymentCodeEndpoints.PublicBaseUrl(http, options);
             var telemetry = http.RequestServices.GetRequiredService<GatewayTelemetry>();
             // The usual case, a code that conflicts with none and asks for no settlement checks, is written at once: the
-            // code, its fee and the stored answer, made before anything is written (one round trip on PostgreSQL, and on
-            // SQLite's writer the inserts alone). Any conflict, the Request-Id's included, writes nothing, and the request
+            // code, its fee and the stored answer, made before anything is written (Database.TryWriteTogetherAsync: one
+            // round trip where units run side by side, only the inserts on the writer where a unit runs alone). Any
+            // conflict, the Request-Id's included, writes nothing, and the request
             // takes the general path below, which tells which it was.
             if (c.Settlement is null && c.AccountId is null)
             {

@@ -100,7 +100,7 @@ public static class PaymentCodeStore
     /// null when it conflicts with a stored code: the code itself is taken, or a live code holds the invoice number
     /// (the partial unique index). The caller tells which apart (<see cref="CodeTakenAsync"/>,
     /// <see cref="InvoiceHeldAsync"/>) only then, so the usual insert is one statement that never fails the
-    /// transaction on a conflict. Only the id is read back: a wide RETURNING costs SQLite more than the insert itself.
+    /// transaction on a conflict. Only the id is read back (why: <see cref="WriteUnit.InsertAsync{TArgs}"/>).
     /// </summary>
     public static async Task<(PaymentCode Code, Fees.FeeSchedule Fee)?> InsertAsync(WriteUnit unit, PaymentCode p) =>
         await unit.TryInsertThenReadAsync(Insert, Fees.FeeStore.FixForNewCode, p) is { } inserted
@@ -133,8 +133,9 @@ public static class PaymentCodeStore
 
     /// <summary>
     /// The code a store pays, with what its payment is priced by (<see cref="PricedCode"/>); null when no code has that
-    /// text. One statement, read by column name: on SQLite's writer, where every payment runs, straight from SQLite
-    /// (through Dapper the join's 13 more columns had made the read about half again as costly as the code's alone).
+    /// text. One statement, read by column name: where a unit runs alone, on the writer every payment runs on, straight
+    /// from the database's own row (through Dapper the join's 13 more columns had made the read about half again as
+    /// costly as the code's alone).
     /// Of a code's lives, the latest registered by <paramref name="registeredBy"/> (the first when none was, a store's
     /// clock may run behind): at the till, the latest; for a payment learnt of later (reconciliation), the life the
     /// customer paid, not one the merchant registered since.

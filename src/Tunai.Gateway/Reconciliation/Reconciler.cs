@@ -125,7 +125,7 @@ public static class Reconciler
     public static (List<FileRow>? Rows, ApiError? Error) Parse(string text, DateTimeOffset now)
     {
         // Control and direction characters (NUL, ESC, U+202E) mean nothing in a store's file and would be stored as
-        // they are (a NUL is refused by PostgreSQL): refused with their line, before any field is read. Line breaks
+        // they are (the database refuses a NUL, see Database): refused with their line, before any field is read. Line breaks
         // and the tab are the file's own.
         var line = 1;
         foreach (var c in text)

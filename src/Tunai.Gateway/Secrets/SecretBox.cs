@@ -53,18 +53,12 @@ public static class SecretsSetup
 
     /// <summary>
     /// Where versions before the key ring moved into the database kept it: <c>Tunai:Secrets:KeyRingPath</c>, or
-    /// <c>keys</c> beside the SQLite file, or <c>data/keys</c> (PostgreSQL). Its keys are imported at start.
+    /// <c>keys</c> in the data folder (<see cref="StorageOptions.DataFolder"/>). Its keys are imported at start.
     /// </summary>
-    public static string KeyRingPath(IConfiguration configuration)
-    {
-        if (configuration["Tunai:Secrets:KeyRingPath"] is { Length: > 0 } configured)
-        {
-            return Path.GetFullPath(configured);
-        }
-        var postgres = string.Equals(configuration["Tunai:Storage:Provider"], nameof(StorageProvider.Postgres), StringComparison.OrdinalIgnoreCase);
-        return Path.Combine(StorageOptions.DataFolderOf(postgres ? StorageProvider.Postgres : StorageProvider.Sqlite,
-            configuration["Tunai:Storage:SqlitePath"]), "keys");
-    }
+    public static string KeyRingPath(IConfiguration configuration, StorageOptions storage) =>
+        configuration["Tunai:Secrets:KeyRingPath"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(storage.DataFolder, "keys");
 }
 
 /// <summary>Folders and files that hold secrets are created readable and writable by their owner only (0700, 0600).</summary>
@@ -92,7 +86,7 @@ public static class OwnerOnly
         }
     }
 
-    /// <summary>Creates the file empty when missing, with mode 0600, so whatever opens it next (SQLite) keeps that mode.</summary>
+    /// <summary>Creates the file empty when missing, with mode 0600, so whatever opens it next (the database, for its file) keeps that mode.</summary>
     public static void CreateFile(string path)
     {
         if (OperatingSystem.IsWindows() || File.Exists(path))

@@ -45,9 +45,9 @@ public sealed record SettlementLine
 /// <summary>
 /// Closing settlement batches: per merchant and business day, the payable postings of that day and before that
 /// no batch has claimed yet, summed per payee. Closing is idempotent (the same day again returns the batch as it
-/// was) and safe across instances: the unique key (merchant, day) admits one batch, and on PostgreSQL the
-/// merchant's row is locked for the length of the close so two closes of different days never claim the same
-/// posting.
+/// was) and safe across instances: the unique key (merchant, day) admits one batch, and the merchant's row is held
+/// for the length of the close (<see cref="WriteUnit.HoldRowAsync"/>) so two closes of different days never claim
+/// the same posting.
 /// </summary>
 public static class Settlements
 {

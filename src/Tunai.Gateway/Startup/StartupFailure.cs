@@ -1,7 +1,4 @@
-using System.Net.Sockets;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Tunai.Gateway.Startup;
 
@@ -52,33 +49,9 @@ public static class StartupFailure
         OptionsValidationException v => ($"tunai: configuration error: {string.Join("; ", v.Failures)}", Failed),
         InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } => ($"tunai: configuration error: {e.Message}", Failed),
         FormatException { Source: "Microsoft.Extensions.Configuration.CommandLine" } => ($"tunai: usage error: {e.Message}", Usage),
-        PostgresException p => (Postgres(p), Failed),
-        NpgsqlException n when n.InnerException is SocketException or TimeoutException || n.Message.StartsWith("Failed to connect", StringComparison.Ordinal) =>
-            ($"tunai: database error: cannot reach PostgreSQL ({Flatten(n)}); check Host and Port in Tunai:Storage:ConnectionString " +
-                "and that the server is running", Failed),
-        ArgumentException { Source: "Npgsql" } => ($"tunai: configuration error: Tunai:Storage:ConnectionString: {e.Message}", Failed),
-        SqliteException s => ($"tunai: database error: SQLite: {s.Message}; check Tunai:Storage:SqlitePath and its folder's permissions", Failed),
+        _ when DatabaseFailure.Describe(e) is { } line => (line, Failed),
         IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } =>
             ($"tunai: {e.Message.TrimEnd('.')}; stop what listens there or give another address with --urls (or ASPNETCORE_URLS, Kestrel:Endpoints)", Failed),
         _ => null,
     };
-
-    private static string Postgres(PostgresException p) => p.SqlState switch
-    {
-        PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
-            $"tunai: database error: PostgreSQL refused the login: {p.MessageText}; fix Username and Password in Tunai:Storage:ConnectionString",
-        PostgresErrorCodes.InvalidCatalogName =>
-            $"tunai: database error: {p.MessageText}; create it (createdb) or fix Database in Tunai:Storage:ConnectionString",
-        _ => $"tunai: database error: PostgreSQL: {p.MessageText} ({p.SqlState}); check Tunai:Storage:ConnectionString",
-    };
-
-    private static string Flatten(Exception e)
-    {
-        var parts = new List<string>();
-        for (Exception? at = e; at is not null; at = at.InnerException)
-        {
-            parts.Add(at.Message.Split('\n')[0].Trim().TrimEnd('.'));
-        }
-        return string.Join(": ", parts.Distinct());
-    }
 }

@@ -19,7 +19,7 @@ public static class StartupTasks
     {
         var services = app.Services;
         // The options and the master key before anything that writes a file: a start refused by its configuration
-        // leaves nothing behind (the database creates its folder and its SQLite file when it is made).
+        // leaves nothing behind (the database creates its folder and its file when it is made).
         var options = services.GetRequiredService<TunaiOptions>();
         var masterKeys = services.GetRequiredService<MasterKeys>();
         var database = services.GetRequiredService<Database>();
@@ -47,7 +47,7 @@ public static class StartupTasks
     {
         var logger = services.GetRequiredService<ILogger<DatabaseKeyRing>>();
         var configuration = services.GetRequiredService<IConfiguration>();
-        await services.GetRequiredService<DatabaseKeyRing>().PrepareAsync(masterKeys, SecretsSetup.KeyRingPath(configuration), logger);
+        await services.GetRequiredService<DatabaseKeyRing>().PrepareAsync(masterKeys, SecretsSetup.KeyRingPath(configuration, services.GetRequiredService<TunaiOptions>().Storage), logger);
         DatabaseKeyRing.EnsureKey(services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>().Value,
             TimeProvider.System.GetUtcNow(), logger);
@@ -146,15 +146,12 @@ public static class StartupTasks
         return adminToken!;
     }
 
-    /// <summary>data/sandbox.env: beside the SQLite file, or in ./data with PostgreSQL.</summary>
-    public static string SandboxEnvFile(TunaiOptions options) =>
-        Path.Combine(options.Storage.Provider == StorageProvider.Sqlite
-            ? Path.GetDirectoryName(Path.GetFullPath(options.Storage.SqlitePath))!
-            : Path.GetFullPath("data"), "sandbox.env");
+    /// <summary>data/sandbox.env, in the data folder (<see cref="StorageOptions.DataFolder"/>).</summary>
+    public static string SandboxEnvFile(TunaiOptions options) => Path.Combine(options.Storage.DataFolder, "sandbox.env");
 
     /// <summary>
     /// Writes a file readable by the owner only (it holds secrets), beside and renamed into place, so whoever reads it
-    /// never sees half a file, even while gateways starting side by side (one PostgreSQL database, one working folder)
+    /// never sees half a file, even while gateways starting side by side (one database server, one working folder)
     /// write it at once.
     /// </summary>
     public static void WriteOwnerOnly(string path, string content)

@@ -15,7 +15,11 @@ namespace Tunai.Gateway.Storage;
 /// What differs between them lives in Storage: the few SQL fragments below (<see cref="SkipLocked"/>,
 /// <see cref="NowMillis"/>, <see cref="NotIn"/>); how a unit runs a statement (<see cref="WriteUnit"/>: bound
 /// straight to SQLite's writer, through Dapper on PostgreSQL); PostgreSQL's one-statement forms of two-step writes
-/// (<see cref="PostgresFusions"/>); and the migrations.
+/// (<see cref="PostgresFusions"/>); the lock instances starting together take turns on (<see cref="StartupLock"/>);
+/// the line a start prints when the database fails it (<see cref="DatabaseFailure"/>); what it adds to telemetry
+/// (<see cref="StorageTelemetry"/>); and the migrations. Text holds no NUL character: PostgreSQL cannot store or
+/// compare text that does ("invalid byte sequence for encoding UTF8: 0x00"), so a request carrying one is refused
+/// before it reaches a feature (<see cref="Api.NulRefusal"/>, <see cref="Api.FieldReader"/>).
 /// </summary>
 public sealed class Database : IAsyncDisposable
 {
@@ -334,7 +338,7 @@ public sealed class Database : IAsyncDisposable
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> UnitKinds = new(StringComparer.Ordinal);
 
-    private static readonly Meter Meter = new("Tunai.Gateway.Storage");
+    private static readonly Meter Meter = new(StorageTelemetry.MeterName);
 
     /// <summary>
     /// PostgreSQL COMMITs the gateway sent, by unit kind. Npgsql's own metrics count commands and batches

@@ -6,8 +6,9 @@ using Dapper;
 namespace Tunai.Gateway.Storage;
 
 /// <summary>
-/// Applies the embedded, numbered SQL scripts of the configured provider that the database has not seen yet,
-/// each in its own transaction, recording each in schema_migrations with the SHA-256 of its text. A script
+/// Applies the embedded, numbered SQL scripts of the configured provider that the database has not seen yet (its
+/// own folder's and those of <c>Migrations/Both</c>, one text that serves both providers), each in its own
+/// transaction, recording each in schema_migrations with the SHA-256 of its text. A script
 /// changed after it was applied stops the start (<see cref="MigrationChangedException"/>): the database was
 /// built by another text than the one shipped, and running on would hide that. Callers hold the startup lock,
 /// so instances starting together migrate one at a time.
@@ -28,7 +29,7 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
         var applied = (await connection.QueryAsync<(long Version, string Name, string? Checksum)>(
             "SELECT version, name, checksum FROM schema_migrations")).ToDictionary(a => a.Version);
 
-        foreach (var (version, name, sql) in Scripts(database.Provider.ToString()))
+        foreach (var (version, name, sql) in Scripts(database.Provider))
         {
             var checksum = Checksum(sql);
             if (applied.TryGetValue(version, out var done))
@@ -83,7 +84,7 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
     private const string WithoutForeignKeys = "-- tunai: foreign keys off";
 
     /// <summary>The newest migration this build carries for the provider: a database below it is not ready.</summary>
-    public static long LatestVersion(Configuration.StorageProvider provider) => Scripts(provider.ToString()).Max(s => s.Version);
+    public static long LatestVersion(Configuration.StorageProvider provider) => Scripts(provider).Max(s => s.Version);
 
     /// <summary>Databases migrated before checksums existed have the table without the column.</summary>
     private async Task AddChecksumColumnAsync(System.Data.Common.DbConnection connection)
@@ -102,22 +103,36 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
     public static string Checksum(string sql) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
 
-    private static IEnumerable<(long Version, string Name, string Sql)> Scripts(string provider)
+    /// <summary>
+    /// The provider's scripts in order of version: those of its folder (<c>Migrations/Sqlite</c>,
+    /// <c>Migrations/Postgres</c>) and those of <c>Migrations/Both</c>, whose text is the same for both. A script is
+    /// recorded by its file name without folder, so moving a script whose text both had into Both changes neither its
+    /// name nor its checksum. A version in two folders is a mistake of the build, refused.
+    /// </summary>
+    public static IReadOnlyList<(long Version, string Name, string Sql)> Scripts(Configuration.StorageProvider provider)
     {
         var assembly = Assembly.GetExecutingAssembly();
-        var prefix = $"migrations/{provider}/";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
+        string[] folders = [$"migrations/{provider}/", "migrations/Both/"];
+        var scripts = assembly.GetManifestResourceNames()
+            .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => (Resource: n, Folder: folders.FirstOrDefault(f => n.StartsWith(f, StringComparison.Ordinal))))
+            .Where(r => r.Folder is not null)
+            .Select(r =>
             {
-                var name = n[prefix.Length..^4];
-                using var stream = assembly.GetManifestResourceStream(n)!;
+                var name = r.Resource[r.Folder!.Length..^4];
+                using var stream = assembly.GetManifestResourceStream(r.Resource)!;
                 using var reader = new StreamReader(stream);
                 var sql = reader.ReadToEnd();
                 var version = long.Parse(name.Split('_')[0], System.Globalization.CultureInfo.InvariantCulture);
-                return (version, name, sql);
+                return (Version: version, Name: name, Sql: sql);
             })
-            .OrderBy(s => s.Item1);
+            .OrderBy(s => s.Version)
+            .ToList();
+        if (scripts.GroupBy(s => s.Version).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidOperationException($"migration {twice.Key} is shipped twice for {provider}: {string.Join(", ", twice.Select(s => s.Name))}");
+        }
+        return scripts;
     }
 }
 

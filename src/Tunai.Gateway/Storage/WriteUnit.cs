@@ -91,7 +91,8 @@ public sealed partial class WriteUnit(DbConnection connection, DbTransaction tra
 
     /// <summary>
     /// Runs a one-row INSERT now and returns the new row's id (SQLite's rowid on its writer, <c>RETURNING id</c>
-    /// elsewhere). Throws, failing the unit, when it inserted no row.
+    /// elsewhere). Throws, failing the unit, when it inserted no row. Features read back only the id of what they insert:
+    /// a wide RETURNING costs SQLite more than the insert itself.
     /// </summary>
     public async Task<long> InsertAsync<TArgs>(Statement<TArgs> statement, TArgs args)
     {

@@ -37,7 +37,8 @@ public static class PaymentEndpoint
     {
         var at = now.ToUnixTimeMilliseconds();
         // The usual case, a new trx_id for a code that can be paid, is read and then written together, every value made
-        // in between (one round trip each on PostgreSQL; on SQLite the writer runs the inserts alone). The code's taking
+        // in between (Database.ReadTogetherAsync, TryWriteTogetherAsync: one round trip each where units run side by side;
+        // where a unit runs alone, the writer runs only the inserts). The code's taking
         // decides as in the unit below, so a change since the read (a payment, a cancel, a new amount) writes nothing,
         // and the request takes the unit below, which reads again and says why.
         var (answered, priced) = await database.ReadTogetherAsync(StoreReplay.Answered, (acquirer.Id, StoreRequestKind.Payment, r.TrxId),

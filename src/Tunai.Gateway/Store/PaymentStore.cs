@@ -154,7 +154,7 @@ public static class PaymentStore
             [.. parameters]);
     }
 
-    /// <summary>The payment's row; only the id is read back (a wide RETURNING costs SQLite more than the insert).</summary>
+    /// <summary>The payment's row; only the id is read back (why: <see cref="WriteUnit.InsertAsync{TArgs}"/>).</summary>
     private static readonly Statement<Taken> Insert = new(
         """
         INSERT INTO payments (payment_id, payment_code_id, merchant_id, acquirer_id, trx_id, code, invoice_number, amount,
@@ -199,8 +199,8 @@ public static class PaymentStore
     public static void Record(WriteUnit unit, StoreEvent e) => unit.Later(InsertEvent, e, rows: 1);
 
     /// <summary>
-    /// Records a store request that writes nothing else (an inquiry), as a write of its own: one statement outside any
-    /// transaction on PostgreSQL (one round trip), a unit of the writer on SQLite; durable when it returns.
+    /// Records a store request that writes nothing else (an inquiry), as a write of its own
+    /// (<see cref="Database.TryWriteTogetherAsync"/>: one round trip where units run side by side); durable when it returns.
     /// </summary>
     public static async Task RecordAsync(Database database, StoreEvent e, CancellationToken ct, [System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
         _ = await database.TryWriteTogetherAsync(new WriteTogether(InsertEvent.Bind(e)), ct, caller)

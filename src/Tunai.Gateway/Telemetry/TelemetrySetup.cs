@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -50,17 +49,11 @@ public sealed class TelemetryOptions
 }
 
 /// <summary>
-/// OpenTelemetry as the ecosystem wires it: ASP.NET Core, HttpClient and Npgsql instrumentations, the gateway's own
-/// meters, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus when asked for.
+/// OpenTelemetry as the ecosystem wires it: ASP.NET Core and HttpClient instrumentations, the database's
+/// (<see cref="StorageTelemetry"/>), the gateway's own meters, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus when asked for.
 /// </summary>
 public static class TelemetrySetup
 {
-    /// <summary>
-    /// Meters of other parts of the gateway (the SQLite writer's group sizes), and the runtime's own (garbage
-    /// collections and their pauses, heap size, thread pool queue): what a request's tail can follow besides storage.
-    /// </summary>
-    private static readonly string[] Meters = [GatewayTelemetry.Name, "Tunai.Gateway.Storage", "System.Runtime"];
-
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = ReadOptions(configuration);
@@ -87,7 +80,7 @@ public static class TelemetrySetup
                             activity.SetTag("url.path", (response.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched");
                     })
                     .AddHttpClientInstrumentation()
-                    .AddNpgsql();
+                    .AddStorageInstrumentation();
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();
@@ -96,11 +89,12 @@ public static class TelemetrySetup
             .WithMetrics(metrics =>
             {
                 // ASP.NET Core's own meters come with it: request durations, Kestrel, and rate-limiting rejections
-                // (aspnetcore.rate_limiting.requests by result).
-                metrics.AddMeter(Meters)
+                // (aspnetcore.rate_limiting.requests by result). The runtime's own meter too: garbage collections and
+                // their pauses, heap size, thread pool queue, what a request's tail can follow besides storage.
+                metrics.AddMeter(GatewayTelemetry.Name, "System.Runtime")
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
-                    .AddNpgsqlInstrumentation();
+                    .AddStorageInstrumentation();
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();

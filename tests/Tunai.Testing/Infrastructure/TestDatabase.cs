@@ -73,17 +73,10 @@ public abstract partial class TestDatabase : IAsyncDisposable
         var connection = Open(forReading: false);
         await connection.OpenAsync(ct);
         await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-        var provider = UsePostgres ? "Postgres" : "Sqlite";
-        var assembly = typeof(global::Tunai.Gateway.Storage.Migrator).Assembly;
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith($"migrations/{provider}/", StringComparison.Ordinal)).Order())
+        var provider = UsePostgres ? Configuration.StorageProvider.Postgres : Configuration.StorageProvider.Sqlite;
+        foreach (var (applied, name, sql) in global::Tunai.Gateway.Storage.Migrator.Scripts(provider).Where(s => s.Version <= version))
         {
-            var applied = int.Parse(name.Split('/')[2][..4], System.Globalization.CultureInfo.InvariantCulture);
-            if (applied > version)
-            {
-                continue;
-            }
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-            await connection.ExecuteAsync(await reader.ReadToEndAsync(ct));
+            await connection.ExecuteAsync(sql);
             await connection.ExecuteAsync(Sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, 0)"), new { v = applied, n = name });
         }
         return connection;

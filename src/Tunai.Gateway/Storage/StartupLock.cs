@@ -1,4 +1,4 @@
-namespace Tunai.Gateway.Startup;
+namespace Tunai.Gateway.Storage;
 
 /// <summary>
 /// Held while an instance migrates and seeds, so instances starting at the same moment on one database take turns:
