@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Tunai.Gateway.BackOffice;
 using Tunai.Gateway.Audit;
 using Tunai.Gateway.Clock;
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Tunai.Gateway.BackOffice.Components;
 
 namespace Tunai.Gateway.BackOffice;

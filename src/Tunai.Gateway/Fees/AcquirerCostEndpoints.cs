@@ -1,4 +1,3 @@
-using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Fees;

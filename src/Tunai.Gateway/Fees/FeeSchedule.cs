@@ -1,5 +1,3 @@
-using Tunai.Gateway.Reconciliation;
-
 namespace Tunai.Gateway.Fees;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Tunai.Gateway.Reconciliation;
-
 namespace Tunai.Gateway.Fees;
 
 /// <summary>The SQL of fee schedules: a merchant's fee, an acquirer's cost, and the schedule fixed with each code.</summary>

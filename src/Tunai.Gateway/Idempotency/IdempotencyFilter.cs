@@ -1,4 +1,3 @@
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 
 namespace Tunai.Gateway.Idempotency;

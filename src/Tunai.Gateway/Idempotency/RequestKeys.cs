@@ -1,10 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Idempotency;
 
 /// <summary>

@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
-using System.Globalization;
-using Dapper;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 using Tunai.Gateway.Fees;

@@ -1,6 +1,5 @@
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Ledger;
 

@@ -1,6 +1,3 @@
-using Dapper;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Notifications;
 
 public sealed record Notification

@@ -1,8 +1,4 @@
-using Tunai.Gateway.Configuration;
-using System.Text.Json;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Store;
 

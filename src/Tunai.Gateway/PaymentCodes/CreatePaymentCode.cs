@@ -1,9 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Configuration;
 using Tunai.Gateway.Idempotency;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.PaymentCodes;

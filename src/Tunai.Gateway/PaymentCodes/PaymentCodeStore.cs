@@ -1,7 +1,3 @@
-using System.Data.Common;
-using Dapper;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.PaymentCodes;
 
 /// <summary>

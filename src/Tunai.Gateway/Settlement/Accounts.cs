@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Tunai.Gateway.Merchants;
-using Tunai.Gateway.Reconciliation;
 using Tunai.Gateway.Audit;
 
 namespace Tunai.Gateway.Settlement;

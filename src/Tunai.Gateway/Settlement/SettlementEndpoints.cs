@@ -1,7 +1,6 @@
 using Tunai.Gateway.Admin;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Reconciliation;
 
 namespace Tunai.Gateway.Settlement;
 

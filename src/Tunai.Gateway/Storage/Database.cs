@@ -1,11 +1,8 @@
 using System.Data;
-using System.Data.Common;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
-using Dapper;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using Tunai.Gateway.Configuration;
 
 namespace Tunai.Gateway.Storage;
 

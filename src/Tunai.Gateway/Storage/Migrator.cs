@@ -1,7 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
 
 namespace Tunai.Gateway.Storage;
 

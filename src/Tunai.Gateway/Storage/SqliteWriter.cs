@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;

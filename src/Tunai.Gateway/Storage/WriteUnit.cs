@@ -1,10 +1,3 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
-using Dapper;
-
 namespace Tunai.Gateway.Storage;
 
 /// <summary>

@@ -1,11 +1,8 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
-using Tunai.Gateway.Api;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;

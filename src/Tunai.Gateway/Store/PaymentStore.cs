@@ -1,10 +1,7 @@
-using System.Data.Common;
-using Dapper;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Storage;
 
 namespace Tunai.Gateway.Store;
 

@@ -1,7 +1,3 @@
-using Dapper;
-using Tunai.Gateway.Api;
-using Tunai.Gateway.Storage;
-
 namespace Tunai.Gateway.Store;
 
 /// <summary>The store requests whose first answer is kept per trx_id: a payment, and the reversal of one (under the payment's trx_id).</summary>
