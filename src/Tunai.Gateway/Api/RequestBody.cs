@@ -119,6 +119,22 @@ public static class RequestBody
         return null;
     }
 
+    /// <summary>
+    /// Parses the body as a JSON object and reads it with <paramref name="read"/>, for a request read into values that
+    /// keep nothing of the document (it is closed on return): the request, or the first refusal.
+    /// </summary>
+    public static (T? Value, ApiError? Error) ParseWith<T>(byte[] body, Func<JsonElement, (T? Value, ApiError? Error)> read) where T : class
+    {
+        if (ParseObject(body, out var document) is { } malformed)
+        {
+            return (null, malformed);
+        }
+        using (document)
+        {
+            return read(document!.RootElement);
+        }
+    }
+
     private static ApiError LoneSurrogate() => new(StatusCodes.Status400BadRequest, "malformed_json",
         "The body is not valid JSON: a string holds a \\u escape of an unpaired surrogate (\\ud800-\\udfff)");
 

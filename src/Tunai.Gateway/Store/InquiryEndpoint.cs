@@ -18,7 +18,8 @@ public static class InquiryEndpoint
     {
         var acquirer = http.Features.GetRequiredFeature<Acquirer>();
         var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
-        if (StoreAnswers.Parse(body, isPayment: false, out var request) is { } invalid)
+        var (request, invalid) = RequestBody.ParseWith(body, root => StoreRequests.Parse(root, isPayment: false));
+        if (invalid is not null)
         {
             return invalid;
         }

@@ -1,9 +1,7 @@
-using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Merchants;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;
 
@@ -13,20 +11,9 @@ namespace Tunai.Gateway.Store;
 /// </summary>
 public static class PaymentEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, Outbox outbox, MerchantCache merchants)
-    {
-        var acquirer = http.Features.GetRequiredFeature<Acquirer>();
-        var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
-        if (StoreAnswers.Parse(body, isPayment: true, out var request) is { } invalid)
-        {
-            return invalid;
-        }
-        var r = request!;
-        var hash = Convert.ToHexString(SHA256.HashData(body));
-        var result = await StoreReplay.RunAsync(() => PayOnceAsync(database, outbox, merchants, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
-        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
-        return result;
-    }
+    public static Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, Outbox outbox, MerchantCache merchants) =>
+        StoreReplay.AnswerAsync(http, root => StoreRequests.Parse(root, isPayment: true), r => r.PaymentCode,
+            (acquirer, r, body, hash) => PayOnceAsync(database, outbox, merchants, acquirer, r, body, hash, time.GetUtcNow(), http.RequestAborted));
 
     /// <summary>One payment request: the payment, its journal, its notification, the store's event and the stored answer commit together.</summary>
     private static async Task<IResult> PayOnceAsync(Database database, Outbox outbox, MerchantCache merchants, Acquirer acquirer, StoreRequest r,

@@ -1,9 +1,7 @@
-using Microsoft.AspNetCore.Http.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Gateway.Ledger;
 using Tunai.Gateway.Notifications;
 using Tunai.Gateway.PaymentCodes;
-using Tunai.Gateway.Telemetry;
 
 namespace Tunai.Gateway.Store;
 
@@ -14,30 +12,10 @@ namespace Tunai.Gateway.Store;
 /// </summary>
 public static class ReversalEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, TunaiOptions options, Outbox outbox)
-    {
-        var acquirer = http.Features.GetRequiredFeature<Acquirer>();
-        var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
-        if (RequestBody.ParseObject(body, out var document) is { } malformed)
-        {
-            return malformed;
-        }
-        ReversalRequest r;
-        using (document)
-        {
-            var (parsed, error) = StoreRequests.ParseReversal(document!.RootElement);
-            if (error is not null)
-            {
-                return error;
-            }
-            r = parsed!;
-        }
-        var hash = Convert.ToHexString(SHA256.HashData(body));
-        var result = await StoreReplay.RunAsync(() => ReverseOnceAsync(database, outbox, options, acquirer, r, body, hash,
-            time.GetUtcNow().ToUnixTimeMilliseconds(), http.RequestAborted));
-        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, r.PaymentCode, result);
-        return result;
-    }
+    public static Task<IResult> HandleAsync(HttpContext http, Database database, TimeProvider time, TunaiOptions options, Outbox outbox) =>
+        StoreReplay.AnswerAsync(http, StoreRequests.ParseReversal, r => r.PaymentCode,
+            (acquirer, r, body, hash) => ReverseOnceAsync(database, outbox, options, acquirer, r, body, hash,
+                time.GetUtcNow().ToUnixTimeMilliseconds(), http.RequestAborted));
 
     private static async Task<IResult> ReverseOnceAsync(Database database, Outbox outbox, TunaiOptions options, Acquirer acquirer,
         ReversalRequest r, byte[] body, string hash, long now, CancellationToken ct) =>

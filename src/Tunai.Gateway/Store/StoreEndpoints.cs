@@ -84,20 +84,6 @@ public static class StoreAnswers
 
     private static AlfaInfo? Alfa(PaymentCode code) => code.FooterMessage is null ? null : new AlfaInfo(new Receipt(code.FooterMessage));
 
-    public static ApiError? Parse(byte[] body, bool isPayment, out StoreRequest? request)
-    {
-        request = null;
-        if (RequestBody.ParseObject(body, out var document) is { } malformed)
-        {
-            return malformed;
-        }
-        using (document)
-        {
-            (request, var error) = StoreRequests.Parse(document!.RootElement, isPayment);
-            return error;
-        }
-    }
-
     public static PaymentStore.StoreEvent Event(Acquirer a, string kind, StoreRequest r, string outcome, string? reason, string? paymentId, byte[] body, long at) =>
         new(a.Id, kind, r.PaymentCode, r.TrxId, r.AgentId, r.StoreId, r.TerminalId, outcome, reason, paymentId, Encoding.UTF8.GetString(body), at);
 }

@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Http.Features;
+using Tunai.Gateway.Acquirers;
+using Tunai.Gateway.Telemetry;
+
 namespace Tunai.Gateway.Store;
 
 /// <summary>The store requests whose first answer is kept per trx_id: a payment, and the reversal of one (under the payment's trx_id).</summary>
@@ -110,6 +114,28 @@ public static class StoreReplay
         """,
         ("acquirerId", a => a.AcquirerId), ("kind", a => a.Kind), ("trxId", a => a.TrxId), ("hash", a => a.Hash),
         ("status", a => a.Status), ("body", a => a.Body), ("now", a => a.Now));
+
+    /// <summary>
+    /// A payment or a reversal from the signed body to the answer: the body read by <paramref name="parse"/> (a refusal
+    /// answers at once), its hash (what tells a retry from another request under the same trx_id), the work run by
+    /// <see cref="RunAsync"/> and the answer counted for the acquirer and the code.
+    /// </summary>
+    public static async Task<IResult> AnswerAsync<TRequest>(HttpContext http, Func<JsonElement, (TRequest? Request, ApiError? Error)> parse,
+        Func<TRequest, string> paymentCode, Func<Acquirer, TRequest, byte[], string, Task<IResult>> once) where TRequest : class
+    {
+        var acquirer = http.Features.GetRequiredFeature<Acquirer>();
+        var body = http.Features.GetRequiredFeature<SignedCaller>().Body!;
+        var (request, invalid) = RequestBody.ParseWith(body, parse);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+        var r = request!;
+        var hash = Convert.ToHexString(SHA256.HashData(body));
+        var result = await RunAsync(() => once(acquirer, r, body, hash));
+        http.RequestServices.GetRequiredService<GatewayTelemetry>().StoreAnswered(acquirer.Code, paymentCode(r), result);
+        return result;
+    }
 
     /// <summary>
     /// Runs one store request as a unit, once more if it lost a race: another request with this trx_id committed
