@@ -11,23 +11,13 @@ namespace Tunai.Gateway.PaymentCodes;
 /// </summary>
 public static class CreatePaymentCode
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    public static Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
     {
         var request = http.Features.GetRequiredFeature<MerchantRequest>();
         var key = http.Features.GetRequiredFeature<RequestKey>();
         var merchant = request.Merchant;
-        if (RequestBody.ParseObject(request.Body!, out var document) is { } malformed)
+        return RequestBody.WithCommandAsync(request.Body!, root => PaymentCodeRequests.ParseCreate(root, merchant, options), async c =>
         {
-            return malformed;
-        }
-        using (document)
-        {
-            var (command, error) = PaymentCodeRequests.ParseCreate(document!.RootElement, merchant, options);
-            if (error is not null)
-            {
-                return error;
-            }
-            var c = command!;
             var now = time.GetUtcNow();
             var createdAt = now.ToUnixTimeMilliseconds();
             var code = PaymentCodeOperations.NewCode(merchant, c, request.RequestId, createdAt, createdAt + c.ExpiredMinutes * 60_000L);
@@ -85,7 +75,7 @@ public static class CreatePaymentCode
                 telemetry.CodeCreated(merchant.ClientId, created);
             }
             return result;
-        }
+        });
     }
 
     /// <summary>The answer to a create, as stored for the Request-Id's replays.</summary>

@@ -10,22 +10,12 @@ namespace Tunai.Gateway.PaymentCodes;
 /// </summary>
 public static class UpdatePaymentCode
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
+    public static Task<IResult> HandleAsync(HttpContext http, Database database, TunaiOptions options, TimeProvider time)
     {
         var request = http.Features.GetRequiredFeature<MerchantRequest>();
         var key = http.Features.GetRequiredFeature<RequestKey>();
-        if (RequestBody.ParseObject(request.Body!, out var document) is { } malformed)
+        return RequestBody.WithCommandAsync(request.Body!, root => PaymentCodeRequests.ParseUpdate(root, request.Merchant, options), async u =>
         {
-            return malformed;
-        }
-        using (document)
-        {
-            var (command, error) = PaymentCodeRequests.ParseUpdate(document!.RootElement, request.Merchant, options);
-            if (error is not null)
-            {
-                return error;
-            }
-            var u = command!;
             var now = time.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
 
@@ -51,6 +41,6 @@ public static class UpdatePaymentCode
                 unit.Commit();
                 return new JsonBytesResult(StatusCodes.Status200OK, body);
             }, http.RequestAborted);
-        }
+        });
     }
 }
