@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tunai.Gateway.Acquirers;
 using Tunai.Signing;
 using Tunai.Gateway.Clock;
+using Tunai.Gateway.Store;
 
 namespace Tunai.Gateway.BackOffice;
 
@@ -28,13 +29,13 @@ public sealed class PaymentSimulator(IHttpClientFactory clients, IServer server,
     public const string TerminalId = "SIM-01";
 
     public Task<StoreAnswer> InquireAsync(string code, CancellationToken ct) =>
-        SendAsync("/acquirer/v1/alfa/inquiry", Body(code, NewTrxId(), null), ct);
+        SendAsync($"{StoreEndpoints.Route}/inquiry", Body(code, NewTrxId(), null), ct);
 
     public Task<StoreAnswer> PayAsync(string code, long amount, CancellationToken ct) =>
-        SendAsync("/acquirer/v1/alfa/payment", Body(code, NewTrxId(), amount), ct);
+        SendAsync($"{StoreEndpoints.Route}/payment", Body(code, NewTrxId(), amount), ct);
 
     public Task<StoreAnswer> ReverseAsync(string code, string trxId, CancellationToken ct) =>
-        SendAsync("/acquirer/v1/alfa/reversal", new JsonObject
+        SendAsync($"{StoreEndpoints.Route}/reversal", new JsonObject
         {
             ["online_to_offline_info"] = new JsonObject { ["payment_code"] = code },
             ["trx_id"] = trxId,

@@ -99,40 +99,29 @@ public static class StoreDocs
 
     private static Dictionary<string, JsonNode> One(string name, JsonNode example) => new() { [name] = example };
 
+    /// <summary>A store operation: a POST at its name under <see cref="StoreEndpoints.Route"/>, its request example named after it.</summary>
+    private static OperationDoc Post(string operation, Type request, JsonNode example, Answer[] answers) =>
+        new("POST", $"{StoreEndpoints.Route}/{operation}") { Request = request, RequestExamples = One(operation, example), Answers = answers };
+
     public static readonly IReadOnlyList<OperationDoc> Operations =
     [
-        new("POST", "/acquirer/v1/alfa/inquiry")
-        {
-            Request = typeof(StoreInquiryRequest),
-            RequestExamples = One("inquiry", Inquiry),
-            Answers =
+        Post("inquiry", typeof(StoreInquiryRequest), Inquiry,
             [
                 new(200, typeof(InquiryResponse), "success: the code can be paid; what the till shows") { Examples = One("success", InquiryAnswer) },
                 new(400, typeof(InquiryResponse), "decline, billing_already_paid or billing_was_expired") { Examples = One("paid", InquiryPaid) },
                 new(404, typeof(InquiryResponse), "billing_not_found") { Examples = One("unknown", InquiryUnknown) },
-            ],
-        },
-        new("POST", "/acquirer/v1/alfa/payment")
-        {
-            Request = typeof(StorePaymentRequest),
-            RequestExamples = One("payment", Payment),
-            Answers =
+            ]),
+        Post("payment", typeof(StorePaymentRequest), Payment,
             [
                 new(200, typeof(PaymentResponse), "success: paid; what the receipt prints (the same trx_id and body again: the same answer)") { Examples = One("success", PaymentAnswer) },
                 new(400, typeof(PaymentResponse), "decline (a wrong amount, a cancelled code, a trx_id reused or reversed), billing_already_paid or billing_was_expired") { Examples = One("decline", PaymentDeclined) },
                 new(404, typeof(PaymentResponse), "billing_not_found"),
-            ],
-        },
-        new("POST", "/acquirer/v1/alfa/reversal")
-        {
-            Request = typeof(StoreReversalRequest),
-            RequestExamples = One("reversal", Reversal),
-            Answers =
+            ]),
+        Post("reversal", typeof(StoreReversalRequest), Reversal,
             [
                 new(200, typeof(ReversalResponse), "success: the payment is reversed and the code can be paid again") { Examples = One("success", ReversalAnswer) },
                 new(400, typeof(ReversalResponse), "failed, reason code_mismatch, already_reversed, reversal_window_passed or trx_id_reused") { Examples = One("already reversed", ReversalRefused) },
                 new(404, typeof(ReversalResponse), "failed, reason payment_not_found") { Examples = One("unknown", ReversalUnknown) },
-            ],
-        },
+            ]),
     ];
 }

@@ -10,9 +10,12 @@ namespace Tunai.Gateway.Store;
 /// </summary>
 public static class StoreEndpoints
 {
+    /// <summary>Where the store's operations live, each at its name below: said once for the routes, their docs and the back office's simulator.</summary>
+    public const string Route = "/acquirer/v1/alfa";
+
     public static IEndpointRouteBuilder MapStore(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/acquirer/v1/alfa")
+        var group = app.MapGroup(Route)
             .RequireStoreSignature()
             .AddEndpointFilter<RetryTransientFailures>();
         group.MapPost("/inquiry", InquiryEndpoint.HandleAsync);
