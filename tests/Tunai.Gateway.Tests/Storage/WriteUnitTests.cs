@@ -40,8 +40,8 @@ public sealed class WriteUnitTests : IAsyncLifetime
     [Fact]
     public async Task UnitsQueuedBehindABusyUnitAllCommitAndEachIsVisibleWhenItsCallIsAnswered()
     {
-        var groups = ListenToGroups();
-        var durations = ListenToDurations();
+        var groups = Listen<int>("tunai.sqlite.write_group.units");
+        var durations = Listen<double>("tunai.sqlite.write_group.duration", "tunai.sqlite.commit.duration");
         var (first, release) = await HoldAsync(0);
         // Queued while the first unit holds the writer: on SQLite they run after it, in its group.
         var queued = Enumerable.Range(1, 50).Select(i => InsertAsync(i, commit: true)).ToList();
@@ -55,15 +55,15 @@ public sealed class WriteUnitTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 51).Select(i => (long)i), await IdsAsync());
         if (_database.IsSqlite)
         {
-            Assert.Equal(51, groups.Sum());
-            Assert.True(groups.Count < 51, $"expected shared commits, saw groups of {string.Join(", ", groups)}");
+            Assert.Equal(51, groups.Sum(g => g.Value));
+            Assert.True(groups.Count < 51, $"expected shared commits, saw groups of {string.Join(", ", groups.Select(g => g.Value))}");
             // Each commit also reports how long its group ran and how long the COMMIT took.
             lock (durations)
             {
                 foreach (var name in new[] { "tunai.sqlite.write_group.duration", "tunai.sqlite.commit.duration" })
                 {
-                    Assert.Equal(groups.Count, durations.Count(d => d.Name == name));
-                    Assert.All(durations.Where(d => d.Name == name), d => Assert.True(d.Seconds > 0, $"{name} {d.Seconds}"));
+                    Assert.Equal(groups.Count, durations.Count(d => d.Instrument == name));
+                    Assert.All(durations.Where(d => d.Instrument == name), d => Assert.True(d.Value > 0, $"{name} {d.Value}"));
                 }
             }
         }
@@ -486,38 +486,7 @@ public sealed class WriteUnitTests : IAsyncLifetime
         {
             Assert.Skip("SQLite's writer only: PostgreSQL units run through Npgsql, which times its own commands");
         }
-        var timed = new List<(string Statement, double Seconds)>();
-        var path = Path.GetFullPath(Path.Combine(_folder, "tunai.db"));
-        var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Name == "tunai.sqlite.statement.duration")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
-        {
-            var (database, statement) = ("", "");
-            foreach (var tag in tags)
-            {
-                (database, statement) = tag.Key switch
-                {
-                    "db.namespace" => ((string)tag.Value!, statement),
-                    "tunai.statement" => (database, (string)tag.Value!),
-                    _ => (database, statement),
-                };
-            }
-            if (database == path)
-            {
-                lock (timed)
-                {
-                    timed.Add((statement, value));
-                }
-            }
-        });
-        listener.Start();
-        _listeners.Add(listener);
+        var timed = Listen<double>("tunai.sqlite.statement.duration");
 
         await _database.WriteAsync(async unit =>
         {
@@ -539,7 +508,7 @@ public sealed class WriteUnitTests : IAsyncLifetime
             Assert.Equal(2, timed.Count(t => t.Statement == "RELEASE"));
             Assert.Equal(1, timed.Count(t => t.Statement == "INSERT things"));
             Assert.Equal(1, timed.Count(t => t.Statement == "UPDATE things"));
-            Assert.All(timed, t => Assert.True(t.Seconds > 0, $"{t.Statement} {t.Seconds}"));
+            Assert.All(timed, t => Assert.True(t.Value > 0, $"{t.Statement} {t.Value}"));
         }
     }
 
@@ -631,37 +600,6 @@ public sealed class WriteUnitTests : IAsyncLifetime
         return (await c.QueryAsync<long>("SELECT id FROM things ORDER BY id")).ToList();
     }
 
-    /// <summary>Group sizes the writer of this test's database reports.</summary>
-    private List<int> ListenToGroups()
-    {
-        var sizes = new List<int>();
-        var path = Path.GetFullPath(Path.Combine(_folder, "tunai.db"));
-        var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Name == "tunai.sqlite.write_group.units")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "db.namespace" && Equals(tag.Value, path))
-                {
-                    lock (sizes)
-                    {
-                        sizes.Add(value);
-                    }
-                }
-            }
-        });
-        listener.Start();
-        _listeners.Add(listener);
-        return sizes;
-    }
-
     [Fact]
     public async Task TheSqliteWritersThreadRunsAGroupAtTheConfiguredNiceValueAndIsGivenBackAtTheOrdinaryOne()
     {
@@ -687,33 +625,40 @@ public sealed class WriteUnitTests : IAsyncLifetime
     private static int NiceOf(string stat) =>
         int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture);
 
-    private List<(string Name, double Seconds)> ListenToDurations()
+    /// <summary>
+    /// What the named instruments of the writer of this test's database report (its db.namespace is this test's file,
+    /// whatever other tests run beside it), with each measurement's statement where it names one.
+    /// </summary>
+    private List<(string Instrument, string? Statement, T Value)> Listen<T>(params string[] instruments) where T : struct
     {
-        var durations = new List<(string, double)>();
+        var seen = new List<(string, string?, T)>();
         var path = Path.GetFullPath(Path.Combine(_folder, "tunai.db"));
         var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Name is "tunai.sqlite.write_group.duration" or "tunai.sqlite.commit.duration")
+            if (instruments.Contains(instrument.Name))
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        listener.SetMeasurementEventCallback<T>((instrument, value, tags, _) =>
         {
+            var (database, statement) = ((string?)null, (string?)null);
             foreach (var tag in tags)
             {
-                if (tag.Key == "db.namespace" && Equals(tag.Value, path))
+                database = tag.Key == "db.namespace" ? tag.Value as string : database;
+                statement = tag.Key == "tunai.statement" ? tag.Value as string : statement;
+            }
+            if (database == path)
+            {
+                lock (seen)
                 {
-                    lock (durations)
-                    {
-                        durations.Add((instrument.Name, value));
-                    }
+                    seen.Add((instrument.Name, statement, value));
                 }
             }
         });
         listener.Start();
         _listeners.Add(listener);
-        return durations;
+        return seen;
     }
 }
