@@ -83,13 +83,6 @@ public sealed class StorageOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// The nice value (-20 to 0) the SQLite writer's thread runs a write group at, so that a busy machine does not
-    /// preempt the one thread every write waits for (Storage's <c>WriterPriority</c>). Below 0 needs CAP_SYS_NICE (root,
-    /// or systemd's <c>LimitNICE</c>); without it the writer runs at the ordinary priority. 0 leaves it alone.
-    /// </summary>
-    public int WriterNice { get; set; } = -5;
-
-    /// <summary>
     /// The gateway's own folder for files beside its data (the sandbox's master key and sandbox.env, a key ring of older
     /// versions): the SQLite file's folder, or <c>data/</c> under the working folder with PostgreSQL. The one place that
     /// says so.

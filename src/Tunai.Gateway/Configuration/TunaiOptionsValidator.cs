@@ -73,10 +73,6 @@ public sealed class TunaiOptionsValidator : IValidateOptions<TunaiOptions>
         {
             failures.Add("Tunai:Storage:ConnectionString is required when Tunai:Storage:Provider is Postgres");
         }
-        if (options.Storage.WriterNice is < -20 or > 0)
-        {
-            failures.Add($"Tunai:Storage:WriterNice must be a nice value from -20 to 0, not {options.Storage.WriterNice}");
-        }
         if (options.Storage.Provider == StorageProvider.Sqlite && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))
         {
             failures.Add("Tunai:Storage:SqlitePath must not be empty");

@@ -63,7 +63,7 @@ public sealed class Database : IAsyncDisposable
                 // is filled only as pages are used.
                 await writer.ExecuteAsync("PRAGMA cache_size=-65536;");
                 return writer;
-            }, OpenAsync, options.Storage.WriterNice);
+            }, OpenAsync);
         }
         else
         {

@@ -139,16 +139,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
-    private readonly WriterPriority _priority;
-
     /// <param name="path">The database file.</param>
     /// <param name="open">Opens the writer's connection.</param>
     /// <param name="openReader">Opens another connection (for checkpoints).</param>
-    /// <param name="nice">The writer thread's nice value while it runs a group (<see cref="StorageOptions.WriterNice"/>).</param>
-    public SqliteWriter(string path, Func<CancellationToken, Task<DbConnection>> open, Func<CancellationToken, Task<DbConnection>> openReader, int nice = 0)
+    public SqliteWriter(string path, Func<CancellationToken, Task<DbConnection>> open, Func<CancellationToken, Task<DbConnection>> openReader)
     {
         _database = new("db.namespace", path);
-        _priority = new WriterPriority(nice);
         _walPath = path + "-wal";
         _path = path;
         _open = open;
@@ -213,7 +209,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 // it read may be another unit's write of this group, durable only with the COMMIT), or all of them with
                 // the failure, whatever step failed (SAVEPOINT, the unit, ROLLBACK TO, RELEASE, COMMIT and its fsync).
                 var group = new List<Work>();
-                var raised = _priority.Raise();
                 var started = Stopwatch.GetTimestamp();
                 var committing = started;
                 DbTransaction? tx = null;
@@ -246,10 +241,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 catch (Exception e)
                 {
                     failed = e;
-                }
-                finally
-                {
-                    WriterPriority.Lower(raised);
                 }
 
                 if (failed is null)

@@ -12,8 +12,6 @@ public sealed class ConfigurationTests
     [InlineData("--Tunai:Mode=Production")]
     [InlineData("--Tunai:Mode=Nonsense")]
     [InlineData("--Tunai:MerchantApi:TimestampTolerance=-00:00:05")]
-    [InlineData("--Tunai:Storage:WriterNice=-21")]
-    [InlineData("--Tunai:Storage:WriterNice=5")]
     public async Task BadConfigurationExitsWithOneLineAndCode1(string setting)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Dapper;
@@ -599,31 +598,6 @@ public sealed class WriteUnitTests : IAsyncLifetime
         await using var c = await _database.OpenAsync();
         return (await c.QueryAsync<long>("SELECT id FROM things ORDER BY id")).ToList();
     }
-
-    [Fact]
-    public async Task TheSqliteWritersThreadRunsAGroupAtTheConfiguredNiceValueAndIsGivenBackAtTheOrdinaryOne()
-    {
-        if (!_database.IsSqlite)
-        {
-            Assert.Skip("SQLite's writer only: PostgreSQL has no writer thread of the gateway's");
-        }
-        var (tid, inside) = await _database.WriteAsync(unit =>
-        {
-            var stat = File.ReadAllText("/proc/thread-self/stat");
-            return Task.FromResult((int.Parse(stat[..stat.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture), NiceOf(stat)));
-        });
-        var after = NiceOf(File.ReadAllText($"/proc/self/task/{tid}/stat"));
-
-        // The default, below 0, where the process may lower a nice value (root, as CI runs); elsewhere the writer goes on
-        // at the ordinary priority instead of failing.
-        Assert.True(new TunaiOptions().Storage.WriterNice < 0);
-        Assert.Equal(Environment.IsPrivilegedProcess ? new TunaiOptions().Storage.WriterNice : 0, inside);
-        Assert.Equal(0, after);
-    }
-
-    /// <summary>The nice value of a /proc stat line: the 19th field, the 17th after the name's closing parenthesis.</summary>
-    private static int NiceOf(string stat) =>
-        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture);
 
     /// <summary>
     /// What the named instruments of the writer of this test's database report (its db.namespace is this test's file,
