@@ -146,24 +146,20 @@ public static class NotificationStore
     }
 
     /// <summary>
-    /// Records an attempt and its consequence, if this worker still holds the lease. Every delivered notification
-    /// is one of these units, on the one writer beside the payments where a unit runs alone: there its statements are
-    /// bound straight to kept statements (see <see cref="WriteUnit.ExecuteAsync{TArgs}"/>), as a payment's own writes
-    /// are. The CAST gives a NULL its type where the database types parameters and would otherwise meet it bare.
+    /// Records an attempt and its consequence, if this worker still holds the lease: the outcome is a conditional
+    /// update, and the attempt's row is written together with it (<see cref="Database.TryWriteTogetherAsync"/>), only when
+    /// it matched. Every delivered notification is one of these, so it costs one write: on the one writer beside the
+    /// payments where a unit runs alone, bound straight to kept statements; where units run side by side, one round trip
+    /// (it was three: the update, the insert and the COMMIT). The CASTs give a NULL its type where the database types
+    /// parameters and would otherwise meet it bare.
     /// </summary>
     public static async Task RecordAttemptAsync(Database database, Notification n, string owner, AttemptResult r, long now)
     {
         var attempt = new Attempt(n, owner, r, now);
-        await database.WriteAsync(async unit =>
-        {
-            var updated = await unit.ExecuteAsync(Outcome, attempt);
-            if (updated == 1)
-            {
-                await unit.ExecuteAsync(AttemptRow, attempt);
-            }
-            unit.Commit();
-            return updated;
-        });
+        var writes = new WriteTogether(Outcome.Bind(attempt));
+        writes.Then(0, AttemptRow.Bind(attempt));
+        // Nothing written (the lease ran out and another worker took the row) leaves the row to that worker.
+        _ = await database.TryWriteTogetherAsync(writes);
     }
 
     private sealed record Attempt(Notification Notification, string Owner, AttemptResult Result, long Now);
@@ -184,7 +180,7 @@ public static class NotificationStore
     private static readonly Statement<Attempt> AttemptRow = new(
         """
         INSERT INTO notification_attempts (notification_id, attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error, request_headers)
-        VALUES (@id, @attempt, @now, @url, @statusCode, @latencyMs, @excerpt, @error, @requestHeaders)
+        VALUES (@id, @attempt, @now, @url, CAST(@statusCode AS BIGINT), @latencyMs, @excerpt, @error, @requestHeaders)
         """,
         ("id", a => a.Notification.Id), ("attempt", a => a.Notification.Attempts + 1), ("now", a => a.Now), ("url", a => a.Result.Url),
         ("statusCode", a => a.Result.StatusCode), ("latencyMs", a => a.Result.LatencyMs), ("excerpt", a => a.Result.Excerpt),
