@@ -17,6 +17,9 @@ public sealed class PostgresRoundTripTests : IAsyncLifetime
     private static readonly ActivitySource Test = new("Tunai.Tests.RoundTrips");
 
     private readonly ConcurrentDictionary<ActivityTraceId, ConcurrentQueue<string>> _trips = new();
+
+    /// <summary>Round trips of no request: the gateway's background work (the notification worker's among them), whole.</summary>
+    private readonly ConcurrentQueue<string> _background = new();
     private ActivityListener _listener = null!;
     private GatewayHost _gateway = null!;
     private TestMerchant _merchant = null!;
@@ -31,6 +34,14 @@ public sealed class PostgresRoundTripTests : IAsyncLifetime
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
+                if (activity.Parent is null && activity.Source.Name == "Npgsql")
+                {
+                    _background.Enqueue(Text(activity));
+                }
+                else if (activity.Parent is null && activity.OperationName == "db commit")
+                {
+                    _background.Enqueue("COMMIT");
+                }
                 if (activity.Source.Name == "Npgsql" || activity.OperationName == "db commit")
                 {
                     _trips.GetOrAdd(activity.TraceId, _ => new()).Enqueue(activity.Source.Name == "Npgsql"
@@ -95,12 +106,42 @@ public sealed class PostgresRoundTripTests : IAsyncLifetime
         Assert.True(replayTrips.Length == 1, report);
     }
 
+    [Fact]
+    public async Task ANotificationsDeliveryIsRecordedInOneRoundTrip()
+    {
+        await using var endpoint = await MerchantEndpoint.StartAsync();
+        var merchant = await endpoint.RegisterAsync(_gateway);
+        var (code, _) = await merchant.CreateCodeAsync();
+        _background.Clear();
+
+        Assert.Equal("success", TestStore.StatusOf(await _store.PayAsync(code, 150000)));
+        await Eventually.WaitAsync(() => _gateway.CountAsync(
+            "SELECT count(*) FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id JOIN payments p ON p.id = n.payment_id WHERE p.code = @code",
+            ("code", code)), n => n == 1, "the delivery's attempt recorded");
+
+        // The worker runs outside any request, so each of its round trips is a trace of its own. One of them records the
+        // attempt: the outcome's update and the attempt log's row together, in one statement that needs no COMMIT (a
+        // transaction would have sent them apart, and a COMMIT after them).
+        var recording = _background.Where(t => t.Contains("INSERT INTO notification_attempts", StringComparison.Ordinal)
+            || t.Contains("SET attempts = attempts + 1", StringComparison.Ordinal)).ToArray();
+        var recorded = Assert.Single(recording);
+        Assert.Contains("SET attempts = attempts + 1", recorded, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO notification_attempts", recorded, StringComparison.Ordinal);
+        Assert.StartsWith("WITH", recorded, StringComparison.Ordinal);
+    }
+
     /// <summary>The start of the statement a span sent, enough to tell one round trip from another in a report.</summary>
     private static string Statement(Activity activity)
     {
-        var text = (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) as string ?? activity.DisplayName;
-        text = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var text = Text(activity);
         return text.Length <= 60 ? text : text[..60] + "…";
+    }
+
+    /// <summary>The statement a span sent, its white space folded.</summary>
+    private static string Text(Activity activity)
+    {
+        var text = (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) as string ?? activity.DisplayName;
+        return string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static string Describe(string[] trips) => $"{trips.Length}: {string.Join(" | ", trips)}";
