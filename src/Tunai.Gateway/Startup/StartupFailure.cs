@@ -14,6 +14,8 @@ public static class StartupFailure
     public const int Failed = 1;
     public const int Usage = 2;
 
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
     /// <summary>
     /// Set while the host starts: the host logs its own failure to start (Kestrel's port in use, say) as an error with
     /// the whole stack trace, before the exception reaches the one line said here. That entry is left out.
@@ -24,8 +26,10 @@ public static class StartupFailure
 
     public static WebApplicationBuilder SayStartFailuresOnce(this WebApplicationBuilder builder)
     {
-        builder.Logging.AddFilter((_, category, level) =>
-            !(HostStarting && level == LogLevel.Error && category == "Microsoft.Extensions.Hosting.Internal.Host"));
+        // A filter of the host's category alone. A filter for every category would be the rule that applies to all of
+        // them in place of Logging:LogLevel:Default, with no level of its own: it let every debug entry through (one
+        // per request). This one keeps the shipped floor, Information, for the host's few entries.
+        builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Information && !(HostStarting && level == LogLevel.Error));
         return builder;
     }
 
