@@ -30,7 +30,8 @@ def read(path):
             continue
         labels = dict(LABEL.findall(m.group(3) or ""))
         try:
-            key = next((labels[k] for k in KEYS if labels.get(k)), "")
+            # A histogram's buckets are told apart by their bound (le), cumulative as Prometheus writes them.
+            key = labels.get("le", "") if m.group(1).endswith("_bucket") else next((labels[k] for k in KEYS if labels.get(k)), "")
             series[(m.group(1), key)] += float(m.group(4))
         except ValueError:
             pass
@@ -46,6 +47,18 @@ def main():
     def delta(name, unit=None):
         keys = [k for k in after if k[0] == name and (unit is None or k[1] == unit)]
         return sum(after[k] - before.get(k, 0.0) for k in keys)
+
+    def quantile(histogram, q):
+        """The upper bound, in ms, of the bucket holding the q-quantile of the step's observations (None without any)."""
+        buckets = sorted((float(le), delta(f"{histogram}_bucket", le)) for name, le in after
+                         if name == f"{histogram}_bucket" and le and le != "+Inf")
+        total = delta(f"{histogram}_count")
+        if total <= 0:
+            return None
+        for bound, seen in buckets:
+            if seen >= q * total - 1e-9:
+                return round(bound * 1e3, 2)
+        return float("inf")
 
     counts = {}
     units = {}
@@ -63,6 +76,12 @@ def main():
         if groups > 0:
             counts["sqlite_units_per_group"] = round(grouped / groups, 1)
             counts["sqlite_commit_ms"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / groups * 1e3, 2)
+    # A tail follows the slow ones, not the mean: the bucket bound under which 99 % of the step's COMMITs fell, and the
+    # bound of the slowest checkpoint (the buckets' upper bounds, so "at most").
+    if groups_p99 := quantile("tunai_sqlite_commit_duration_seconds", 0.99):
+        counts["sqlite_commit_p99_ms"] = groups_p99
+    if slowest := quantile("tunai_sqlite_checkpoint_duration_seconds", 1.0):
+        counts["sqlite_checkpoint_max_ms"] = slowest
     checkpoints = delta("tunai_sqlite_checkpoint_duration_seconds_count")
     if checkpoints > 0:
         counts["sqlite_checkpoints"] = int(checkpoints)
