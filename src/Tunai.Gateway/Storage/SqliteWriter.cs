@@ -380,7 +380,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>
     /// Copies committed pages from the WAL into the database file on another connection. Left to SQLite, the
     /// commit that crosses 1,000 WAL pages does it, fsync of the database file included, and every unit queued
-    /// behind it waits; a passive checkpoint takes no write lock, so the loop goes on meanwhile.
+    /// behind it waits; a passive checkpoint takes no write lock, so the loop goes on meanwhile. Its page writes still
+    /// cost the loop: a COMMIT's fsync during a checkpoint took 3-20 ms instead of 0.25 on a disk whose flush persists
+    /// everything written before it, and a checkpoint writes more distinct pages as the random-key indexes grow, which
+    /// is why create's p99 grows with the tables (bench/README.md measures it; on its own thread, at nice 19 or in
+    /// I/O class idle, and without its fsync, a checkpoint cost the same).
     /// </summary>
     private async Task CheckpointAsync()
     {
