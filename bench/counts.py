@@ -78,8 +78,8 @@ def main():
             counts["sqlite_commit_ms"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / groups * 1e3, 2)
     # A tail follows the slow ones, not the mean: the bucket bound under which 99 % of the step's COMMITs fell, and the
     # bound of the slowest checkpoint (the buckets' upper bounds, so "at most").
-    if groups_p99 := quantile("tunai_sqlite_commit_duration_seconds", 0.99):
-        counts["sqlite_commit_p99_ms"] = groups_p99
+    if commit_p99 := quantile("tunai_sqlite_commit_duration_seconds", 0.99):
+        counts["sqlite_commit_p99_ms"] = commit_p99
     if slowest := quantile("tunai_sqlite_checkpoint_duration_seconds", 1.0):
         counts["sqlite_checkpoint_max_ms"] = slowest
     checkpoints = delta("tunai_sqlite_checkpoint_duration_seconds_count")
