@@ -101,6 +101,43 @@ public sealed class SqliteWriterTests : IAsyncLifetime
             "the WAL's pages copied into the database file");
     }
 
+    [Fact]
+    public async Task AUnitThatChangedMorePagesThanSqliteKeepsInMemoryByDefaultRollsBackAloneBesideOthers()
+    {
+        // The writer keeps its savepoints' journals in memory (temp_store=MEMORY): SQLite's default spills one to a
+        // temp file past 64 KiB, and a payment's unit went past that.
+        Assert.Equal(2L, await WriteAsync(unit => unit.Connection.QuerySingleAsync<long>("PRAGMA temp_store", transaction: unit.Transaction)));
+
+        var original = new byte[1024];
+        Random.Shared.NextBytes(original);
+        await WriteAsync(async unit =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                await unit.Connection.ExecuteAsync(
+                    "INSERT INTO things (name, payload) VALUES (@name, @payload)", new { name = $"kept-{i}", payload = original }, unit.Transaction);
+            }
+            return 0;
+        });
+
+        // About 300 KiB of pages changed, then the unit fails, among units that succeed in the same groups.
+        var failing = _database.WriteAsync<int>(async unit =>
+        {
+            await unit.Connection.ExecuteAsync("UPDATE things SET payload = randomblob(1024) WHERE name LIKE 'kept-%'", transaction: unit.Transaction);
+            throw new InvalidOperationException("the unit fails after its writes");
+        });
+        var others = Enumerable.Range(0, 20).Select(i => WriteAsync(unit => unit.Connection.ExecuteAsync(
+            "INSERT INTO things (name) VALUES (@name)", new { name = $"other-{i}" }, unit.Transaction))).ToArray();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        await Task.WhenAll(others);
+
+        await using var c = await _database.OpenAsync();
+        var payloads = (await c.QueryAsync<byte[]>("SELECT payload FROM things WHERE name LIKE 'kept-%'")).ToList();
+        Assert.Equal(300, payloads.Count);
+        Assert.All(payloads, payload => Assert.Equal(original, payload));
+        Assert.Equal(20L, await c.QuerySingleAsync<long>("SELECT count(*) FROM things WHERE name LIKE 'other-%'"));
+    }
+
     private Task<T> WriteAsync<T>(Func<WriteUnit, Task<T>> work) => _database.WriteAsync(async unit =>
     {
         var result = await work(unit);
