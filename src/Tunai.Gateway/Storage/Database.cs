@@ -65,8 +65,8 @@ public sealed class Database : IAsyncDisposable
                 // the first image of every page a savepoint changes in a journal that by default lives in 64 KiB of
                 // memory and, past that, spills to a temp file that then serves the rest of the group's transaction: a
                 // write() per page for every later unit, and an open and unlink per group. Replaying create's statements
-                // in groups of 16, one group in two spilled (strace). Measured side by side at 64 connections: 158 ->
-                // 105 us of the writer per payment (payments +25 %), 52 -> 43 per create. The journal serves only to roll
+                // in groups of 16, one group in two spilled (strace). Side by side at 64 connections (bench/README.md):
+                // 174 -> 123 us of the writer per payment (payments +21 %), 54 -> 45 per create. The journal serves only to roll
                 // a unit back, never to make a commit durable (the WAL does), and it is emptied at each unit's end, so
                 // it holds at most the pages one unit changed.
                 await writer.ExecuteAsync("PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");

@@ -104,8 +104,8 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     [Fact]
     public async Task AUnitThatChangedMorePagesThanSqliteKeepsInMemoryByDefaultRollsBackAloneBesideOthers()
     {
-        // The writer keeps its savepoints' journals in memory (temp_store=MEMORY): SQLite's default spills one to a
-        // temp file past 64 KiB, and a payment's unit went past that.
+        // The writer keeps its savepoints' journal in memory (temp_store=MEMORY): by default SQLite spills it to a
+        // temp file past 64 KiB, for the rest of the group's transaction.
         Assert.Equal(2L, await WriteAsync(unit => unit.Connection.QuerySingleAsync<long>("PRAGMA temp_store", transaction: unit.Transaction)));
 
         var original = new byte[1024];
