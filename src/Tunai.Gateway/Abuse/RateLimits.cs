@@ -73,25 +73,43 @@ public static class RateLimits
             {
                 throw new InvalidOperationException("LimitPerCaller must follow a signature filter in its group");
             }
-            var limiter = http.RequestServices.GetRequiredService<CallerRateLimiter>();
-            using var lease = limiter.Acquire(kind, caller.ClientId, perSecond);
-            if (!lease.IsAcquired)
+            if (OverRate(http, kind, caller.ClientId, perSecond) is { } rate)
             {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                return TooMany(http, retryAfter, "rate_limited",
-                    $"More than {perSecond(limiter.Options)} requests per second for this Client-Id; wait before sending more");
+                return new ApiError(StatusCodes.Status429TooManyRequests, "rate_limited",
+                    $"More than {rate} requests per second for this Client-Id; wait before sending more");
             }
             return await next(context);
         });
         return builder;
     }
 
+    /// <summary>
+    /// Spends one of an authenticated caller's requests this second (its budget is per <paramref name="kind"/> and
+    /// Client-Id, whichever API it came through). Null while the caller has one left; otherwise Retry-After is set and
+    /// the configured rate returned, for the refusal the caller's API words.
+    /// </summary>
+    public static int? OverRate(HttpContext http, string kind, string clientId, Func<RateLimitOptions, int> perSecond)
+    {
+        var limiter = http.RequestServices.GetRequiredService<CallerRateLimiter>();
+        using var lease = limiter.Acquire(kind, clientId, perSecond);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+        SetRetryAfter(http, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
+        return perSecond(limiter.Options);
+    }
+
+    /// <summary>Retry-After in whole seconds, at least 1.</summary>
+    public static void SetRetryAfter(HttpContext http, TimeSpan retryAfter) =>
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
     private static string? ClientIdOf(HttpContext http) =>
         http.Request.Headers[SignatureHeaders.ClientId].ToString() is { Length: > 0 and <= 128 } id ? id : null;
 
     private static ApiError TooMany(HttpContext http, TimeSpan retryAfter, string code, string message)
     {
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        SetRetryAfter(http, retryAfter);
         return new ApiError(StatusCodes.Status429TooManyRequests, code, message);
     }
 }

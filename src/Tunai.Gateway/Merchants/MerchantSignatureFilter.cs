@@ -24,5 +24,11 @@ public static class MerchantSignatures
     public static RouteGroupBuilder RequireMerchantSignature(this RouteGroupBuilder group) =>
         group.LimitAuthenticationFailures()
             .AddEndpointFilter<MerchantSignatureFilter>()
-            .LimitPerCaller("merchant", limits => limits.MerchantRequestsPerSecond);
+            .LimitPerCaller(RateKind, PerSecond);
+
+    /// <summary>A merchant's request budget: one per merchant, spent by its Alfa O2O API and SNAP requests alike.</summary>
+    public const string RateKind = "merchant";
+
+    /// <summary>The merchant's configured request rate.</summary>
+    public static int PerSecond(RateLimitOptions limits) => limits.MerchantRequestsPerSecond;
 }

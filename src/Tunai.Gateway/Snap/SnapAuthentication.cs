@@ -40,7 +40,7 @@ public static class SnapAuthentication
             {
                 return result;
             }
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            RateLimits.SetRetryAfter(http, retryAfter);
             return SnapResult.Of($"429{refused.ResponseCode[3..5]}00",
                 "Too Many Requests. Too many failed authentications from this address or for this client; wait before trying again");
         });
@@ -219,6 +219,13 @@ public static class SnapAuthentication
             if (merchant.IsDisabled)
             {
                 return SnapResult.Of($"401{service}00", "Unauthorized. This merchant is disabled; ask the gateway's operator");
+            }
+            // The merchant's request rate, one budget with its Alfa O2O API requests, spent once it proved its key and
+            // before anything is written for the request.
+            if (RateLimits.OverRate(http, MerchantSignatures.RateKind, merchant.ClientId, MerchantSignatures.PerSecond) is { } rate)
+            {
+                return SnapResult.Of($"429{service}00",
+                    $"Too Many Requests. More than {rate} requests per second for this client; wait before sending more");
             }
             // Only a request that proved the secret keeps its token alive; a token that expired meanwhile stays expired.
             var slid = await database.WriteAsync(async unit =>

@@ -41,6 +41,45 @@ public sealed class SnapAbuseTests
     }
 
     [Fact]
+    public async Task AMerchantOverItsRateOnSnapGets429xx00AndWritesNothingWhileAnotherMerchantIsServed()
+    {
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:RateLimits:MerchantRequestsPerSecond=2");
+        using var busy = await SnapMerchant.CreateAsync(gateway);
+        using var quiet = await SnapMerchant.CreateAsync(gateway);
+        var token = await busy.TokenAsync();
+        var quietToken = await quiet.TokenAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            busy.SendAsync(HttpMethod.Post, SnapMerchant.CreatePath, busy.CreateBody().ToJsonString(), token)));
+
+        var limited = answers.Where(a => a.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(limited);
+        Assert.All(limited, a => a.AssertCode("4292700"));
+        Assert.True(int.Parse(limited[0].Headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        var created = answers.Count(a => a.Code == "2002700");
+        Assert.Equal(answers.Length, limited.Count + created);
+        Assert.Equal(created, await gateway.CountAsync("SELECT count(*) FROM payment_codes"));
+        (await quiet.SendAsync(HttpMethod.Post, SnapMerchant.CreatePath, quiet.CreateBody().ToJsonString(), quietToken)).AssertCode("2002700");
+
+        // One budget for both APIs: right after the merchant's Alfa O2O requests spent it, its SNAP request is refused
+        // too. (The bucket refills each second, so a refill may fall between the two: up to three tries.)
+        var refusedAfterAlfa = false;
+        for (var attempt = 0; attempt < 3 && !refusedAfterAlfa; attempt++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                if ((await busy.Merchant.SendAsync(HttpMethod.Get, "/orders/v1/status/INV-1", null)).Status == HttpStatusCode.TooManyRequests)
+                {
+                    break;
+                }
+            }
+            var snap = await busy.SendAsync(HttpMethod.Post, SnapMerchant.StatusPath, busy.KeyBody(busy.Merchant.CodePrefix + "00000001").ToJsonString(), token);
+            refusedAfterAlfa = snap.Code == "4292600";
+        }
+        Assert.True(refusedAfterAlfa, "a SNAP request right after the merchant's Alfa O2O requests spent its budget was served");
+    }
+
+    [Fact]
     public async Task TheSameExternalIdSentManyTimesAtOnceCreatesOneCode()
     {
         await using var gateway = await GatewayHost.StartAsync();
