@@ -96,6 +96,10 @@ public static class SnapAuthentication
         {
             return SnapResult.Of($"401{service}00", "Unauthorized. This merchant is disabled; ask the gateway's operator");
         }
+        if (OverRate(http, merchant, service) is { } tooMany)
+        {
+            return tooMany;
+        }
         if (RequestBody.ParseObject(body!, out var document) is { } malformed)
         {
             return SnapResult.BadRequest(service, malformed.Message);
@@ -130,6 +134,16 @@ public static class SnapAuthentication
             ["expiresIn"] = (int)SnapTokens.Lifetime.TotalSeconds,
         });
     }
+
+    /// <summary>
+    /// Spends one of the merchant's requests this second, from one budget with its Alfa O2O API requests
+    /// (<see cref="MerchantSignatures.RateKind"/>): called once the request proved the merchant's key and before anything
+    /// is written for it. Null while the budget lasts; then 429xx00 with Retry-After.
+    /// </summary>
+    private static SnapResult? OverRate(HttpContext http, Merchant merchant, string service) =>
+        RateLimits.OverRate(http, MerchantSignatures.RateKind, merchant.ClientId, MerchantSignatures.PerSecond) is { } rate
+            ? SnapResult.Of($"429{service}00", $"Too Many Requests. More than {rate} requests per second for this client; wait before sending more")
+            : null;
 
     /// <summary>A timestamp outside the gateway's window, refused; in the sandbox with the likely mistake named.</summary>
     private static SnapResult? StaleTimestamp(string service, DateTimeOffset signedAt, TimeProvider time, TunaiOptions options)
@@ -220,12 +234,9 @@ public static class SnapAuthentication
             {
                 return SnapResult.Of($"401{service}00", "Unauthorized. This merchant is disabled; ask the gateway's operator");
             }
-            // The merchant's request rate, one budget with its Alfa O2O API requests, spent once it proved its key and
-            // before anything is written for the request.
-            if (RateLimits.OverRate(http, MerchantSignatures.RateKind, merchant.ClientId, MerchantSignatures.PerSecond) is { } rate)
+            if (OverRate(http, merchant, service) is { } tooMany)
             {
-                return SnapResult.Of($"429{service}00",
-                    $"Too Many Requests. More than {rate} requests per second for this client; wait before sending more");
+                return tooMany;
             }
             // Only a request that proved the secret keeps its token alive; a token that expired meanwhile stays expired.
             var slid = await database.WriteAsync(async unit =>

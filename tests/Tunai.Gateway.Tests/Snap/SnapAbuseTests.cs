@@ -80,6 +80,25 @@ public sealed class SnapAbuseTests
     }
 
     [Fact]
+    public async Task AMerchantAskingForTokensOverItsRateGets4297300AndNoTokenIsIssued()
+    {
+        await using var gateway = await GatewayHost.StartAsync(null, "Tunai:RateLimits:MerchantRequestsPerSecond=2");
+        using var busy = await SnapMerchant.CreateAsync(gateway);
+        using var quiet = await SnapMerchant.CreateAsync(gateway);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => busy.TokenRawAsync()));
+
+        var limited = answers.Where(a => a.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(limited);
+        Assert.All(limited, a => a.AssertCode("4297300"));
+        Assert.True(int.Parse(limited[0].Headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        var issued = answers.Count(a => a.Code == "2007300");
+        Assert.Equal(answers.Length, limited.Count + issued);
+        Assert.Equal(issued, await gateway.CountAsync("SELECT count(*) FROM snap_tokens"));
+        (await quiet.TokenRawAsync()).AssertCode("2007300");
+    }
+
+    [Fact]
     public async Task TheSameExternalIdSentManyTimesAtOnceCreatesOneCode()
     {
         await using var gateway = await GatewayHost.StartAsync();
