@@ -66,9 +66,9 @@ public sealed class Database : IAsyncDisposable
                 // memory and, past that, spills to a temp file that then serves the rest of the group's transaction: a
                 // write() per page for every later unit, and an open and unlink per group. Replaying create's statements
                 // in groups of 16, one group in two spilled (strace). Side by side at 64 connections (bench/README.md):
-                // 174 -> 123 us of the writer per payment (payments +21 %), 54 -> 45 per create. The journal serves only to roll
-                // a unit back, never to make a commit durable (the WAL does), and it is emptied at each unit's end, so
-                // it holds at most the pages one unit changed.
+                // 174 -> 123 us of the writer per payment (payments +21 %), 54 -> 45 per create. The journal serves
+                // only to roll a unit back, never to make a commit durable (the WAL does), and it is emptied at each
+                // unit's end, so it holds at most the pages one unit changed.
                 await writer.ExecuteAsync("PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
                 return writer;
             }, OpenAsync);
