@@ -28,8 +28,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>How long the writer waits before trying again to open its connection after that failed.</summary>
     private static readonly TimeSpan ReopenPause = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How often committed pages are copied from the WAL into the database file (machine time).</summary>
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// The least time from one checkpoint's start to the next's (machine time): under load committed pages are copied
+    /// from the WAL into the database file every 10 ms, a few hundred pages at a time (see <see cref="CheckpointAsync"/>).
+    /// </summary>
+    private static readonly TimeSpan CheckpointSpacing = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// WAL pages (4 KiB) after which a commit checkpoints by itself, as SQLite does at 1,000 by default: only if the
@@ -115,7 +118,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly KeyValuePair<string, object?> _database;
     private readonly Task _loop;
     private readonly Task _checkpoints;
-    private long _commits;
+    /// <summary>Holds one signal at most: a group committed since the last checkpoint started.</summary>
+    private readonly Channel<bool> _committed = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private int _reopen;
 
     /// <summary>The file failed somewhere else (a read met it full or read-only): the next group starts on a new connection.</summary>
@@ -245,7 +250,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
                 if (failed is null)
                 {
-                    Interlocked.Increment(ref _commits);
+                    _committed.Writer.TryWrite(true);
                     // Measured before the answers, so that a caller answered sees its group counted.
                     if (group.Count > 0)
                     {
@@ -378,32 +383,28 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Copies committed pages from the WAL into the database file on another connection. Left to SQLite, the
-    /// commit that crosses 1,000 WAL pages does it, fsync of the database file included, and every unit queued
-    /// behind it waits; a passive checkpoint takes no write lock, so the loop goes on meanwhile. Its page writes still
-    /// cost the loop: a COMMIT's fsync during a checkpoint took 3-20 ms instead of 0.25 on a disk whose flush persists
-    /// everything written before it, and a checkpoint writes more distinct pages as the random-key indexes grow, which
-    /// is why create's p99 grows with the tables (bench/README.md measures it; on its own thread, at nice 19 or in
-    /// I/O class idle, and without its fsync, a checkpoint cost the same).
+    /// Copies committed pages from the WAL into the database file on another connection, soon after each commit and
+    /// under load every <see cref="CheckpointSpacing"/>. Left to SQLite, the commit that crosses 1,000 WAL pages does it,
+    /// fsync of the database file included, and every unit queued behind it waits; a passive checkpoint takes no write
+    /// lock, so the loop goes on meanwhile. Its page writes still cost the loop: a COMMIT's fsync during a checkpoint
+    /// waits for the pages the checkpoint wrote, on a disk whose flush persists everything written before it, and with
+    /// random-key indexes a checkpoint writes more distinct pages as the tables grow. Every 250 ms, each checkpoint
+    /// wrote thousands of pages (12-24 ms) and create's p99 at 64 connections grew with the tables, 43 -> 114 ms over
+    /// four rounds; every 10 ms it stayed at 18-23 ms (2.8 ms at 1 connection instead of 20), for about a tenth of
+    /// create's throughput at 64 connections (bench/README.md). On its own thread, at nice 19, in I/O class idle or
+    /// without its fsync, a checkpoint cost the same; only smaller ones helped.
     /// </summary>
     private async Task CheckpointAsync()
     {
         var stop = _stopping.Token;
-        using var timer = new PeriodicTimer(CheckpointInterval);
-        var seen = 0L;
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            while (true)
             {
-                var commits = Interlocked.Read(ref _commits);
-                if (commits == seen)
-                {
-                    continue;
-                }
-                seen = commits;
+                await _committed.Reader.ReadAsync(stop);
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var started = Stopwatch.GetTimestamp();
                     await using var connection = await _openReader(stop);
                     await using var command = connection.CreateCommand();
                     command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
@@ -412,7 +413,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // Tried again at the next tick; meanwhile the writer's own checkpoint is the backstop.
+                    // Tried again after the next commit; meanwhile the writer's own checkpoint is the backstop.
+                }
+                // Spaced from this one's start: a commit made meanwhile has left its signal, and the next checkpoint
+                // copies what it and the commits after it wrote.
+                var rest = CheckpointSpacing - Stopwatch.GetElapsedTime(started);
+                if (rest > TimeSpan.Zero)
+                {
+                    await Task.Delay(rest, stop);
                 }
             }
         }

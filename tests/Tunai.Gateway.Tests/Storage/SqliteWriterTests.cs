@@ -102,6 +102,46 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EachCommitIsFollowedByACheckpointAndAWriterWithNothingCommittedCheckpointsNothing()
+    {
+        var checkpoints = 0;
+        var path = Path.GetFullPath(DatabaseFile);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "tunai.sqlite.checkpoint.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "db.namespace" && tag.Value as string == path)
+                {
+                    Interlocked.Increment(ref checkpoints);
+                }
+            }
+        });
+        listener.Start();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var before = Volatile.Read(ref checkpoints);
+            await WriteAsync(unit => unit.Connection.ExecuteAsync(
+                "INSERT INTO things (name) VALUES (@name)", new { name = $"committed-{i}" }, unit.Transaction));
+            await Eventually.WaitAsync(() => Volatile.Read(ref checkpoints) > before, $"a checkpoint after commit {i}");
+        }
+
+        // Each commit's checkpoint has run and nothing was committed since: the checkpointer waits for the next commit
+        // instead of waking on a timer to find nothing to copy.
+        var settled = Volatile.Read(ref checkpoints);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+        Assert.Equal(settled, Volatile.Read(ref checkpoints));
+    }
+
+    [Fact]
     public async Task AUnitThatChangedMorePagesThanSqliteKeepsInMemoryByDefaultRollsBackAloneBesideOthers()
     {
         // The writer keeps its savepoints' journal in memory (temp_store=MEMORY): by default SQLite spills it to a
