@@ -60,7 +60,9 @@ public sealed class Database : IAsyncDisposable
                 // The writer's page cache: 64 MiB, where SQLite's default is 2. Every write unit runs on this one
                 // connection, and with the default it read most b-tree pages again from the file: on a 160 MB database
                 // (450,000 codes) under payment load, 14 reads (54 KB) per payment, 4.4 (15 KB) with this cache. It
-                // is filled only as pages are used.
+                // is filled only as pages are used. While the database is under 1 GiB, SQLite scans the whole cache at
+                // most COMMITs (440 us when full; bench/README.md says why); a 16 MiB cache saved part of that but
+                // missed more pages as the tables grew, and the scan ends once the file passes 1 GiB.
                 // Its savepoints' journal in memory (temp_store=MEMORY). Each unit runs in a savepoint, and SQLite keeps
                 // the first image of every page a savepoint changes in a journal that by default lives in 64 KiB of
                 // memory and, past that, spills to a temp file that then serves the rest of the group's transaction: a
