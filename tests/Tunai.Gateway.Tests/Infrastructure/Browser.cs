@@ -47,13 +47,22 @@ public sealed class Browser : IAsyncDisposable
     /// Waits until the page's address matches, polling the address only. Not <c>WaitForURLAsync</c>: when the
     /// navigation has already happened by the time it is called, it ignores <c>WaitUntil = Commit</c> and waits for a
     /// load state instead (playwright-dotnet#3365); a sign-in that was quick enough then timed out on the right page.
+    /// Then waits until the page's document is parsed whole (<c>WaitForLoadStateAsync</c> returns at once when it already
+    /// is): the address changes when the response starts, and a test that read the HTML right then saw a chart cut off
+    /// in the middle.
     /// </summary>
-    public static Task ArrivedAsync(IPage page, string url) =>
-        Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+    public static async Task ArrivedAsync(IPage page, string url)
+    {
+        await Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded, new PageWaitForLoadStateOptions { Timeout = 30_000 });
+    }
 
     /// <inheritdoc cref="ArrivedAsync(IPage, string)"/>
-    public static Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url) =>
-        Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+    public static async Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url)
+    {
+        await Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded, new PageWaitForLoadStateOptions { Timeout = 30_000 });
+    }
 
     /// <summary>
     /// A new context signed in to the back office at <paramref name="gateway"/> through its sign-in form, as a person does
