@@ -28,6 +28,16 @@ public sealed class NotificationAttempt(
     private const int ExcerptBytes = 4096;
     private readonly IReadOnlyList<TimeSpan> _delays = options.Notifications.Delays();
 
+    /// <summary>
+    /// The body a notification is sent with to <paramref name="merchant"/> as it is now: the stored body
+    /// (<paramref name="stored"/>, the Alfa O2O form), or to a merchant speaking SNAP the same notification in SNAP form,
+    /// which is made from the stored rows alone, so every attempt sends the same bytes. What the delivery log shows as
+    /// sent is this, so it is what went out, not the stored form a SNAP merchant never sees.
+    /// </summary>
+    public static async Task<byte[]> BodyAsync(Storage.Database database, Merchant? merchant, long paymentRowId, string @event, byte[] stored,
+        CancellationToken ct) =>
+        merchant?.SpeaksSnap == true ? await Snap.SnapMerchantMessages.PaymentAsync(database, paymentRowId, @event, stored, ct) : stored;
+
     public async Task<NotificationStore.AttemptResult> SendAsync(Notification notification, CancellationToken stoppingToken)
     {
         // The outbound call's span is this one's child; this one links to the payment's request.
@@ -59,8 +69,8 @@ public sealed class NotificationAttempt(
         if (merchant.SpeaksSnap)
         {
             // The same X-EXTERNAL-ID on every attempt: the merchant recognises a notification it already has.
-            var (call, error) = await snap.PrepareAsync(merchant, uri, await Snap.SnapMerchantMessages.PaymentAsync(database, notification, stoppingToken),
-                notification.RequestId, stoppingToken);
+            var body = await BodyAsync(database, merchant, notification.PaymentId, notification.Event, notification.Body, stoppingToken);
+            var (call, error) = await snap.PrepareAsync(merchant, uri, body, notification.RequestId, stoppingToken);
             if (call is null)
             {
                 return Failed(notification, url, null, 0, null, error!, null);

@@ -62,7 +62,7 @@ public static class NotificationEndpoints
         return WireJson.Ok(new NotificationList(page, next));
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, Database database)
+    private static async Task<IResult> Get(string id, HttpContext http, Database database, MerchantCache merchants)
     {
         await using var c = await database.OpenAsync(http.RequestAborted);
         var row = await c.QuerySingleOrDefaultAsync<NotificationRow>($"{NotificationLog.Select} WHERE n.notification_id = @id", new { id });
@@ -75,7 +75,9 @@ public static class NotificationEndpoints
             SELECT attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error
             FROM notification_attempts WHERE notification_id = @id ORDER BY attempt
             """, new { id = row.Id });
-        return WireJson.Ok(View(row, attempts.Select(a => new NotificationAttemptView(
+        var sent = await NotificationAttempt.BodyAsync(database, await merchants.FindByIdAsync(row.MerchantId, http.RequestAborted), row.PaymentRowId,
+            row.Event, row.Body, http.RequestAborted);
+        return WireJson.Ok(View(row with { Body = sent }, attempts.Select(a => new NotificationAttemptView(
             (int)a.Attempt, WireDates.Utc(DateTimeOffset.FromUnixTimeMilliseconds(a.At)), a.Url, (int?)a.Status, a.Latency, a.Excerpt, a.Error)).ToList()));
     }
 

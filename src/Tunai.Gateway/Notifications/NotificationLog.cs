@@ -18,7 +18,13 @@ public sealed record NotificationRow
     public string? LastError { get; init; }
     public long CreatedAt { get; init; }
     public long? DeliveredAt { get; init; }
+    /// <summary>The body as stored: the Alfa O2O form (what a merchant speaking SNAP is sent: <see cref="NotificationAttempt.BodyAsync"/>).</summary>
     public required byte[] Body { get; init; }
+
+    public long MerchantId { get; init; }
+
+    /// <summary>The payment's row id (<c>notifications.payment_id</c>).</summary>
+    public long PaymentRowId { get; init; }
 }
 
 public static class NotificationLog
@@ -27,7 +33,8 @@ public static class NotificationLog
     public const string Select =
         """
         SELECT n.id, n.notification_id, m.client_id, y.payment_id AS payment_public_id, y.code, n.event, n.request_id, n.status,
-               n.attempts, n.max_attempts, n.next_attempt_at, n.last_status, n.last_error, n.created_at, n.delivered_at, n.body
+               n.attempts, n.max_attempts, n.next_attempt_at, n.last_status, n.last_error, n.created_at, n.delivered_at, n.body,
+               n.merchant_id, n.payment_id AS payment_row_id
         FROM notifications n JOIN merchants m ON m.id = n.merchant_id JOIN payments y ON y.id = n.payment_id
         """;
 }

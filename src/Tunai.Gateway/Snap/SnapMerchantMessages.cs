@@ -47,7 +47,12 @@ public static class SnapMerchantMessages
     /// <c>inquiryRequestId</c>) as <c>paymentRequestId</c>, and in <c>additionalInfo</c> the event: <c>PAID</c>, or
     /// <c>REVERSED</c> when the store reversed the payment.
     /// </summary>
-    public static async Task<byte[]> PaymentAsync(Database database, Notifications.Notification notification, CancellationToken ct)
+    /// <param name="database">Where the payment and its code are read.</param>
+    /// <param name="paymentRowId">The notification's payment (<c>notifications.payment_id</c>).</param>
+    /// <param name="event">The notification's event: SUCCESS or FAILED.</param>
+    /// <param name="alfaBody">The notification's stored body, in the Alfa O2O form.</param>
+    /// <param name="ct">Cancels the read.</param>
+    public static async Task<byte[]> PaymentAsync(Database database, long paymentRowId, string @event, byte[] alfaBody, CancellationToken ct)
     {
         PaidCode paid;
         await using (var connection = await database.OpenAsync(ct))
@@ -58,9 +63,9 @@ public static class SnapMerchantMessages
                        c.customer_name, c.customer_email
                 FROM payments p JOIN payment_codes c ON c.id = p.payment_code_id JOIN merchants m ON m.id = p.merchant_id
                 WHERE p.id = @id
-                """, new { id = notification.PaymentId });
+                """, new { id = paymentRowId });
         }
-        using var alfa = JsonDocument.Parse(notification.Body);
+        using var alfa = JsonDocument.Parse(alfaBody);
         var transaction = alfa.RootElement.GetProperty("transaction");
         var partnerServiceId = PartnerServiceId(paid.CodePrefix);
         var customerNo = paid.Code[paid.CodePrefix.Length..];
@@ -83,7 +88,7 @@ public static class SnapMerchantMessages
             {
                 ["channel"] = SnapOutbound.ChannelId,
                 ["acquirer"] = new JsonObject { ["id"] = Store.AlfaChannel.AcquirerId },
-                ["trxStatus"] = notification.Event == "SUCCESS" ? "PAID" : "REVERSED",
+                ["trxStatus"] = @event == "SUCCESS" ? "PAID" : "REVERSED",
                 ["eventDateTime"] = Time(DateTimeOffset.Parse(transaction.GetProperty("date").GetString()!, CultureInfo.InvariantCulture)),
                 ["agentId"] = paid.AgentId,
                 ["storeId"] = paid.StoreId,

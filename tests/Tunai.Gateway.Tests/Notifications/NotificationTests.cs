@@ -88,6 +88,7 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.Equal("DELIVERED", (string)admin["status"]!);
         Assert.Equal(200, (int)admin["attempt_log"]![0]!["status_code"]!);
         Assert.Equal(_endpoint.NotificationUrl, (string)admin["attempt_log"]![0]!["url"]!);
+        await DeliveryLog.AssertShowsTheBodySentAsync(_gateway, code, admin, call.Body);
     }
 
     [Fact]

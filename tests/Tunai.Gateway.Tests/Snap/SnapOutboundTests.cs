@@ -108,6 +108,8 @@ public sealed class SnapOutboundTests : IAsyncLifetime
         var admin = await WaitForAttemptsAsync(1);
         Assert.Equal("DELIVERED", (string)admin["status"]!);
         Assert.Equal(_server.Url(SnapMerchantServer.NotificationPath), (string)admin["attempt_log"]![0]!["url"]!);
+        // The log shows the SNAP body that went out, not the Alfa O2O form the row stores.
+        await Tunai.Gateway.Tests.Notifications.DeliveryLog.AssertShowsTheBodySentAsync(_gateway, code, admin, call.Body);
     }
 
     [Fact]
