@@ -79,7 +79,7 @@ public static class TunaiEndpointRouteBuilderExtensions
                 return;
             }
             var target = TargetOf(http.Request);
-            var verifier = new DirectInquiryVerifier(options.ClientId, options.SecretKey, options.TimestampTolerance, time);
+            var verifier = new DirectInquiryVerifier(options, time);
             var check = verifier.Verify(Header(http.Request), body, target);
             if (check.Rejection is not (RejectionReason.None or RejectionReason.MalformedBody))
             {

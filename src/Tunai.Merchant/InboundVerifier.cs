@@ -45,14 +45,18 @@ public sealed record Verification<T>(T? Value, RejectionReason Rejection, string
 /// the four headers, this merchant's Client-Id, the time window and the Signature over the path (encoded or
 /// decoded) and the raw body.
 /// </summary>
-internal sealed class InboundCheck(string clientId, string secretKey, TimeSpan tolerance, TimeProvider time)
+internal sealed class InboundCheck(string clientId, string[] secretKeys, TimeSpan tolerance, TimeProvider time)
 {
-    /// <summary>The check for a merchant's credentials; <paramref name="tolerance"/> defaults to 5 minutes.</summary>
-    public static InboundCheck For(string clientId, string secretKey, TimeSpan? tolerance, TimeProvider? time)
+    /// <summary>
+    /// The check for a merchant's credentials: a signature made with <paramref name="secretKey"/> or, during a rotation,
+    /// with <paramref name="previousSecretKey"/> verifies; <paramref name="tolerance"/> defaults to 5 minutes.
+    /// </summary>
+    public static InboundCheck For(string clientId, string secretKey, string? previousSecretKey, TimeSpan? tolerance, TimeProvider? time)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
         ArgumentException.ThrowIfNullOrWhiteSpace(secretKey);
-        return new InboundCheck(clientId, secretKey, tolerance ?? TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
+        string[] keys = string.IsNullOrWhiteSpace(previousSecretKey) ? [secretKey] : [secretKey, previousSecretKey];
+        return new InboundCheck(clientId, keys, tolerance ?? TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
     }
 
     /// <summary>
@@ -104,7 +108,7 @@ internal sealed class InboundCheck(string clientId, string secretKey, TimeSpan t
             return (received.RequestId, RejectionReason.WrongClientId, "The Client-Id is not this merchant's");
         }
         // A decoded path given by a framework is encoded again: the gateway signs the encoded form.
-        var check = SignedEnvelope.Verify(received, [secretKey], RequestTarget.Encode(requestPath), body, time.GetUtcNow(), tolerance);
+        var check = SignedEnvelope.Verify(received, secretKeys, RequestTarget.Encode(requestPath), body, time.GetUtcNow(), tolerance);
         var reason = check.Failure switch
         {
             SignatureFailure.None => RejectionReason.None,

@@ -14,6 +14,14 @@ public sealed class TunaiMerchantOptions
     /// <summary>The merchant's secret key: signs requests, and checks what the gateway signs.</summary>
     public string SecretKey { get; set; } = "";
 
+    /// <summary>
+    /// During a rotation of the secret key, the key being replaced: what the gateway signs (notifications, direct
+    /// inquiries) verifies with it too, as the gateway keeps signing with it until it is told the merchant checks with the
+    /// new one (<c>POST /admin/v1/merchants/{client_id}/secret-keys/sign-with-new</c>) or it expires. Set the new key as
+    /// <c>SecretKey</c> and the old one here, deploy, tell the gateway, then remove this. Never used to sign.
+    /// </summary>
+    public string? PreviousSecretKey { get; set; }
+
     /// <summary>Path of the generate call; the provider's plugins use this one, the reference names <c>/alfa-virtual-account/v2/payment-code</c>.</summary>
     public string CreatePath { get; set; } = "/alfa-online-to-offline/v2/payment-code";
 

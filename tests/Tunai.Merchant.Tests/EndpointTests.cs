@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
@@ -172,6 +173,60 @@ public sealed class NotificationEndpointTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         Assert.Equal(2, handled.Count);
+    }
+
+    /// <summary>
+    /// A key rotation with no notification refused: the merchant's site runs with the new key and the previous one, so
+    /// what the gateway still signs with the old key (until told the site checks with the new one) verifies, and so does
+    /// what it signs with the new key after. A site given the new key alone refuses the old key's signature.
+    /// </summary>
+    [Fact]
+    public async Task DuringAKeyRotationASiteWithBothKeysHandlesNotificationsSignedWithEither()
+    {
+        var handled = new ConcurrentQueue<PaymentNotification>();
+        void Map(WebApplication a) => a.MapTunaiNotifications(Path, (n, ct) =>
+        {
+            handled.Enqueue(n);
+            return Task.CompletedTask;
+        });
+        await using var gateway = await GatewayHost.StartAsync();
+        await using var before = await MerchantApp.StartAsync(Map);
+        var merchant = await before.RegisterAsync(gateway, notificationPath: Path);
+        var store = await TestStore.CreateAsync(gateway);
+        using var rotation = await gateway.Admin.PostAsync($"/admin/v1/merchants/{merchant.ClientId}/secret-keys", null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, rotation.StatusCode);
+        var newKey = (string)GatewayHost.Json(await rotation.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))["secret_key"]!;
+        await using var site = await MerchantApp.StartAsync(Map, credentials: (merchant.ClientId, newKey, before.SecretKey));
+        await using var newKeyOnly = await MerchantApp.StartAsync(Map, credentials: (merchant.ClientId, newKey, null));
+        using (var moved = await gateway.Admin.PatchAsJsonAsync($"/admin/v1/merchants/{merchant.ClientId}",
+            new { notification_url = new Uri(site.BaseAddress, Path).ToString() }, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        }
+
+        async Task PaidAndHandledAsync(string label)
+        {
+            var (code, _) = await merchant.CreateCodeAsync();
+            Assert.Equal(HttpStatusCode.OK, (await store.PayAsync(code, 150000)).Status);
+            await Eventually.WaitAsync(() => handled.Any(n => n.PaymentCode == code), $"the notification {label} to be handled");
+            // Delivered at its first attempt: nothing was refused and retried.
+            var row = await Eventually.WaitAsync(() => gateway.RowAsync(
+                "SELECT n.status, n.attempts FROM notifications n JOIN payments p ON p.id = n.payment_id WHERE p.code = @c", ("c", code)),
+                r => (string?)r["status"] != "PENDING", $"the notification {label} to be recorded");
+            Assert.Equal(("DELIVERED", 1L), ((string?)row["status"], Convert.ToInt64(row["attempts"], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        await PaidAndHandledAsync("signed with the old key");
+        var signedWithOld = TunaiTestSignatures.Notification(merchant.ClientId, before.SecretKey, "INV-OLD", 150000, "8896512345678123", path: Path);
+        using (var refused = await newKeyOnly.Http.SendAsync(signedWithOld.ToHttpRequestMessage(newKeyOnly.BaseAddress), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+        using (var ready = await gateway.Admin.PostAsync($"/admin/v1/merchants/{merchant.ClientId}/secret-keys/sign-with-new", null, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+        await PaidAndHandledAsync("signed with the new key");
     }
 }
 

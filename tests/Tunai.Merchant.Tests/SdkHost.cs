@@ -54,10 +54,14 @@ public sealed class MerchantApp : IAsyncDisposable
 
     public string SecretKey { get; private init; } = "";
 
-    public static async Task<MerchantApp> StartAsync(Action<WebApplication> map, string? baseUrl = null)
+    /// <param name="map">Maps the app's endpoints.</param>
+    /// <param name="baseUrl">The gateway the SDK's client calls.</param>
+    /// <param name="credentials">The merchant's Client-Id, secret key and previous key; new ones (no previous key) when null.</param>
+    public static async Task<MerchantApp> StartAsync(Action<WebApplication> map, string? baseUrl = null,
+        (string ClientId, string SecretKey, string? PreviousSecretKey)? credentials = null)
     {
-        var clientId = "MCH-SDK-" + Guid.NewGuid().ToString("N")[..12];
-        var secret = "SK-" + Guid.NewGuid().ToString("N");
+        var clientId = credentials?.ClientId ?? "MCH-SDK-" + Guid.NewGuid().ToString("N")[..12];
+        var secret = credentials?.SecretKey ?? "SK-" + Guid.NewGuid().ToString("N");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -66,6 +70,7 @@ public sealed class MerchantApp : IAsyncDisposable
             o.BaseUrl = baseUrl ?? "http://127.0.0.1:1";
             o.ClientId = clientId;
             o.SecretKey = secret;
+            o.PreviousSecretKey = credentials?.PreviousSecretKey;
         });
         var app = builder.Build();
         map(app);

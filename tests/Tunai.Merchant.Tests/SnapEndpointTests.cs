@@ -40,7 +40,8 @@ public sealed class SnapMerchantSite : IAsyncDisposable
 
     public bool Fail { get; set; }
 
-    public static async Task<SnapMerchantSite> StartAsync(string? clientId = null, string? secretKey = null, RSA? gatewayKey = null, FakeTimeProvider? time = null)
+    public static async Task<SnapMerchantSite> StartAsync(string? clientId = null, string? secretKey = null, RSA? gatewayKey = null, FakeTimeProvider? time = null,
+        string? previousSecretKey = null)
     {
         clientId ??= "MCH-SNAP-" + Guid.NewGuid().ToString("N")[..12];
         secretKey ??= "SK-" + Guid.NewGuid().ToString("N");
@@ -56,6 +57,7 @@ public sealed class SnapMerchantSite : IAsyncDisposable
             o.BaseUrl = "http://127.0.0.1:1";
             o.ClientId = clientId;
             o.SecretKey = secretKey;
+            o.PreviousSecretKey = previousSecretKey;
             o.PartnerServiceId = "88965";
             o.PrivateKey = merchantKey.ExportPkcs8PrivateKeyPem();
             o.GatewayPublicKey = gatewayKey.ExportSubjectPublicKeyInfoPem();
@@ -281,6 +283,31 @@ public sealed class SnapEndpointTests : IAsyncLifetime
         await using var twin = await SnapMerchantSite.StartAsync(_site.ClientId, _site.SecretKey, _site.GatewayKey, _site.Time);
 
         (await _site.SendAsync(SnapMerchantSite.PaymentPath, SnapMerchantSite.PaymentBody(), await twin.TokenAsync())).AssertCode("2002500");
+    }
+
+    /// <summary>
+    /// A key rotation: the site restarted with the new key and the old one accepts what the gateway still signs with the
+    /// old key, under a token the site issued before (the gateway keeps it until it expires), and what it signs with the
+    /// new one; it issues new tokens under the new key. A site given the new key alone refuses both of the old key's.
+    /// </summary>
+    [Fact]
+    public async Task DuringAKeyRotationASiteWithBothKeysAcceptsTheOldKeysSignaturesAndTokens()
+    {
+        var oldToken = await _site.TokenAsync();
+        var newKey = "SK-" + Guid.NewGuid().ToString("N");
+        await using var rotated = await SnapMerchantSite.StartAsync(_site.ClientId, newKey, _site.GatewayKey, _site.Time, previousSecretKey: _site.SecretKey);
+        await using var newKeyOnly = await SnapMerchantSite.StartAsync(_site.ClientId, newKey, _site.GatewayKey, _site.Time);
+        var body = SnapMerchantSite.PaymentBody();
+
+        (await rotated.SendAsync(SnapMerchantSite.PaymentPath, body, oldToken, secretKey: _site.SecretKey)).AssertCode("2002500");
+        var newToken = await rotated.TokenAsync();
+        (await rotated.SendAsync(SnapMerchantSite.PaymentPath, body, newToken, secretKey: newKey)).AssertCode("2002500");
+        Assert.Equal(2, rotated.Paid.Count);
+
+        (await newKeyOnly.SendAsync(SnapMerchantSite.PaymentPath, body, newToken, secretKey: _site.SecretKey)).AssertCode("4012500");
+        (await newKeyOnly.SendAsync(SnapMerchantSite.PaymentPath, body, oldToken, secretKey: newKey)).AssertCode("4012501");
+        (await newKeyOnly.SendAsync(SnapMerchantSite.PaymentPath, body, newToken, secretKey: newKey)).AssertCode("2002500");
+        Assert.Single(newKeyOnly.Paid);
     }
 
     [Fact]

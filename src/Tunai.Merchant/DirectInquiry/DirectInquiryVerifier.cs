@@ -7,7 +7,17 @@ public sealed class DirectInquiryVerifier
 
     /// <summary>Creates a verifier for a merchant's credentials; <paramref name="tolerance"/> defaults to 5 minutes.</summary>
     public DirectInquiryVerifier(string clientId, string secretKey, TimeSpan? tolerance = null, TimeProvider? time = null) =>
-        _check = InboundCheck.For(clientId, secretKey, tolerance, time);
+        _check = InboundCheck.For(clientId, secretKey, null, tolerance, time);
+
+    /// <summary>
+    /// Creates a verifier from the SDK's options: during a key rotation an inquiry signed with
+    /// <see cref="TunaiMerchantOptions.PreviousSecretKey"/> verifies too.
+    /// </summary>
+    public DirectInquiryVerifier(TunaiMerchantOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _check = InboundCheck.For(options.ClientId, options.SecretKey, options.PreviousSecretKey, options.TimestampTolerance, time);
+    }
 
     /// <summary>
     /// Verifies and parses an inquiry; <paramref name="header"/> looks a header up by name (case-insensitive);

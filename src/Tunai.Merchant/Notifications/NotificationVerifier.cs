@@ -10,12 +10,16 @@ public sealed class NotificationVerifier
 
     /// <summary>Creates a verifier for a merchant's credentials; <paramref name="tolerance"/> defaults to 5 minutes.</summary>
     public NotificationVerifier(string clientId, string secretKey, TimeSpan? tolerance = null, TimeProvider? time = null) =>
-        _check = InboundCheck.For(clientId, secretKey, tolerance, time);
+        _check = InboundCheck.For(clientId, secretKey, null, tolerance, time);
 
-    /// <summary>Creates a verifier from the SDK's options.</summary>
+    /// <summary>
+    /// Creates a verifier from the SDK's options: during a key rotation a notification signed with
+    /// <see cref="TunaiMerchantOptions.PreviousSecretKey"/> verifies too.
+    /// </summary>
     public NotificationVerifier(TunaiMerchantOptions options, TimeProvider? time = null)
-        : this(options?.ClientId!, options?.SecretKey!, options?.TimestampTolerance, time)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        _check = InboundCheck.For(options.ClientId, options.SecretKey, options.PreviousSecretKey, options.TimestampTolerance, time);
     }
 
     /// <summary>

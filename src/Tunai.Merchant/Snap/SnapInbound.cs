@@ -211,7 +211,8 @@ public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? 
         {
             return (null, stale);
         }
-        if (!SnapSignature.VerifyTransaction(_options.SecretKey, method, SignedPaths(requestPath), token, body, timestamp, Header(header, SnapHeaders.Signature)))
+        var signature = Header(header, SnapHeaders.Signature);
+        if (!VerifyingKeys().Any(key => SnapSignature.VerifyTransaction(key, method, SignedPaths(requestPath), token, body, timestamp, signature)))
         {
             return (null, SnapAnswer.Of($"401{service}00", "Unauthorized. Signature Not Match"));
         }
@@ -254,7 +255,18 @@ public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? 
 
     // The token: a JWT (HS256) whose key is derived from the secret key, with the client and the expiry as claims.
 
-    private byte[] TokenKey() => HMACSHA256.HashData(Encoding.UTF8.GetBytes(_options.SecretKey), Encoding.UTF8.GetBytes(TokenKeyLabel));
+    /// <summary>The secret key, and during a rotation the one it replaces (<see cref="TunaiSnapOptions.PreviousSecretKey"/>).</summary>
+    private IEnumerable<string> VerifyingKeys()
+    {
+        yield return _options.SecretKey;
+        if (!string.IsNullOrWhiteSpace(_options.PreviousSecretKey))
+        {
+            yield return _options.PreviousSecretKey;
+        }
+    }
+
+    /// <summary>The key tokens are signed with, derived from a secret key: new ones from the current key; a token from either key is accepted.</summary>
+    private static byte[] TokenKey(string secretKey) => HMACSHA256.HashData(Encoding.UTF8.GetBytes(secretKey), Encoding.UTF8.GetBytes(TokenKeyLabel));
 
     private static readonly string JwtHeader = Base64Url("""{"alg":"HS256","typ":"JWT"}"""u8);
 
@@ -267,7 +279,7 @@ public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? 
             ["jti"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant(),
         };
         var unsigned = JwtHeader + "." + Base64Url(SnapJson.WriteBytes(claims));
-        return unsigned + "." + Base64Url(HMACSHA256.HashData(TokenKey(), Encoding.ASCII.GetBytes(unsigned)));
+        return unsigned + "." + Base64Url(HMACSHA256.HashData(TokenKey(_options.SecretKey), Encoding.ASCII.GetBytes(unsigned)));
     }
 
     private bool TokenIsLive(string token)
@@ -277,8 +289,9 @@ public sealed class SnapInboundVerifier(TunaiSnapOptions options, TimeProvider? 
         {
             return false;
         }
-        var expected = Encoding.ASCII.GetBytes(Base64Url(HMACSHA256.HashData(TokenKey(), Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]))));
-        if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(parts[2])))
+        var signed = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+        var given = Encoding.ASCII.GetBytes(parts[2]);
+        if (!VerifyingKeys().Any(key => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Base64Url(HMACSHA256.HashData(TokenKey(key), signed))), given)))
         {
             return false;
         }

@@ -19,6 +19,14 @@ public sealed class TunaiSnapOptions
     /// <summary>The merchant's secret key: the HMAC-SHA512 key of every transaction, both ways.</summary>
     public string SecretKey { get; set; } = "";
 
+    /// <summary>
+    /// During a rotation of the secret key, the key being replaced: what the gateway signs (notifications, direct
+    /// inquiries) verifies with it too, as the gateway keeps signing with it until it is told the merchant checks with the
+    /// new one (<c>POST /admin/v1/merchants/{client_id}/secret-keys/sign-with-new</c>) or it expires. Set the new key as
+    /// <c>SecretKey</c> and the old one here, deploy, tell the gateway, then remove this. A Bearer token issued under it is still accepted; new ones are issued under <c>SecretKey</c>. Never used to sign.
+    /// </summary>
+    public string? PreviousSecretKey { get; set; }
+
     /// <summary>The merchant's code prefix; sent as <c>partnerServiceId</c>, left-padded with spaces to 8 characters.</summary>
     public string PartnerServiceId { get; set; } = "";
 
