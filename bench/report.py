@@ -111,8 +111,10 @@ if counted:
               "medians over the rounds. SQLite: the writer's time per unit, savepoint to release, of the step's own unit kind "
               "(`tunai.sqlite.write_unit.duration` by `tunai.unit`; the other kinds that ran in the step, such as the notification "
               "worker's, after it), all units' mean (`write_group.duration` ÷ `write_group.units`), units per COMMIT and a COMMIT's "
-              "time. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), the notification "
-              "worker's included (PostgresRoundTripTests counts each request kind alone).", "",
+              "time. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), less what the gateway "
+              "sends with no request at all (its instance heartbeat, the notification worker's polls: their rate over 2 idle "
+              "seconds before the step, times the step's length), the notification worker's deliveries included "
+              "(PostgresRoundTripTests counts each request kind alone).", "",
               "| Step | Conn. | writer µs per unit of the step's kind | other kinds (µs, units) | all units µs | units per COMMIT | COMMIT ms | PG round trips per request | PG COMMITs per request | target |",
               "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for label, kind, conns, n, us, per_group, commit_ms, per_kind, units, trips, commits in counted:
