@@ -135,7 +135,7 @@ def main():
         counts["pg_round_trips_per_request"] = round((operations + commits - background) / requests, 2)
         counts["pg_commits_per_request"] = round(commits / requests, 2)
         # Physical connections Npgsql opened in the step (each one's start-up is not a request's round trip).
-        counts["pg_connections_opened"] = int(delta("db_client_connection_create_time_seconds_count"))
+        counts["pg_connections_opened"] = int(delta("db_client_connection_npgsql_create_time_seconds_count"))
     print(json.dumps(counts, separators=(",", ":")))
 
 

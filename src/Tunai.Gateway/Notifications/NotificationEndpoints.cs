@@ -64,17 +64,22 @@ public static class NotificationEndpoints
 
     private static async Task<IResult> Get(string id, HttpContext http, Database database, MerchantCache merchants)
     {
-        await using var c = await database.OpenAsync(http.RequestAborted);
-        var row = await c.QuerySingleOrDefaultAsync<NotificationRow>($"{NotificationLog.Select} WHERE n.notification_id = @id", new { id });
-        if (row is null)
+        NotificationRow? row;
+        IEnumerable<(long Attempt, long At, string? Url, long? Status, long Latency, string? Excerpt, string? Error)> attempts;
+        // The connection goes back to the pool before the body is made, which opens one of its own.
+        await using (var c = await database.OpenAsync(http.RequestAborted))
         {
-            return NotFound(id);
+            row = await c.QuerySingleOrDefaultAsync<NotificationRow>($"{NotificationLog.Select} WHERE n.notification_id = @id", new { id });
+            if (row is null)
+            {
+                return NotFound(id);
+            }
+            attempts = await c.QueryAsync<(long Attempt, long At, string? Url, long? Status, long Latency, string? Excerpt, string? Error)>(
+                """
+                SELECT attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error
+                FROM notification_attempts WHERE notification_id = @id ORDER BY attempt
+                """, new { id = row.Id });
         }
-        var attempts = await c.QueryAsync<(long Attempt, long At, string? Url, long? Status, long Latency, string? Excerpt, string? Error)>(
-            """
-            SELECT attempt, attempted_at, url, status_code, latency_ms, response_excerpt, error
-            FROM notification_attempts WHERE notification_id = @id ORDER BY attempt
-            """, new { id = row.Id });
         var sent = await NotificationAttempt.BodyAsync(database, await merchants.FindByIdAsync(row.MerchantId, http.RequestAborted), row.PaymentRowId,
             row.Event, row.Body, http.RequestAborted);
         return WireJson.Ok(View(row with { Body = sent }, attempts.Select(a => new NotificationAttemptView(

@@ -337,7 +337,7 @@ public static class AdminDocs
         },
         new("GET", "/admin/v1/notifications/{id}")
         {
-            Answers = [new(200, typeof(NotificationView), "The notification, its body as sent to the merchant (in SNAP form to a merchant speaking SNAP) and its delivery attempts") { Examples = One("delivered", NotificationWithAttempts) }],
+            Answers = [new(200, typeof(NotificationView), "The notification, its body in the form the merchant is sent it now (SNAP to a merchant speaking SNAP, not the stored Alfa O2O form) and its delivery attempts") { Examples = One("delivered", NotificationWithAttempts) }],
             Errors = ["notification_not_found"],
         },
         new("POST", "/admin/v1/notifications/{id}/retry")

@@ -23,7 +23,8 @@ public sealed class TunaiSnapOptions
     /// During a rotation of the secret key, the key being replaced: what the gateway signs (notifications, direct
     /// inquiries) verifies with it too, as the gateway keeps signing with it until it is told the merchant checks with the
     /// new one (<c>POST /admin/v1/merchants/{client_id}/secret-keys/sign-with-new</c>) or it expires. Set the new key as
-    /// <c>SecretKey</c> and the old one here, deploy, tell the gateway, then remove this. A Bearer token issued under it is still accepted; new ones are issued under <c>SecretKey</c>. Never used to sign.
+    /// <c>SecretKey</c> and the old one here, deploy, tell the gateway, then remove this. Not for a key that leaked: what is
+    /// signed with it verifies for as long as it is set here. A Bearer token issued under it is still accepted; new ones are issued under <c>SecretKey</c>. Never used to sign.
     /// </summary>
     public string? PreviousSecretKey { get; set; }
 
