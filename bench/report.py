@@ -113,7 +113,7 @@ if counted:
               "worker's, after it), all units' mean (`write_group.duration` ÷ `write_group.units`), units per COMMIT and a COMMIT's "
               "time. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), less what the gateway "
               "sends with no request at all (its instance heartbeat, the notification worker's polls: their rate over 2 idle "
-              "seconds before the step, times the step's length), the notification worker's deliveries included "
+              "seconds before the step, times the time between the step's scrapes, each a second after wrk stopped), the notification worker's deliveries included "
               "(PostgresRoundTripTests counts each request kind alone).", "",
               "| Step | Conn. | writer µs per unit of the step's kind | other kinds (µs, units) | all units µs | units per COMMIT | COMMIT ms | PG round trips per request | PG COMMITs per request | target |",
               "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
