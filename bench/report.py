@@ -12,9 +12,12 @@ from plot import COLOURS, document, machine as describe_machine
 
 raw, out, readme = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(line) for line in open(raw) if line.strip()]
-load = os.environ.get("BENCH_LOAD", "")
-machine = describe_machine(load)
-when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+# When each part of the run began and on what machine (bench/run's meta rows): the growth step may have been measured
+# again later (--growth-only), on another day or machine, and says so. A run without them (a quick one) is described now.
+metas = {r["label"]: r["meta"] for r in rows if "meta" in r}
+rows = [r for r in rows if "meta" not in r]
+now = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": describe_machine(os.environ.get("BENCH_LOAD", ""))}
+when, machine = metas.get("run", now)["when"], metas.get("run", now)["machine"]
 duration, warmup = os.environ.get("BENCH_DURATION", "?"), os.environ.get("BENCH_WARMUP", "?")
 
 
@@ -255,7 +258,9 @@ if growth:
     rounds = max(r.get("round", 1) for r in growth)
     lines += ["", f"Growth (SQLite; codes loaded in one transaction straight into the file; both sizes run side by side and "
               f"are measured in turn, {rounds} round(s); medians over the rounds, each compared with the same step and "
-              "connection count on the smallest set):", "",
+              "connection count on the smallest set)"
+              + (f"; measured again alone, {metas['growth-meta']['when']} on {metas['growth-meta']['machine']}"
+                 if "growth-meta" in metas else "") + ":", "",
               "| Codes stored | load s | step | Conn. | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs smallest | p99 of each round ms | errors | target |",
               "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
     groups = {}
