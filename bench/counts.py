@@ -113,6 +113,11 @@ def main():
             counts[f"gc_{generation}"] = int(delta("dotnet_gc_collections_total", generation))
         heap = sum(v for (name, _), v in after.items() if name == "dotnet_gc_last_collection_heap_size_bytes")
         counts["gc_heap_mb"] = round(heap / 2**20, 1)
+    # The JIT's work in the step: methods compiled and the time spent compiling them (the runtime's own counts). A
+    # gateway still compiling (tiered compilation moving hot methods up) spends a core's share on it during the step.
+    if any(name == "dotnet_jit_compilation_time_seconds_total" for name, _ in after):
+        counts["jit_ms"] = round(delta("dotnet_jit_compilation_time_seconds_total") * 1e3, 1)
+        counts["jit_methods"] = int(delta("dotnet_jit_compiled_methods_total"))
     operations = delta("db_client_operation_duration_seconds_count")
     commits = delta("tunai_postgres_commits_total")
     # The requests the gateway answered between the scrapes (ASP.NET Core's own count; /metrics is not among them), not

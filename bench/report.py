@@ -151,9 +151,10 @@ if counted:
         lines += ["", "SQLite, step by step in the order measured: what the tail could follow (the WAL's size at the step's end, "
                   "checkpoints beside the writer and the slowest one, the writer's page-cache misses and writes per unit, a COMMIT's "
                   "mean time and the bucket bound under which 99 % of them fell) and the "
-                  "runtime's (garbage collections' pauses in the step, gen2 collections, the heap after the last one):", "",
-                  "| Round | Step | Conn. | p99 ms | COMMIT ms | COMMIT p99 ≤ ms | units per COMMIT | WAL MB | checkpoints | checkpoint ms | slowest checkpoint ≤ ms | cache misses per unit | cache writes per unit | GC pause ms | gen2 | heap MB |",
-                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  "runtime's (garbage collections' pauses in the step, gen2 collections, the heap after the last one, the JIT's time "
+                  "compiling and the methods it compiled in the step):", "",
+                  "| Round | Step | Conn. | p99 ms | COMMIT ms | COMMIT p99 ≤ ms | units per COMMIT | WAL MB | checkpoints | checkpoint ms | slowest checkpoint ≤ ms | cache misses per unit | cache writes per unit | GC pause ms | gen2 | heap MB | JIT ms | methods compiled |",
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in tail:
             c = r["counts"]
             def g(key, fmt):
@@ -162,7 +163,7 @@ if counted:
                          f"{g('sqlite_commit_ms', '.2f')} | {g('sqlite_commit_p99_ms', 'g')} | {g('sqlite_units_per_group', '.1f')} | "
                          f"{g('sqlite_wal_mb', '.1f')} | {g('sqlite_checkpoints', 'd')} | {g('sqlite_checkpoint_ms', '.1f')} | "
                          f"{g('sqlite_checkpoint_max_ms', 'g')} | {g('sqlite_cache_miss_per_unit', '.2f')} | "
-                         f"{g('sqlite_cache_write_per_unit', '.2f')} | {g('gc_pause_ms', '.1f')} | {g('gc_gen2', 'd')} | {g('gc_heap_mb', '.1f')} |")
+                         f"{g('sqlite_cache_write_per_unit', '.2f')} | {g('gc_pause_ms', '.1f')} | {g('gc_gen2', 'd')} | {g('gc_heap_mb', '.1f')} | {g('jit_ms', '.0f')} | {g('jit_methods', 'd')} |")
     # Where the writer's microseconds go: each statement's share of the units' time, per SQLite step at the top count.
     top = max((m["connections"] for m in measured), default=0)
     for (label, kind) in sorted({(r["label"], r["kind"]) for r in rows if "wrk" in r and r.get("counts", {}).get("sqlite_statements")}):

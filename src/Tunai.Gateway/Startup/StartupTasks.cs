@@ -23,6 +23,11 @@ public static class StartupTasks
         var options = services.GetRequiredService<TunaiOptions>();
         var masterKeys = services.GetRequiredService<MasterKeys>();
         var database = services.GetRequiredService<Database>();
+        if (database.Provider == StorageProvider.Sqlite && !Database.SetUpSqliteProcess())
+        {
+            services.GetRequiredService<ILogger<Database>>().LogWarning(
+                "SQLite's memory statistics stay on: something in this process opened a SQLite connection before the gateway set SQLite up, so every allocation takes one shared mutex and writes are slower");
+        }
         var time = services.GetRequiredService<TimeProvider>();
         var box = services.GetRequiredService<SecretBox>();
         string? adminToken;

@@ -59,6 +59,22 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SqliteKeepsNoProcessWideMemoryStatisticsWhoseMutexEveryConnectionWouldTake()
+    {
+        // The writer's connection and a reader's, open and working: each holds SQLite memory (page caches, statements).
+        await WriteAsync(unit => unit.Connection.ExecuteAsync(
+            "INSERT INTO things (name, payload) VALUES ('counted', zeroblob(10000))", transaction: unit.Transaction));
+        await using var reader = await _database.OpenAsync();
+        Assert.Equal(1L, await reader.ExecuteScalarAsync<long>("SELECT count(*) FROM things WHERE name = 'counted'"));
+
+        Assert.True(Database.SetUpSqliteProcess(), "SQLite refused to turn its memory statistics off: a connection opened before the gateway set it up");
+        // With the statistics on, SQLite counts the bytes every connection of the process holds (several MB here), each
+        // malloc and free under one mutex; off, it counts nothing.
+        Assert.Equal(SQLitePCL.raw.SQLITE_OK, SQLitePCL.raw.sqlite3_status(SQLitePCL.raw.SQLITE_STATUS_MEMORY_USED, out var used, out var highest, 0));
+        Assert.Equal((0, 0), (used, highest));
+    }
+
+    [Fact]
     public async Task AKeptStatementRunsAgainWithNewValuesAfterItFailed()
     {
         const string insert = "INSERT INTO things (id, name) VALUES (@id, @name) RETURNING id";
