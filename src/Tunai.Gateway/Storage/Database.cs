@@ -45,7 +45,7 @@ public sealed class Database : IAsyncDisposable
     /// malloc and free: under payment load at 64 connections the writer blocked on it (0.05-0.13 voluntary context
     /// switches per unit, about none without the statistics) and spent a quarter more CPU per unit. With the statistics off,
     /// as SQLite's documentation recommends for speed (SQLITE_DEFAULT_MEMSTATUS=0), the writer's time per payment unit went
-    /// 184 -> 155 µs and payments only +16 % req/s, side by side (bench/README.md). Nothing reads those statistics;
+    /// 180 -> 153 µs and payments only +12 % req/s, side by side (bench/README.md). Nothing reads those statistics;
     /// the writer's page-cache counts are per connection (<c>sqlite3_db_status</c>) and stay. True when they are off.
     /// </summary>
     internal static bool SetUpSqliteProcess() => SqliteMemoryStatistics.Value;
