@@ -3,7 +3,8 @@
 step) and the requests the step sent: on SQLite the writer's time per unit, by unit kind (tunai.sqlite.write_unit.duration)
 and over all units (tunai.sqlite.write_group.duration over tunai.sqlite.write_group.units, the issue's measure), with
 what a growing tail could follow: checkpoints' time, the WAL's size at the end, and the writer's page-cache misses and
-writes per unit, each statement's calls and time (tunai.sqlite.statement.duration); the runtime's collections, their
+writes per unit, each statement's calls and time (tunai.sqlite.statement.duration), and the writer's whole time (units
+and COMMITs) per request; the runtime's collections, their
 pauses and the heap (System.Runtime's dotnet.gc.*); on
 PostgreSQL the round trips per request (Npgsql's commands and batches, db.client.operation.duration, plus the COMMITs
 the gateway sent, tunai.postgres.commits), less what it sends with no request (given two more scrapes around an idle
@@ -78,6 +79,13 @@ def main():
         if groups > 0:
             counts["sqlite_units_per_group"] = round(grouped / groups, 1)
             counts["sqlite_commit_ms"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / groups * 1e3, 2)
+    # What bounds SQLite's throughput: the writer's whole time (its units and its COMMITs) per request answered in the
+    # step, and the COMMITs' share of it. Times the step's req/s it is the share of the step the writer was busy.
+    served_now = delta("http_server_request_duration_seconds_count")
+    writer_s = delta("tunai_sqlite_write_group_duration_seconds_sum") + delta("tunai_sqlite_commit_duration_seconds_sum")
+    if grouped > 0 and served_now > 0 and writer_s > 0:
+        counts["sqlite_writer_us_per_request"] = round(writer_s / served_now * 1e6, 1)
+        counts["sqlite_commit_share"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / writer_s, 3)
     # A tail follows the slow ones, not the mean: the bucket bound under which 99 % of the step's COMMITs fell, and the
     # bound of the slowest checkpoint (the buckets' upper bounds, so "at most").
     if commit_p99 := quantile("tunai_sqlite_commit_duration_seconds", 0.99):

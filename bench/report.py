@@ -103,8 +103,12 @@ def count_rows():
         kinds = sorted({k for c in cs for k in c.get("sqlite_units", {})})
         per_kind = {k: med("us", k) for k in kinds}
         units = {k: med("units", k) for k in kinds}
+        # The writer's share of the step: its µs per request times the round's req/s, round by round.
+        busy = [r["counts"]["sqlite_writer_us_per_request"] * wrk_row(r)[0] / 1e6 for r in rs
+                if r["counts"].get("sqlite_writer_us_per_request") is not None]
         out.append((label, kind, conns, len(rs), med("sqlite_us_per_unit"), med("sqlite_units_per_group"), med("sqlite_commit_ms"),
-                    per_kind, units, med("pg_round_trips_per_request"), med("pg_commits_per_request")))
+                    per_kind, units, med("pg_round_trips_per_request"), med("pg_commits_per_request"),
+                    med("sqlite_writer_us_per_request"), med("sqlite_commit_share"), statistics.median(busy) if busy else None))
     return out
 
 
@@ -114,13 +118,15 @@ if counted:
               "medians over the rounds. SQLite: the writer's time per unit, savepoint to release, of the step's own unit kind "
               "(`tunai.sqlite.write_unit.duration` by `tunai.unit`; the other kinds that ran in the step, such as the notification "
               "worker's, after it), all units' mean (`write_group.duration` ÷ `write_group.units`), units per COMMIT and a COMMIT's "
-              "time. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), less what the gateway "
+              "time; the writer's whole time (its units and its COMMITs) per request answered, the COMMITs' share of it, and the share "
+              "of the step the writer was busy (that time per request times the step's req/s): near 100 % the one writer bounds the "
+              "step, and a unit made faster is worth only its share. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), less what the gateway "
               "sends with no request at all (its instance heartbeat, the notification worker's polls: their rate over 2 idle "
               "seconds before the step, times the time between the step's scrapes, each a second after wrk stopped), the notification worker's deliveries included "
               "(PostgresRoundTripTests counts each request kind alone).", "",
-              "| Step | Conn. | writer µs per unit of the step's kind | other kinds (µs, units) | all units µs | units per COMMIT | COMMIT ms | PG round trips per request | PG COMMITs per request | target |",
-              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    for label, kind, conns, n, us, per_group, commit_ms, per_kind, units, trips, commits in counted:
+              "| Step | Conn. | writer µs per unit of the step's kind | other kinds (µs, units) | all units µs | units per COMMIT | COMMIT ms | writer µs per request (COMMITs' share) | writer busy | PG round trips per request | PG COMMITs per request | target |",
+              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for label, kind, conns, n, us, per_group, commit_ms, per_kind, units, trips, commits, per_request, commit_share, busy in counted:
         own = UNIT_KIND.get(kind)
         mine = per_kind.get(own) if own else None
         others = ", ".join(f"{k} {v:.0f} ({units[k]:.0f})" for k, v in per_kind.items() if k != own and v is not None)
@@ -133,7 +139,8 @@ if counted:
         def f(v, fmt):
             return "–" if v is None else format(v, fmt)
         lines.append(f"| {kind} ({label}) | {conns} | {f(mine, '.1f')} | {others or '–'} | {f(us, '.1f')} | {f(per_group, '.1f')} | "
-                     f"{f(commit_ms, '.2f')} | {f(trips, '.2f')} | {f(commits, '.2f')} | {verdict} |")
+                     f"{f(commit_ms, '.2f')} | {'–' if per_request is None else f'{per_request:.0f} ({commit_share * 100:.0f} %)'} | "
+                     f"{'–' if busy is None else f'{busy * 100:.0f} %'} | {f(trips, '.2f')} | {f(commits, '.2f')} | {verdict} |")
     # Issue 32: create's p99 at the highest connection count, round by round, flat within ±20 % from first to last.
     top = max((m["connections"] for m in measured), default=0)
     for label in sorted({m["label"] for m in measured if m["kind"] == "create" and m["label"] != "baseline"}):
