@@ -81,10 +81,11 @@ def main():
             counts["sqlite_commit_ms"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / groups * 1e3, 2)
     # What bounds SQLite's throughput: the writer's whole time (its units and its COMMITs) per request answered in the
     # step, and the COMMITs' share of it. Times the step's req/s it is the share of the step the writer was busy.
-    served_now = delta("http_server_request_duration_seconds_count")
+    # The requests the gateway answered between the scrapes (ASP.NET Core's own count; /metrics is not among them).
+    served = delta("http_server_request_duration_seconds_count")
     writer_s = delta("tunai_sqlite_write_group_duration_seconds_sum") + delta("tunai_sqlite_commit_duration_seconds_sum")
-    if grouped > 0 and served_now > 0 and writer_s > 0:
-        counts["sqlite_writer_us_per_request"] = round(writer_s / served_now * 1e6, 1)
+    if grouped > 0 and served > 0 and writer_s > 0:
+        counts["sqlite_writer_us_per_request"] = round(writer_s / served * 1e6, 1)
         counts["sqlite_commit_share"] = round(delta("tunai_sqlite_commit_duration_seconds_sum") / writer_s, 3)
     # A tail follows the slow ones, not the mean: the bucket bound under which 99 % of the step's COMMITs fell, and the
     # bound of the slowest checkpoint (the buckets' upper bounds, so "at most").
@@ -128,10 +129,9 @@ def main():
         counts["jit_methods"] = int(delta("dotnet_jit_compiled_methods_total"))
     operations = delta("db_client_operation_duration_seconds_count")
     commits = delta("tunai_postgres_commits_total")
-    # The requests the gateway answered between the scrapes (ASP.NET Core's own count; /metrics is not among them), not
-    # the ones wrk saw answered: wrk stops with requests in flight, at the warm-up's end and the step's, whose round
-    # trips can fall between the scrapes though wrk counts neither (at 64 connections a create came out at 1.007).
-    served = delta("http_server_request_duration_seconds_count")
+    # Round trips are counted over the requests the gateway answered (served, above), not the ones wrk saw answered: wrk
+    # stops with requests in flight, at the warm-up's end and the step's, whose round trips can fall between the scrapes
+    # though wrk counts neither (at 64 connections a create came out at 1.007).
     if served > 0:
         requests = served
         counts["requests_served"] = int(served)

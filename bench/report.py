@@ -120,7 +120,8 @@ if counted:
               "worker's, after it), all units' mean (`write_group.duration` ÷ `write_group.units`), units per COMMIT and a COMMIT's "
               "time; the writer's whole time (its units and its COMMITs) per request answered, the COMMITs' share of it, and the share "
               "of the step the writer was busy (that time per request times the step's req/s): near 100 % the one writer bounds the "
-              "step, and a unit made faster is worth only its share. PostgreSQL: round trips per request sent (Npgsql's commands and batches plus COMMITs), less what the gateway "
+              "step, and a unit made faster is worth only its share. PostgreSQL: round trips per request sent (Npgsql's commands "
+              "and batches plus COMMITs), less what the gateway "
               "sends with no request at all (its instance heartbeat, the notification worker's polls: their rate over 2 idle "
               "seconds before the step, times the time between the step's scrapes, each a second after wrk stopped), the notification worker's deliveries included "
               "(PostgresRoundTripTests counts each request kind alone).", "",
